@@ -1,0 +1,24 @@
+// Random identifiers and secrets: run ids, logged-model ids, tokens, default run names.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace inet {
+
+// `bytes` random bytes from the OS CSPRNG, hex-encoded (lowercase). Thread-safe.
+std::string RandomHex(size_t bytes);
+
+// A 32-char lowercase hex id, the shape MLflow uses for runs.
+inline std::string NewRunId() { return RandomHex(16); }
+
+// "m-" + 32 hex, MLflow's logged-model id shape.
+inline std::string NewLoggedModelId() { return "m-" + RandomHex(16); }
+
+// A readable "adjective-noun-NNN" name, as MLflow generates for unnamed runs.
+std::string RandomRunName();
+
+// Lowercase hex SHA-256 of `data` (tokens are stored only as their hash).
+std::string Sha256Hex(std::string_view data);
+
+}  // namespace inet

@@ -1,0 +1,151 @@
+// The HTTP core's public interface: requests, responses, routing and the server.
+//
+// The server is Boost.Beast on an Asio io_context: connections are C++20 coroutines; handlers
+// are plain synchronous functions run on a bounded worker pool (`workers`), so a handler may
+// block on the database. Bodies are buffered (up to a limit, 413 past it) unless the route asks
+// for a streaming body, in which case the handler reads it from `Request::body_stream` in
+// chunks; a response may likewise stream from a ByteSource. Every request except those on
+// public routes is authenticated before its handler runs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/identity.h"
+#include "common/io.h"
+#include "common/status.h"
+
+namespace inet::http {
+
+enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
+
+std::string_view MethodName(Method m);
+
+struct Request {
+  Method method = Method::kGet;
+  std::string target;  // as received: path + query, still percent-encoded
+  std::string path;    // percent-decoded path without the query; repeated '/' collapsed
+  std::vector<std::pair<std::string, std::string>> query;   // decoded, in order
+  std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
+  std::map<std::string, std::string> path_params;            // from {name} / {name...}
+  std::string body;                      // the whole body, unless the route streams it
+  ByteSource* body_stream = nullptr;     // streaming routes only; valid during the handler
+  std::optional<uint64_t> content_length;
+  Identity identity;                     // set by authentication before the handler runs
+  std::string remote_address;
+
+  // First header with this (case-insensitive) name, or empty.
+  std::string_view Header(std::string_view name) const;
+  // First query value for `name`, if present.
+  std::optional<std::string> Query(std::string_view name) const;
+  // Every query value for `name`, in order (repeated keys: `experiment_ids=1&experiment_ids=2`).
+  std::vector<std::string> QueryAll(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // When set, the body is streamed from here instead of `body`; `stream_length` >= 0 gives a
+  // Content-Length, otherwise the response is chunked.
+  std::unique_ptr<ByteSource> stream;
+  int64_t stream_length = -1;
+
+  static Response Json(std::string body, int status = 200);
+  static Response Text(std::string body, int status = 200);
+};
+
+// Renders a non-OK Status as an MLflow-shaped JSON error response:
+// {"error_code": "...", "message": "..."}. This is the one place where StatusCode maps to an
+// HTTP status and an MLflow error code. `error_code` overrides the derived code (for example
+// ENDPOINT_NOT_FOUND) when non-empty.
+Response ErrorResponse(const Status& status, std::string_view error_code = {});
+
+using Handler = std::function<Response(Request&)>;
+
+struct RouteOptions {
+  bool stream_body = false;  // handler reads Request::body_stream; no size limit applied
+  bool public_route = false;  // no authentication (health, version)
+};
+
+// Maps (method, path) to a handler. Patterns are literal segments, `{name}` (one segment) or
+// a final `{name...}` (the rest of the path, may contain '/'). Literal segments win over
+// parameters. Built once at start-up, then read concurrently without locks.
+class Router {
+ public:
+  struct Route {
+    Method method;
+    std::vector<std::string> segments;
+    Handler handler;
+    RouteOptions options;
+  };
+  struct Match {
+    const Route* route = nullptr;
+    std::map<std::string, std::string> params;
+  };
+
+  void Add(Method method, std::string_view pattern, Handler handler, RouteOptions options = {});
+
+  // The best route for this method and decoded path, or nullopt. `path_exists` (optional) is
+  // set when some route matches the path with another method.
+  std::optional<Match> Find(Method method, std::string_view path,
+                            bool* path_exists = nullptr) const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+// Decides who a request comes from. Implementations must be thread-safe.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  // kUnauthenticated when the credentials are missing or wrong.
+  virtual StatusOr<Identity> Authenticate(const Request& request) = 0;
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks a free port; see Server::port()
+  int workers = 0;       // handler threads; 0 = 2 x hardware threads (at least 4)
+  int io_threads = 1;    // threads running the Asio event loop
+  size_t max_body_bytes = 64 * 1024 * 1024;  // buffered bodies beyond this get 413
+  int header_timeout_seconds = 30;           // to receive a request's header
+  int body_timeout_seconds = 300;            // between body chunks
+  int idle_timeout_seconds = 75;             // keep-alive idle
+  int shutdown_grace_seconds = 30;           // in-flight requests get this long on Stop()
+  bool access_log = true;                    // one line per request
+};
+
+// The HTTP server. Start() binds and begins serving on background threads; Stop() stops
+// accepting, lets in-flight requests finish (up to the grace period), closes idle
+// connections and joins every thread. Thread-safe: Stop() may be called from any thread,
+// including a signal-watching one.
+class Server {
+ public:
+  Server(ServerOptions options, const Router& router, Authenticator& authenticator);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts serving. kUnavailable if the address cannot be bound.
+  Status Start();
+  // The bound port (useful with port 0). Valid after a successful Start().
+  uint16_t port() const;
+  void Stop();
+  // Blocks until Stop() has completed.
+  void Wait();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace inet::http
