@@ -1,0 +1,145 @@
+#include "auth/token_authenticator.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+
+#include <boost/beast/core/detail/base64.hpp>
+
+#include "common/ids.h"
+
+namespace inet::auth {
+namespace {
+
+constexpr std::string_view kHowToAuthenticate =
+    "send 'Authorization: Bearer <token>' (for the mlflow client: export "
+    "MLFLOW_TRACKING_TOKEN=<token>); the admin token is printed by 'inet server' at start-up";
+
+bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) !=
+        std::tolower(static_cast<unsigned char>(prefix[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+Status WriteSecretFile(const std::string& path, std::string_view content) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return InternalError("cannot create " + tmp + ": " + std::strerror(errno));
+  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+            ::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return InternalError("cannot write " + path + ": " + std::strerror(errno));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+std::string GenerateToken() { return std::string(kTokenPrefix) + RandomHex(32); }
+
+StatusOr<std::string> TokenFromAuthorization(std::string_view header) {
+  header = Trim(header);
+  if (header.empty()) {
+    return UnauthenticatedError("Missing credentials: " + std::string(kHowToAuthenticate));
+  }
+  if (StartsWithIgnoreCase(header, "bearer ")) {
+    std::string_view token = Trim(header.substr(7));
+    if (token.empty()) return UnauthenticatedError("Empty bearer token");
+    return std::string(token);
+  }
+  if (StartsWithIgnoreCase(header, "basic ")) {
+    std::string_view encoded = Trim(header.substr(6));
+    std::string decoded(boost::beast::detail::base64::decoded_size(encoded.size()), '\0');
+    auto [written, read] =
+        boost::beast::detail::base64::decode(decoded.data(), encoded.data(), encoded.size());
+    if (read != encoded.size()) return UnauthenticatedError("Malformed Basic credentials");
+    decoded.resize(written);
+    size_t colon = decoded.find(':');
+    if (colon == std::string::npos) return UnauthenticatedError("Malformed Basic credentials");
+    std::string password = decoded.substr(colon + 1);
+    if (password.empty()) {
+      return UnauthenticatedError("Basic credentials need the token as the password");
+    }
+    return password;
+  }
+  return UnauthenticatedError("Unsupported Authorization scheme: " + std::string(kHowToAuthenticate));
+}
+
+TokenAuthenticator::TokenAuthenticator(store::MetadataStore& store, const Clock& clock,
+                                       int64_t cache_ttl_ms)
+    : store_(store), clock_(clock), cache_ttl_ms_(cache_ttl_ms) {}
+
+StatusOr<Identity> TokenAuthenticator::Authenticate(const http::Request& request) {
+  ASSIGN_OR_RETURN(std::string token, TokenFromAuthorization(request.Header("authorization")));
+  std::string hash = Sha256Hex(token);
+  int64_t now = clock_.NowMillis();
+  {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(hash);
+    if (it != cache_.end() && it->second.expires_at_ms > now) return it->second.identity;
+  }
+  StatusOr<store::Token> stored = store_.GetTokenByHash(hash);
+  if (!stored.ok()) {
+    if (stored.status().code() == StatusCode::kNotFound) {
+      return UnauthenticatedError("Invalid or revoked token: " + std::string(kHowToAuthenticate));
+    }
+    return stored.status().WithContext("checking token");
+  }
+  Identity identity{stored->user, stored->token_id, stored->is_admin};
+  std::lock_guard lock(mu_);
+  if (cache_.size() > 10'000) cache_.clear();  // bound memory against token spraying
+  cache_[hash] = CacheEntry{identity, now + cache_ttl_ms_};
+  return identity;
+}
+
+StatusOr<std::string> EnsureAdminToken(store::MetadataStore& store, const Clock& clock,
+                                       std::string_view env_token, const std::string& token_file) {
+  auto make_admin = [&](std::string_view token) {
+    store::Token t;
+    t.token_id = "tok-" + RandomHex(8);
+    t.token_hash = Sha256Hex(token);
+    t.user = "admin";
+    t.is_admin = true;
+    t.created_at = clock.NowMillis();
+    return store.CreateToken(t);
+  };
+  if (!env_token.empty()) {
+    StatusOr<store::Token> existing = store.GetTokenByHash(Sha256Hex(env_token));
+    if (!existing.ok()) {
+      if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+      RETURN_IF_ERROR(make_admin(env_token));
+    }
+    return std::string("admin token: from INET_ADMIN_TOKEN");
+  }
+  ASSIGN_OR_RETURN(std::vector<store::Token> tokens, store.ListTokens());
+  bool have_admin = false;
+  for (const store::Token& t : tokens) have_admin |= t.is_admin && !t.revoked_at.has_value();
+  if (have_admin) {
+    if (::access(token_file.c_str(), R_OK) == 0) return "admin token: " + token_file;
+    return std::string(
+        "admin token: created earlier (its file is gone; set INET_ADMIN_TOKEN to add a new one)");
+  }
+  std::string token = GenerateToken();
+  RETURN_IF_ERROR(WriteSecretFile(token_file, token + "\n"));
+  RETURN_IF_ERROR(make_admin(token));
+  return "admin token: " + token_file + " (new)";
+}
+
+}  // namespace inet::auth

@@ -1,0 +1,60 @@
+// Bearer-token authentication for every non-public request.
+//
+// Clients present `Authorization: Bearer <token>` (what the mlflow client sends from
+// MLFLOW_TRACKING_TOKEN) or Basic auth whose password is the token (MLFLOW_TRACKING_USERNAME /
+// MLFLOW_TRACKING_PASSWORD). Tokens are stored only as SHA-256 hashes in the metadata store;
+// verified hashes are cached briefly so the hot path does not hit the database.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/clock.h"
+#include "http/http.h"
+#include "store/metadata_store.h"
+
+namespace inet::auth {
+
+// Prefix of every token inet generates; makes leaked tokens easy to find with secret scanners.
+inline constexpr std::string_view kTokenPrefix = "inet_";
+
+// Generates a new random token (kTokenPrefix + 64 hex chars).
+std::string GenerateToken();
+
+// Extracts the token from an Authorization header value (Bearer, or Basic with the token as
+// password). kUnauthenticated with a message saying what to send when absent or malformed.
+StatusOr<std::string> TokenFromAuthorization(std::string_view header);
+
+class TokenAuthenticator : public http::Authenticator {
+ public:
+  // Borrows `store` and `clock`, which must outlive this object. `cache_ttl_ms` bounds how long
+  // a revoked token may still be accepted.
+  TokenAuthenticator(store::MetadataStore& store, const Clock& clock, int64_t cache_ttl_ms = 10'000);
+
+  // Thread-safe.
+  StatusOr<Identity> Authenticate(const http::Request& request) override;
+
+ private:
+  struct CacheEntry {
+    Identity identity;
+    int64_t expires_at_ms;
+  };
+
+  store::MetadataStore& store_;
+  const Clock& clock_;
+  const int64_t cache_ttl_ms_;
+  std::mutex mu_;
+  std::unordered_map<std::string, CacheEntry> cache_;  // GUARDED_BY(mu_), keyed by token hash
+};
+
+// Makes sure an admin token exists, as the server does on start. If `env_token` is non-empty
+// it becomes (or already is) a valid admin token. Otherwise, when no active admin token exists,
+// a new one is generated and written to `token_file` (mode 0600). Returns a line describing
+// where the admin token comes from, for the start-up banner.
+StatusOr<std::string> EnsureAdminToken(store::MetadataStore& store, const Clock& clock,
+                                       std::string_view env_token, const std::string& token_file);
+
+}  // namespace inet::auth

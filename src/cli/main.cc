@@ -1,0 +1,76 @@
+// The `inet` binary: `inet server` runs the control plane; every other subcommand is a client
+// of its API (more arrive with later issues).
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "server/server.h"
+
+namespace {
+
+void AddServerCommand(CLI::App& app, inet::server::ServerConfig& config, bool& quiet) {
+  CLI::App* cmd = app.add_subcommand(
+      "server",
+      "Run the control plane: the MLflow REST API (tracking, artifacts proxy) and the platform "
+      "API. With no flags it keeps everything under ~/.inet (SQLite + a local artifact "
+      "directory).");
+  cmd->add_option("--host", config.host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", config.port, "Port to listen on (0 picks a free one)")
+      ->capture_default_str();
+  cmd->add_option("--data-dir", config.data_dir,
+                  "Directory for the embedded database, artifacts and the admin token "
+                  "[default: ~/.inet]");
+  cmd->add_option("--db,--backend-store-uri", config.db_uri,
+                  "Metadata store: sqlite:///path/to.db or postgresql://user:pw@host:port/db "
+                  "[default: sqlite:///<data-dir>/inet.db]");
+  cmd->add_option("--artifacts-root,--artifacts-destination", config.artifacts_root,
+                  "Where artifact bytes are stored: file:///dir or a path "
+                  "[default: file://<data-dir>/artifacts]");
+  cmd->add_option("--default-artifact-root", config.default_artifact_root,
+                  "Artifact root URI given to clients; mlflow-artifacts:/ (the default) sends "
+                  "uploads through this server, file:///shared/dir makes clients write there "
+                  "directly")
+      ->capture_default_str();
+  cmd->add_option("--workers", config.workers,
+                  "Request handler threads (0 = twice the CPU count, at least 4)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--quiet", quiet, "No access log line per request");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Before any thread exists, so that every thread inherits the mask (see RunServer).
+  inet::server::BlockShutdownSignals();
+
+  CLI::App app("inet: a self-service ML platform (MLflow-compatible tracking, jobs, quotas)",
+               "inet");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("inet ") + inet::server::Version());
+
+  inet::server::ServerConfig config;
+  bool quiet = false;
+  AddServerCommand(app, config, quiet);
+  app.add_subcommand("version", "Print the version")->callback([] {
+    std::cout << "inet " << inet::server::Version() << "\n";
+  });
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (app.got_subcommand("server")) {
+    config.access_log = !quiet;
+    inet::StatusOr<inet::server::ServerConfig> resolved = inet::server::ResolveConfig(config);
+    if (!resolved.ok()) {
+      std::cerr << "inet server: " << resolved.status().message() << "\n";
+      return 2;
+    }
+    inet::Status status = inet::server::RunServer(*resolved, std::cout);
+    if (!status.ok()) {
+      std::cerr << "inet server: " << status.message() << "\n";
+      return 1;
+    }
+  }
+  return 0;
+}

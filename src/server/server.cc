@@ -1,0 +1,145 @@
+#include "server/server.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <ostream>
+
+#include <spdlog/spdlog.h>
+
+#include "api/mlflow/tracking_routes.h"
+#include "api/mlflow_artifacts/artifact_routes.h"
+#include "artifacts/artifact_store.h"
+#include "auth/token_authenticator.h"
+#include "common/clock.h"
+#include "http/http.h"
+#include "store/metadata_store.h"
+#include "tracking/tracking_service.h"
+
+namespace inet::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string HomeDir() {
+  const char* home = std::getenv("HOME");
+  return home != nullptr && *home != '\0' ? home : ".";
+}
+
+std::string ExpandUser(const std::string& path) {
+  if (path == "~") return HomeDir();
+  if (path.rfind("~/", 0) == 0) return HomeDir() + path.substr(1);
+  return path;
+}
+
+// The metadata-store URI with its password hidden, for the banner.
+std::string RedactUri(const std::string& uri) {
+  size_t scheme = uri.find("://");
+  size_t at = uri.find('@');
+  if (scheme == std::string::npos || at == std::string::npos) return uri;
+  size_t colon = uri.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return uri;
+  return uri.substr(0, colon + 1) + "***" + uri.substr(at);
+}
+
+}  // namespace
+
+const char* Version() { return INET_VERSION; }
+
+void BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client hanging up must not kill the server
+}
+
+StatusOr<ServerConfig> ResolveConfig(ServerConfig config) {
+  if (config.data_dir.empty()) config.data_dir = "~/.inet";
+  config.data_dir = ExpandUser(config.data_dir);
+  std::error_code ec;
+  fs::create_directories(config.data_dir, ec);
+  if (ec) {
+    return InvalidArgumentError("cannot create --data-dir " + config.data_dir + ": " +
+                                ec.message() + "; pass a writable directory");
+  }
+  config.data_dir = fs::absolute(config.data_dir).lexically_normal().string();
+  if (config.db_uri.empty()) config.db_uri = "sqlite:///" + config.data_dir + "/inet.db";
+  if (config.artifacts_root.empty()) config.artifacts_root = "file://" + config.data_dir + "/artifacts";
+  if (config.default_artifact_root.empty()) config.default_artifact_root = "mlflow-artifacts:/";
+  while (config.default_artifact_root.size() > 1 && config.default_artifact_root.back() == '/' &&
+         config.default_artifact_root != "mlflow-artifacts:/") {
+    config.default_artifact_root.pop_back();
+  }
+  if (config.workers < 0) return InvalidArgumentError("--workers must be 0 (automatic) or more");
+  return config;
+}
+
+Status RunServer(const ServerConfig& config, std::ostream& out) {
+  SystemClock clock;
+
+  ASSIGN_OR_RETURN(std::unique_ptr<store::MetadataStore> metadata,
+                   store::OpenMetadataStore(config.db_uri, config.default_artifact_root));
+  ASSIGN_OR_RETURN(std::unique_ptr<artifacts::ArtifactStore> artifact_store,
+                   artifacts::OpenArtifactStore(config.artifacts_root));
+
+  const char* env_token = std::getenv("INET_ADMIN_TOKEN");
+  ASSIGN_OR_RETURN(std::string token_line,
+                   auth::EnsureAdminToken(*metadata, clock, env_token ? env_token : "",
+                                          config.data_dir + "/admin-token"));
+
+  tracking::TrackingService tracking(*metadata, clock,
+                                     tracking::TrackingOptions{config.default_artifact_root});
+  auth::TokenAuthenticator authenticator(*metadata, clock);
+
+  http::Router router;
+  http::RouteOptions public_route;
+  public_route.public_route = true;
+  router.Add(http::Method::kGet, "/health",
+             [](http::Request&) { return http::Response::Text("OK"); }, public_route);
+  router.Add(http::Method::kGet, "/version",
+             [](http::Request&) { return http::Response::Text(Version()); }, public_route);
+  api::RegisterMlflowTrackingRoutes(router, tracking);
+  api::RegisterArtifactRoutes(router, *metadata, *artifact_store);
+
+  http::ServerOptions options;
+  options.host = config.host;
+  options.port = config.port;
+  options.workers = config.workers;
+  options.access_log = config.access_log;
+  http::Server server(options, router, authenticator);
+  RETURN_IF_ERROR(server.Start());
+
+  std::string host = config.host == "0.0.0.0" || config.host == "::" ? "127.0.0.1" : config.host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  std::string url = "http://" + host + ":" + std::to_string(server.port());
+  std::string token_hint = env_token != nullptr && *env_token != '\0'
+                               ? "$INET_ADMIN_TOKEN"
+                               : "$(cat " + config.data_dir + "/admin-token)";
+  out << "inet server " << Version() << " listening on " << url << "\n"
+      << "  metadata store: " << RedactUri(config.db_uri) << "\n"
+      << "  artifacts:      " << config.artifacts_root << " (clients use "
+      << config.default_artifact_root << ")\n"
+      << "  " << token_line << "\n"
+      << "Point mlflow at it:\n"
+      << "  export MLFLOW_TRACKING_URI=" << url << " MLFLOW_TRACKING_TOKEN=" << token_hint << "\n"
+      << std::flush;
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int signal_number = 0;
+  sigwait(&set, &signal_number);
+  spdlog::info("received {}, shutting down: finishing in-flight requests",
+               signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  server.Stop();
+  server.Wait();
+  spdlog::info("shutdown complete");
+  return OkStatus();
+}
+
+}  // namespace inet::server

@@ -1,0 +1,46 @@
+// The composition root of `inet server`: turns configuration into concrete adapters (metadata
+// store, artifact store), services and routes, serves until SIGINT/SIGTERM, then shuts down
+// cleanly. This is the only place that names concrete adapters.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+#include "common/status.h"
+
+namespace inet::server {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 = pick a free port (printed in the banner)
+  std::string data_dir;  // default ~/.inet
+  std::string db_uri;    // default sqlite:///<data_dir>/inet.db
+  // Where artifact bytes are stored (served through the mlflow-artifacts proxy).
+  // Default file://<data_dir>/artifacts.
+  std::string artifacts_root;
+  // The root URI handed to clients in experiments' artifact locations. The default,
+  // "mlflow-artifacts:/", makes clients upload through the server, so they need no shared disk.
+  std::string default_artifact_root = "mlflow-artifacts:/";
+  int workers = 0;  // handler threads; 0 = automatic
+  bool access_log = true;
+};
+
+// The inet version, also served at /version.
+const char* Version();
+
+// Fills defaults from the data dir and validates. kInvalidArgument with a message that says
+// which flag to fix.
+StatusOr<ServerConfig> ResolveConfig(ServerConfig config);
+
+// Starts the server, prints the banner (URL, stores, admin token location, the export line) to
+// `out`, and blocks until SIGINT or SIGTERM; in-flight requests then finish and the stores are
+// closed. The caller must have blocked SIGINT and SIGTERM in every thread (BlockShutdownSignals)
+// before any thread was started.
+Status RunServer(const ServerConfig& config, std::ostream& out);
+
+// Blocks SIGINT/SIGTERM/SIGPIPE in the calling thread (and threads it starts later) so that
+// RunServer can wait for them synchronously. Call first thing in main().
+void BlockShutdownSignals();
+
+}  // namespace inet::server
