@@ -1,0 +1,62 @@
+// The metadata-store conformance suite: one value-parameterised GoogleTest suite that pins the
+// whole MetadataStore contract (store/metadata_store.h), run against every adapter.
+//
+// An adapter's test file instantiates it with a target that opens a fresh, empty store:
+//
+//   INSTANTIATE_TEST_SUITE_P(
+//       Sqlite, MetadataStoreConformanceTest,
+//       ::testing::Values(inet::store::testing::ConformanceTarget{"sqlite", &OpenFreshStore}),
+//       inet::store::testing::ConformanceTargetName);
+//
+// Link the test with the `inet_store_testing` library (it defines the TEST_P cases).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <gtest/gtest.h>
+
+#include "common/status.h"
+#include "store/metadata_store.h"
+
+namespace inet::store::testing {
+
+// A store opened for one test, and what to do after it is destroyed (delete a temp file, drop
+// a schema). `cleanup` may be empty.
+struct StoreUnderTest {
+  std::unique_ptr<MetadataStore> store;
+  std::function<void()> cleanup;
+};
+
+struct ConformanceTarget {
+  std::string name;  // suffix of the instantiated test names: letters, digits, '_'
+  // Opens a fresh, empty store (only experiment "0" present) whose default artifact root is
+  // `artifact_root`. Called once per test.
+  std::function<StatusOr<StoreUnderTest>(std::string_view artifact_root)> open;
+};
+
+// Name generator for INSTANTIATE_TEST_SUITE_P.
+std::string ConformanceTargetName(const ::testing::TestParamInfo<ConformanceTarget>& info);
+
+// Fixture: store() is a fresh store for each test; kArtifactRoot its default artifact root.
+class MetadataStoreConformanceTest : public ::testing::TestWithParam<ConformanceTarget> {
+ protected:
+  static constexpr std::string_view kArtifactRoot = "file:///tmp/inet-conformance-artifacts";
+
+  void SetUp() override;
+  void TearDown() override;
+
+  MetadataStore& store() { return *under_test_.store; }
+
+  // Helpers for the cases: create an experiment / a RUNNING run with the given start time.
+  std::string MakeExperiment(const std::string& name);
+  std::string MakeRun(const std::string& experiment_id, int64_t start_time = 1000,
+                      const std::string& run_name = "");
+
+ private:
+  StoreUnderTest under_test_;
+};
+
+}  // namespace inet::store::testing
