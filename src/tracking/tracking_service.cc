@@ -1,0 +1,502 @@
+#include "tracking/tracking_service.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "common/ids.h"
+#include "search/search.h"
+#include "tracking/validation.h"
+
+namespace inet::tracking {
+namespace {
+
+constexpr std::string_view kRunNameTag = "mlflow.runName";
+constexpr std::string_view kDatasetContextTag = "mlflow.data.context";
+constexpr int64_t kDefaultSearchMaxResults = 1000;
+constexpr int64_t kDefaultLoggedModelMaxResults = 50;
+
+StatusOr<int64_t> DecodeToken(std::string_view token) {
+  if (token.empty()) return int64_t{0};
+  return search::DecodePageToken(token);
+}
+
+// MLflow's SQL store bound check for search_experiments (and similar).
+Status ValidatePositiveMaxResults(int64_t max_results, int64_t limit) {
+  if (max_results < 1) {
+    return InvalidArgumentError("Invalid value " + std::to_string(max_results) +
+                                " for parameter 'max_results' supplied. It must be a positive "
+                                "integer");
+  }
+  if (max_results > limit) {
+    return InvalidArgumentError("Invalid value " + std::to_string(max_results) +
+                                " for parameter 'max_results' supplied. It must be at most " +
+                                std::to_string(limit));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+std::string AppendUriPath(std::string_view base, std::initializer_list<std::string_view> parts) {
+  std::string out(base);
+  for (std::string_view part : parts) {
+    while (part.starts_with("/")) part.remove_prefix(1);
+    bool scheme_root = out.size() >= 2 && out.ends_with(":/") && out.find('/') == out.size() - 1;
+    if (!scheme_root) {
+      while (!out.empty() && out.back() == '/') out.pop_back();
+      out.push_back('/');
+    }
+    out += part;
+  }
+  return out;
+}
+
+TrackingService::TrackingService(store::MetadataStore& store, const Clock& clock,
+                                 TrackingOptions options)
+    : store_(store), clock_(clock), options_(std::move(options)) {}
+
+// --- Experiments -----------------------------------------------------------------------------
+
+StatusOr<std::string> TrackingService::CreateExperiment(const Identity& /*caller*/,
+                                                        std::string name,
+                                                        std::string artifact_location,
+                                                        std::vector<store::Tag> tags) {
+  RETURN_IF_ERROR(ValidateExperimentName(name));
+  RETURN_IF_ERROR(ValidateExperimentArtifactLocation(artifact_location));
+  for (const auto& tag : tags) RETURN_IF_ERROR(ValidateExperimentTag(tag));
+  store::Experiment experiment;
+  experiment.name = std::move(name);
+  experiment.artifact_location = std::move(artifact_location);
+  experiment.tags = std::move(tags);
+  int64_t now = clock_.NowMillis();
+  experiment.creation_time = now;
+  experiment.last_update_time = now;
+  return store_.CreateExperiment(experiment);
+}
+
+StatusOr<store::Experiment> TrackingService::GetExperiment(const Identity& /*caller*/,
+                                                           std::string_view experiment_id) {
+  return store_.GetExperiment(experiment_id);
+}
+
+StatusOr<store::Experiment> TrackingService::GetExperimentByName(const Identity& /*caller*/,
+                                                                 std::string_view name) {
+  return store_.GetExperimentByName(name);
+}
+
+StatusOr<store::Page<store::Experiment>> TrackingService::SearchExperiments(
+    const Identity& /*caller*/, const SearchExperimentsRequest& request) {
+  store::ExperimentQuery query;
+  query.max_results = request.max_results.value_or(kDefaultSearchMaxResults);
+  RETURN_IF_ERROR(ValidatePositiveMaxResults(query.max_results, kMaxSearchExperimentsResults));
+  ASSIGN_OR_RETURN(query.filter, search::ParseExperimentFilter(request.filter));
+  for (const std::string& clause : request.order_by) {
+    ASSIGN_OR_RETURN(search::OrderBy order, search::ParseExperimentOrderBy(clause));
+    query.order_by.push_back(std::move(order));
+  }
+  query.view_type = request.view_type;
+  ASSIGN_OR_RETURN(query.offset, DecodeToken(request.page_token));
+  return store_.SearchExperiments(query);
+}
+
+Status TrackingService::DeleteExperiment(const Identity& /*caller*/,
+                                         std::string_view experiment_id) {
+  return store_.SetExperimentLifecycle(experiment_id, store::LifecycleStage::kDeleted);
+}
+
+Status TrackingService::RestoreExperiment(const Identity& /*caller*/,
+                                          std::string_view experiment_id) {
+  return store_.SetExperimentLifecycle(experiment_id, store::LifecycleStage::kActive);
+}
+
+Status TrackingService::RenameExperiment(const Identity& /*caller*/, std::string_view experiment_id,
+                                         std::string_view new_name) {
+  RETURN_IF_ERROR(ValidateExperimentName(new_name));
+  return store_.RenameExperiment(experiment_id, new_name);
+}
+
+Status TrackingService::SetExperimentTag(const Identity& /*caller*/, std::string_view experiment_id,
+                                         const store::Tag& tag) {
+  RETURN_IF_ERROR(ValidateExperimentTag(tag));
+  return store_.SetExperimentTag(experiment_id, tag);
+}
+
+Status TrackingService::DeleteExperimentTag(const Identity& /*caller*/,
+                                            std::string_view experiment_id, std::string_view key) {
+  return store_.DeleteExperimentTag(experiment_id, key);
+}
+
+// --- Runs ------------------------------------------------------------------------------------
+
+StatusOr<store::Run> TrackingService::CreateRun(const Identity& caller, CreateRunRequest request) {
+  if (request.experiment_id.empty()) request.experiment_id = "0";
+  for (size_t i = 0; i < request.tags.size(); ++i) {
+    RETURN_IF_ERROR(ValidateRunTag(request.tags[i], "tags[" + std::to_string(i) + "]",
+                                   options_.truncate_long_values));
+  }
+  auto name_tag = std::find_if(request.tags.begin(), request.tags.end(),
+                               [](const store::Tag& t) { return t.key == kRunNameTag; });
+  std::string run_name = std::move(request.run_name);
+  if (name_tag != request.tags.end()) {
+    if (!run_name.empty() && !name_tag->value.empty() && run_name != name_tag->value) {
+      return InvalidArgumentError(
+          "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different "
+          "values (run_name='" +
+          run_name + "', mlflow.runName='" + name_tag->value + "').");
+    }
+    if (run_name.empty()) run_name = name_tag->value;
+  }
+  if (run_name.empty()) run_name = RandomRunName();
+  if (name_tag == request.tags.end()) {
+    request.tags.push_back({std::string(kRunNameTag), run_name});
+  } else {
+    name_tag->value = run_name;
+  }
+
+  ASSIGN_OR_RETURN(store::Experiment experiment, store_.GetExperiment(request.experiment_id));
+  if (experiment.lifecycle_stage != store::LifecycleStage::kActive) {
+    return InvalidArgumentError("The experiment " + experiment.experiment_id +
+                                " must be in the 'active' state. Current state is deleted.");
+  }
+
+  store::Run run;
+  store::RunInfo& info = run.info;
+  info.run_id = NewRunId();
+  info.experiment_id = experiment.experiment_id;
+  info.run_name = run_name;
+  info.user_id = !request.user_id.empty() ? std::move(request.user_id) : caller.user;
+  if (info.user_id.empty()) info.user_id = "unknown";
+  info.status = store::RunStatus::kRunning;
+  info.start_time = request.start_time.value_or(clock_.NowMillis());
+  info.artifact_uri = AppendUriPath(experiment.artifact_location, {info.run_id, "artifacts"});
+  info.lifecycle_stage = store::LifecycleStage::kActive;
+  RETURN_IF_ERROR(store_.CreateRun(info, request.tags));
+  run.tags = std::move(request.tags);
+  return run;
+}
+
+StatusOr<store::Run> TrackingService::GetRun(const Identity& /*caller*/, std::string_view run_id) {
+  return store_.GetRun(run_id);
+}
+
+StatusOr<store::RunInfo> TrackingService::UpdateRun(const Identity& /*caller*/,
+                                                    std::string_view run_id,
+                                                    std::optional<store::RunStatus> status,
+                                                    std::optional<int64_t> end_time,
+                                                    std::optional<std::string> run_name) {
+  if (run_name && run_name->empty()) run_name.reset();
+  return store_.UpdateRun(run_id, status, end_time, std::move(run_name));
+}
+
+Status TrackingService::DeleteRun(const Identity& /*caller*/, std::string_view run_id) {
+  return store_.SetRunLifecycle(run_id, store::LifecycleStage::kDeleted);
+}
+
+Status TrackingService::RestoreRun(const Identity& /*caller*/, std::string_view run_id) {
+  return store_.SetRunLifecycle(run_id, store::LifecycleStage::kActive);
+}
+
+Status TrackingService::LogMetric(const Identity& /*caller*/, std::string_view run_id,
+                                  store::Metric metric) {
+  RETURN_IF_ERROR(ValidateMetric(metric, ""));
+  return store_.LogBatch(run_id, {std::move(metric)}, {}, {});
+}
+
+Status TrackingService::LogParam(const Identity& /*caller*/, std::string_view run_id,
+                                 store::Param param) {
+  RETURN_IF_ERROR(ValidateParam(param, "", options_.truncate_long_values));
+  return store_.LogBatch(run_id, {}, {std::move(param)}, {});
+}
+
+Status TrackingService::SetTag(const Identity& /*caller*/, std::string_view run_id,
+                               store::Tag tag) {
+  RETURN_IF_ERROR(ValidateRunTag(tag, "", options_.truncate_long_values));
+  return store_.LogBatch(run_id, {}, {}, {std::move(tag)});
+}
+
+Status TrackingService::DeleteTag(const Identity& /*caller*/, std::string_view run_id,
+                                  std::string_view key) {
+  return store_.DeleteRunTag(run_id, key);
+}
+
+Status TrackingService::LogBatch(const Identity& /*caller*/, std::string_view run_id,
+                                 std::vector<store::Metric> metrics,
+                                 std::vector<store::Param> params, std::vector<store::Tag> tags) {
+  RETURN_IF_ERROR(ValidateBatchLimits(metrics.size(), params.size(), tags.size()));
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    RETURN_IF_ERROR(ValidateMetric(metrics[i], "metrics[" + std::to_string(i) + "]"));
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    RETURN_IF_ERROR(ValidateParam(params[i], "params[" + std::to_string(i) + "]",
+                                  options_.truncate_long_values));
+  }
+  for (size_t i = 0; i < tags.size(); ++i) {
+    RETURN_IF_ERROR(
+        ValidateRunTag(tags[i], "tags[" + std::to_string(i) + "]", options_.truncate_long_values));
+  }
+  RETURN_IF_ERROR(ValidateParamKeysUnique(params));
+  if (metrics.empty() && params.empty() && tags.empty()) {
+    // Nothing to write, but an unknown run is still an error, as in MLflow.
+    return store_.GetRun(run_id).status();
+  }
+  return store_.LogBatch(run_id, metrics, params, tags);
+}
+
+Status TrackingService::LogInputs(const Identity& /*caller*/, std::string_view run_id,
+                                  const std::vector<store::DatasetInput>& datasets,
+                                  const std::vector<store::ModelInput>& models) {
+  for (const auto& input : datasets) RETURN_IF_ERROR(ValidateDatasetInput(input));
+  return store_.LogInputs(run_id, datasets, models);
+}
+
+Status TrackingService::LogOutputs(const Identity& /*caller*/, std::string_view run_id,
+                                   const std::vector<store::ModelOutput>& models) {
+  return store_.LogOutputs(run_id, models);
+}
+
+StatusOr<store::Page<store::Run>> TrackingService::SearchRuns(const Identity& /*caller*/,
+                                                              const SearchRunsRequest& request) {
+  store::RunQuery query;
+  query.max_results = request.max_results.value_or(kDefaultSearchMaxResults);
+  if (query.max_results > kMaxSearchRunsResults) {
+    return InvalidArgumentError(
+        InvalidValueMessage("max_results", std::to_string(query.max_results),
+                            " Hint: Value was of type 'int'. See the API docs for more "
+                            "information about request parameters."));
+  }
+  if (query.max_results < 0) {
+    return InvalidArgumentError("Invalid value " + std::to_string(query.max_results) +
+                                " for parameter 'max_results' supplied. It must be a positive "
+                                "integer");
+  }
+  query.experiment_ids = request.experiment_ids;
+  ASSIGN_OR_RETURN(query.filter, search::ParseRunFilter(request.filter));
+  for (const std::string& clause : request.order_by) {
+    ASSIGN_OR_RETURN(search::OrderBy order, search::ParseRunOrderBy(clause));
+    query.order_by.push_back(std::move(order));
+  }
+  query.view_type = request.view_type;
+  ASSIGN_OR_RETURN(query.offset, DecodeToken(request.page_token));
+  if (query.experiment_ids.empty() || query.max_results == 0) {
+    return store::Page<store::Run>{};
+  }
+  return store_.SearchRuns(query);
+}
+
+StatusOr<store::Page<store::Metric>> TrackingService::GetMetricHistory(
+    const Identity& /*caller*/, std::string_view run_id, std::string_view key,
+    std::optional<int64_t> max_results, std::string_view page_token) {
+  ASSIGN_OR_RETURN(int64_t offset, DecodeToken(page_token));
+  int64_t limit = 0;
+  if (max_results) {
+    if (*max_results < 1) {
+      return InvalidArgumentError("Invalid value " + std::to_string(*max_results) +
+                                  " for parameter 'max_results' supplied. It must be a "
+                                  "positive integer");
+    }
+    limit = *max_results;
+  }
+  return store_.GetMetricHistory(run_id, key, limit, offset);
+}
+
+StatusOr<std::vector<store::Metric>> TrackingService::GetMetricHistoryBulkInterval(
+    const Identity& /*caller*/, const std::vector<std::string>& run_ids, std::string_view key,
+    std::optional<int64_t> start_step, std::optional<int64_t> end_step,
+    std::optional<int64_t> max_results) {
+  if (run_ids.empty()) return InvalidArgumentError(MissingValueMessage("run_ids"));
+  if (run_ids.size() > kMaxRunsPerBulkHistory) {
+    return InvalidArgumentError("GetMetricHistoryBulkInterval request must specify at most " +
+                                std::to_string(kMaxRunsPerBulkHistory) + " run_ids. Received " +
+                                std::to_string(run_ids.size()) + " run_ids.");
+  }
+  if (key.empty()) return InvalidArgumentError(MissingValueMessage("metric_key"));
+  int64_t limit = max_results.value_or(kMaxResultsPerRunBulkInterval);
+  if (limit < 1 || limit > kMaxResultsPerRunBulkInterval) {
+    return InvalidArgumentError("max_results must be between 1 and " +
+                                std::to_string(kMaxResultsPerRunBulkInterval) + ".");
+  }
+  if (start_step.has_value() != end_step.has_value()) {
+    return InvalidArgumentError(
+        "If either start step or end step are specified, both must be specified.");
+  }
+  if (start_step && *start_step > *end_step) {
+    return InvalidArgumentError("end_step must be greater than start_step. Found start_step=" +
+                                std::to_string(*start_step) +
+                                " and end_step=" + std::to_string(*end_step) + ".");
+  }
+  return store_.GetMetricHistoryBulkInterval(run_ids, key, start_step, end_step, limit);
+}
+
+StatusOr<std::vector<store::Metric>> TrackingService::GetMetricHistoryBulk(
+    const Identity& /*caller*/, std::vector<std::string> run_ids, std::string_view key,
+    std::optional<int64_t> max_results) {
+  if (run_ids.empty()) {
+    return InvalidArgumentError("GetMetricHistoryBulk request must specify at least one run_id.");
+  }
+  if (run_ids.size() > kMaxRunsPerBulkHistory) {
+    return InvalidArgumentError("GetMetricHistoryBulk request cannot specify more than " +
+                                std::to_string(kMaxRunsPerBulkHistory) + " run_ids. Received " +
+                                std::to_string(run_ids.size()) + " run_ids.");
+  }
+  int64_t limit = std::min(max_results.value_or(kMaxBulkHistoryResults), kMaxBulkHistoryResults);
+  std::vector<store::Metric> out;
+  if (limit <= 0) return out;
+  std::sort(run_ids.begin(), run_ids.end());
+  for (const std::string& run_id : run_ids) {
+    if (static_cast<int64_t>(out.size()) >= limit) break;
+    // The store has no multi-run full-history read; 100 runs at most keeps this bounded.
+    ASSIGN_OR_RETURN(store::Page<store::Metric> page,
+                     store_.GetMetricHistory(run_id, key, limit, 0));
+    std::sort(page.items.begin(), page.items.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.timestamp, a.step, a.value) < std::tie(b.timestamp, b.step, b.value);
+    });
+    for (auto& m : page.items) {
+      if (static_cast<int64_t>(out.size()) >= limit) break;
+      m.run_id = run_id;
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
+}
+
+StatusOr<std::vector<DatasetSummary>> TrackingService::SearchDatasets(
+    const Identity& /*caller*/, const std::vector<std::string>& experiment_ids) {
+  if (experiment_ids.empty()) {
+    return InvalidArgumentError("SearchDatasets request must specify at least one experiment_id.");
+  }
+  if (experiment_ids.size() > kMaxExperimentIdsPerDatasetSearch) {
+    return InvalidArgumentError("SearchDatasets request cannot specify more than " +
+                                std::to_string(kMaxExperimentIdsPerDatasetSearch) +
+                                " experiment_ids. Received " +
+                                std::to_string(experiment_ids.size()) + " experiment_ids.");
+  }
+  // Runs carry their inputs, so one paged search over the experiments collects every dataset.
+  std::vector<DatasetSummary> out;
+  std::set<std::tuple<std::string, std::string, std::string, std::string>> seen;
+  store::RunQuery query;
+  query.experiment_ids = experiment_ids;
+  query.max_results = kMaxSearchRunsResults;
+  while (true) {
+    ASSIGN_OR_RETURN(store::Page<store::Run> page, store_.SearchRuns(query));
+    for (const store::Run& run : page.items) {
+      for (const store::DatasetInput& input : run.dataset_inputs) {
+        std::string context;
+        for (const auto& tag : input.tags) {
+          if (tag.key == kDatasetContextTag) context = tag.value;
+        }
+        auto key = std::make_tuple(run.info.experiment_id, input.dataset.name, input.dataset.digest,
+                                   context);
+        if (seen.insert(key).second) {
+          out.push_back({run.info.experiment_id, input.dataset.name, input.dataset.digest,
+                         std::move(context)});
+        }
+      }
+    }
+    if (page.next_page_token.empty()) break;
+    ASSIGN_OR_RETURN(query.offset, search::DecodePageToken(page.next_page_token));
+  }
+  return out;
+}
+
+// --- Logged models ---------------------------------------------------------------------------
+
+StatusOr<store::LoggedModel> TrackingService::CreateLoggedModel(const Identity& caller,
+                                                                CreateLoggedModelRequest request) {
+  if (!request.name.empty()) RETURN_IF_ERROR(ValidateLoggedModelName(request.name));
+  for (size_t i = 0; i < request.params.size(); ++i) {
+    RETURN_IF_ERROR(ValidateParam(request.params[i], "params[" + std::to_string(i) + "]",
+                                  options_.truncate_long_values));
+  }
+  for (size_t i = 0; i < request.tags.size(); ++i) {
+    RETURN_IF_ERROR(ValidateRunTag(request.tags[i], "tags[" + std::to_string(i) + "]",
+                                   options_.truncate_long_values));
+  }
+  ASSIGN_OR_RETURN(store::Experiment experiment, store_.GetExperiment(request.experiment_id));
+  if (experiment.lifecycle_stage != store::LifecycleStage::kActive) {
+    return InvalidArgumentError("The experiment " + experiment.experiment_id +
+                                " must be in the 'active' state. Current state is deleted.");
+  }
+  store::LoggedModel model;
+  model.model_id = NewLoggedModelId();
+  model.experiment_id = experiment.experiment_id;
+  model.name = request.name.empty() ? RandomRunName() : std::move(request.name);
+  int64_t now = clock_.NowMillis();
+  model.creation_timestamp_ms = now;
+  model.last_updated_timestamp_ms = now;
+  model.artifact_uri =
+      AppendUriPath(experiment.artifact_location, {"models", model.model_id, "artifacts"});
+  model.status = store::LoggedModelStatus::kPending;
+  model.creator_id = caller.user;
+  model.model_type = std::move(request.model_type);
+  model.source_run_id = std::move(request.source_run_id);
+  model.tags = std::move(request.tags);
+  model.params = std::move(request.params);
+  RETURN_IF_ERROR(store_.CreateLoggedModel(model));
+  return model;
+}
+
+StatusOr<store::LoggedModel> TrackingService::GetLoggedModel(const Identity& /*caller*/,
+                                                             std::string_view model_id,
+                                                             bool allow_deleted) {
+  return store_.GetLoggedModel(model_id, allow_deleted);
+}
+
+StatusOr<store::LoggedModel> TrackingService::FinalizeLoggedModel(const Identity& /*caller*/,
+                                                                  std::string_view model_id,
+                                                                  store::LoggedModelStatus status) {
+  if (status == store::LoggedModelStatus::kPending) {
+    return InvalidArgumentError(
+        "Invalid model status: LOGGED_MODEL_PENDING. A logged model can only be finalized as "
+        "LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED.");
+  }
+  return store_.FinalizeLoggedModel(model_id, status);
+}
+
+Status TrackingService::DeleteLoggedModel(const Identity& /*caller*/, std::string_view model_id) {
+  return store_.DeleteLoggedModel(model_id);
+}
+
+Status TrackingService::SetLoggedModelTags(const Identity& /*caller*/, std::string_view model_id,
+                                           std::vector<store::Tag> tags) {
+  for (size_t i = 0; i < tags.size(); ++i) {
+    RETURN_IF_ERROR(
+        ValidateRunTag(tags[i], "tags[" + std::to_string(i) + "]", options_.truncate_long_values));
+  }
+  return store_.SetLoggedModelTags(model_id, tags);
+}
+
+Status TrackingService::DeleteLoggedModelTag(const Identity& /*caller*/, std::string_view model_id,
+                                             std::string_view key) {
+  return store_.DeleteLoggedModelTag(model_id, key);
+}
+
+Status TrackingService::LogLoggedModelParams(const Identity& /*caller*/, std::string_view model_id,
+                                             std::vector<store::Param> params) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    RETURN_IF_ERROR(ValidateParam(params[i], "params[" + std::to_string(i) + "]",
+                                  options_.truncate_long_values));
+  }
+  return store_.LogLoggedModelParams(model_id, params);
+}
+
+StatusOr<store::Page<store::LoggedModel>> TrackingService::SearchLoggedModels(
+    const Identity& /*caller*/, const SearchLoggedModelsRequest& request) {
+  store::LoggedModelQuery query;
+  query.max_results = request.max_results.value_or(kDefaultLoggedModelMaxResults);
+  RETURN_IF_ERROR(ValidatePositiveMaxResults(query.max_results, kMaxSearchRunsResults));
+  query.experiment_ids = request.experiment_ids;
+  ASSIGN_OR_RETURN(query.filter, search::ParseLoggedModelFilter(request.filter));
+  query.datasets = request.datasets;
+  for (const auto& order : request.order_by) {
+    if (order.field_name.empty()) {
+      return InvalidArgumentError(MissingValueMessage("order_by.field_name"));
+    }
+  }
+  query.order_by = request.order_by;
+  ASSIGN_OR_RETURN(query.offset, DecodeToken(request.page_token));
+  return store_.SearchLoggedModels(query);
+}
+
+}  // namespace inet::tracking

@@ -1,0 +1,265 @@
+#include "tracking/tracking_service.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "search/search.h"
+#include "tracking/testing/mock_metadata_store.h"
+
+namespace inet::tracking {
+namespace {
+
+using ::testing::_;
+using ::testing::AllOf;
+using ::testing::Contains;
+using ::testing::DoAll;
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::Return;
+using ::testing::SaveArg;
+using ::testing::StrictMock;
+
+store::Experiment MakeExperiment(std::string id, std::string location,
+                                 store::LifecycleStage stage = store::LifecycleStage::kActive) {
+  store::Experiment e;
+  e.experiment_id = std::move(id);
+  e.name = "exp";
+  e.artifact_location = std::move(location);
+  e.lifecycle_stage = stage;
+  return e;
+}
+
+class TrackingServiceTest : public ::testing::Test {
+ protected:
+  StrictMock<testing::MockMetadataStore> store_;
+  FakeClock clock_{1'700'000'000'000};
+  TrackingService service_{store_, clock_, TrackingOptions{"mlflow-artifacts:/"}};
+  Identity alice_{"alice", "t1", false};
+};
+
+TEST(AppendUriPathTest, JoinsWithSingleSlashes) {
+  EXPECT_EQ(AppendUriPath("mlflow-artifacts:/", {"1"}), "mlflow-artifacts:/1");
+  EXPECT_EQ(AppendUriPath("mlflow-artifacts:/1", {"abc", "artifacts"}),
+            "mlflow-artifacts:/1/abc/artifacts");
+  EXPECT_EQ(AppendUriPath("file:///tmp/x/", {"r", "artifacts"}), "file:///tmp/x/r/artifacts");
+  EXPECT_EQ(AppendUriPath("s3://b/p", {"/m"}), "s3://b/p/m");
+}
+
+TEST_F(TrackingServiceTest, CreateRunFillsDefaults) {
+  EXPECT_CALL(store_, GetExperiment(std::string_view("1")))
+      .WillOnce(Return(MakeExperiment("1", "mlflow-artifacts:/1")));
+  store::RunInfo stored;
+  std::vector<store::Tag> stored_tags;
+  EXPECT_CALL(store_, CreateRun(_, _))
+      .WillOnce(DoAll(SaveArg<0>(&stored), SaveArg<1>(&stored_tags), Return(OkStatus())));
+  CreateRunRequest req;
+  req.experiment_id = "1";
+  auto run = service_.CreateRun(alice_, req);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(stored.run_id.size(), 32u);
+  EXPECT_EQ(stored.user_id, "alice");
+  EXPECT_EQ(stored.start_time, 1'700'000'000'000);
+  EXPECT_EQ(stored.status, store::RunStatus::kRunning);
+  EXPECT_EQ(stored.artifact_uri, "mlflow-artifacts:/1/" + stored.run_id + "/artifacts");
+  EXPECT_FALSE(stored.run_name.empty());
+  EXPECT_THAT(stored_tags, Contains(store::Tag{"mlflow.runName", stored.run_name}));
+  EXPECT_EQ(run->info.run_id, stored.run_id);
+  EXPECT_EQ(run->tags, stored_tags);
+}
+
+TEST_F(TrackingServiceTest, CreateRunTakesNameFromTagAndDefaultsExperimentZero) {
+  EXPECT_CALL(store_, GetExperiment(std::string_view("0")))
+      .WillOnce(Return(MakeExperiment("0", "file:///tmp/a/0")));
+  store::RunInfo stored;
+  EXPECT_CALL(store_, CreateRun(_, _)).WillOnce(DoAll(SaveArg<0>(&stored), Return(OkStatus())));
+  CreateRunRequest req;
+  req.user_id = "bob";
+  req.start_time = 5;
+  req.tags = {{"mlflow.runName", "from-tag"}};
+  ASSERT_TRUE(service_.CreateRun(alice_, req).ok());
+  EXPECT_EQ(stored.run_name, "from-tag");
+  EXPECT_EQ(stored.user_id, "bob");
+  EXPECT_EQ(stored.start_time, 5);
+}
+
+TEST_F(TrackingServiceTest, CreateRunRejectsConflictingNames) {
+  CreateRunRequest req;
+  req.run_name = "a";
+  req.tags = {{"mlflow.runName", "b"}};
+  auto run = service_.CreateRun(alice_, req);
+  EXPECT_EQ(run.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(run.status().message(), HasSubstr("(run_name='a', mlflow.runName='b')"));
+}
+
+TEST_F(TrackingServiceTest, CreateRunInDeletedExperimentFails) {
+  EXPECT_CALL(store_, GetExperiment(_))
+      .WillOnce(Return(MakeExperiment("3", "x", store::LifecycleStage::kDeleted)));
+  CreateRunRequest req;
+  req.experiment_id = "3";
+  auto run = service_.CreateRun(alice_, req);
+  EXPECT_EQ(run.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(run.status().message(), HasSubstr("must be in the 'active' state"));
+}
+
+TEST_F(TrackingServiceTest, LogBatchRejectsOverLimitWithoutTouchingStore) {
+  std::vector<store::Metric> metrics(1001, store::Metric{"m", 1, 1, 0, "", "", "", ""});
+  Status s = service_.LogBatch(alice_, "r", metrics, {}, {});
+  EXPECT_THAT(s.message(), HasSubstr("at most 1000 metrics. Got 1001 metrics"));
+}
+
+TEST_F(TrackingServiceTest, LogBatchNamesTheBadEntry) {
+  std::vector<store::Metric> metrics(2, store::Metric{"m", 1, 1, 0, "", "", "", ""});
+  metrics[1].key = "bad(key)";
+  Status s = service_.LogBatch(alice_, "r", metrics, {}, {});
+  EXPECT_THAT(s.message(), HasSubstr("for parameter 'metrics[1].name' supplied"));
+  Status dup = service_.LogBatch(alice_, "r", {}, {{"a", "1"}, {"a", "2"}}, {});
+  EXPECT_THAT(dup.message(), HasSubstr("Duplicate parameter keys"));
+}
+
+TEST_F(TrackingServiceTest, LogParamTruncatesLongValues) {
+  std::vector<store::Param> logged;
+  EXPECT_CALL(store_, LogBatch(std::string_view("r"), _, _, _))
+      .WillOnce(DoAll(SaveArg<2>(&logged), Return(OkStatus())));
+  ASSERT_TRUE(service_.LogParam(alice_, "r", {"p", std::string(7000, 'x')}).ok());
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0].value.size(), 6000u);
+}
+
+TEST_F(TrackingServiceTest, EmptyLogBatchStillChecksRun) {
+  EXPECT_CALL(store_, GetRun(std::string_view("nope")))
+      .WillOnce(Return(NotFoundError("Run with id=nope not found")));
+  EXPECT_EQ(service_.LogBatch(alice_, "nope", {}, {}, {}).code(), StatusCode::kNotFound);
+}
+
+TEST_F(TrackingServiceTest, SearchRunsBoundsMaxResults) {
+  SearchRunsRequest req;
+  req.experiment_ids = {"0"};
+  req.max_results = 123456789;
+  auto page = service_.SearchRuns(alice_, req);
+  EXPECT_THAT(page.status().message(),
+              HasSubstr("Invalid value 123456789 for parameter 'max_results' supplied"));
+}
+
+TEST_F(TrackingServiceTest, SearchRunsPassesQuery) {
+  store::RunQuery seen;
+  EXPECT_CALL(store_, SearchRuns(_))
+      .WillOnce(DoAll(SaveArg<0>(&seen), Return(store::Page<store::Run>{})));
+  SearchRunsRequest req;
+  req.experiment_ids = {"1", "2"};
+  req.max_results = 10;
+  req.page_token = search::EncodePageToken(20);
+  req.view_type = store::ViewType::kAll;
+  ASSERT_TRUE(service_.SearchRuns(alice_, req).ok());
+  EXPECT_EQ(seen.experiment_ids, (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(seen.max_results, 10);
+  EXPECT_EQ(seen.offset, 20);
+  EXPECT_EQ(seen.view_type, store::ViewType::kAll);
+}
+
+TEST_F(TrackingServiceTest, SearchRunsRejectsBadToken) {
+  SearchRunsRequest req;
+  req.experiment_ids = {"1"};
+  req.page_token = "%%%not-a-token";
+  EXPECT_EQ(service_.SearchRuns(alice_, req).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(TrackingServiceTest, SearchExperimentsValidatesMaxResults) {
+  SearchExperimentsRequest req;
+  req.max_results = 0;
+  EXPECT_EQ(service_.SearchExperiments(alice_, req).status().message(),
+            "Invalid value 0 for parameter 'max_results' supplied. It must be a positive integer");
+}
+
+TEST_F(TrackingServiceTest, BulkIntervalValidation) {
+  EXPECT_THAT(service_.GetMetricHistoryBulkInterval(alice_, {"a"}, "m", 1, std::nullopt, 10)
+                  .status()
+                  .message(),
+              HasSubstr("both must be specified"));
+  EXPECT_THAT(
+      service_.GetMetricHistoryBulkInterval(alice_, {"a"}, "m", 5, 1, 10).status().message(),
+      HasSubstr("end_step must be greater than start_step"));
+  EXPECT_EQ(
+      service_.GetMetricHistoryBulkInterval(alice_, {"a"}, "m", {}, {}, 2501).status().message(),
+      "max_results must be between 1 and 2500.");
+  std::vector<std::string> many(101, "r");
+  EXPECT_THAT(
+      service_.GetMetricHistoryBulkInterval(alice_, many, "m", {}, {}, {}).status().message(),
+      HasSubstr("at most 100 run_ids. Received 101 run_ids."));
+}
+
+TEST_F(TrackingServiceTest, BulkHistorySortsRunsAndPoints) {
+  auto point = [](double v, int64_t ts, int64_t step) {
+    store::Metric m;
+    m.key = "m";
+    m.value = v;
+    m.timestamp = ts;
+    m.step = step;
+    return m;
+  };
+  EXPECT_CALL(store_, GetMetricHistory(std::string_view("a"), std::string_view("m"), 25000, 0))
+      .WillOnce(Return(store::Page<store::Metric>{{point(2, 2, 0), point(1, 1, 0)}, ""}));
+  EXPECT_CALL(store_, GetMetricHistory(std::string_view("b"), std::string_view("m"), 25000, 0))
+      .WillOnce(Return(store::Page<store::Metric>{{point(3, 1, 0)}, ""}));
+  auto out = service_.GetMetricHistoryBulk(alice_, {"b", "a"}, "m", std::nullopt);
+  ASSERT_TRUE(out.ok());
+  ASSERT_EQ(out->size(), 3u);
+  EXPECT_EQ((*out)[0].run_id, "a");
+  EXPECT_EQ((*out)[0].value, 1);
+  EXPECT_EQ((*out)[1].value, 2);
+  EXPECT_EQ((*out)[2].run_id, "b");
+}
+
+TEST_F(TrackingServiceTest, SearchDatasetsDeduplicates) {
+  store::Run run;
+  run.info.experiment_id = "1";
+  store::DatasetInput in;
+  in.dataset = {"ds", "d1", "local", "src", "", ""};
+  in.tags = {{"mlflow.data.context", "training"}};
+  run.dataset_inputs = {in, in};
+  EXPECT_CALL(store_, SearchRuns(_)).WillOnce(Return(store::Page<store::Run>{{run, run}, ""}));
+  auto out = service_.SearchDatasets(alice_, {"1"});
+  ASSERT_TRUE(out.ok());
+  EXPECT_THAT(*out, ElementsAre(DatasetSummary{"1", "ds", "d1", "training"}));
+  EXPECT_FALSE(service_.SearchDatasets(alice_, {}).ok());
+}
+
+TEST_F(TrackingServiceTest, CreateLoggedModelBuildsArtifactUri) {
+  EXPECT_CALL(store_, GetExperiment(std::string_view("4")))
+      .WillOnce(Return(MakeExperiment("4", "mlflow-artifacts:/4")));
+  store::LoggedModel stored;
+  EXPECT_CALL(store_, CreateLoggedModel(_))
+      .WillOnce(DoAll(SaveArg<0>(&stored), Return(OkStatus())));
+  CreateLoggedModelRequest req;
+  req.experiment_id = "4";
+  req.name = "model";
+  auto model = service_.CreateLoggedModel(alice_, req);
+  ASSERT_TRUE(model.ok());
+  EXPECT_TRUE(stored.model_id.starts_with("m-"));
+  EXPECT_EQ(stored.artifact_uri, "mlflow-artifacts:/4/models/" + stored.model_id + "/artifacts");
+  EXPECT_EQ(stored.status, store::LoggedModelStatus::kPending);
+  EXPECT_EQ(stored.creator_id, "alice");
+  EXPECT_EQ(model->model_id, stored.model_id);
+}
+
+TEST_F(TrackingServiceTest, CreateLoggedModelRejectsBadName) {
+  CreateLoggedModelRequest req;
+  req.experiment_id = "4";
+  req.name = "a.b";
+  EXPECT_EQ(service_.CreateLoggedModel(alice_, req).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(TrackingServiceTest, CreateExperimentValidatesBeforeStore) {
+  EXPECT_EQ(service_.CreateExperiment(alice_, "", "", {}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_CALL(store_,
+              CreateExperiment(AllOf(Field(&store::Experiment::name, "e"),
+                                     Field(&store::Experiment::creation_time, 1'700'000'000'000))))
+      .WillOnce(Return(std::string("7")));
+  auto id = service_.CreateExperiment(alice_, "e", "", {});
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(*id, "7");
+}
+
+}  // namespace
+}  // namespace inet::tracking
