@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Installs what building and testing inet needs on Debian 12, then the Python test environment.
+#
+#   scripts/setup.sh              Debian packages + .venv with requirements-test.txt
+#   scripts/setup.sh --no-python  Debian packages for building and running only
+#
+# Idempotent and quick once done: Debian packages are checked with dpkg and apt runs only when
+# one is missing; the virtualenv is rebuilt only when requirements-test.txt or the Python
+# interpreter changes (a stamp file in .venv records their hash).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+with_python=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-python) with_python=0 ;;
+    -h | --help)
+      sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "setup.sh: unknown option '$arg' (use --no-python or --help)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+log() { echo "[setup] $*" >&2; }
+
+# Build and runtime dependencies (see docs and CMakeLists.txt for what uses each).
+packages=(
+  build-essential cmake ninja-build ccache pkg-config clang clang-format clang-tidy
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsqlite3-dev sqlite3 libpq-dev postgresql
+  libcurl4-openssl-dev libssl-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+if ((with_python)); then
+  packages+=(python3-venv)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  sudo=()
+  if [[ "$(id -u)" != 0 ]]; then
+    command -v sudo >/dev/null || { log "error: not root and no sudo to install: ${missing[*]}"; exit 1; }
+    sudo=(sudo)
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  "${sudo[@]}" apt-get update -q
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  log "Debian packages: all ${#packages[@]} present"
+fi
+
+if ((!with_python)); then
+  exit 0
+fi
+
+# Debian's interpreter (what python3-venv belongs to) unless PYTHON names another one.
+python="${PYTHON:-}"
+if [[ -z "$python" ]]; then
+  if [[ -x /usr/bin/python3 ]]; then python=/usr/bin/python3; else python=python3; fi
+fi
+venv=.venv
+stamp="$venv/.inet-setup-stamp"
+want="$( { cat requirements-test.txt; "$python" -c 'import sys; print(sys.version)'; } \
+  | sha256sum | cut -d' ' -f1)"
+
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/python" ]] \
+  && "$venv/bin/python" -c 'import sys' 2>/dev/null; then
+  log "Python test environment $venv: up to date"
+  exit 0
+fi
+
+log "creating Python test environment in $venv (requirements-test.txt)"
+rm -f "$stamp"
+if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+"$venv/bin/python" -m pip install -q --disable-pip-version-check -r requirements-test.txt
+echo "$want" >"$stamp"
+log "Python test environment ready: $("$venv/bin/python" -m pip show mlflow 2>/dev/null \
+  | sed -n 's/^Version: /mlflow /p')"
