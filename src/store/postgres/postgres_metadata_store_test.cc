@@ -1,0 +1,317 @@
+// Runs the metadata-store conformance suite against a real PostgreSQL server, plus tests of
+// what only this adapter has: migrations under concurrent openers, connection errors, and
+// recovery from dropped connections. Every test works in a fresh schema of the database named
+// by INET_TEST_POSTGRES_URI and drops it afterwards; without that variable the tests skip.
+#include "store/postgres/postgres_metadata_store.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/ids.h"
+#include "store/postgres/pg_connection.h"
+#include "store/postgres/postgres_migrations.h"
+#include "store/testing/metadata_store_conformance.h"
+
+namespace inet::store {
+namespace {
+
+using postgres::PgConnection;
+using postgres::PgResult;
+
+constexpr char kHowToStart[] =
+    "INET_TEST_POSTGRES_URI is not set; start a throwaway server with "
+    "`export INET_TEST_POSTGRES_URI=$(scripts/postgres-test-server.sh | tail -n1)`";
+
+std::string ServerUri() {
+  const char* uri = std::getenv("INET_TEST_POSTGRES_URI");
+  return uri != nullptr ? uri : "";
+}
+
+// `uri` with extra libpq query options appended.
+std::string WithOptions(const std::string& uri, const std::string& options) {
+  return uri + (uri.find('?') == std::string::npos ? "?" : "&") + options;
+}
+
+// A schema created for one test and dropped when this goes out of scope.
+class ScratchSchema {
+ public:
+  static StatusOr<std::unique_ptr<ScratchSchema>> Create() {
+    std::string uri = ServerUri();
+    ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> admin, PgConnection::Connect(uri));
+    std::string name = "t_" + RandomHex(8);
+    RETURN_IF_ERROR(admin->ExecScript("CREATE SCHEMA " + name));
+    return std::unique_ptr<ScratchSchema>(new ScratchSchema(uri, name));
+  }
+  ~ScratchSchema() {
+    StatusOr<std::unique_ptr<PgConnection>> admin = PgConnection::Connect(server_uri_);
+    if (admin.ok()) (void)(*admin)->ExecScript("DROP SCHEMA " + name_ + " CASCADE");
+  }
+
+  // A store URI whose connections use only this schema.
+  std::string StoreUri(const std::string& extra = "") const {
+    std::string uri = WithOptions(server_uri_, "options=-csearch_path%3D" + name_);
+    return extra.empty() ? uri : WithOptions(uri, extra);
+  }
+  // A direct connection to this schema, for checks behind the store's back.
+  std::unique_ptr<PgConnection> Connect() const {
+    StatusOr<std::unique_ptr<PgConnection>> c = PgConnection::Connect(StoreUri());
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? std::move(c).value() : nullptr;
+  }
+  const std::string& name() const { return name_; }
+
+ private:
+  ScratchSchema(std::string server_uri, std::string name)
+      : server_uri_(std::move(server_uri)), name_(std::move(name)) {}
+  std::string server_uri_;
+  std::string name_;
+};
+
+StatusOr<testing::StoreUnderTest> OpenFreshStore(std::string_view artifact_root) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ScratchSchema> schema, ScratchSchema::Create());
+  ASSIGN_OR_RETURN(std::unique_ptr<MetadataStore> store,
+                   OpenPostgresMetadataStore(schema->StoreUri(), artifact_root));
+  std::shared_ptr<ScratchSchema> owned(std::move(schema));  // shared: std::function copies
+  return testing::StoreUnderTest{std::move(store), [owned]() mutable { owned.reset(); }};
+}
+
+Experiment NamedExperiment(const std::string& name) {
+  Experiment e;
+  e.name = name;
+  return e;
+}
+
+RunInfo NewRunInExperimentZero() {
+  RunInfo info;
+  info.run_id = NewRunId();
+  info.experiment_id = "0";
+  info.run_name = "r";
+  info.user_id = "u";
+  return info;
+}
+
+Metric Point(const std::string& key, double value, int64_t timestamp, int64_t step) {
+  Metric m;
+  m.key = key;
+  m.value = value;
+  m.timestamp = timestamp;
+  m.step = step;
+  return m;
+}
+
+// The conformance suite is instantiated only when a server is configured;
+// PostgresConformance.NeedsServer below reports the skip otherwise.
+std::vector<testing::ConformanceTarget> Targets() {
+  if (ServerUri().empty()) return {};
+  return {testing::ConformanceTarget{"postgres", &OpenFreshStore}};
+}
+
+}  // namespace
+
+namespace testing {
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(MetadataStoreConformanceTest);
+INSTANTIATE_TEST_SUITE_P(Postgres, MetadataStoreConformanceTest, ::testing::ValuesIn(Targets()),
+                         ConformanceTargetName);
+}  // namespace testing
+
+namespace {
+
+TEST(PostgresConformance, NeedsServer) {
+  if (ServerUri().empty()) GTEST_SKIP() << kHowToStart;
+  SUCCEED() << "the conformance suite runs as Postgres/MetadataStoreConformanceTest.*";
+}
+
+class PostgresMetadataStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (ServerUri().empty()) GTEST_SKIP() << kHowToStart;
+    StatusOr<std::unique_ptr<ScratchSchema>> schema = ScratchSchema::Create();
+    ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+    schema_ = std::move(schema).value();
+  }
+
+  int64_t CountRows(const std::string& sql) {
+    std::unique_ptr<PgConnection> c = schema_->Connect();
+    if (c == nullptr) return -1;
+    StatusOr<PgResult> res = c->ExecUnprepared(sql);
+    EXPECT_TRUE(res.ok()) << res.status().ToString();
+    return res.ok() ? res->GetInt64(0, 0) : -1;
+  }
+
+  std::unique_ptr<ScratchSchema> schema_;
+};
+
+TEST_F(PostgresMetadataStoreTest, ReopeningAppliesNoMigrationAndKeepsData) {
+  std::string experiment_id;
+  {
+    StatusOr<std::unique_ptr<MetadataStore>> store =
+        OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    StatusOr<std::string> id = (*store)->CreateExperiment(NamedExperiment("kept"));
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    experiment_id = *id;
+  }
+  StatusOr<std::unique_ptr<MetadataStore>> again =
+      OpenPostgresMetadataStore(schema_->StoreUri(), "file:///elsewhere");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(CountRows("SELECT count(*) FROM schema_migrations"), postgres::LatestSchemaVersion());
+  StatusOr<Experiment> kept = (*again)->GetExperiment(experiment_id);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ(kept->name, "kept");
+  StatusOr<Experiment> default_experiment = (*again)->GetExperiment("0");
+  ASSERT_TRUE(default_experiment.ok()) << default_experiment.status().ToString();
+  // Experiment 0 was created by the first open and is not rewritten by the second.
+  EXPECT_EQ(default_experiment->artifact_location, "file:///artifacts/0");
+}
+
+TEST_F(PostgresMetadataStoreTest, ConcurrentOpenersMigrateExactlyOnce) {
+  constexpr int kOpeners = 8;
+  std::vector<Status> results(kOpeners);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kOpeners; ++i) {
+    threads.emplace_back([&, i] {
+      StatusOr<std::unique_ptr<MetadataStore>> store =
+          OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
+      results[i] = store.status();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const Status& s : results) EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(CountRows("SELECT count(*) FROM schema_migrations"), postgres::LatestSchemaVersion());
+  EXPECT_EQ(CountRows("SELECT count(*) FROM experiments"), 1);
+}
+
+TEST_F(PostgresMetadataStoreTest, SchemaFromNewerBinaryIsRefused) {
+  ASSERT_TRUE(OpenPostgresMetadataStore(schema_->StoreUri(), "file:///a").ok());
+  std::unique_ptr<PgConnection> c = schema_->Connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(c->ExecScript("INSERT INTO schema_migrations VALUES (999, 0)").ok());
+  StatusOr<std::unique_ptr<MetadataStore>> store =
+      OpenPostgresMetadataStore(schema_->StoreUri(), "file:///a");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find("version 999"), std::string::npos)
+      << store.status().message();
+}
+
+TEST_F(PostgresMetadataStoreTest, WrongPasswordIsUnavailableWithoutLeakingIt) {
+  std::string uri = schema_->StoreUri();
+  size_t at = uri.find('@');
+  size_t colon = uri.rfind(':', at);
+  ASSERT_NE(at, std::string::npos);
+  std::string wrong = uri.substr(0, colon + 1) + "not-the-password" + uri.substr(at);
+  StatusOr<std::unique_ptr<MetadataStore>> store = OpenPostgresMetadataStore(wrong, "file:///a");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store.status().message().find("not-the-password"), std::string::npos)
+      << store.status().message();
+  EXPECT_NE(store.status().message().find("password authentication failed"), std::string::npos)
+      << store.status().message();
+}
+
+TEST_F(PostgresMetadataStoreTest, RecoversWhenTheServerDropsPooledConnections) {
+  std::string app = "inet_test_" + RandomHex(6);
+  StatusOr<std::unique_ptr<MetadataStore>> store =
+      OpenPostgresMetadataStore(schema_->StoreUri("application_name=" + app), "file:///a");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->GetExperiment("0").ok());
+  // What a server restart or an idle-connection reaper does to the pool.
+  EXPECT_GE(CountRows("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                      "application_name = '" +
+                      app + "'"),
+            1);
+  StatusOr<Experiment> after = (*store)->GetExperiment("0");
+  EXPECT_TRUE(after.ok()) << after.status().ToString();
+}
+
+TEST_F(PostgresMetadataStoreTest, ConcurrentBatchesOnOneRunAllLand) {
+  StatusOr<std::unique_ptr<MetadataStore>> opened =
+      OpenPostgresMetadataStore(schema_->StoreUri(), "file:///a");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  MetadataStore& store = **opened;
+  RunInfo info = NewRunInExperimentZero();
+  ASSERT_TRUE(store.CreateRun(info, {}).ok());
+  constexpr int kThreads = 8, kPerThread = 200;
+  std::vector<Status> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<Metric> metrics;
+      for (int i = 0; i < kPerThread; ++i) {
+        metrics.push_back(Point("loss", t * 1000.0 + i, 5, t * kPerThread + i));
+      }
+      // Every thread logs the same param and tag: idempotent, never a conflict.
+      results[t] = store.LogBatch(info.run_id, metrics, {{"lr", "0.1"}}, {{"team", "x"}});
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const Status& s : results) EXPECT_TRUE(s.ok()) << s.ToString();
+  StatusOr<Page<Metric>> history = store.GetMetricHistory(info.run_id, "loss", 0, 0);
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  EXPECT_EQ(history->items.size(), static_cast<size_t>(kThreads * kPerThread));
+  StatusOr<store::Run> run = store.GetRun(info.run_id);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  ASSERT_EQ(run->latest_metrics.size(), 1u);
+  EXPECT_EQ(run->latest_metrics[0].step, kThreads * kPerThread - 1);
+  EXPECT_EQ(run->latest_metrics[0].value, (kThreads - 1) * 1000.0 + kPerThread - 1);
+}
+
+TEST_F(PostgresMetadataStoreTest, ParamConflictRollsBackTheWholeBatch) {
+  StatusOr<std::unique_ptr<MetadataStore>> opened =
+      OpenPostgresMetadataStore(schema_->StoreUri(), "file:///a");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  MetadataStore& store = **opened;
+  RunInfo info = NewRunInExperimentZero();
+  ASSERT_TRUE(store.CreateRun(info, {}).ok());
+  ASSERT_TRUE(store.LogBatch(info.run_id, {}, {{"lr", "0.1"}}, {}).ok());
+  Status s = store.LogBatch(info.run_id, {Point("m", 1, 1, 0)}, {{"depth", "3"}, {"lr", "0.2"}},
+                            {{"t", "v"}});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("key='lr'"), std::string::npos) << s.message();
+  StatusOr<store::Run> run = store.GetRun(info.run_id);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->params, (std::vector<Param>{{"lr", "0.1"}}));
+  EXPECT_TRUE(run->latest_metrics.empty());
+  EXPECT_EQ(CountRows("SELECT count(*) FROM tags WHERE key = 't'"), 0);
+}
+
+TEST_F(PostgresMetadataStoreTest, TextPostgresCannotStoreIsInvalidArgument) {
+  StatusOr<std::unique_ptr<MetadataStore>> opened =
+      OpenPostgresMetadataStore(schema_->StoreUri(), "file:///a");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  // PostgreSQL text cannot hold NUL bytes or invalid UTF-8: a caller error, not a 5xx.
+  StatusOr<std::string> id = (*opened)->CreateExperiment(NamedExperiment("bad\xff"));
+  ASSERT_FALSE(id.ok());
+  EXPECT_EQ(id.status().code(), StatusCode::kInvalidArgument) << id.status().ToString();
+}
+
+// --- Errors that need no server ---------------------------------------------------------------
+
+TEST(PostgresOpenTest, UnreachableServerIsUnavailableWithAClearMessage) {
+  // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+  StatusOr<std::unique_ptr<MetadataStore>> store = OpenPostgresMetadataStore(
+      "postgresql://inet:secret@127.0.0.1:1/inet?connect_timeout=5", "file:///a");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kUnavailable);
+  const std::string& m = store.status().message();
+  EXPECT_NE(m.find("cannot connect to PostgreSQL"), std::string::npos) << m;
+  EXPECT_NE(m.find("127.0.0.1"), std::string::npos) << m;
+  EXPECT_EQ(m.find("secret"), std::string::npos) << m;
+}
+
+TEST(PostgresOpenTest, MalformedUriIsInvalidArgument) {
+  for (const char* uri : {"mysql://u:p@h/db", "postgresql://u:p@h/db?no_such_option=1"}) {
+    StatusOr<std::unique_ptr<MetadataStore>> store = OpenPostgresMetadataStore(uri, "file:///a");
+    ASSERT_FALSE(store.ok()) << uri;
+    EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument) << uri;
+    EXPECT_EQ(store.status().message().find(":p@"), std::string::npos) << store.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace inet::store

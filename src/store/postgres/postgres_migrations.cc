@@ -1,0 +1,236 @@
+#include "store/postgres/postgres_migrations.h"
+
+#include <string>
+#include <vector>
+
+namespace inet::store::postgres {
+namespace {
+
+// Column names follow the schema shared with the SQLite adapter (store/internal/sql_search.h)
+// so both run the same search SQL. Times are BIGINT milliseconds; a NaN metric is stored as
+// value 0 with is_nan = true so that it can take part in primary keys and comparisons.
+// Long values (params up to 6000 chars, tags 8000) are never in a btree key: btree entries
+// are limited to about 2.7 kB, so params and tags are indexed by key only.
+constexpr std::string_view kMigration1 = R"sql(
+CREATE TABLE experiments (
+  experiment_id BIGINT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  artifact_location TEXT NOT NULL,
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+  creation_time BIGINT NOT NULL,
+  last_update_time BIGINT NOT NULL
+);
+CREATE INDEX experiments_creation_idx ON experiments (creation_time);
+CREATE SEQUENCE experiments_id_seq START 1 OWNED BY experiments.experiment_id;
+CREATE TABLE experiment_tags (
+  experiment_id BIGINT NOT NULL REFERENCES experiments(experiment_id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (experiment_id, key)
+);
+CREATE TABLE runs (
+  run_uuid TEXT PRIMARY KEY,
+  experiment_id BIGINT NOT NULL REFERENCES experiments(experiment_id),
+  name TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  start_time BIGINT NOT NULL,
+  end_time BIGINT,
+  artifact_uri TEXT NOT NULL,
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+  deleted_time BIGINT
+);
+CREATE INDEX runs_experiment_start_idx ON runs (experiment_id, start_time DESC, run_uuid);
+CREATE TABLE metrics (
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value DOUBLE PRECISION NOT NULL,
+  is_nan BOOLEAN NOT NULL,
+  timestamp BIGINT NOT NULL,
+  step BIGINT NOT NULL,
+  model_id TEXT,
+  dataset_name TEXT,
+  dataset_digest TEXT,
+  PRIMARY KEY (run_uuid, key, timestamp, step, value, is_nan)
+);
+CREATE INDEX metrics_run_key_step_idx ON metrics (run_uuid, key, step);
+CREATE TABLE latest_metrics (
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value DOUBLE PRECISION NOT NULL,
+  is_nan BOOLEAN NOT NULL,
+  timestamp BIGINT NOT NULL,
+  step BIGINT NOT NULL,
+  model_id TEXT,
+  dataset_name TEXT,
+  dataset_digest TEXT,
+  PRIMARY KEY (run_uuid, key)
+);
+CREATE INDEX latest_metrics_key_value_idx ON latest_metrics (key, value);
+CREATE TABLE params (
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_uuid, key)
+);
+CREATE INDEX params_key_idx ON params (key);
+CREATE TABLE tags (
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_uuid, key)
+);
+CREATE INDEX tags_key_idx ON tags (key);
+CREATE TABLE datasets (
+  dataset_uuid TEXT PRIMARY KEY,
+  experiment_id BIGINT NOT NULL REFERENCES experiments(experiment_id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  source_type TEXT NOT NULL,
+  source TEXT NOT NULL,
+  schema TEXT,
+  profile TEXT,
+  UNIQUE (experiment_id, name, digest)
+);
+CREATE TABLE inputs (
+  input_uuid TEXT PRIMARY KEY,
+  seq BIGINT GENERATED ALWAYS AS IDENTITY,  -- insertion order, for reading inputs back
+  dataset_uuid TEXT NOT NULL REFERENCES datasets(dataset_uuid) ON DELETE CASCADE,
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+  UNIQUE (run_uuid, dataset_uuid)
+);
+CREATE INDEX inputs_dataset_idx ON inputs (dataset_uuid);
+CREATE TABLE input_tags (
+  input_uuid TEXT NOT NULL REFERENCES inputs(input_uuid) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (input_uuid, name)
+);
+CREATE TABLE model_inputs (
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+  model_id TEXT NOT NULL,
+  PRIMARY KEY (run_uuid, model_id)
+);
+CREATE TABLE model_outputs (
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+  model_id TEXT NOT NULL,
+  step BIGINT NOT NULL,
+  PRIMARY KEY (run_uuid, model_id)
+);
+CREATE TABLE logged_models (
+  model_id TEXT PRIMARY KEY,
+  experiment_id BIGINT NOT NULL REFERENCES experiments(experiment_id),
+  name TEXT NOT NULL,
+  artifact_location TEXT NOT NULL,
+  creation_timestamp_ms BIGINT NOT NULL,
+  last_updated_timestamp_ms BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  status_message TEXT NOT NULL DEFAULT '',
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+  model_type TEXT NOT NULL DEFAULT '',
+  source_run_id TEXT NOT NULL DEFAULT '',
+  creator_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX logged_models_experiment_idx ON logged_models (experiment_id, creation_timestamp_ms);
+CREATE TABLE logged_model_tags (
+  model_id TEXT NOT NULL REFERENCES logged_models(model_id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (model_id, key)
+);
+CREATE TABLE logged_model_params (
+  model_id TEXT NOT NULL REFERENCES logged_models(model_id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (model_id, key)
+);
+CREATE TABLE logged_model_metrics (
+  model_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value DOUBLE PRECISION NOT NULL,
+  is_nan BOOLEAN NOT NULL,
+  timestamp BIGINT NOT NULL,
+  step BIGINT NOT NULL,
+  run_uuid TEXT NOT NULL,
+  dataset_name TEXT NOT NULL DEFAULT '',
+  dataset_digest TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (model_id, key, timestamp, step, run_uuid, dataset_name, dataset_digest, value,
+               is_nan)
+);
+CREATE TABLE tokens (
+  token_id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  user_name TEXT NOT NULL,
+  is_admin BOOLEAN NOT NULL,
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+)sql";
+
+const std::vector<std::string_view>& Migrations() {
+  static const std::vector<std::string_view> kMigrations = {kMigration1};
+  return kMigrations;
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
+
+std::string JoinArtifactUri(std::string_view root, std::string_view id) {
+  while (!root.empty() && root.back() == '/') root.remove_suffix(1);
+  std::string out(root);
+  out += '/';
+  out += id;
+  return out;
+}
+
+namespace {
+
+Status MigrateInTransaction(PgConnection& conn, std::string_view default_artifact_root,
+                            int64_t now_ms) {
+  // Serialises concurrent openers of the same schema; released at COMMIT / ROLLBACK.
+  RETURN_IF_ERROR(
+      conn.Exec("SELECT pg_advisory_xact_lock(1768846708, hashtext(current_schema()))").status());
+  RETURN_IF_ERROR(
+      conn.ExecScript("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                      "version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)"));
+  ASSIGN_OR_RETURN(PgResult current,
+                   conn.ExecUnprepared("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  int version = static_cast<int>(current.GetInt64(0, 0));
+  if (version > LatestSchemaVersion()) {
+    return FailedPreconditionError("the PostgreSQL metadata schema is at version " +
+                                   std::to_string(version) +
+                                   ", newer than this inet binary supports (" +
+                                   std::to_string(LatestSchemaVersion()) + "); upgrade inet");
+  }
+  for (int v = version + 1; v <= LatestSchemaVersion(); ++v) {
+    Status applied = conn.ExecScript(Migrations()[static_cast<size_t>(v - 1)]);
+    if (!applied.ok()) return applied.WithContext("applying schema migration " + std::to_string(v));
+    RETURN_IF_ERROR(
+        conn.ExecUnprepared("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                            {PgInt(v), PgInt(now_ms)})
+            .status());
+  }
+  RETURN_IF_ERROR(
+      conn.ExecUnprepared("INSERT INTO experiments (experiment_id, name, artifact_location, "
+                          "lifecycle_stage, creation_time, last_update_time) "
+                          "VALUES (0, 'Default', $1, 'active', $2, $2) ON CONFLICT DO NOTHING",
+                          {JoinArtifactUri(default_artifact_root, "0"), PgInt(now_ms)})
+          .status());
+  return OkStatus();
+}
+
+}  // namespace
+
+Status MigrateSchema(PgConnection& conn, std::string_view default_artifact_root, int64_t now_ms) {
+  RETURN_IF_ERROR(conn.ExecScript("BEGIN"));
+  Status s = MigrateInTransaction(conn, default_artifact_root, now_ms);
+  if (s.ok()) s = conn.ExecScript("COMMIT");
+  if (!s.ok()) {
+    (void)conn.ExecScript("ROLLBACK");
+    return s.WithContext("migrating the PostgreSQL metadata schema");
+  }
+  return OkStatus();
+}
+
+}  // namespace inet::store::postgres
