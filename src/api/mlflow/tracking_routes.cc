@@ -1,0 +1,556 @@
+#include "api/mlflow/tracking_routes.h"
+
+#include <exception>
+#include <functional>
+#include <string>
+#include <utility>
+
+#include "api/mlflow/entities_json.h"
+#include "api/mlflow/json_codec.h"
+#include "api/routes.h"
+#include "tracking/validation.h"
+
+namespace inet::api {
+namespace {
+
+using mlflow::FieldReader;
+using mlflow::JsonWriter;
+using tracking::TrackingService;
+
+constexpr std::string_view kEmptyObject = "{}";
+
+// A tracking handler: reads the decoded fields, returns the JSON body of a 200 response.
+using JsonHandler = std::function<StatusOr<std::string>(TrackingService&, const http::Request&,
+                                                        const FieldReader&)>;
+
+http::Handler Wrap(TrackingService& service, JsonHandler handler) {
+  return [&service, handler = std::move(handler)](http::Request& request) -> http::Response {
+    try {
+      StatusOr<boost::json::object> params = mlflow::DecodeRequestParams(request);
+      if (!params.ok()) return http::ErrorResponse(params.status());
+      FieldReader fields(*params);
+      StatusOr<std::string> body = handler(service, request, fields);
+      if (!body.ok()) return http::ErrorResponse(body.status());
+      return http::Response::Json(std::move(body).value());
+    } catch (const std::exception& e) {
+      // Allocation failure or a library bug: answer, never take the server down.
+      return http::ErrorResponse(InternalError(std::string("unexpected error: ") + e.what()));
+    }
+  };
+}
+
+// MLflow accepts run_uuid where run_id is absent.
+StatusOr<std::string> RunIdOf(const FieldReader& f) {
+  if (!f.Has("run_id") && f.Has("run_uuid")) return f.RequiredString("run_uuid");
+  return f.RequiredString("run_id");
+}
+
+StatusOr<std::string> PathParam(const http::Request& request, const std::string& name) {
+  auto it = request.path_params.find(name);
+  if (it == request.path_params.end() || it->second.empty()) {
+    return InvalidArgumentError(tracking::MissingValueMessage(name));
+  }
+  return it->second;
+}
+
+StatusOr<std::optional<store::ViewType>> ViewTypeOf(const FieldReader& f, std::string_view key) {
+  ASSIGN_OR_RETURN(std::optional<size_t> index,
+                   f.OptionalEnum(key, mlflow::ViewTypeNames(), /*first_number=*/1));
+  if (!index) return std::optional<store::ViewType>();
+  return std::optional<store::ViewType>(static_cast<store::ViewType>(*index));
+}
+
+// Adds next_page_token (when there is a next page) and closes the response object.
+std::string FinishWithToken(JsonWriter& w, const std::string& token) {
+  if (!token.empty()) w.Field("next_page_token", token);
+  w.EndObject();
+  return w.Take();
+}
+
+// --- Experiments -----------------------------------------------------------------------------
+
+StatusOr<std::string> CreateExperiment(TrackingService& s, const http::Request& r,
+                                       const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string name, f.RequiredString("name"));
+  ASSIGN_OR_RETURN(std::string location, f.StringOr("artifact_location"));
+  ASSIGN_OR_RETURN(std::vector<store::Tag> tags, mlflow::ReadTags(f, "tags"));
+  ASSIGN_OR_RETURN(std::string id, s.CreateExperiment(r.identity, std::move(name),
+                                                      std::move(location), std::move(tags)));
+  JsonWriter w;
+  w.BeginObject().Field("experiment_id", id).EndObject();
+  return w.Take();
+}
+
+StatusOr<std::string> GetExperiment(TrackingService& s, const http::Request& r,
+                                    const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string id, f.RequiredString("experiment_id", /*allow_number=*/true));
+  ASSIGN_OR_RETURN(store::Experiment e, s.GetExperiment(r.identity, id));
+  JsonWriter w;
+  w.BeginObject();
+  mlflow::WriteExperiment(w.Key("experiment"), e);
+  w.EndObject();
+  return w.Take();
+}
+
+StatusOr<std::string> GetExperimentByName(TrackingService& s, const http::Request& r,
+                                          const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string name, f.RequiredString("experiment_name"));
+  ASSIGN_OR_RETURN(store::Experiment e, s.GetExperimentByName(r.identity, name));
+  JsonWriter w;
+  w.BeginObject();
+  mlflow::WriteExperiment(w.Key("experiment"), e);
+  w.EndObject();
+  return w.Take();
+}
+
+StatusOr<std::string> SearchExperiments(TrackingService& s, const http::Request& r,
+                                        const FieldReader& f) {
+  tracking::SearchExperimentsRequest req;
+  ASSIGN_OR_RETURN(req.max_results, f.OptionalInt64("max_results"));
+  ASSIGN_OR_RETURN(req.page_token, f.StringOr("page_token"));
+  ASSIGN_OR_RETURN(req.filter, f.StringOr("filter"));
+  ASSIGN_OR_RETURN(req.order_by, f.StringList("order_by"));
+  ASSIGN_OR_RETURN(std::optional<store::ViewType> view, ViewTypeOf(f, "view_type"));
+  req.view_type = view.value_or(store::ViewType::kActiveOnly);
+  ASSIGN_OR_RETURN(store::Page<store::Experiment> page, s.SearchExperiments(r.identity, req));
+  JsonWriter w;
+  w.BeginObject();
+  mlflow::WriteListField(
+      w, "experiments", page.items,
+      [](JsonWriter& jw, const store::Experiment& e) { mlflow::WriteExperiment(jw, e); });
+  return FinishWithToken(w, page.next_page_token);
+}
+
+StatusOr<std::string> DeleteExperiment(TrackingService& s, const http::Request& r,
+                                       const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string id, f.RequiredString("experiment_id", true));
+  RETURN_IF_ERROR(s.DeleteExperiment(r.identity, id));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> RestoreExperiment(TrackingService& s, const http::Request& r,
+                                        const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string id, f.RequiredString("experiment_id", true));
+  RETURN_IF_ERROR(s.RestoreExperiment(r.identity, id));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> UpdateExperiment(TrackingService& s, const http::Request& r,
+                                       const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string id, f.RequiredString("experiment_id", true));
+  ASSIGN_OR_RETURN(std::string new_name, f.RequiredString("new_name"));
+  RETURN_IF_ERROR(s.RenameExperiment(r.identity, id, new_name));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> SetExperimentTag(TrackingService& s, const http::Request& r,
+                                       const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string id, f.RequiredString("experiment_id", true));
+  store::Tag tag;
+  ASSIGN_OR_RETURN(tag.key, f.RequiredString("key"));
+  ASSIGN_OR_RETURN(tag.value, f.StringOr("value"));
+  RETURN_IF_ERROR(s.SetExperimentTag(r.identity, id, tag));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> DeleteExperimentTag(TrackingService& s, const http::Request& r,
+                                          const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string id, f.RequiredString("experiment_id", true));
+  ASSIGN_OR_RETURN(std::string key, f.RequiredString("key"));
+  RETURN_IF_ERROR(s.DeleteExperimentTag(r.identity, id, key));
+  return std::string(kEmptyObject);
+}
+
+// --- Runs ------------------------------------------------------------------------------------
+
+std::string RunResponse(const store::Run& run) {
+  JsonWriter w;
+  w.BeginObject();
+  mlflow::WriteRun(w.Key("run"), run);
+  w.EndObject();
+  return w.Take();
+}
+
+StatusOr<std::string> CreateRun(TrackingService& s, const http::Request& r, const FieldReader& f) {
+  tracking::CreateRunRequest req;
+  ASSIGN_OR_RETURN(req.experiment_id, f.StringOr("experiment_id", "", true));
+  ASSIGN_OR_RETURN(req.user_id, f.StringOr("user_id"));
+  ASSIGN_OR_RETURN(req.run_name, f.StringOr("run_name"));
+  ASSIGN_OR_RETURN(req.start_time, f.OptionalInt64("start_time"));
+  ASSIGN_OR_RETURN(req.tags, mlflow::ReadTags(f, "tags"));
+  ASSIGN_OR_RETURN(store::Run run, s.CreateRun(r.identity, std::move(req)));
+  return RunResponse(run);
+}
+
+StatusOr<std::string> UpdateRun(TrackingService& s, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string run_id, RunIdOf(f));
+  ASSIGN_OR_RETURN(std::optional<size_t> status_index,
+                   f.OptionalEnum("status", mlflow::RunStatusNames(), 1));
+  std::optional<store::RunStatus> status;
+  if (status_index) status = static_cast<store::RunStatus>(*status_index);
+  ASSIGN_OR_RETURN(std::optional<int64_t> end_time, f.OptionalInt64("end_time"));
+  ASSIGN_OR_RETURN(std::optional<std::string> run_name, f.OptionalString("run_name"));
+  ASSIGN_OR_RETURN(store::RunInfo info,
+                   s.UpdateRun(r.identity, run_id, status, end_time, std::move(run_name)));
+  JsonWriter w;
+  w.BeginObject();
+  mlflow::WriteRunInfo(w.Key("run_info"), info);
+  w.EndObject();
+  return w.Take();
+}
+
+StatusOr<std::string> DeleteRun(TrackingService& s, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string run_id, RunIdOf(f));
+  RETURN_IF_ERROR(s.DeleteRun(r.identity, run_id));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> RestoreRun(TrackingService& s, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string run_id, RunIdOf(f));
+  RETURN_IF_ERROR(s.RestoreRun(r.identity, run_id));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> GetRun(TrackingService& s, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string run_id, RunIdOf(f));
+  ASSIGN_OR_RETURN(store::Run run, s.GetRun(r.identity, run_id));
+  return RunResponse(run);
+}
+
+StatusOr<std::string> LogMetric(TrackingService& s, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string run_id, RunIdOf(f));
+  ASSIGN_OR_RETURN(store::Metric metric, mlflow::ReadMetric(f));
+  RETURN_IF_ERROR(s.LogMetric(r.identity, run_id, std::move(metric)));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> LogParam(TrackingService& s, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string run_id, RunIdOf(f));
+  store::Param param;
+  ASSIGN_OR_RETURN(param.key, f.RequiredString("key"));
+  ASSIGN_OR_RETURN(param.value, f.StringOr("value"));
+  RETURN_IF_ERROR(s.LogParam(r.identity, run_id, std::move(param)));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> SetTag(TrackingService& s, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string run_id, RunIdOf(f));
+  store::Tag tag;
+  ASSIGN_OR_RETURN(tag.key, f.RequiredString("key"));
+  ASSIGN_OR_RETURN(tag.value, f.StringOr("value"));
+  RETURN_IF_ERROR(s.SetTag(r.identity, run_id, std::move(tag)));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> DeleteTag(TrackingService& s, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string run_id, RunIdOf(f));
+  ASSIGN_OR_RETURN(std::string key, f.RequiredString("key"));
+  RETURN_IF_ERROR(s.DeleteTag(r.identity, run_id, key));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> LogBatch(TrackingService& s, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string run_id, RunIdOf(f));
+  ASSIGN_OR_RETURN(std::vector<store::Metric> metrics, mlflow::ReadMetrics(f, "metrics"));
+  ASSIGN_OR_RETURN(std::vector<store::Param> params, mlflow::ReadTags(f, "params"));
+  ASSIGN_OR_RETURN(std::vector<store::Tag> tags, mlflow::ReadTags(f, "tags"));
+  RETURN_IF_ERROR(
+      s.LogBatch(r.identity, run_id, std::move(metrics), std::move(params), std::move(tags)));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> SearchRuns(TrackingService& s, const http::Request& r, const FieldReader& f) {
+  tracking::SearchRunsRequest req;
+  ASSIGN_OR_RETURN(req.experiment_ids, f.StringList("experiment_ids", /*allow_number=*/true));
+  ASSIGN_OR_RETURN(req.filter, f.StringOr("filter"));
+  ASSIGN_OR_RETURN(std::optional<store::ViewType> view, ViewTypeOf(f, "run_view_type"));
+  req.view_type = view.value_or(store::ViewType::kActiveOnly);
+  ASSIGN_OR_RETURN(req.max_results, f.OptionalInt64("max_results"));
+  ASSIGN_OR_RETURN(req.order_by, f.StringList("order_by"));
+  ASSIGN_OR_RETURN(req.page_token, f.StringOr("page_token"));
+  ASSIGN_OR_RETURN(store::Page<store::Run> page, s.SearchRuns(r.identity, req));
+  JsonWriter w;
+  w.BeginObject();
+  mlflow::WriteListField(w, "runs", page.items,
+                         [](JsonWriter& jw, const store::Run& run) { mlflow::WriteRun(jw, run); });
+  return FinishWithToken(w, page.next_page_token);
+}
+
+StatusOr<std::string> LogInputs(TrackingService& s, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string run_id, RunIdOf(f));
+  ASSIGN_OR_RETURN(std::vector<store::DatasetInput> datasets,
+                   mlflow::ReadDatasetInputs(f, "datasets"));
+  ASSIGN_OR_RETURN(std::vector<FieldReader> model_items, f.ObjectList("models"));
+  std::vector<store::ModelInput> models;
+  for (const FieldReader& item : model_items) {
+    ASSIGN_OR_RETURN(std::string model_id, item.RequiredString("model_id"));
+    models.push_back({std::move(model_id)});
+  }
+  RETURN_IF_ERROR(s.LogInputs(r.identity, run_id, datasets, models));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> LogOutputs(TrackingService& s, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string run_id, RunIdOf(f));
+  if (!f.Has("models")) {
+    return InvalidArgumentError(tracking::MissingValueMessage("models") +
+                                " See the API docs for more information about request "
+                                "parameters.");
+  }
+  ASSIGN_OR_RETURN(std::vector<FieldReader> items, f.ObjectList("models"));
+  std::vector<store::ModelOutput> models;
+  for (const FieldReader& item : items) {
+    store::ModelOutput out;
+    ASSIGN_OR_RETURN(out.model_id, item.RequiredString("model_id"));
+    ASSIGN_OR_RETURN(out.step, item.RequiredInt64("step"));
+    models.push_back(std::move(out));
+  }
+  RETURN_IF_ERROR(s.LogOutputs(r.identity, run_id, models));
+  return std::string(kEmptyObject);
+}
+
+void WriteMetricsList(JsonWriter& w, const std::vector<store::Metric>& metrics) {
+  mlflow::WriteListField(w, "metrics", metrics, [](JsonWriter& jw, const store::Metric& m) {
+    mlflow::WriteMetric(jw, m);
+  });
+}
+
+StatusOr<std::string> GetMetricHistory(TrackingService& s, const http::Request& r,
+                                       const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string run_id, RunIdOf(f));
+  ASSIGN_OR_RETURN(std::string key, f.RequiredString("metric_key"));
+  ASSIGN_OR_RETURN(std::optional<int64_t> max_results, f.OptionalInt64("max_results"));
+  ASSIGN_OR_RETURN(std::string token, f.StringOr("page_token"));
+  ASSIGN_OR_RETURN(store::Page<store::Metric> page,
+                   s.GetMetricHistory(r.identity, run_id, key, max_results, token));
+  JsonWriter w;
+  w.BeginObject();
+  WriteMetricsList(w, page.items);
+  return FinishWithToken(w, page.next_page_token);
+}
+
+StatusOr<std::string> GetMetricHistoryBulkInterval(TrackingService& s, const http::Request& r,
+                                                   const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::vector<std::string> run_ids, f.StringList("run_ids"));
+  if (run_ids.empty()) {
+    return InvalidArgumentError(tracking::MissingValueMessage("run_ids") +
+                                " See the API docs for more information about request "
+                                "parameters.");
+  }
+  ASSIGN_OR_RETURN(std::string key, f.RequiredString("metric_key"));
+  ASSIGN_OR_RETURN(std::optional<int64_t> start_step, f.OptionalInt64("start_step"));
+  ASSIGN_OR_RETURN(std::optional<int64_t> end_step, f.OptionalInt64("end_step"));
+  ASSIGN_OR_RETURN(std::optional<int64_t> max_results, f.OptionalInt64("max_results"));
+  ASSIGN_OR_RETURN(
+      std::vector<store::Metric> metrics,
+      s.GetMetricHistoryBulkInterval(r.identity, run_ids, key, start_step, end_step, max_results));
+  JsonWriter w;
+  w.BeginObject();
+  WriteMetricsList(w, metrics);
+  w.EndObject();
+  return w.Take();
+}
+
+// Ajax-only (not a proto endpoint): run_id repeated, metric_key, max_results.
+StatusOr<std::string> GetMetricHistoryBulk(TrackingService& s, const http::Request& r,
+                                           const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::vector<std::string> run_ids, f.StringList("run_id"));
+  ASSIGN_OR_RETURN(std::optional<std::string> key, f.OptionalString("metric_key"));
+  if (!key) return InvalidArgumentError("GetMetricHistoryBulk request must specify a metric_key.");
+  ASSIGN_OR_RETURN(std::optional<int64_t> max_results, f.OptionalInt64("max_results"));
+  ASSIGN_OR_RETURN(std::vector<store::Metric> metrics,
+                   s.GetMetricHistoryBulk(r.identity, std::move(run_ids), *key, max_results));
+  JsonWriter w;
+  w.BeginObject().Key("metrics").BeginArray();
+  for (const store::Metric& m : metrics) {
+    w.BeginObject().Field("key", m.key);
+    w.Key("value").Double(m.value);
+    w.Field("timestamp", m.timestamp).Field("step", m.step).Field("run_id", m.run_id);
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  return w.Take();
+}
+
+StatusOr<std::string> SearchDatasets(TrackingService& s, const http::Request& r,
+                                     const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, f.StringList("experiment_ids", true));
+  ASSIGN_OR_RETURN(std::vector<tracking::DatasetSummary> summaries,
+                   s.SearchDatasets(r.identity, ids));
+  JsonWriter w;
+  w.BeginObject();
+  mlflow::WriteListField(w, "dataset_summaries", summaries,
+                         [](JsonWriter& jw, const tracking::DatasetSummary& d) {
+                           jw.BeginObject()
+                               .Field("experiment_id", d.experiment_id)
+                               .Field("name", d.name)
+                               .Field("digest", d.digest)
+                               .FieldIfSet("context", d.context)
+                               .EndObject();
+                         });
+  w.EndObject();
+  return w.Take();
+}
+
+// --- Logged models ---------------------------------------------------------------------------
+
+std::string ModelResponse(const store::LoggedModel& model) {
+  JsonWriter w;
+  w.BeginObject();
+  mlflow::WriteLoggedModel(w.Key("model"), model);
+  w.EndObject();
+  return w.Take();
+}
+
+StatusOr<std::string> CreateLoggedModel(TrackingService& s, const http::Request& r,
+                                        const FieldReader& f) {
+  tracking::CreateLoggedModelRequest req;
+  ASSIGN_OR_RETURN(req.experiment_id, f.RequiredString("experiment_id", true));
+  ASSIGN_OR_RETURN(req.name, f.StringOr("name"));
+  ASSIGN_OR_RETURN(req.model_type, f.StringOr("model_type"));
+  ASSIGN_OR_RETURN(req.source_run_id, f.StringOr("source_run_id"));
+  ASSIGN_OR_RETURN(req.params, mlflow::ReadTags(f, "params"));
+  ASSIGN_OR_RETURN(req.tags, mlflow::ReadTags(f, "tags"));
+  ASSIGN_OR_RETURN(store::LoggedModel model, s.CreateLoggedModel(r.identity, std::move(req)));
+  return ModelResponse(model);
+}
+
+StatusOr<std::string> GetLoggedModel(TrackingService& s, const http::Request& r,
+                                     const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string model_id, PathParam(r, "model_id"));
+  ASSIGN_OR_RETURN(std::optional<bool> allow_deleted, f.OptionalBool("allow_deleted"));
+  ASSIGN_OR_RETURN(store::LoggedModel model,
+                   s.GetLoggedModel(r.identity, model_id, allow_deleted.value_or(false)));
+  return ModelResponse(model);
+}
+
+StatusOr<std::string> FinalizeLoggedModel(TrackingService& s, const http::Request& r,
+                                          const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string model_id, PathParam(r, "model_id"));
+  ASSIGN_OR_RETURN(std::optional<size_t> status,
+                   f.OptionalEnum("status", mlflow::LoggedModelStatusNames(), 1));
+  if (!status) {
+    return InvalidArgumentError(tracking::MissingValueMessage("status") +
+                                " See the API docs for more information about request "
+                                "parameters.");
+  }
+  ASSIGN_OR_RETURN(
+      store::LoggedModel model,
+      s.FinalizeLoggedModel(r.identity, model_id, static_cast<store::LoggedModelStatus>(*status)));
+  return ModelResponse(model);
+}
+
+StatusOr<std::string> DeleteLoggedModel(TrackingService& s, const http::Request& r,
+                                        const FieldReader&) {
+  ASSIGN_OR_RETURN(std::string model_id, PathParam(r, "model_id"));
+  RETURN_IF_ERROR(s.DeleteLoggedModel(r.identity, model_id));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> SetLoggedModelTags(TrackingService& s, const http::Request& r,
+                                         const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string model_id, PathParam(r, "model_id"));
+  ASSIGN_OR_RETURN(std::vector<store::Tag> tags, mlflow::ReadTags(f, "tags"));
+  RETURN_IF_ERROR(s.SetLoggedModelTags(r.identity, model_id, std::move(tags)));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> DeleteLoggedModelTag(TrackingService& s, const http::Request& r,
+                                           const FieldReader&) {
+  ASSIGN_OR_RETURN(std::string model_id, PathParam(r, "model_id"));
+  ASSIGN_OR_RETURN(std::string key, PathParam(r, "tag_key"));
+  RETURN_IF_ERROR(s.DeleteLoggedModelTag(r.identity, model_id, key));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> LogLoggedModelParams(TrackingService& s, const http::Request& r,
+                                           const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string model_id, PathParam(r, "model_id"));
+  ASSIGN_OR_RETURN(std::vector<store::Param> params, mlflow::ReadTags(f, "params"));
+  RETURN_IF_ERROR(s.LogLoggedModelParams(r.identity, model_id, std::move(params)));
+  return std::string(kEmptyObject);
+}
+
+StatusOr<std::string> SearchLoggedModels(TrackingService& s, const http::Request& r,
+                                         const FieldReader& f) {
+  tracking::SearchLoggedModelsRequest req;
+  ASSIGN_OR_RETURN(req.experiment_ids, f.StringList("experiment_ids", true));
+  ASSIGN_OR_RETURN(req.filter, f.StringOr("filter"));
+  ASSIGN_OR_RETURN(std::vector<FieldReader> datasets, f.ObjectList("datasets"));
+  for (const FieldReader& d : datasets) {
+    ASSIGN_OR_RETURN(std::string name, d.RequiredString("dataset_name"));
+    ASSIGN_OR_RETURN(std::string digest, d.StringOr("dataset_digest"));
+    req.datasets.emplace_back(std::move(name), std::move(digest));
+  }
+  ASSIGN_OR_RETURN(req.max_results, f.OptionalInt64("max_results"));
+  ASSIGN_OR_RETURN(std::vector<FieldReader> orders, f.ObjectList("order_by"));
+  for (const FieldReader& o : orders) {
+    store::LoggedModelOrder order;
+    ASSIGN_OR_RETURN(order.field_name, o.RequiredString("field_name"));
+    ASSIGN_OR_RETURN(std::optional<bool> ascending, o.OptionalBool("ascending"));
+    order.ascending = ascending.value_or(true);
+    ASSIGN_OR_RETURN(order.dataset_name, o.StringOr("dataset_name"));
+    ASSIGN_OR_RETURN(order.dataset_digest, o.StringOr("dataset_digest"));
+    req.order_by.push_back(std::move(order));
+  }
+  ASSIGN_OR_RETURN(req.page_token, f.StringOr("page_token"));
+  ASSIGN_OR_RETURN(store::Page<store::LoggedModel> page, s.SearchLoggedModels(r.identity, req));
+  JsonWriter w;
+  w.BeginObject();
+  mlflow::WriteListField(w, "models", page.items, [](JsonWriter& jw, const store::LoggedModel& m) {
+    mlflow::WriteLoggedModel(jw, m);
+  });
+  return FinishWithToken(w, page.next_page_token);
+}
+
+}  // namespace
+
+void RegisterMlflowTrackingRoutes(http::Router& router, TrackingService& service) {
+  using http::Method;
+  auto add = [&](Method method, std::string_view path, JsonHandler handler) {
+    AddMlflowRoute(router, method, path, Wrap(service, std::move(handler)));
+  };
+  add(Method::kPost, "/mlflow/experiments/create", CreateExperiment);
+  add(Method::kGet, "/mlflow/experiments/get", GetExperiment);
+  add(Method::kGet, "/mlflow/experiments/get-by-name", GetExperimentByName);
+  add(Method::kPost, "/mlflow/experiments/search", SearchExperiments);
+  add(Method::kGet, "/mlflow/experiments/search", SearchExperiments);
+  add(Method::kPost, "/mlflow/experiments/delete", DeleteExperiment);
+  add(Method::kPost, "/mlflow/experiments/restore", RestoreExperiment);
+  add(Method::kPost, "/mlflow/experiments/update", UpdateExperiment);
+  add(Method::kPost, "/mlflow/experiments/set-experiment-tag", SetExperimentTag);
+  add(Method::kPost, "/mlflow/experiments/delete-experiment-tag", DeleteExperimentTag);
+
+  add(Method::kPost, "/mlflow/runs/create", CreateRun);
+  add(Method::kPost, "/mlflow/runs/update", UpdateRun);
+  add(Method::kPost, "/mlflow/runs/delete", DeleteRun);
+  add(Method::kPost, "/mlflow/runs/restore", RestoreRun);
+  add(Method::kGet, "/mlflow/runs/get", GetRun);
+  add(Method::kPost, "/mlflow/runs/log-metric", LogMetric);
+  add(Method::kPost, "/mlflow/runs/log-parameter", LogParam);
+  add(Method::kPost, "/mlflow/runs/set-tag", SetTag);
+  add(Method::kPost, "/mlflow/runs/delete-tag", DeleteTag);
+  add(Method::kPost, "/mlflow/runs/log-batch", LogBatch);
+  add(Method::kPost, "/mlflow/runs/search", SearchRuns);
+  add(Method::kPost, "/mlflow/runs/log-inputs", LogInputs);
+  add(Method::kPost, "/mlflow/runs/outputs", LogOutputs);
+  add(Method::kGet, "/mlflow/metrics/get-history", GetMetricHistory);
+  add(Method::kGet, "/mlflow/metrics/get-history-bulk-interval", GetMetricHistoryBulkInterval);
+
+  // UI-only routes that MLflow serves under /ajax-api alone.
+  router.Add(Method::kGet, "/ajax-api/2.0/mlflow/metrics/get-history-bulk",
+             Wrap(service, GetMetricHistoryBulk));
+  router.Add(Method::kPost, "/ajax-api/2.0/mlflow/experiments/search-datasets",
+             Wrap(service, SearchDatasets));
+
+  add(Method::kPost, "/mlflow/logged-models", CreateLoggedModel);
+  add(Method::kPost, "/mlflow/logged-models/search", SearchLoggedModels);
+  add(Method::kGet, "/mlflow/logged-models/{model_id}", GetLoggedModel);
+  add(Method::kPatch, "/mlflow/logged-models/{model_id}", FinalizeLoggedModel);
+  add(Method::kDelete, "/mlflow/logged-models/{model_id}", DeleteLoggedModel);
+  add(Method::kPatch, "/mlflow/logged-models/{model_id}/tags", SetLoggedModelTags);
+  add(Method::kDelete, "/mlflow/logged-models/{model_id}/tags/{tag_key}", DeleteLoggedModelTag);
+  add(Method::kPost, "/mlflow/logged-models/{model_id}/params", LogLoggedModelParams);
+}
+
+}  // namespace inet::api

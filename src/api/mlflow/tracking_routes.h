@@ -1,0 +1,18 @@
+// The MLflow tracking REST API (experiments, runs, metrics, params, tags, datasets, logged
+// models) as HTTP handlers over tracking::TrackingService. Each handler decodes its request
+// once (api/mlflow/json_codec.h), calls the service with the caller's identity, and writes
+// the proto-JSON response the real `mlflow` client parses; errors become MLflow error bodies
+// through http::ErrorResponse. Model-registry and artifact routes live elsewhere.
+#pragma once
+
+#include "http/http.h"
+#include "tracking/tracking_service.h"
+
+namespace inet::api {
+
+// Registers every tracking route under /api/2.0 and /ajax-api/2.0 (plus the UI's ajax-only
+// routes metrics/get-history-bulk and experiments/search-datasets under /ajax-api/2.0).
+// `service` is borrowed and must outlive the router; handlers may run concurrently.
+void RegisterMlflowTrackingRoutes(http::Router& router, tracking::TrackingService& service);
+
+}  // namespace inet::api
