@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Runs every test, as CI does (.ci/run): set-up, format check, PostgreSQL for the tests, the
+# debug build (ASan + UBSan) with all C++ unit tests, the release build with the end-to-end suite
+# (real mlflow client) on SQLite and PostgreSQL, clang-tidy, and the fuzzers for a bounded time.
+#
+#   ./scripts/test.sh
+#
+# Every step runs even when an earlier one failed (unless it needs that one's output); a summary
+# closes the run and the exit status is non-zero when any step failed.
+#
+# Environment:
+#   INET_BUILD_ROOT   where build trees go (default build: build/debug, build/release, build/fuzz)
+#   INET_JOBS         parallel build/test jobs (default: the number of CPUs)
+#   FUZZ_SECONDS      seconds per fuzz target (default 30)
+#   INET_SKIP         space-separated step names to skip, e.g. "tidy fuzz" (reported as skipped)
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+
+build_root="${INET_BUILD_ROOT:-build}"
+jobs="${INET_JOBS:-$(nproc)}"
+debug_dir="$build_root/debug"
+release_dir="$build_root/release"
+fuzz_dir="$build_root/fuzz"
+skip_list=" ${INET_SKIP:-} "
+
+# ccache: key on paths relative to the checkout so that a fresh clone (CI) reuses the objects
+# compiled in another one.
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
+
+declare -a summary=()
+declare -A status=()
+failures=0
+t_start=$SECONDS
+
+# step NAME DESCRIPTION COMMAND...: runs COMMAND under a header and records the outcome.
+step() {
+  local name="$1" what="$2"
+  shift 2
+  echo
+  echo "================================================================================"
+  echo "== [$name] $what"
+  echo "================================================================================"
+  if [[ "$skip_list" == *" $name "* ]]; then
+    echo "skipped (INET_SKIP)"
+    status[$name]=skipped
+    summary+=("$(printf '%-8s %-7s %5s  %s' "$name" SKIPPED - "$what (INET_SKIP)")")
+    return 0
+  fi
+  local t0=$SECONDS rc=0
+  "$@" || rc=$?
+  local dt=$((SECONDS - t0))
+  if ((rc == 0)); then
+    status[$name]=ok
+    summary+=("$(printf '%-8s %-7s %4ss  %s' "$name" PASS "$dt" "$what")")
+  else
+    status[$name]=failed
+    failures=$((failures + 1))
+    summary+=("$(printf '%-8s %-7s %4ss  %s (exit %d)' "$name" FAIL "$dt" "$what" "$rc")")
+    echo "== [$name] FAILED with exit code $rc"
+  fi
+  return 0
+}
+
+# blocked NAME DESCRIPTION NEEDED: records a step that cannot run because NEEDED failed.
+blocked() {
+  echo
+  echo "== [$1] $2: not run, because step '$3' failed"
+  status[$1]=failed
+  failures=$((failures + 1))
+  summary+=("$(printf '%-8s %-7s %5s  %s (needs %s)' "$1" FAIL - "$2" "$3")")
+}
+
+ok() { [[ "${status[$1]:-}" == ok || "${status[$1]:-}" == skipped ]]; }
+
+# -- the steps ------------------------------------------------------------------------------
+
+do_setup() { bash scripts/setup.sh; }
+
+cxx_sources() {
+  if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -- 'src/*.cc' 'src/*.h' 'fuzz/*.cc' 'fuzz/*.h' 'bench/*.cc' 'bench/*.h'
+  else
+    find src fuzz bench -name '*.cc' -o -name '*.h' 2>/dev/null
+  fi
+}
+
+do_format() {
+  mapfile -t files < <(cxx_sources)
+  echo "clang-format $(clang-format --version | grep -o '[0-9][0-9.]*' | head -n1):" \
+    "${#files[@]} files"
+  ((${#files[@]})) || { echo "no C++ sources found"; return 1; }
+  clang-format --dry-run --Werror "${files[@]}"
+}
+
+pg_started_here=0
+do_postgres() {
+  local out uri
+  if ! bash scripts/postgres-test-server.sh status >/dev/null 2>&1; then
+    pg_started_here=1
+  fi
+  out="$(bash scripts/postgres-test-server.sh)" || return 1
+  uri="$(tail -n1 <<<"$out")"
+  [[ "$uri" == postgresql://* ]] || { echo "unexpected output: $out"; return 1; }
+  export INET_TEST_POSTGRES_URI="$uri"
+  echo "INET_TEST_POSTGRES_URI=$uri"
+}
+stop_postgres() {
+  if ((pg_started_here)); then
+    bash scripts/postgres-test-server.sh stop >/dev/null 2>&1 || true
+  fi
+}
+trap stop_postgres EXIT
+
+configure() {  # configure PRESET DIR
+  if [[ -f "$2/build.ninja" ]]; then
+    cmake "$2" >/dev/null  # re-run configure only if CMake files changed (cheap)
+  else
+    cmake --preset "$1" -B "$2"
+  fi
+}
+
+do_debug_build() {
+  configure debug "$debug_dir" && nice cmake --build "$debug_dir" -j "$jobs"
+}
+
+do_unit_tests() {
+  ctest --test-dir "$debug_dir" --output-on-failure --no-tests=error -j "$jobs" --timeout 900
+}
+
+do_release_build() {
+  configure release "$release_dir" && nice cmake --build "$release_dir" --target inet -j "$jobs"
+}
+
+do_e2e() {
+  # pytest exits 5 when it collected no test: that is a failure too (any non-zero is).
+  INET_BIN="$root/$release_dir/src/cli/inet" INET_E2E_REQUIRE_POSTGRES=1 \
+    .venv/bin/python -m pytest tests/e2e -p no:cacheprovider \
+    --junitxml="$build_root/e2e-junit.xml" -o junit_family=xunit2
+}
+
+do_tidy() {
+  # The production sources only: *_test.cc and testing/ fakes are dominated by GoogleTest macro
+  # expansions, and leaving them out keeps this step to a few minutes on two cores.
+  local log="$build_root/clang-tidy.log" rc=0
+  run-clang-tidy -p "$debug_dir" -j "$jobs" -quiet \
+    "^$root/src/(?!.*_test\.cc\$)(?!.*/testing/).*\.cc\$" >"$log" 2>&1 || rc=$?
+  grep -E "^(/|src/).*: (warning|error):" "$log" | sort -u || true
+  local warnings errors
+  warnings=$(grep -cE ": warning: .*\[[a-z]" "$log" || true)
+  errors=$(grep -cE ": error: " "$log" || true)
+  echo "clang-tidy: $warnings warning line(s), $errors error line(s); full log: $log"
+  return "$rc"
+}
+
+do_fuzz() {
+  FUZZ_SECONDS="${FUZZ_SECONDS:-30}" FUZZ_BUILD_DIR="$fuzz_dir" FUZZ_JOBS="$jobs" \
+    bash scripts/run-fuzzers.sh
+}
+
+# -- the run --------------------------------------------------------------------------------
+
+echo "inet test run: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) CPUs, builds under $build_root/"
+mkdir -p "$build_root"
+
+step setup "install build and test dependencies (scripts/setup.sh)" do_setup
+step format "clang-format --dry-run --Werror over the C++ sources" do_format
+step postgres "start PostgreSQL for the tests (scripts/postgres-test-server.sh)" do_postgres
+
+if ok setup; then
+  step debug "debug build (ASan + UBSan) in $debug_dir" do_debug_build
+else
+  blocked debug "debug build (ASan + UBSan)" setup
+fi
+if ok debug; then
+  step unit "C++ unit tests (ctest, ASan + UBSan, PostgreSQL conformance)" do_unit_tests
+  step tidy "clang-tidy over the production sources in src/" do_tidy
+else
+  blocked unit "C++ unit tests" debug
+  blocked tidy "clang-tidy" debug
+fi
+
+if ok setup; then
+  step release "release build of the inet binary in $release_dir" do_release_build
+else
+  blocked release "release build" setup
+fi
+if ok release && ok postgres; then
+  step e2e "end-to-end suite with the real mlflow client (SQLite and PostgreSQL)" do_e2e
+elif ! ok release; then
+  blocked e2e "end-to-end suite" release
+else
+  blocked e2e "end-to-end suite" postgres
+fi
+
+if [[ -f scripts/run-fuzzers.sh ]]; then
+  step fuzz "libFuzzer targets, ${FUZZ_SECONDS:-30}s each (scripts/run-fuzzers.sh)" do_fuzz
+fi
+
+echo
+echo "================================================================================"
+echo "== summary ($((SECONDS - t_start))s)"
+echo "================================================================================"
+printf '%s\n' "${summary[@]}"
+passed=0 skipped=0
+for name in "${!status[@]}"; do
+  case "${status[$name]}" in
+    ok) passed=$((passed + 1)) ;;
+    skipped) skipped=$((skipped + 1)) ;;
+  esac
+done
+echo
+line="test.sh: $passed passed, $failures failed"
+((skipped)) && line+=", $skipped skipped"
+echo "$line"
+((failures == 0))

@@ -1,0 +1,139 @@
+"""Error cases: the client must raise the same MlflowException error codes as with mlflow server."""
+
+import secrets
+
+import mlflow
+import pytest
+from mlflow.entities import Param
+from mlflow.exceptions import MlflowException
+
+MISSING_RUN = "0123456789abcdef0123456789abcdef"
+
+
+def error_code(fn, *args, **kwargs) -> str:
+    with pytest.raises(MlflowException) as err:
+        fn(*args, **kwargs)
+    return err.value.error_code
+
+
+@pytest.fixture
+def run_id(tracking):
+    exp = tracking.create_experiment(f"errors-{secrets.token_hex(4)}")
+    return tracking.create_run(exp).info.run_id
+
+
+def test_missing_entities(tracking):
+    assert error_code(tracking.get_run, MISSING_RUN) == "RESOURCE_DOES_NOT_EXIST"
+    assert error_code(tracking.log_param, MISSING_RUN, "p", "v") == "RESOURCE_DOES_NOT_EXIST"
+    assert error_code(tracking.log_metric, MISSING_RUN, "m", 1.0) == "RESOURCE_DOES_NOT_EXIST"
+    assert error_code(tracking.set_tag, MISSING_RUN, "t", "v") == "RESOURCE_DOES_NOT_EXIST"
+    assert error_code(tracking.delete_run, MISSING_RUN) == "RESOURCE_DOES_NOT_EXIST"
+    assert error_code(tracking.get_experiment, "987654321") == "RESOURCE_DOES_NOT_EXIST"
+    assert error_code(tracking.delete_experiment, "987654321") == "RESOURCE_DOES_NOT_EXIST"
+    assert error_code(tracking.create_run, "987654321") == "RESOURCE_DOES_NOT_EXIST"
+    assert tracking.get_experiment_by_name(f"no-such-{secrets.token_hex(4)}") is None
+
+
+@pytest.mark.parametrize("bad_filter", [
+    "metrics.acc >< 1",
+    "params.model > 'a'",
+    "metrics.acc = 'not-a-number'",
+    "attributes.nonexistent = 'x'",
+    "metrics.acc > 1 OR metrics.acc < 0",
+    "tags.t = 'unterminated",
+    "weird_entity.x = 1",
+])
+def test_bad_run_filter(tracking, run_id, bad_filter):
+    exp = tracking.get_run(run_id).info.experiment_id
+    assert error_code(tracking.search_runs, [exp], filter_string=bad_filter) == \
+        "INVALID_PARAMETER_VALUE"
+
+
+def test_bad_order_by_and_experiment_filter(tracking, run_id):
+    exp = tracking.get_run(run_id).info.experiment_id
+    assert error_code(tracking.search_runs, [exp], order_by=["metrics.acc SIDEWAYS"]) == \
+        "INVALID_PARAMETER_VALUE"
+    assert error_code(tracking.search_experiments, filter_string="name >< 'x'") == \
+        "INVALID_PARAMETER_VALUE"
+    assert error_code(tracking.search_experiments, filter_string="bogus = 'x'") == \
+        "INVALID_PARAMETER_VALUE"
+
+
+def test_param_is_immutable(tracking, run_id):
+    tracking.log_param(run_id, "lr", "0.1")
+    tracking.log_param(run_id, "lr", "0.1")  # same value: idempotent
+    assert error_code(tracking.log_param, run_id, "lr", "0.2") == "INVALID_PARAMETER_VALUE"
+    assert tracking.get_run(run_id).data.params["lr"] == "0.1"
+    assert error_code(tracking.log_batch, run_id, params=[Param("lr", "0.3")]) == \
+        "INVALID_PARAMETER_VALUE"
+
+
+def test_writes_to_deleted_run_are_rejected(tracking, run_id):
+    tracking.delete_run(run_id)
+    assert error_code(tracking.log_metric, run_id, "m", 1.0) == "INVALID_PARAMETER_VALUE"
+    assert error_code(tracking.log_param, run_id, "p", "v") == "INVALID_PARAMETER_VALUE"
+    assert error_code(tracking.set_tag, run_id, "t", "v") == "INVALID_PARAMETER_VALUE"
+
+
+def test_duplicate_experiment_name(tracking):
+    name = f"dup-{secrets.token_hex(4)}"
+    tracking.create_experiment(name)
+    assert error_code(tracking.create_experiment, name) == "RESOURCE_ALREADY_EXISTS"
+    other = tracking.create_experiment(name + "-2")
+    assert error_code(tracking.rename_experiment, other, name) == "INVALID_PARAMETER_VALUE"
+
+
+def test_fluent_errors(tracking):
+    with pytest.raises(MlflowException) as err:
+        mlflow.start_run(run_id=MISSING_RUN)
+    assert err.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+
+
+def _post(server, path, body):
+    return server.api("POST", "/api/2.0/mlflow/" + path, json=body)
+
+
+@pytest.mark.parametrize("case", [
+    ("runs/log-parameter", {"key": "k" * 251, "value": "v"}),
+    ("runs/log-parameter", {"key": "k", "value": "v" * 6001}),
+    ("runs/set-tag", {"key": "t", "value": "v" * 8001}),
+    ("runs/log-metric", {"key": "bad/../key", "value": 1, "timestamp": 1, "step": 0}),
+    ("runs/log-metric", {"key": "m", "value": 1, "step": 0}),  # timestamp is required
+    ("runs/log-metric", {"key": "m", "value": 1, "timestamp": 1, "step": "foo"}),
+    ("runs/log-batch", {"metrics": [{"key": "m", "value": 1, "step": 0}]}),
+], ids=["param-key-251", "param-value-6001", "tag-value-8001", "metric-key-dots",
+        "missing-timestamp", "step-not-int", "batch-missing-timestamp"])
+def test_server_side_validation(server, run_id, case):
+    """Limits and required fields the server enforces itself (raw REST, no client checks)."""
+    path, body = case
+    resp = _post(server, path, dict(body, run_id=run_id))
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_missing_required_parameter_message(server):
+    resp = _post(server, "experiments/create", {})
+    assert resp.status_code == 400
+    body = resp.json()
+    assert body["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert "name" in body["message"]
+    resp = server.api("GET", "/api/2.0/mlflow/runs/get")
+    assert resp.status_code == 400
+    assert resp.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_unknown_endpoint_is_404(server):
+    resp = server.api("GET", "/api/2.0/mlflow/no-such-endpoint")
+    assert resp.status_code == 404
+
+
+def test_search_runs_max_results_limit(server, run_id):
+    resp = _post(server, "runs/search", {"experiment_ids": ["0"], "max_results": 123456789})
+    assert resp.status_code == 400
+    assert resp.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_bad_page_token(tracking, run_id):
+    exp = tracking.get_run(run_id).info.experiment_id
+    assert error_code(tracking.search_runs, [exp], page_token="not-a-token!!") == \
+        "INVALID_PARAMETER_VALUE"

@@ -1,0 +1,284 @@
+"""Authentication and hostile input: tokens, body limits, malformed JSON, filter injection and
+artifact path traversal. Raw HTTP so that no client-side check hides what the server does."""
+
+import http.client
+import os
+import secrets
+import select
+import socket
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from conftest import ADMIN_TOKEN
+
+SEARCH = "/api/2.0/mlflow/experiments/search"
+ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
+
+
+def raw_request(server, method, target, body=b"", token=ADMIN_TOKEN, headers=None):
+    """Sends `target` byte-for-byte (no dot-segment or percent normalisation, unlike requests)."""
+    url = urllib.parse.urlsplit(server.url)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+    try:
+        conn.putrequest(method, target, skip_accept_encoding=True)
+        if token:
+            conn.putheader("Authorization", f"Bearer {token}")
+        for k, v in (headers or {}).items():
+            conn.putheader(k, v)
+        conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+# -- authentication -------------------------------------------------------------------------
+
+
+@pytest.mark.reference_incompatible
+@pytest.mark.parametrize("headers", [
+    {},
+    {"Authorization": "Bearer wrong-token"},
+    {"Authorization": f"Bearer {ADMIN_TOKEN}x"},
+    {"Authorization": "Basic " + "YWRtaW46d3Jvbmc="},  # admin:wrong
+    {"Authorization": ADMIN_TOKEN},  # no scheme
+], ids=["none", "wrong", "suffix", "basic-wrong", "no-scheme"])
+def test_requests_without_a_valid_token_get_401(server, headers):
+    for method, path, kwargs in [
+        ("POST", SEARCH, {"json": {"max_results": 1}}),
+        ("GET", "/api/2.0/mlflow/experiments/get", {"params": {"experiment_id": "0"}}),
+        ("POST", "/api/2.0/mlflow/experiments/create", {"json": {"name": "nope"}}),
+        ("GET", ARTIFACTS, {}),
+        ("PUT", ARTIFACTS + "/0/x.txt", {"data": b"x"}),
+    ]:
+        resp = server.session(token=None).request(method, server.url + path, headers=headers,
+                                                  timeout=60, **kwargs)
+        assert resp.status_code == 401, (method, path, resp.status_code, resp.text)
+    # Nothing was created by the rejected requests.
+    resp = server.api("GET", "/api/2.0/mlflow/experiments/get-by-name",
+                      params={"experiment_name": "nope"})
+    assert resp.status_code == 404
+
+
+@pytest.mark.reference_incompatible
+def test_valid_token_is_accepted(server):
+    resp = server.api("POST", SEARCH, json={"max_results": 1})
+    assert resp.status_code == 200, resp.text
+    assert "experiments" in resp.json()
+
+
+@pytest.mark.parametrize("path", ["/health", "/version"])
+def test_health_and_version_are_public(server, path):
+    resp = server.session(token=None).get(server.url + path, timeout=30)
+    assert resp.status_code == 200
+    assert resp.text.strip()
+
+
+# -- body limits and malformed input ---------------------------------------------------------
+
+
+@pytest.mark.reference_incompatible
+def test_oversized_body_gets_413_and_server_survives(server):
+    limit = int(os.environ.get("INET_E2E_MAX_BODY_BYTES", str(64 * 1024 * 1024)))
+    size = limit + 1
+    url = urllib.parse.urlsplit(server.url)
+    head = (f"POST /api/2.0/mlflow/runs/log-batch HTTP/1.1\r\nHost: {url.netloc}\r\n"
+            f"Authorization: Bearer {ADMIN_TOKEN}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {size}\r\nConnection: close\r\n\r\n").encode()
+    chunk = b" " * (1 << 20)
+    response = b""
+    with socket.create_connection((url.hostname, url.port), timeout=60) as sock:
+        sock.sendall(head)
+        sent = 0
+        # Send the body while watching for an early answer: a server that rejects on
+        # Content-Length replies before reading it, and then resets the connection.
+        try:
+            while sent < size:
+                readable, _, _ = select.select([sock], [], [], 0 if sent else 2.0)
+                if readable:
+                    break
+                n = min(len(chunk), size - sent)
+                sock.sendall(chunk[:n])
+                sent += n
+        except (BrokenPipeError, ConnectionResetError, socket.timeout):
+            pass
+        try:
+            while b"\r\n\r\n" not in response:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                response += data
+        except (ConnectionResetError, socket.timeout):
+            pass
+    status_line = response.split(b"\r\n", 1)[0]
+    assert status_line.startswith(b"HTTP/1.1 413"), (status_line, sent)
+    assert server.api("GET", "/health").status_code == 200
+
+
+@pytest.mark.parametrize("body", [
+    b'{"name": ',
+    b"not json at all",
+    b'{"name": "x",}',
+    b"\xff\xfe\x00garbage",
+], ids=["truncated", "text", "trailing-comma", "binary"])
+def test_malformed_json_is_400(server, body):
+    resp = server.api("POST", "/api/2.0/mlflow/experiments/create", data=body,
+                      headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert server.api("GET", "/health").status_code == 200
+
+
+@pytest.mark.reference_incompatible
+def test_deeply_nested_json_is_400(server):
+    body = b'{"name": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    resp = server.api("POST", "/api/2.0/mlflow/experiments/create", data=body,
+                      headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400, resp.text[:300]
+    assert server.api("GET", "/health").status_code == 200
+
+
+def test_wrong_content_type_is_rejected(server):
+    resp = server.api("POST", "/api/2.0/mlflow/experiments/create", data=b'{"name": "ct"}',
+                      headers={"Content-Type": "text/plain"})
+    assert resp.status_code == 400
+    assert resp.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+# -- filter injection ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def one_run(tracking):
+    exp = tracking.create_experiment(f"inject-{secrets.token_hex(4)}")
+    run = tracking.create_run(exp)
+    tracking.log_metric(run.info.run_id, "x", 5.0)
+    tracking.log_param(run.info.run_id, "p", "value")
+    return exp, run.info.run_id
+
+
+def _search(server, exp, flt):
+    return server.api("POST", "/api/2.0/mlflow/runs/search",
+                      json={"experiment_ids": [exp], "filter": flt})
+
+
+@pytest.mark.parametrize("flt", [
+    "metrics.x > 1; DROP TABLE runs",
+    "metrics.x > 1 OR 1=1",
+    "params.p = 'value' OR '1'='1'",
+    "params.p = 'x'; DELETE FROM runs; --'",
+    "metrics.x > (SELECT 1)",
+    "params.`p` = 'value') OR (1=1",
+    "attributes.run_id IN ('a') UNION SELECT * FROM runs",
+], ids=["drop", "or", "or-string", "delete", "subquery", "paren", "union"])
+def test_filter_injection_is_rejected(server, tracking, one_run, flt):
+    exp, run_id = one_run
+    resp = _search(server, exp, flt)
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    ok = _search(server, exp, "metrics.x > 1")
+    assert ok.status_code == 200
+    assert [r["info"]["run_id"] for r in ok.json()["runs"]] == [run_id]
+    assert [r.info.run_id for r in tracking.search_runs([exp])] == [run_id]
+
+
+def test_sql_inside_a_string_literal_is_just_data(server, tracking, one_run):
+    exp, run_id = one_run
+    for flt in ["params.p = '1; DROP TABLE runs; --'", "tags.t LIKE '%'' OR 1=1 --'"]:
+        resp = _search(server, exp, flt)
+        assert resp.status_code == 200, resp.text
+        assert resp.json().get("runs", []) == []
+    assert [r.info.run_id for r in tracking.search_runs([exp], "params.p = 'value'")] == [run_id]
+
+
+def test_experiment_filter_injection_is_rejected(server):
+    resp = server.api("POST", SEARCH, json={"filter": "name = 'x' OR 1=1"})
+    assert resp.status_code == 400
+    assert resp.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+# -- artifact path traversal -----------------------------------------------------------------
+
+
+def _no_file_named(name: str, root: Path) -> None:
+    """No file `name` exists where a traversal from `root` could have put it."""
+    candidates = {Path(os.path.normpath(root / ("../" * k) / name)) for k in range(0, 12)}
+    candidates |= {Path("/tmp") / name, Path("/") / name}
+    for path in candidates:
+        assert not path.exists(), f"traversal created {path}"
+
+
+TRAVERSALS = [
+    "../../../{name}",
+    "%2e%2e/%2e%2e/%2e%2e/{name}",
+    "%2E%2E%2F%2E%2E%2F%2E%2E%2F{name}",
+    "0/../../../../{name}",
+    "..%2f..%2f..%2f{name}",
+    "%2Ftmp%2F{name}",
+]
+
+
+@pytest.mark.parametrize("pattern", TRAVERSALS)
+def test_artifact_upload_traversal_is_rejected(server, pattern):
+    name = f"escape-{secrets.token_hex(6)}.txt"
+    status, body = raw_request(server, "PUT", f"{ARTIFACTS}/{pattern.format(name=name)}",
+                               body=b"pwned")
+    assert status == 400, body
+    _no_file_named(name, server.artifacts_dir)
+    _no_file_named(urllib.parse.unquote(urllib.parse.unquote(name)), server.artifacts_dir)
+
+
+@pytest.fixture
+def secret_outside_root(server):
+    """A file next to the server's data dir, i.e. outside the artifact root."""
+    content = secrets.token_hex(16).encode()
+    path = server.workdir / f"secret-{secrets.token_hex(4)}.txt"
+    path.write_bytes(content)
+    yield path, content
+    path.unlink()
+
+
+@pytest.mark.parametrize("pattern", TRAVERSALS)
+def test_artifact_download_traversal_is_rejected(server, secret_outside_root, pattern):
+    path, content = secret_outside_root
+    for depth in range(1, 6):
+        rel = pattern.replace("../../../", "../" * depth).replace(
+            "%2e%2e/%2e%2e/%2e%2e/", "%2e%2e/" * depth).format(name=path.name)
+        status, body = raw_request(server, "GET", f"{ARTIFACTS}/{rel}")
+        assert content not in body
+        assert status == 400, (rel, status, body[:200])
+
+
+@pytest.mark.parametrize("query", ["../..", "/etc", "%2e%2e", "a/../../..", "/"])
+def test_artifact_list_traversal_is_rejected(server, query):
+    status, body = raw_request(server, "GET", f"{ARTIFACTS}?path={query}")
+    assert status == 400, (query, status, body)
+    assert b"passwd" not in body
+
+
+@pytest.mark.parametrize("depth", [1, 3, 5, 7])
+def test_get_artifact_traversal_is_rejected(server, tracking, secret_outside_root, depth):
+    path, content = secret_outside_root
+    exp = tracking.create_experiment(f"trav-{secrets.token_hex(4)}")
+    run_id = tracking.create_run(exp).info.run_id
+    for rel in ["../" * depth + path.name, "%2e%2e/" * depth + path.name,
+                str(path), "/etc/passwd"]:
+        status, body = raw_request(server, "GET",
+                                   f"/get-artifact?run_id={run_id}&path={rel}")
+        assert status == 400, (rel, status, body[:200])
+        assert content not in body
+        status, body = raw_request(
+            server, "GET", f"/api/2.0/mlflow/artifacts/list?run_id={run_id}&path={rel}")
+        assert status == 400, (rel, status, body[:200])
+
+
+def test_traversal_attempts_leave_the_server_working(server, tracking, tmp_path):
+    exp = tracking.create_experiment(f"after-{secrets.token_hex(4)}")
+    run_id = tracking.create_run(exp).info.run_id
+    f = tmp_path / "ok.txt"
+    f.write_text("fine")
+    tracking.log_artifact(run_id, str(f), "sub")
+    assert [a.path for a in tracking.list_artifacts(run_id, "sub")] == ["sub/ok.txt"]
+    assert server.api("GET", "/health").status_code == 200
