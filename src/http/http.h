@@ -32,13 +32,13 @@ struct Request {
   Method method = Method::kGet;
   std::string target;  // as received: path + query, still percent-encoded
   std::string path;    // percent-decoded path without the query; repeated '/' collapsed
-  std::vector<std::pair<std::string, std::string>> query;   // decoded, in order
+  std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
   std::map<std::string, std::string> path_params;            // from {name} / {name...}
-  std::string body;                      // the whole body, unless the route streams it
-  ByteSource* body_stream = nullptr;     // streaming routes only; valid during the handler
+  std::string body;                   // the whole body, unless the route streams it
+  ByteSource* body_stream = nullptr;  // streaming routes only; valid during the handler
   std::optional<uint64_t> content_length;
-  Identity identity;                     // set by authentication before the handler runs
+  Identity identity;  // set by authentication before the handler runs
   std::string remote_address;
 
   // First header with this (case-insensitive) name, or empty.
@@ -72,13 +72,16 @@ Response ErrorResponse(const Status& status, std::string_view error_code = {});
 using Handler = std::function<Response(Request&)>;
 
 struct RouteOptions {
-  bool stream_body = false;  // handler reads Request::body_stream; no size limit applied
+  bool stream_body = false;   // handler reads Request::body_stream; no size limit applied
   bool public_route = false;  // no authentication (health, version)
 };
 
-// Maps (method, path) to a handler. Patterns are literal segments, `{name}` (one segment) or
-// a final `{name...}` (the rest of the path, may contain '/'). Literal segments win over
-// parameters. Built once at start-up, then read concurrently without locks.
+// Maps (method, path) to a handler. Patterns are literal segments, `{name}` (one non-empty
+// segment) or a final `{name...}` (the rest of the path, one or more segments, may contain '/').
+// Literal segments win over `{name}`, which wins over `{name...}`. A HEAD request with no HEAD
+// route uses the GET route (the server then sends headers only). Adding the same method and
+// pattern twice keeps the first. Built once at start-up (Add is not thread-safe), then read
+// concurrently without locks. Movable, not copyable.
 class Router {
  public:
   struct Route {
@@ -99,8 +102,18 @@ class Router {
   std::optional<Match> Find(Method method, std::string_view path,
                             bool* path_exists = nullptr) const;
 
+  // Methods that have a route matching `path`, in enum order (for a 405's Allow header).
+  std::vector<Method> AllowedMethods(std::string_view path) const;
+
+  Router();
+  ~Router();
+  Router(Router&&) noexcept;
+  Router& operator=(Router&&) noexcept;
+
  private:
-  std::vector<Route> routes_;
+  struct Node;                                  // a trie node per path position; see router.cc
+  std::vector<std::unique_ptr<Route>> routes_;  // stable addresses for Match::route
+  std::unique_ptr<Node> root_;
 };
 
 // Decides who a request comes from. Implementations must be thread-safe.
