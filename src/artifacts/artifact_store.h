@@ -28,14 +28,14 @@ struct ObjectInfo {
 };
 
 struct ListOptions {
-  std::string prefix;       // keys starting with this ("" = all)
-  bool delimited = true;    // true: one level, sub-"directories" as common_prefixes
-  std::string page_token;   // from a previous ListResult
+  std::string prefix;      // keys starting with this ("" = all)
+  bool delimited = true;   // true: one level, sub-"directories" as common_prefixes
+  std::string page_token;  // from a previous ListResult
   int max_keys = 1000;
 };
 
 struct ListResult {
-  std::vector<ObjectInfo> objects;          // sorted by key
+  std::vector<ObjectInfo> objects;           // sorted by key
   std::vector<std::string> common_prefixes;  // "dir/" entries when delimited, sorted
   std::string next_page_token;               // empty on the last page
 };

@@ -1,0 +1,199 @@
+#include "artifacts/artifact_uri.h"
+
+#include <cctype>
+#include <filesystem>
+#include <system_error>
+
+#include "artifacts/local/local_artifact_store.h"
+
+namespace inet::artifacts {
+namespace {
+
+constexpr std::string_view kProxyAnchor = "/api/2.0/mlflow-artifacts/artifacts";
+
+StatusOr<std::string> PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out.push_back(s[i]);
+      continue;
+    }
+    if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      return InvalidArgumentError("malformed percent-escape in artifact URI");
+    }
+    out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+    i += 2;
+  }
+  return out;
+}
+
+std::string_view Scheme(std::string_view uri) {
+  if (uri.empty() || !std::isalpha(static_cast<unsigned char>(uri[0]))) return {};
+  for (size_t i = 1; i < uri.size(); ++i) {
+    char c = uri[i];
+    if (c == ':') return uri.substr(0, i);
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') break;
+  }
+  return {};
+}
+
+// Drops "?query" and "#fragment".
+std::string_view StripQuery(std::string_view s) { return s.substr(0, s.find_first_of("?#")); }
+
+// Key path of a proxied URI, validated ("" = destination root).
+StatusOr<std::string> ProxiedPath(std::string_view uri, std::string_view scheme) {
+  std::string_view rest = StripQuery(uri.substr(scheme.size() + 1));
+  if (scheme == "mlflow-artifacts") {
+    if (rest.starts_with("//")) {  // an authority: mlflow-artifacts://host:port/path
+      size_t slash = rest.find('/', 2);
+      rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    }
+  } else {
+    size_t anchor = rest.find(kProxyAnchor);
+    if (anchor == std::string_view::npos) return InvalidArgumentError("not a proxied URI");
+    rest = rest.substr(anchor + kProxyAnchor.size());
+    if (!rest.empty() && rest.front() != '/') return InvalidArgumentError("not a proxied URI");
+  }
+  ASSIGN_OR_RETURN(std::string decoded, PercentDecode(rest));
+  size_t start = decoded.find_first_not_of('/');
+  std::string_view path =
+      start == std::string::npos ? std::string_view() : std::string_view(decoded).substr(start);
+  auto key = ValidateKey(path, /*allow_empty=*/true);
+  if (!key.ok()) {
+    return InvalidArgumentError("artifact URI '" + std::string(uri) +
+                                "' has an unsafe path: " + key.status().message());
+  }
+  return std::move(key).value();
+}
+
+}  // namespace
+
+std::string ArtifactLocation::KeyFor(std::string_view relative_path) const {
+  if (relative_path.empty()) return key_prefix;
+  if (key_prefix.empty()) return std::string(relative_path);
+  return key_prefix + "/" + std::string(relative_path);
+}
+
+bool IsProxiedArtifactUri(std::string_view uri) {
+  std::string_view scheme = Scheme(uri);
+  if (scheme == "mlflow-artifacts") return true;
+  if (scheme == "http" || scheme == "https") {
+    std::string_view rest = StripQuery(uri);
+    size_t anchor = rest.find(kProxyAnchor);
+    if (anchor == std::string_view::npos) return false;
+    size_t end = anchor + kProxyAnchor.size();
+    return end == rest.size() || rest[end] == '/';
+  }
+  return false;
+}
+
+StatusOr<ArtifactLocation> ArtifactUriResolver::Resolve(std::string_view uri, bool create) {
+  std::string_view scheme = Scheme(uri);
+  if (IsProxiedArtifactUri(uri)) {
+    ASSIGN_OR_RETURN(std::string path, ProxiedPath(uri, scheme));
+    // Non-owning alias: the destination outlives the resolver and every location it returns.
+    return ArtifactLocation{std::shared_ptr<ArtifactStore>(std::shared_ptr<void>(), destination_),
+                            std::move(path), true};
+  }
+  std::string_view path_part;
+  if (scheme == "file") {
+    std::string_view rest = StripQuery(uri.substr(5));
+    if (rest.starts_with("//")) {  // file://[localhost]/abs
+      size_t slash = rest.find('/', 2);
+      std::string_view host =
+          rest.substr(2, slash == std::string_view::npos ? rest.npos : slash - 2);
+      if (!host.empty() && host != "localhost") {
+        return InvalidArgumentError("unsupported artifact URI '" + std::string(uri) +
+                                    "': remote file host");
+      }
+      rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    }
+    path_part = rest;
+  } else if (scheme.empty() && uri.starts_with("/")) {
+    path_part = uri;
+  } else {
+    return InvalidArgumentError("unsupported artifact URI '" + std::string(uri) + "'");
+  }
+  ASSIGN_OR_RETURN(std::string dir,
+                   scheme == "file" ? PercentDecode(path_part) : std::string(path_part));
+  if (dir.empty() || dir.front() != '/') {
+    return InvalidArgumentError("artifact URI '" + std::string(uri) +
+                                "' must name an absolute directory");
+  }
+  size_t start = dir.find_first_not_of('/');
+  if (start != std::string::npos) {
+    auto checked = ValidateKey(std::string_view(dir).substr(start), /*allow_empty=*/true);
+    if (!checked.ok()) {
+      return InvalidArgumentError("artifact URI '" + std::string(uri) +
+                                  "' has an unsafe path: " + checked.status().message());
+    }
+    dir = "/" + *checked;
+  } else {
+    dir = "/";
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<ArtifactStore> store, LocalStore(dir, create));
+  return ArtifactLocation{std::move(store), "", false};
+}
+
+StatusOr<std::shared_ptr<ArtifactStore>> ArtifactUriResolver::LocalStore(const std::string& dir,
+                                                                         bool create) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_dir_.find(dir);
+    if (it != by_dir_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second);
+      return it->second->second;
+    }
+  }
+  // Opened outside the lock: it touches the disk. A racing open of the same directory is
+  // harmless; the first one inserted wins.
+  auto opened = LocalArtifactStore::Open(dir, {.create_root = create});
+  if (!opened.ok()) return opened.status();
+  std::shared_ptr<ArtifactStore> store = std::move(opened).value();
+  std::lock_guard lock(mu_);
+  auto it = by_dir_.find(dir);
+  if (it != by_dir_.end()) return it->second->second;
+  lru_.emplace_front(dir, store);
+  by_dir_[dir] = lru_.begin();
+  while (lru_.size() > max_local_stores_) {
+    by_dir_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+  return store;
+}
+
+StatusOr<std::unique_ptr<ArtifactStore>> OpenArtifactStore(std::string_view uri) {
+  std::string_view scheme = Scheme(uri);
+  std::string dir;
+  if (scheme == "file") {
+    std::string_view rest = uri.substr(5);
+    if (rest.starts_with("//")) {
+      size_t slash = rest.find('/', 2);
+      std::string_view host =
+          rest.substr(2, slash == std::string_view::npos ? rest.npos : slash - 2);
+      if (!host.empty() && host != "localhost") {
+        return InvalidArgumentError("unsupported artifact store URI '" + std::string(uri) + "'");
+      }
+      rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    }
+    ASSIGN_OR_RETURN(dir, PercentDecode(rest));
+  } else if (scheme.empty() && !uri.empty()) {
+    dir = std::string(uri);
+  } else {
+    return InvalidArgumentError("unsupported artifact store URI '" + std::string(uri) +
+                                "' (supported: file:///abs/dir or a directory path)");
+  }
+  if (dir.front() != '/') {
+    // A relative directory (e.g. "./mlartifacts") is relative to the working directory.
+    std::error_code ec;
+    std::filesystem::path absolute = std::filesystem::absolute(dir, ec);
+    if (ec) return InternalError("resolving '" + dir + "': " + ec.message());
+    dir = absolute.lexically_normal().string();
+  }
+  ASSIGN_OR_RETURN(auto store, LocalArtifactStore::Open(dir));
+  return std::unique_ptr<ArtifactStore>(std::move(store));
+}
+
+}  // namespace inet::artifacts

@@ -1,0 +1,67 @@
+// Resolving the artifact URIs MLflow hands out (a run's artifact_uri, a logged model's
+// artifact_location) to the ArtifactStore and key prefix that actually hold the bytes.
+//
+//   mlflow-artifacts:/<path>, mlflow-artifacts://host:port/<path>,
+//   http(s)://host[:port]/.../api/2.0/mlflow-artifacts/artifacts/<path>
+//       -> the server's destination store (--artifacts-root), key prefix <path>
+//   file:///abs/dir, file:/abs/dir, /abs/dir
+//       -> a LocalArtifactStore rooted at /abs/dir, key prefix ""
+//   anything else (s3:// until the S3 adapter exists, relative paths, ...)
+//       -> kInvalidArgument "unsupported artifact URI"
+//
+// Percent-escapes in the path are decoded; a path that would leave its root ("..", absolute
+// after decoding, NUL, backslash) is kInvalidArgument.
+#pragma once
+
+#include <cstddef>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "artifacts/artifact_store.h"
+
+namespace inet::artifacts {
+
+struct ArtifactLocation {
+  // shared_ptr: the resolver's cache may drop a local store while a request still streams
+  // from it. For the destination store this is a non-owning alias.
+  std::shared_ptr<ArtifactStore> store;
+  std::string key_prefix;       // validated key of the URI's root inside `store`; "" = store root
+  bool is_destination = false;  // true for proxied (mlflow-artifacts / http) URIs
+
+  // `key_prefix` joined with a validated relative path ("" = the prefix itself).
+  std::string KeyFor(std::string_view relative_path) const;
+};
+
+// True for URIs the server proxies through its destination store (mlflow-artifacts:, http(s)
+// pointing at /api/2.0/mlflow-artifacts/artifacts).
+bool IsProxiedArtifactUri(std::string_view uri);
+
+// Maps artifact URIs to stores. Thread-safe.
+class ArtifactUriResolver {
+ public:
+  // `destination` is borrowed and must outlive the resolver. Up to `max_local_stores` local
+  // directory stores are kept open (least recently used dropped first).
+  explicit ArtifactUriResolver(ArtifactStore& destination, size_t max_local_stores = 64)
+      : destination_(&destination), max_local_stores_(max_local_stores) {}
+
+  // Resolves `uri` as described above. For a local directory that does not exist, `create`
+  // makes it; otherwise the result is kNotFound.
+  StatusOr<ArtifactLocation> Resolve(std::string_view uri, bool create = false);
+
+ private:
+  StatusOr<std::shared_ptr<ArtifactStore>> LocalStore(const std::string& dir, bool create);
+
+  ArtifactStore* destination_;
+  size_t max_local_stores_;
+  std::mutex mu_;
+  // Most recently used first.
+  std::list<std::pair<std::string, std::shared_ptr<ArtifactStore>>> lru_;  // guarded by mu_
+  std::unordered_map<std::string, decltype(lru_)::iterator> by_dir_;       // guarded by mu_
+};
+
+}  // namespace inet::artifacts
