@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "common/status.h"
 
 namespace inet::store {
 
@@ -19,6 +22,8 @@ using Param = Tag;
 
 enum class LifecycleStage { kActive, kDeleted };
 std::string_view LifecycleStageName(LifecycleStage s);  // "active" / "deleted"
+// Inverse of LifecycleStageName; kInvalidArgument for anything else.
+StatusOr<LifecycleStage> ParseLifecycleStage(std::string_view name);
 
 enum class ViewType { kActiveOnly, kDeletedOnly, kAll };
 
@@ -34,6 +39,8 @@ struct Experiment {
 
 enum class RunStatus { kRunning, kScheduled, kFinished, kFailed, kKilled };
 std::string_view RunStatusName(RunStatus s);  // "RUNNING", ...
+// Inverse of RunStatusName; kInvalidArgument for anything else.
+StatusOr<RunStatus> ParseRunStatus(std::string_view name);
 
 struct RunInfo {
   std::string run_id;  // 32 lowercase hex
@@ -93,6 +100,8 @@ struct Run {
 
 enum class LoggedModelStatus { kPending, kReady, kUploadFailed };
 std::string_view LoggedModelStatusName(LoggedModelStatus s);  // "LOGGED_MODEL_READY", ...
+// Inverse of LoggedModelStatusName; kInvalidArgument for anything else.
+StatusOr<LoggedModelStatus> ParseLoggedModelStatus(std::string_view name);
 
 struct LoggedModel {
   std::string model_id;  // "m-" + 32 hex

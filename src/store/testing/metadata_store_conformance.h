@@ -3,6 +3,7 @@
 //
 // An adapter's test file instantiates it with a target that opens a fresh, empty store:
 //
+//   using inet::store::testing::MetadataStoreConformanceTest;  // the macro needs a bare name
 //   INSTANTIATE_TEST_SUITE_P(
 //       Sqlite, MetadataStoreConformanceTest,
 //       ::testing::Values(inet::store::testing::ConformanceTarget{"sqlite", &OpenFreshStore}),
@@ -11,12 +12,12 @@
 // Link the test with the `inet_store_testing` library (it defines the TEST_P cases).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <gtest/gtest.h>
 
 #include "common/status.h"
 #include "store/metadata_store.h"

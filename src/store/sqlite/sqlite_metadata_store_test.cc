@@ -1,0 +1,194 @@
+#include "store/sqlite/sqlite_metadata_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "common/ids.h"
+#include "store/testing/metadata_store_conformance.h"
+
+namespace inet::store {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir() : path_(fs::temp_directory_path() / ("inet-sqlite-" + RandomHex(8))) {
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+StatusOr<testing::StoreUnderTest> OpenFreshStore(std::string_view artifact_root) {
+  fs::path dir = fs::temp_directory_path() / ("inet-sqlite-conf-" + RandomHex(8));
+  std::string uri = "sqlite:///" + (dir / "nested" / "store.db").string();
+  ASSIGN_OR_RETURN(auto store, OpenSqliteMetadataStore(uri, artifact_root));
+  return testing::StoreUnderTest{std::move(store), [dir] {
+                                   std::error_code ec;
+                                   fs::remove_all(dir, ec);
+                                 }};
+}
+
+using testing::MetadataStoreConformanceTest;
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, MetadataStoreConformanceTest,
+                         ::testing::Values(testing::ConformanceTarget{"sqlite", &OpenFreshStore}),
+                         testing::ConformanceTargetName);
+
+StatusOr<testing::StoreUnderTest> OpenInMemoryStore(std::string_view artifact_root) {
+  ASSIGN_OR_RETURN(auto store, OpenSqliteMetadataStore("sqlite://", artifact_root));
+  return testing::StoreUnderTest{std::move(store), nullptr};
+}
+
+INSTANTIATE_TEST_SUITE_P(SqliteInMemory, MetadataStoreConformanceTest,
+                         ::testing::Values(testing::ConformanceTarget{"sqlite_memory",
+                                                                      &OpenInMemoryStore}),
+                         testing::ConformanceTargetName);
+
+TEST(ParseSqliteUriTest, FollowsSqlAlchemyPathRules) {
+  EXPECT_EQ(ParseSqliteUri("sqlite:///mlflow.db")->path, "mlflow.db");
+  EXPECT_EQ(ParseSqliteUri("sqlite:////tmp/x/mlflow.db")->path, "/tmp/x/mlflow.db");
+  EXPECT_EQ(ParseSqliteUri("sqlite://rel/dir.db")->path, "rel/dir.db");
+  EXPECT_EQ(ParseSqliteUri("/abs/bare.db")->path, "/abs/bare.db");
+  EXPECT_EQ(ParseSqliteUri("bare.db")->path, "bare.db");
+  EXPECT_EQ(ParseSqliteUri("sqlite://")->path, ":memory:");
+  EXPECT_EQ(ParseSqliteUri("sqlite:///:memory:")->path, ":memory:");
+  EXPECT_FALSE(ParseSqliteUri("sqlite:////tmp/a.db")->synchronous_full);
+  EXPECT_TRUE(ParseSqliteUri("sqlite:////tmp/a.db?synchronous=full")->synchronous_full);
+  EXPECT_EQ(ParseSqliteUri("sqlite:////tmp/a.db?synchronous=full")->path, "/tmp/a.db");
+  EXPECT_EQ(ParseSqliteUri("sqlite:////tmp/a.db?bogus=1").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseSqliteUri("mysql://host/db").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseSqliteUri("sqlite:nope").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseSqliteUri("").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(SqliteMetadataStoreTest, ReopenKeepsEverythingAndMigrationsAreIdempotent) {
+  TempDir dir;
+  std::string uri = "sqlite:///" + (dir.path() / "a" / "b" / "store.db").string();
+  std::string exp_id;
+  std::string run_id = NewRunId();
+  {
+    auto store = OpenSqliteMetadataStore(uri, "file:///art");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    Experiment e;
+    e.name = "persisted";
+    exp_id = *(*store)->CreateExperiment(e);
+    RunInfo info;
+    info.run_id = run_id;
+    info.experiment_id = exp_id;
+    info.run_name = "r";
+    ASSERT_TRUE((*store)->CreateRun(info, {}).ok());
+    Metric m;
+    m.key = "m";
+    m.value = 1.5;
+    m.timestamp = 10;
+    m.step = 2;
+    ASSERT_TRUE((*store)->LogBatch(run_id, {m}, {{"p", "v"}}, {}).ok());
+  }
+  for (int i = 0; i < 2; ++i) {
+    auto store = OpenSqliteMetadataStore(uri, "file:///other-root");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    Experiment e = *(*store)->GetExperiment(exp_id);
+    EXPECT_EQ(e.name, "persisted");
+    EXPECT_EQ(e.artifact_location, "file:///art/" + exp_id);
+    // The default experiment keeps its original location.
+    EXPECT_EQ((*store)->GetExperiment("0")->artifact_location, "file:///art/0");
+    store::Run run = *(*store)->GetRun(run_id);
+    ASSERT_EQ(run.latest_metrics.size(), 1u);
+    EXPECT_EQ(run.latest_metrics[0].value, 1.5);
+    EXPECT_EQ(run.params.size(), 1u);
+    // A new experiment gets the next id, not a reused one.
+    Experiment next;
+    next.name = "next" + std::to_string(i);
+    EXPECT_GT(std::stoll(*(*store)->CreateExperiment(next)), std::stoll(exp_id));
+  }
+  // Each migration was recorded exactly once.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path() / "a" / "b" / "store.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*), MAX(version) FROM schema_migrations", -1,
+                               &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), SqliteSchemaVersion());
+  EXPECT_EQ(sqlite3_column_int(stmt, 1), SqliteSchemaVersion());
+  sqlite3_finalize(stmt);
+  char* journal = nullptr;
+  sqlite3_stmt* mode = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &mode, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(mode), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(mode, 0)), "wal");
+  sqlite3_finalize(mode);
+  (void)journal;
+  sqlite3_close(db);
+}
+
+TEST(SqliteMetadataStoreTest, DatabaseFromNewerBinaryIsRejected) {
+  TempDir dir;
+  fs::path file = dir.path() / "store.db";
+  std::string uri = "sqlite:///" + file.string();
+  ASSERT_TRUE(OpenSqliteMetadataStore(uri, "file:///art").ok());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  std::string sql = "INSERT INTO schema_migrations VALUES (" +
+                    std::to_string(SqliteSchemaVersion() + 1) + ", 'future', 0)";
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteMetadataStore(uri, "file:///art");
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_EQ(reopened.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(reopened.status().message(), HasSubstr("newer than this inet binary"));
+}
+
+TEST(SqliteMetadataStoreTest, UnopenableFileIsUnavailable) {
+  TempDir dir;
+  fs::path blocker = dir.path() / "file";
+  { std::ofstream(blocker) << "x"; }
+  // A path below a regular file cannot be created.
+  auto store = OpenSqliteMetadataStore("sqlite:///" + (blocker / "sub" / "db").string(), "r");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kUnavailable);
+}
+
+TEST(SqliteMetadataStoreTest, NotADatabaseIsReported) {
+  TempDir dir;
+  fs::path file = dir.path() / "garbage.db";
+  { std::ofstream(file) << std::string(4096, 'g'); }
+  auto store = OpenSqliteMetadataStore("sqlite:///" + file.string(), "r");
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(store.status().message(), HasSubstr("garbage.db"));
+}
+
+TEST(SqliteMetadataStoreTest, UsesInjectedClock) {
+  FakeClock clock(5'000);
+  auto store = OpenSqliteMetadataStore("sqlite://", "file:///r", &clock);
+  ASSERT_TRUE(store.ok());
+  Experiment e;
+  e.name = "timed";
+  std::string id = *(*store)->CreateExperiment(e);
+  EXPECT_EQ((*store)->GetExperiment(id)->creation_time, 5'000);
+  clock.Set(9'000);
+  ASSERT_TRUE((*store)->RenameExperiment(id, "timed2").ok());
+  EXPECT_EQ((*store)->GetExperiment(id)->last_update_time, 9'000);
+}
+
+}  // namespace
+}  // namespace inet::store

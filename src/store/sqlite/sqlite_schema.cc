@@ -1,0 +1,170 @@
+#include "store/sqlite/sqlite_schema.h"
+
+#include <array>
+
+namespace inet::store::sqlite {
+namespace {
+
+// Version 1: the whole tracking schema. Times are integer milliseconds since the epoch.
+constexpr std::string_view kInitialSchema = R"sql(
+CREATE TABLE experiments (
+  experiment_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  artifact_location TEXT NOT NULL,
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+  creation_time INTEGER NOT NULL,
+  last_update_time INTEGER NOT NULL
+);
+CREATE INDEX experiments_creation ON experiments (creation_time);
+CREATE TABLE experiment_tags (
+  experiment_id INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (experiment_id, key)
+) WITHOUT ROWID;
+CREATE TABLE runs (
+  run_uuid TEXT PRIMARY KEY,
+  experiment_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  end_time INTEGER,
+  artifact_uri TEXT NOT NULL,
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+  deleted_time INTEGER
+);
+CREATE INDEX runs_experiment_start ON runs (experiment_id, start_time DESC, run_uuid);
+CREATE TABLE params (
+  run_uuid TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_uuid, key)
+) WITHOUT ROWID;
+CREATE INDEX params_key_value ON params (key, value);
+CREATE TABLE tags (
+  run_uuid TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_uuid, key)
+) WITHOUT ROWID;
+CREATE INDEX tags_key_value ON tags (key, value);
+CREATE TABLE metrics (
+  run_uuid TEXT NOT NULL,
+  key TEXT NOT NULL,
+  timestamp INTEGER NOT NULL,
+  step INTEGER NOT NULL,
+  value REAL NOT NULL,
+  is_nan INTEGER NOT NULL DEFAULT 0,
+  model_id TEXT,
+  dataset_name TEXT,
+  dataset_digest TEXT,
+  PRIMARY KEY (run_uuid, key, timestamp, step, value, is_nan)
+) WITHOUT ROWID;
+CREATE TABLE latest_metrics (
+  run_uuid TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value REAL NOT NULL,
+  timestamp INTEGER NOT NULL,
+  step INTEGER NOT NULL,
+  is_nan INTEGER NOT NULL DEFAULT 0,
+  model_id TEXT,
+  dataset_name TEXT,
+  dataset_digest TEXT,
+  PRIMARY KEY (run_uuid, key)
+) WITHOUT ROWID;
+CREATE INDEX latest_metrics_key_value ON latest_metrics (key, value);
+CREATE TABLE datasets (
+  dataset_uuid TEXT PRIMARY KEY,
+  experiment_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  source_type TEXT NOT NULL,
+  source TEXT NOT NULL,
+  schema TEXT,
+  profile TEXT,
+  UNIQUE (experiment_id, name, digest)
+);
+CREATE TABLE inputs (
+  input_uuid TEXT PRIMARY KEY,
+  dataset_uuid TEXT NOT NULL,
+  run_uuid TEXT NOT NULL,
+  UNIQUE (run_uuid, dataset_uuid)
+);
+CREATE INDEX inputs_dataset ON inputs (dataset_uuid);
+CREATE TABLE input_tags (
+  input_uuid TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (input_uuid, name)
+) WITHOUT ROWID;
+CREATE TABLE model_inputs (
+  run_uuid TEXT NOT NULL,
+  model_id TEXT NOT NULL,
+  PRIMARY KEY (run_uuid, model_id)
+) WITHOUT ROWID;
+CREATE TABLE model_outputs (
+  run_uuid TEXT NOT NULL,
+  model_id TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  PRIMARY KEY (run_uuid, model_id)
+) WITHOUT ROWID;
+CREATE TABLE logged_models (
+  model_id TEXT PRIMARY KEY,
+  experiment_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  artifact_location TEXT NOT NULL,
+  creation_timestamp_ms INTEGER NOT NULL,
+  last_updated_timestamp_ms INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  status_message TEXT NOT NULL DEFAULT '',
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+  model_type TEXT NOT NULL DEFAULT '',
+  source_run_id TEXT NOT NULL DEFAULT '',
+  creator_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX logged_models_experiment ON logged_models (experiment_id, creation_timestamp_ms);
+CREATE TABLE logged_model_tags (
+  model_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (model_id, key)
+) WITHOUT ROWID;
+CREATE TABLE logged_model_params (
+  model_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (model_id, key)
+) WITHOUT ROWID;
+CREATE TABLE logged_model_metrics (
+  model_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  timestamp INTEGER NOT NULL,
+  step INTEGER NOT NULL,
+  value REAL NOT NULL,
+  is_nan INTEGER NOT NULL DEFAULT 0,
+  run_uuid TEXT NOT NULL,
+  dataset_name TEXT NOT NULL DEFAULT '',
+  dataset_digest TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (model_id, key, timestamp, step, value, is_nan, run_uuid, dataset_name,
+               dataset_digest)
+) WITHOUT ROWID;
+CREATE TABLE tokens (
+  token_id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  user_name TEXT NOT NULL,
+  is_admin INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+)sql";
+
+constexpr std::array kMigrations = {
+    Migration{1, "initial tracking schema", kInitialSchema},
+};
+
+}  // namespace
+
+std::span<const Migration> Migrations() { return kMigrations; }
+
+}  // namespace inet::store::sqlite
