@@ -139,8 +139,9 @@ class MetadataStore {
   virtual Status RevokeToken(std::string_view token_id) = 0;
 };
 
-// Opens the store named by `uri`: "sqlite:///abs/path.db" (or a bare path) or
-// "postgresql://user:pw@host:port/db". Runs pending migrations, and creates experiment "0"
+// Opens the store named by `uri`: SQLite as MLflow/SQLAlchemy spell it ("sqlite:///rel/path.db"
+// is relative, "sqlite:////abs/path.db" absolute; optional "?synchronous=full"), a bare file
+// path, or "postgresql://user:pw@host:port/db". Runs pending migrations, and creates experiment "0"
 // ("Default", artifact location "<default_artifact_root>/0") if missing.
 // kInvalidArgument for an unknown scheme, kUnavailable when the database cannot be reached.
 StatusOr<std::unique_ptr<MetadataStore>> OpenMetadataStore(std::string_view uri,
