@@ -165,7 +165,9 @@ template <typename T, typename F>
 std::string SetText(std::span<const T> items, F&& name) {
   std::string out = "{";
   for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ", ";
+    if (i > 0) {
+      out += ", ";
+    }
     out += Quote(name(items[i]));
   }
   return out + "}";
@@ -180,7 +182,9 @@ std::optional<Comparator> ComparatorFromText(std::string_view op) {
       Comparator::kEq, Comparator::kNe,   Comparator::kGt,    Comparator::kGe, Comparator::kLt,
       Comparator::kLe, Comparator::kLike, Comparator::kILike, Comparator::kIn, Comparator::kNotIn};
   for (Comparator c : kAll) {
-    if (ComparatorSql(c) == op) return c;
+    if (ComparatorSql(c) == op) {
+      return c;
+    }
   }
   return std::nullopt;
 }
@@ -212,7 +216,9 @@ bool IsCleanUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c == 0) return false;
+    if (c == 0) {
+      return false;
+    }
     if (c < 0x80) {
       ++i;
       continue;
@@ -231,15 +237,21 @@ bool IsCleanUtf8(std::string_view s) {
     } else {
       return false;
     }
-    if (i + len > s.size()) return false;
+    if (i + len > s.size()) {
+      return false;
+    }
     for (size_t k = 1; k < len; ++k) {
       const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
+      if ((cc & 0xC0) != 0x80) {
+        return false;
+      }
       cp = (cp << 6) | (cc & 0x3F);
     }
     const bool overlong =
         (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
     i += len;
   }
   return true;
@@ -252,13 +264,17 @@ bool IsAnd(const Token& t) { return t.kind == TokenKind::kWord && KeywordEquals(
 // single-quoted, as MLflow accepts `metrics.'x'`. Returns false when tokens[i] is not a name.
 bool ReadIdentifier(std::string_view input, const std::vector<Token>& tokens, size_t& i,
                     Identifier& out) {
-  if (!internal::IsNamePart(tokens[i])) return false;
+  if (!internal::IsNamePart(tokens[i])) {
+    return false;
+  }
   out.parts = {&tokens[i]};
   size_t j = i + 1;
   while (tokens[j].kind == TokenKind::kDot && tokens[j].offset == tokens[j - 1].end()) {
     const Token& next = tokens[j + 1];
     const bool part = internal::IsNamePart(next) || next.kind == TokenKind::kSingleQuoted;
-    if (!part || next.offset != tokens[j].end()) break;
+    if (!part || next.offset != tokens[j].end()) {
+      break;
+    }
     out.parts.push_back(&next);
     j += 2;
   }
@@ -275,7 +291,9 @@ std::string ReadComparator(const std::vector<Token>& tokens, size_t& i) {
     ++i;
     return std::string(t.text);
   }
-  if (t.kind != TokenKind::kWord) return "";
+  if (t.kind != TokenKind::kWord) {
+    return "";
+  }
   for (std::string_view kw : {"LIKE", "ILIKE", "IN"}) {
     if (KeywordEquals(t.text, kw)) {
       ++i;
@@ -320,13 +338,19 @@ bool ReadValue(std::string_view input, const std::vector<Token>& tokens, size_t&
     }
     case TokenKind::kLParen: {
       size_t j = i + 1;
-      while (tokens[j].kind != TokenKind::kRParen && tokens[j].kind != TokenKind::kEnd) ++j;
-      if (tokens[j].kind == TokenKind::kEnd) return false;  // unbalanced
+      while (tokens[j].kind != TokenKind::kRParen && tokens[j].kind != TokenKind::kEnd) {
+        ++j;
+      }
+      if (tokens[j].kind == TokenKind::kEnd) {
+        return false;  // unbalanced
+      }
       out.kind = ValueKind::kList;
       out.text = input.substr(t.offset, tokens[j].end() - t.offset);
       out.token = nullptr;
       out.inner.clear();
-      for (size_t k = i + 1; k < j; ++k) out.inner.push_back(&tokens[k]);
+      for (size_t k = i + 1; k < j; ++k) {
+        out.inner.push_back(&tokens[k]);
+      }
       i = j + 1;
       return true;
     }
@@ -338,9 +362,13 @@ bool ReadValue(std::string_view input, const std::vector<Token>& tokens, size_t&
 // "Invalid clause(s) in filter string: '<text>'" quoting the input from tokens[from] up to
 // the next AND (or the end).
 Status InvalidClause(std::string_view input, const std::vector<Token>& tokens, size_t from) {
-  if (tokens[from].kind == TokenKind::kEnd && from > 0) --from;  // quote a dangling AND
+  if (tokens[from].kind == TokenKind::kEnd && from > 0) {
+    --from;  // quote a dangling AND
+  }
   size_t to = from + 1;
-  while (to < tokens.size() && tokens[to].kind != TokenKind::kEnd && !IsAnd(tokens[to])) ++to;
+  while (to < tokens.size() && tokens[to].kind != TokenKind::kEnd && !IsAnd(tokens[to])) {
+    ++to;
+  }
   const size_t begin = tokens[from].offset;
   const size_t end = tokens[to - 1].end();
   return InvalidArgumentError("Invalid clause(s) in filter string: " +
@@ -357,7 +385,9 @@ StatusOr<std::vector<RawClause>> ParseSyntax(std::string_view input,
     }
   }
   std::vector<RawClause> clauses;
-  if (tokens.front().kind == TokenKind::kEnd) return clauses;
+  if (tokens.front().kind == TokenKind::kEnd) {
+    return clauses;
+  }
   size_t i = 0;
   while (true) {
     const size_t start = i;
@@ -376,10 +406,16 @@ StatusOr<std::vector<RawClause>> ParseSyntax(std::string_view input,
     }
     // A parenthesised list goes with IN / NOT IN and nothing else.
     const bool in = clause.op == "IN" || clause.op == "NOT IN";
-    if (in != (clause.value.kind == ValueKind::kList)) return InvalidClause(input, tokens, start);
+    if (in != (clause.value.kind == ValueKind::kList)) {
+      return InvalidClause(input, tokens, start);
+    }
     clauses.push_back(std::move(clause));
-    if (tokens[i].kind == TokenKind::kEnd) return clauses;
-    if (!IsAnd(tokens[i])) return InvalidClause(input, tokens, i);
+    if (tokens[i].kind == TokenKind::kEnd) {
+      return clauses;
+    }
+    if (!IsAnd(tokens[i])) {
+      return InvalidClause(input, tokens, i);
+    }
     ++i;  // past AND; a clause must follow
   }
 }
@@ -395,7 +431,9 @@ struct ResolvedIdentifier {
 // The key part of an identifier: a single quoted part loses its quotes; otherwise the text
 // after the first dot, as MLflow splits `metrics.a.b` into metrics / a.b.
 std::string KeyOf(const Identifier& id, size_t first_key_part) {
-  if (id.parts.size() == first_key_part + 1) return std::string(QuotedContent(*id.parts.back()));
+  if (id.parts.size() == first_key_part + 1) {
+    return std::string(QuotedContent(*id.parts.back()));
+  }
   const size_t begin = id.parts[first_key_part]->offset - id.parts.front()->offset;
   return std::string(id.text.substr(begin));
 }
@@ -414,7 +452,9 @@ StatusOr<ResolvedIdentifier> Resolve(const Identifier& id, const Target& target,
     const EntityName* found = nullptr;
     if (entity.kind != TokenKind::kDoubleQuoted) {
       for (const EntityName& e : target.entities) {
-        if (e.word == word) found = &e;
+        if (e.word == word) {
+          found = &e;
+        }
       }
     }
     if (found == nullptr) {
@@ -426,7 +466,9 @@ StatusOr<ResolvedIdentifier> Resolve(const Identifier& id, const Target& target,
   }
   if (out.entity == Entity::kAttribute) {
     for (const Attribute& a : attributes) {
-      if (a.name == out.key) out.attribute = &a;
+      if (a.name == out.key) {
+        out.attribute = &a;
+      }
     }
     if (out.attribute == nullptr) {
       return InvalidArgumentError(
@@ -435,7 +477,9 @@ StatusOr<ResolvedIdentifier> Resolve(const Identifier& id, const Target& target,
     }
   } else if (out.entity == Entity::kDataset) {
     bool valid = false;
-    for (std::string_view k : kDatasetKeys) valid = valid || k == out.key;
+    for (std::string_view k : kDatasetKeys) {
+      valid = valid || k == out.key;
+    }
     if (!valid) {
       return InvalidArgumentError("Invalid dataset key " + Quote(out.key) +
                                   " specified. Valid keys are '" +
@@ -515,8 +559,12 @@ StatusOr<Value> ValueFor(const ResolvedIdentifier& id, const RawValue& v, const 
       return Value(NumberOf(v));
     case Entity::kParam:
     case Entity::kTag:
-      if (v.kind == ValueKind::kString) return Value(std::string(QuotedContent(*v.token)));
-      if (v.kind == ValueKind::kWord || v.kind == ValueKind::kBackQuoted) return NotQuoted(v);
+      if (v.kind == ValueKind::kString) {
+        return Value(std::string(QuotedContent(*v.token)));
+      }
+      if (v.kind == ValueKind::kWord || v.kind == ValueKind::kBackQuoted) {
+        return NotQuoted(v);
+      }
       return InvalidArgumentError(std::string("Expected a quoted string value for ") +
                                   (id.entity == Entity::kParam ? "parameter" : "tag") +
                                   " (e.g. 'my-value'). Got value " + std::string(v.text));
@@ -528,8 +576,12 @@ StatusOr<Value> ValueFor(const ResolvedIdentifier& id, const RawValue& v, const 
         }
         return Value(NumberOf(v));
       }
-      if (v.kind == ValueKind::kString) return Value(std::string(QuotedContent(*v.token)));
-      if (v.kind == ValueKind::kWord || v.kind == ValueKind::kBackQuoted) return NotQuoted(v);
+      if (v.kind == ValueKind::kString) {
+        return Value(std::string(QuotedContent(*v.token)));
+      }
+      if (v.kind == ValueKind::kWord || v.kind == ValueKind::kBackQuoted) {
+        return NotQuoted(v);
+      }
       if (v.kind == ValueKind::kList) {
         if (!id.attribute->list) {
           return InvalidArgumentError(std::string(target.list_error));
@@ -540,8 +592,12 @@ StatusOr<Value> ValueFor(const ResolvedIdentifier& id, const RawValue& v, const 
       return InvalidArgumentError("Expected a quoted string value for attributes. Got value " +
                                   std::string(v.text));
     case Entity::kDataset:
-      if (v.kind == ValueKind::kString) return Value(std::string(QuotedContent(*v.token)));
-      if (v.kind == ValueKind::kWord || v.kind == ValueKind::kBackQuoted) return NotQuoted(v);
+      if (v.kind == ValueKind::kString) {
+        return Value(std::string(QuotedContent(*v.token)));
+      }
+      if (v.kind == ValueKind::kWord || v.kind == ValueKind::kBackQuoted) {
+        return NotQuoted(v);
+      }
       if (v.kind == ValueKind::kList) {
         ASSIGN_OR_RETURN(std::vector<std::string> items, ListOf(v));
         return Value(std::move(items));
@@ -584,7 +640,9 @@ StatusOr<Filter> ParseFilter(std::string_view input, const Target& target) {
     const std::span<const Comparator> ops = OpsFor(id);
     const std::optional<Comparator> op = ComparatorFromText(clause.op);
     bool allowed = false;
-    for (Comparator c : ops) allowed = allowed || (op.has_value() && c == *op);
+    for (Comparator c : ops) {
+      allowed = allowed || (op.has_value() && c == *op);
+    }
     if (!allowed) {
       return InvalidArgumentError("Invalid comparator " + Quote(clause.op) + " not one of '" +
                                   OpsText(ops) + "'");
@@ -616,7 +674,9 @@ StatusOr<OrderBy> ParseOrderBy(std::string_view clause, const Target& target) {
   const std::vector<Token> tokens = internal::Tokenize(clause);
   size_t i = 0;
   Identifier identifier;
-  if (!ReadIdentifier(clause, tokens, i, identifier)) return CannotParseOrderBy(clause);
+  if (!ReadIdentifier(clause, tokens, i, identifier)) {
+    return CannotParseOrderBy(clause);
+  }
   bool ascending = true;
   if (tokens[i].kind == TokenKind::kWord) {
     if (KeywordEquals(tokens[i].text, "DESC")) {
@@ -627,7 +687,9 @@ StatusOr<OrderBy> ParseOrderBy(std::string_view clause, const Target& target) {
     }
     ++i;
   }
-  if (tokens[i].kind != TokenKind::kEnd) return CannotParseOrderBy(clause);
+  if (tokens[i].kind != TokenKind::kEnd) {
+    return CannotParseOrderBy(clause);
+  }
   ASSIGN_OR_RETURN(ResolvedIdentifier id, Resolve(identifier, target, target.order_attributes));
   OrderBy out;
   out.entity = id.entity;
@@ -707,10 +769,16 @@ StatusOr<std::string> ParseLoggedModelOrderField(std::string_view field_name) {
     return std::string(field_name);
   }
   std::string_view name = field_name;
-  while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
-  while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+  while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) {
+    name.remove_prefix(1);
+  }
+  while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) {
+    name.remove_suffix(1);
+  }
   for (const Attribute& a : kLoggedModelAttributes) {
-    if (a.name == name) return std::string(a.canonical);
+    if (a.name == name) {
+      return std::string(a.canonical);
+    }
   }
   return InvalidArgumentError("Invalid order by field name: " + std::string(name) + ".");
 }

@@ -18,7 +18,9 @@ std::string Printable(std::string_view bytes) {
     const char c = bytes[i];
     out += (c >= 0x20 && c < 0x7F) ? c : '?';
   }
-  if (bytes.size() > kMax) out += "...";
+  if (bytes.size() > kMax) {
+    out += "...";
+  }
   return out;
 }
 
@@ -30,7 +32,9 @@ std::string EncodePageToken(int64_t offset) {
 }
 
 StatusOr<int64_t> DecodePageToken(std::string_view token) {
-  if (token.empty()) return int64_t{0};
+  if (token.empty()) {
+    return int64_t{0};
+  }
   const std::optional<std::string> decoded = internal::Base64Decode(token);
   if (!decoded.has_value()) {
     return InvalidArgumentError("Invalid page token, could not base64-decode");
@@ -46,7 +50,9 @@ StatusOr<int64_t> DecodePageToken(std::string_view token) {
     return InvalidArgumentError("Invalid page token, parsed value=" + Printable(*decoded));
   }
   if (const int64_t* n = offset->if_int64()) {
-    if (*n >= 0) return *n;
+    if (*n >= 0) {
+      return *n;
+    }
   } else if (const uint64_t* u = offset->if_uint64();
              u != nullptr && *u <= static_cast<uint64_t>(INT64_MAX)) {
     return static_cast<int64_t>(*u);

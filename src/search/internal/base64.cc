@@ -8,11 +8,21 @@ namespace {
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 int SextetOf(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
+  if (c >= 'A' && c <= 'Z') {
+    return c - 'A';
+  }
+  if (c >= 'a' && c <= 'z') {
+    return c - 'a' + 26;
+  }
+  if (c >= '0' && c <= '9') {
+    return c - '0' + 52;
+  }
+  if (c == '+' || c == '-') {
+    return 62;
+  }
+  if (c == '/' || c == '_') {
+    return 63;
+  }
   return -1;
 }
 
@@ -34,7 +44,9 @@ std::string Base64Encode(std::string_view bytes) {
   const size_t rest = bytes.size() - i;
   if (rest > 0) {
     uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
-    if (rest == 2) n |= static_cast<uint8_t>(bytes[i + 1]) << 8;
+    if (rest == 2) {
+      n |= static_cast<uint8_t>(bytes[i + 1]) << 8;
+    }
     out += kAlphabet[(n >> 18) & 63];
     out += kAlphabet[(n >> 12) & 63];
     out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
@@ -46,17 +58,25 @@ std::string Base64Encode(std::string_view bytes) {
 std::optional<std::string> Base64Decode(std::string_view text) {
   // Padding only at the end, and only as much as completes a 4-character group.
   size_t pad = 0;
-  while (pad < text.size() && pad < 2 && text[text.size() - 1 - pad] == '=') ++pad;
+  while (pad < text.size() && pad < 2 && text[text.size() - 1 - pad] == '=') {
+    ++pad;
+  }
   const std::string_view body = text.substr(0, text.size() - pad);
-  if (pad > 0 && text.size() % 4 != 0) return std::nullopt;
-  if (body.size() % 4 == 1) return std::nullopt;
+  if (pad > 0 && text.size() % 4 != 0) {
+    return std::nullopt;
+  }
+  if (body.size() % 4 == 1) {
+    return std::nullopt;
+  }
   std::string out;
   out.reserve(body.size() / 4 * 3 + 2);
   uint32_t buffer = 0;
   int bits = 0;
   for (char c : body) {
     const int sextet = SextetOf(c);
-    if (sextet < 0) return std::nullopt;
+    if (sextet < 0) {
+      return std::nullopt;
+    }
     buffer = (buffer << 6) | static_cast<uint32_t>(sextet);
     bits += 6;
     if (bits >= 8) {

@@ -23,8 +23,12 @@ class Scanner {
   std::vector<Token> Run() {
     std::vector<Token> out;
     while (true) {
-      while (pos_ < in_.size() && IsSpace(At(pos_))) ++pos_;
-      if (pos_ >= in_.size()) break;
+      while (pos_ < in_.size() && IsSpace(At(pos_))) {
+        ++pos_;
+      }
+      if (pos_ >= in_.size()) {
+        break;
+      }
       const Token* prev = out.empty() ? nullptr : &out.back();
       out.push_back(Next(prev));
     }
@@ -45,15 +49,23 @@ class Scanner {
     const unsigned char c = At(pos_);
     const bool after_dot = prev != nullptr && prev->kind == TokenKind::kDot && prev->end() == start;
     if (after_dot && IsWordByte(c)) {  // a key part: digits may lead
-      while (Has(pos_) && IsWordByte(At(pos_))) ++pos_;
+      while (Has(pos_) && IsWordByte(At(pos_))) {
+        ++pos_;
+      }
       return Make(TokenKind::kWord, start);
     }
-    if (c == '\'' || c == '"') return Quoted(start, c, /*backslash_escapes=*/true);
-    if (c == '`') return Quoted(start, c, /*backslash_escapes=*/false);
+    if (c == '\'' || c == '"') {
+      return Quoted(start, c, /*backslash_escapes=*/true);
+    }
+    if (c == '`') {
+      return Quoted(start, c, /*backslash_escapes=*/false);
+    }
     if (c == '.') {
       const bool names_before = prev != nullptr && prev->end() == start &&
                                 (IsNamePart(*prev) || prev->kind == TokenKind::kSingleQuoted);
-      if (!names_before && Has(pos_ + 1) && IsDigit(At(pos_ + 1))) return Number(start);
+      if (!names_before && Has(pos_ + 1) && IsDigit(At(pos_ + 1))) {
+        return Number(start);
+      }
       ++pos_;
       return Make(TokenKind::kDot, start);
     }
@@ -63,11 +75,15 @@ class Scanner {
       return Number(start);
     }
     if (IsWordByte(c)) {
-      while (Has(pos_) && IsWordByte(At(pos_))) ++pos_;
+      while (Has(pos_) && IsWordByte(At(pos_))) {
+        ++pos_;
+      }
       return Make(TokenKind::kWord, start);
     }
     if (IsOperatorByte(c)) {
-      while (Has(pos_) && IsOperatorByte(At(pos_))) ++pos_;
+      while (Has(pos_) && IsOperatorByte(At(pos_))) {
+        ++pos_;
+      }
       return Make(TokenKind::kOperator, start);
     }
     ++pos_;
@@ -91,9 +107,9 @@ class Scanner {
     ++pos_;
     while (Has(pos_)) {
       const unsigned char c = At(pos_);
-      if (backslash_escapes && c == '\\' && Has(pos_ + 1)) {
-        pos_ += 2;
-      } else if (c == quote && Has(pos_ + 1) && At(pos_ + 1) == quote) {
+      const bool escape = (backslash_escapes && c == '\\') ||
+                          (c == quote && Has(pos_ + 1) && At(pos_ + 1) == quote);
+      if (escape && Has(pos_ + 1)) {
         pos_ += 2;
       } else if (c == quote) {
         ++pos_;
@@ -110,25 +126,37 @@ class Scanner {
 
   Token Number(size_t start) {
     bool integer = true;
-    if (At(pos_) == '-') ++pos_;
-    while (Has(pos_) && IsDigit(At(pos_))) ++pos_;
+    if (At(pos_) == '-') {
+      ++pos_;
+    }
+    while (Has(pos_) && IsDigit(At(pos_))) {
+      ++pos_;
+    }
     if (Has(pos_) && At(pos_) == '.') {
       integer = false;
       ++pos_;
-      while (Has(pos_) && IsDigit(At(pos_))) ++pos_;
+      while (Has(pos_) && IsDigit(At(pos_))) {
+        ++pos_;
+      }
     }
     if (Has(pos_) && (At(pos_) == 'e' || At(pos_) == 'E')) {
       size_t p = pos_ + 1;
-      if (Has(p) && (At(p) == '+' || At(p) == '-')) ++p;
+      if (Has(p) && (At(p) == '+' || At(p) == '-')) {
+        ++p;
+      }
       if (Has(p) && IsDigit(At(p))) {
         integer = false;
         pos_ = p;
-        while (Has(pos_) && IsDigit(At(pos_))) ++pos_;
+        while (Has(pos_) && IsDigit(At(pos_))) {
+          ++pos_;
+        }
       }
     }
     if (Has(pos_) && (IsWordByte(At(pos_)) || At(pos_) == '.')) {
       // `1AND`, `0x1F`, `1.2.3`: one malformed token, reported whole as MLflow does.
-      while (Has(pos_) && (IsWordByte(At(pos_)) || At(pos_) == '.')) ++pos_;
+      while (Has(pos_) && (IsWordByte(At(pos_)) || At(pos_) == '.')) {
+        ++pos_;
+      }
       return Make(TokenKind::kOther, start);
     }
     return Make(TokenKind::kNumber, start, integer);
@@ -159,11 +187,17 @@ bool IsNamePart(const Token& token) {
 }
 
 bool KeywordEquals(std::string_view word, std::string_view keyword) {
-  if (word.size() != keyword.size()) return false;
+  if (word.size() != keyword.size()) {
+    return false;
+  }
   for (size_t i = 0; i < word.size(); ++i) {
     char c = word[i];
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    if (c != keyword[i]) return false;
+    if (c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - 'a' + 'A');
+    }
+    if (c != keyword[i]) {
+      return false;
+    }
   }
   return true;
 }
