@@ -527,6 +527,27 @@ TEST(RunFilter, RejectsNulAndInvalidUtf8) {
                                  "param|p|=|'\xe2\x82\xac \xf0\x9f\x98\x80'"}});
 }
 
+TEST(RunFilter, LargeInputs) {
+  std::string filter;
+  for (int i = 0; i < 20000; ++i) {
+    if (i > 0) filter += " AND ";
+    filter += "metrics.m" + std::to_string(i) + " > " + std::to_string(i);
+  }
+  StatusOr<Filter> f = ParseRunFilter(filter);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->clauses.size(), 20000u);
+  EXPECT_EQ(f->clauses.back().key, "m19999");
+
+  const std::string big(1 << 20, 'x');
+  f = ParseRunFilter("params.p = '" + big + "'");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(std::get<std::string>(f->clauses[0].value), big);
+
+  EXPECT_FALSE(ParseRunFilter(std::string(100000, '(')).ok());
+  EXPECT_FALSE(ParseRunFilter("run_id IN " + std::string(100000, '(')).ok());
+  EXPECT_FALSE(ParseRunFilter(std::string(100000, '\'')).ok());
+}
+
 // ---- Runs: order_by ----------------------------------------------------------------------------
 
 TEST(RunOrderBy, Accepted) {
