@@ -547,7 +547,8 @@ asio::awaitable<Next> Server::Impl::Serve(Connection& conn, beast::flat_buffer& 
     co_await drain_unread();
   }
 
-  if (next != Next::kKeepAlive) keep_alive = false;
+  // Stop() may have begun while the handler ran: tell the client this connection ends here.
+  if (next != Next::kKeepAlive || stopping_) keep_alive = false;
   Written written = co_await Write(stream, res, head, keep_alive, version);
   if (!written.ok) {
     next = Next::kClose;

@@ -1,0 +1,492 @@
+// End-to-end tests of http::Server over real loopback sockets, with a blocking Beast client.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "http/http.h"
+#include "http/testing/fake_authenticator.h"
+
+namespace inet::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using ClientResponse = bhttp::response<bhttp::string_body>;
+
+// A deterministic byte pattern, so an upload's checksum can be predicted.
+char PatternByte(uint64_t i) { return static_cast<char>((i * 131 + (i >> 8)) & 0xff); }
+
+uint64_t Fnv1a(uint64_t hash, const char* data, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    hash ^= static_cast<unsigned char>(data[i]);
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+constexpr uint64_t kFnvStart = 14695981039346656037ull;
+
+// Generates `total` pattern bytes.
+class PatternSource : public ByteSource {
+ public:
+  explicit PatternSource(uint64_t total) : total_(total) {}
+  StatusOr<size_t> Read(char* buf, size_t n) override {
+    size_t count = static_cast<size_t>(std::min<uint64_t>(n, total_ - pos_));
+    for (size_t i = 0; i < count; ++i) buf[i] = PatternByte(pos_ + i);
+    pos_ += count;
+    return count;
+  }
+
+ private:
+  uint64_t total_;
+  uint64_t pos_ = 0;
+};
+
+class Client {
+ public:
+  explicit Client(uint16_t port) : socket_(ioc_) {
+    socket_.connect(tcp::endpoint(asio::ip::address_v4::loopback(), port));
+  }
+
+  ClientResponse Send(bhttp::request<bhttp::string_body> req) {
+    req.version(11);
+    req.set(bhttp::field::host, "localhost");
+    req.prepare_payload();
+    bhttp::write(socket_, req);
+    return Read(req.method() == bhttp::verb::head);
+  }
+
+  ClientResponse Get(std::string target, std::string token = {}) {
+    bhttp::request<bhttp::string_body> req(bhttp::verb::get, target, 11);
+    if (!token.empty()) req.set(bhttp::field::authorization, "Bearer " + token);
+    return Send(std::move(req));
+  }
+
+  ClientResponse Read(bool head = false) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(boost::none);
+    parser.skip(head);
+    bhttp::read(socket_, buffer_, parser);
+    return parser.release();
+  }
+
+  void WriteRaw(std::string_view data) { asio::write(socket_, asio::buffer(data)); }
+
+  // True when the server has closed the connection (EOF or reset on the next read).
+  bool ServerClosed() {
+    char c;
+    beast::error_code ec;
+    if (buffer_.size() > 0) return false;
+    socket_.read_some(asio::buffer(&c, 1), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+
+  tcp::socket& socket() { return socket_; }
+
+ private:
+  asio::io_context ioc_;
+  tcp::socket socket_;
+  beast::flat_buffer buffer_;
+};
+
+std::string ErrorCode(const ClientResponse& r) {
+  boost::json::value v = boost::json::parse(r.body());
+  return std::string(v.at("error_code").as_string());
+}
+std::string Message(const ClientResponse& r) {
+  boost::json::value v = boost::json::parse(r.body());
+  return std::string(v.at("message").as_string());
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auth_.Allow("good", Identity{.user = "alice", .token_id = "t1", .is_admin = false});
+    router_.Add(
+        Method::kGet, "/items/{id}",
+        [](Request& req) {
+          return Response::Text(req.path_params.at("id") + "|" + req.Query("q").value_or("-"));
+        },
+        {.public_route = true});
+    router_.Add(Method::kGet, "/whoami",
+                [](Request& req) { return Response::Text(req.identity.user); });
+    router_.Add(Method::kPost, "/echo", [](Request& req) { return Response::Json(req.body); },
+                {.public_route = true});
+    router_.Add(Method::kGet, "/files/{path...}",
+                [](Request& req) { return Response::Text(req.path_params.at("path")); },
+                {.public_route = true});
+    router_.Add(Method::kGet, "/throw",
+                [](Request&) -> Response { throw std::runtime_error("boom"); },
+                {.public_route = true});
+    router_.Add(Method::kPut, "/upload",
+                [](Request& req) {
+                  std::vector<char> buf(1 << 20);
+                  uint64_t total = 0;
+                  uint64_t hash = kFnvStart;
+                  for (;;) {
+                    StatusOr<size_t> n = req.body_stream->Read(buf.data(), buf.size());
+                    if (!n.ok()) return ErrorResponse(n.status());
+                    if (*n == 0) break;
+                    hash = Fnv1a(hash, buf.data(), *n);
+                    total += *n;
+                  }
+                  return Response::Text(std::to_string(total) + " " + std::to_string(hash));
+                },
+                {.stream_body = true, .public_route = true});
+    router_.Add(Method::kPut, "/ignore-body", [](Request&) { return Response::Text("ignored"); },
+                {.stream_body = true, .public_route = true});
+    router_.Add(Method::kPut, "/private-upload",
+                [](Request&) { return Response::Text("should not run"); }, {.stream_body = true});
+    router_.Add(Method::kGet, "/stream/{kind}",
+                [](Request& req) {
+                  Response r;
+                  r.content_type = "application/octet-stream";
+                  r.stream = std::make_unique<PatternSource>(3'000'000);
+                  if (req.path_params.at("kind") == "sized") r.stream_length = 3'000'000;
+                  return r;
+                },
+                {.public_route = true});
+    router_.Add(Method::kGet, "/slow",
+                [this](Request&) {
+                  entered_.set_value();
+                  release_.get_future().wait();
+                  return Response::Text("finished");
+                },
+                {.public_route = true});
+  }
+
+  void StartServer() {
+    ServerOptions options;
+    options.port = 0;
+    options.workers = 4;
+    options.io_threads = 2;
+    options.max_body_bytes = 1024;
+    options.access_log = false;
+    server_ = std::make_unique<Server>(options, router_, auth_);
+    ASSERT_TRUE(server_->Start().ok());
+    ASSERT_NE(server_->port(), 0);
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+  }
+
+  testing::FakeAuthenticator auth_;
+  Router router_;
+  std::unique_ptr<Server> server_;
+  std::promise<void> entered_;
+  std::promise<void> release_;
+};
+
+TEST_F(ServerTest, RoutesWithParamsAndQuery) {
+  StartServer();
+  Client client(server_->port());
+  ClientResponse r = client.Get("/items/a%20b?q=x+y%26z");
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "a b|x y&z");
+  EXPECT_EQ(r[bhttp::field::content_type], "text/plain; charset=utf-8");
+}
+
+TEST_F(ServerTest, AuthenticationRequiredUnlessPublic) {
+  StartServer();
+  Client client(server_->port());
+  ClientResponse r = client.Get("/whoami");
+  EXPECT_EQ(r.result_int(), 401);
+  EXPECT_EQ(ErrorCode(r), "UNAUTHENTICATED");
+  EXPECT_EQ(r[bhttp::field::www_authenticate], "Bearer realm=\"inet\"");
+  r = client.Get("/whoami", "wrong");
+  EXPECT_EQ(r.result_int(), 401);
+  r = client.Get("/whoami", "good");
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "alice");
+}
+
+TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  StartServer();
+  Client client(server_->port());
+  EXPECT_EQ(client.Get("/items/1").body(), "1|-");
+  EXPECT_EQ(client.Get("/items/2").body(), "2|-");
+  bhttp::request<bhttp::string_body> req(bhttp::verb::get, "/items/3", 11);
+  req.set(bhttp::field::connection, "close");
+  ClientResponse r = client.Send(std::move(req));
+  EXPECT_EQ(r.body(), "3|-");
+  EXPECT_FALSE(r.keep_alive());
+  EXPECT_TRUE(client.ServerClosed());
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  StartServer();
+  Client client(server_->port());
+  client.WriteRaw(
+      "GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
+      "GET /items/2 HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(client.Read().body(), "1|-");
+  EXPECT_EQ(client.Read().body(), "{}");
+  EXPECT_EQ(client.Read().body(), "2|-");
+}
+
+TEST_F(ServerTest, UnknownPathIs404AndWrongMethodIs405) {
+  StartServer();
+  Client client(server_->port());
+  ClientResponse r = client.Get("/nope");
+  EXPECT_EQ(r.result_int(), 404);
+  EXPECT_EQ(ErrorCode(r), "ENDPOINT_NOT_FOUND");
+  EXPECT_EQ(Message(r), "No route for GET /nope");
+
+  bhttp::request<bhttp::string_body> req(bhttp::verb::delete_, "/echo", 11);
+  req.body() = "some body the server must skip";
+  r = client.Send(std::move(req));
+  EXPECT_EQ(r.result_int(), 405);
+  EXPECT_EQ(ErrorCode(r), "ENDPOINT_NOT_FOUND");
+  EXPECT_EQ(r[bhttp::field::allow], "POST");
+  // The unread body was drained, so the connection still works.
+  EXPECT_EQ(client.Get("/items/9").body(), "9|-");
+}
+
+TEST_F(ServerTest, BufferedBodyWithinLimitArrivesWhole) {
+  StartServer();
+  Client client(server_->port());
+  bhttp::request<bhttp::string_body> req(bhttp::verb::post, "/echo", 11);
+  req.body() = std::string(1024, 'x');
+  ClientResponse r = client.Send(std::move(req));
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), std::string(1024, 'x'));
+
+  client.WriteRaw(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
+  EXPECT_EQ(client.Read().body(), "abcdefg");
+}
+
+TEST_F(ServerTest, OversizedBodyByContentLengthIs413) {
+  StartServer();
+  Client client(server_->port());
+  std::string body(2048, 'y');
+  client.WriteRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2048\r\n\r\n" + body);
+  ClientResponse r = client.Read();
+  EXPECT_EQ(r.result_int(), 413);
+  EXPECT_EQ(ErrorCode(r), "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(Message(r), "Request body is 2048 bytes; the limit is 1024 bytes");
+  EXPECT_FALSE(r.keep_alive());
+  EXPECT_TRUE(client.ServerClosed());
+}
+
+TEST_F(ServerTest, OversizedChunkedBodyIs413) {
+  StartServer();
+  Client client(server_->port());
+  std::string chunk(600, 'z');
+  client.WriteRaw("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+  for (int i = 0; i < 3; ++i) client.WriteRaw("258\r\n" + chunk + "\r\n");
+  client.WriteRaw("0\r\n\r\n");
+  ClientResponse r = client.Read();
+  EXPECT_EQ(r.result_int(), 413);
+  EXPECT_EQ(ErrorCode(r), "INVALID_PARAMETER_VALUE");
+  EXPECT_EQ(Message(r), "Request body is more than 1024 bytes; the limit is 1024 bytes");
+}
+
+TEST_F(ServerTest, MalformedRequestIs400AndCloses) {
+  StartServer();
+  {
+    Client client(server_->port());
+    client.WriteRaw("THIS IS NOT HTTP\r\n\r\n");
+    ClientResponse r = client.Read();
+    EXPECT_EQ(r.result_int(), 400);
+    EXPECT_EQ(ErrorCode(r), "INVALID_PARAMETER_VALUE");
+    EXPECT_TRUE(client.ServerClosed());
+  }
+  {
+    Client client(server_->port());
+    ClientResponse r = client.Get("/files/a%00b");
+    EXPECT_EQ(r.result_int(), 400);
+    EXPECT_TRUE(client.ServerClosed());
+  }
+  {
+    Client client(server_->port());
+    ClientResponse r = client.Get("/files/%zz");
+    EXPECT_EQ(r.result_int(), 400);
+  }
+}
+
+TEST_F(ServerTest, HandlerExceptionIs500AndServerKeepsServing) {
+  StartServer();
+  Client client(server_->port());
+  ClientResponse r = client.Get("/throw");
+  EXPECT_EQ(r.result_int(), 500);
+  EXPECT_EQ(ErrorCode(r), "INTERNAL_ERROR");
+  EXPECT_EQ(client.Get("/items/ok").body(), "ok|-");
+  Client other(server_->port());
+  EXPECT_EQ(other.Get("/items/2").body(), "2|-");
+}
+
+TEST_F(ServerTest, StreamsA64MiBUploadWithContentLength) {
+  StartServer();
+  Client client(server_->port());
+  constexpr uint64_t kTotal = 64ull << 20;
+  client.WriteRaw("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(kTotal) +
+                  "\r\n\r\n");
+  std::vector<char> buf(1 << 20);
+  uint64_t hash = kFnvStart;
+  for (uint64_t sent = 0; sent < kTotal; sent += buf.size()) {
+    for (size_t i = 0; i < buf.size(); ++i) buf[i] = PatternByte(sent + i);
+    hash = Fnv1a(hash, buf.data(), buf.size());
+    asio::write(client.socket(), asio::buffer(buf));
+  }
+  ClientResponse r = client.Read();
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), std::to_string(kTotal) + " " + std::to_string(hash));
+  EXPECT_EQ(client.Get("/items/after").body(), "after|-");
+}
+
+TEST_F(ServerTest, StreamsAChunkedUpload) {
+  StartServer();
+  Client client(server_->port());
+  client.WriteRaw("PUT /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+  uint64_t hash = kFnvStart;
+  uint64_t total = 0;
+  for (int i = 0; i < 40; ++i) {
+    std::string chunk(100'000 + i, '\0');
+    for (size_t j = 0; j < chunk.size(); ++j) chunk[j] = PatternByte(total + j);
+    hash = Fnv1a(hash, chunk.data(), chunk.size());
+    total += chunk.size();
+    char size_line[32];
+    std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size());
+    client.WriteRaw(size_line + chunk + "\r\n");
+  }
+  client.WriteRaw("0\r\n\r\n");
+  ClientResponse r = client.Read();
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), std::to_string(total) + " " + std::to_string(hash));
+}
+
+TEST_F(ServerTest, StreamingRouteHonoursExpectContinue) {
+  StartServer();
+  Client client(server_->port());
+  client.WriteRaw(
+      "PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+  ClientResponse interim = client.Read();
+  EXPECT_EQ(interim.result_int(), 100);
+  client.WriteRaw("hello");
+  ClientResponse r = client.Read();
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "5 " + std::to_string(Fnv1a(kFnvStart, "hello", 5)));
+}
+
+TEST_F(ServerTest, UnreadStreamingBodyIsDrainedForKeepAlive) {
+  StartServer();
+  Client client(server_->port());
+  bhttp::request<bhttp::string_body> req(bhttp::verb::put, "/ignore-body", 11);
+  req.body() = std::string(100'000, 'q');
+  EXPECT_EQ(client.Send(std::move(req)).body(), "ignored");
+  EXPECT_EQ(client.Get("/items/next").body(), "next|-");
+}
+
+TEST_F(ServerTest, StreamingRouteRejectsUnauthenticatedBeforeReadingBody) {
+  StartServer();
+  Client client(server_->port());
+  bhttp::request<bhttp::string_body> req(bhttp::verb::put, "/private-upload", 11);
+  req.body() = std::string(5000, 'q');
+  ClientResponse r = client.Send(std::move(req));
+  EXPECT_EQ(r.result_int(), 401);
+  EXPECT_EQ(client.Get("/items/next").body(), "next|-");
+}
+
+TEST_F(ServerTest, StreamedResponsesWithAndWithoutLength) {
+  StartServer();
+  Client client(server_->port());
+  std::string expected(3'000'000, '\0');
+  for (size_t i = 0; i < expected.size(); ++i) expected[i] = PatternByte(i);
+
+  ClientResponse sized = client.Get("/stream/sized");
+  EXPECT_EQ(sized.result_int(), 200);
+  EXPECT_EQ(sized[bhttp::field::content_length], "3000000");
+  EXPECT_FALSE(sized.chunked());
+  EXPECT_TRUE(sized.body() == expected);
+
+  ClientResponse chunked = client.Get("/stream/chunked");
+  EXPECT_EQ(chunked.result_int(), 200);
+  EXPECT_TRUE(chunked.chunked());
+  EXPECT_TRUE(chunked.body() == expected);
+  EXPECT_EQ(client.Get("/items/after").body(), "after|-");
+}
+
+TEST_F(ServerTest, HeadOnGetRouteSendsHeadersOnly) {
+  StartServer();
+  Client client(server_->port());
+  bhttp::request<bhttp::string_body> req(bhttp::verb::head, "/items/abc", 11);
+  ClientResponse r = client.Send(std::move(req));
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r[bhttp::field::content_length], "5");
+  EXPECT_TRUE(r.body().empty());
+  // Had a body been sent, this next response would be misparsed.
+  EXPECT_EQ(client.Get("/items/x").body(), "x|-");
+}
+
+TEST_F(ServerTest, PercentEncodedTraversalReachesHandlerDecoded) {
+  StartServer();
+  Client client(server_->port());
+  ClientResponse r = client.Get("/files/..%2F..%2Fetc%2Fpasswd");
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "../../etc/passwd");
+  EXPECT_EQ(client.Get("//files///a//b").body(), "a/b");
+}
+
+TEST_F(ServerTest, StopLetsInFlightRequestFinish) {
+  StartServer();
+  std::future<void> entered = entered_.get_future();
+  Client slow(server_->port());
+  Client idle(server_->port());
+  EXPECT_EQ(idle.Get("/items/1").body(), "1|-");
+  slow.WriteRaw("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  entered.wait();
+
+  std::thread stopper([this] { server_->Stop(); });
+  // The idle keep-alive connection is closed promptly; the listener stops accepting.
+  EXPECT_TRUE(idle.ServerClosed());
+  for (int i = 0; i < 1000; ++i) {
+    asio::io_context ioc;
+    tcp::socket probe(ioc);
+    beast::error_code ec;
+    probe.connect(tcp::endpoint(asio::ip::address_v4::loopback(), server_->port()), ec);
+    if (ec) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  release_.set_value();
+  ClientResponse r = slow.Read();
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "finished");
+  EXPECT_FALSE(r.keep_alive());
+  stopper.join();
+  server_->Wait();
+  server_->Stop();  // a second Stop is a no-op
+}
+
+TEST(ServerLifecycleTest, StartFailsOnBusyPortAndStopWithoutStartIsSafe) {
+  Router router;
+  testing::FakeAuthenticator auth;
+  ServerOptions options;
+  options.port = 0;
+  options.workers = 1;
+  options.access_log = false;
+  Server first(options, router, auth);
+  ASSERT_TRUE(first.Start().ok());
+  options.port = first.port();
+  Server second(options, router, auth);
+  Status st = second.Start();
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.ToString();
+  second.Stop();
+  second.Wait();
+  first.Stop();
+  first.Stop();
+}
+
+}  // namespace
+}  // namespace inet::http
