@@ -18,6 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
 
 build_root="${INET_BUILD_ROOT:-build}"
+[[ "$build_root" == /* ]] || build_root="$root/$build_root"
 jobs="${INET_JOBS:-$(nproc)}"
 debug_dir="$build_root/debug"
 release_dir="$build_root/release"
@@ -71,7 +72,29 @@ blocked() {
   summary+=("$(printf '%-8s %-7s %5s  %s (needs %s)' "$1" FAIL - "$2" "$3")")
 }
 
-ok() { [[ "${status[$1]:-}" == ok || "${status[$1]:-}" == skipped ]]; }
+# after NEEDED NAME DESCRIPTION COMMAND...: runs the step when every step in NEEDED (space-
+# separated) passed; skips it when one was skipped; records it as failed when one failed.
+after() {
+  local needed="$1" name="$2" what="$3" dep
+  shift 3
+  for dep in $needed; do
+    case "${status[$dep]:-}" in
+      ok) ;;
+      skipped)
+        echo
+        echo "== [$name] $what: skipped, because step '$dep' was skipped"
+        status[$name]=skipped
+        summary+=("$(printf '%-8s %-7s %5s  %s (needs %s)' "$name" SKIPPED - "$what" "$dep")")
+        return 0
+        ;;
+      *)
+        blocked "$name" "$what" "$dep"
+        return 0
+        ;;
+    esac
+  done
+  step "$name" "$what" "$@"
+}
 
 # -- the steps ------------------------------------------------------------------------------
 
@@ -133,8 +156,11 @@ do_release_build() {
 }
 
 do_e2e() {
+  # Without PostgreSQL (its step failed, so the run fails anyway) the SQLite half still runs.
+  local require_pg=0
+  [[ "${status[postgres]:-}" == ok ]] && require_pg=1
   # pytest exits 5 when it collected no test: that is a failure too (any non-zero is).
-  INET_BIN="$root/$release_dir/src/cli/inet" INET_E2E_REQUIRE_POSTGRES=1 \
+  INET_BIN="$release_dir/src/cli/inet" INET_E2E_REQUIRE_POSTGRES="$require_pg" \
     .venv/bin/python -m pytest tests/e2e -p no:cacheprovider \
     --junitxml="$build_root/e2e-junit.xml" -o junit_family=xunit2
 }
@@ -145,7 +171,7 @@ do_tidy() {
   local log="$build_root/clang-tidy.log" rc=0
   run-clang-tidy -p "$debug_dir" -j "$jobs" -quiet \
     "^$root/src/(?!.*_test\.cc\$)(?!.*/testing/).*\.cc\$" >"$log" 2>&1 || rc=$?
-  grep -E "^(/|src/).*: (warning|error):" "$log" | sort -u || true
+  grep -E "^(/|src/).*: (warning|error):" "$log" | sed "s|^$root/||" | sort -u || true
   local warnings errors
   warnings=$(grep -cE ": warning: .*\[[a-z]" "$log" || true)
   errors=$(grep -cE ": error: " "$log" || true)
@@ -160,38 +186,19 @@ do_fuzz() {
 
 # -- the run --------------------------------------------------------------------------------
 
-echo "inet test run: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) CPUs, builds under $build_root/"
+echo "inet test run: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) CPUs, builds under ${build_root#"$root"/}/"
 mkdir -p "$build_root"
 
 step setup "install build and test dependencies (scripts/setup.sh)" do_setup
 step format "clang-format --dry-run --Werror over the C++ sources" do_format
 step postgres "start PostgreSQL for the tests (scripts/postgres-test-server.sh)" do_postgres
 
-if ok setup; then
-  step debug "debug build (ASan + UBSan) in $debug_dir" do_debug_build
-else
-  blocked debug "debug build (ASan + UBSan)" setup
-fi
-if ok debug; then
-  step unit "C++ unit tests (ctest, ASan + UBSan, PostgreSQL conformance)" do_unit_tests
-  step tidy "clang-tidy over the production sources in src/" do_tidy
-else
-  blocked unit "C++ unit tests" debug
-  blocked tidy "clang-tidy" debug
-fi
-
-if ok setup; then
-  step release "release build of the inet binary in $release_dir" do_release_build
-else
-  blocked release "release build" setup
-fi
-if ok release && ok postgres; then
-  step e2e "end-to-end suite with the real mlflow client (SQLite and PostgreSQL)" do_e2e
-elif ! ok release; then
-  blocked e2e "end-to-end suite" release
-else
-  blocked e2e "end-to-end suite" postgres
-fi
+after setup debug "debug build (ASan + UBSan) in ${debug_dir#"$root"/}" do_debug_build
+after debug unit "C++ unit tests (ctest, ASan + UBSan, PostgreSQL conformance)" do_unit_tests
+after debug tidy "clang-tidy over the production sources in src/" do_tidy
+after setup release "release build of the inet binary in ${release_dir#"$root"/}" do_release_build
+after release e2e \
+  "end-to-end suite with the real mlflow client (SQLite and PostgreSQL)" do_e2e
 
 if [[ -f scripts/run-fuzzers.sh ]]; then
   step fuzz "libFuzzer targets, ${FUZZ_SECONDS:-30}s each (scripts/run-fuzzers.sh)" do_fuzz

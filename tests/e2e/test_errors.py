@@ -80,7 +80,11 @@ def test_duplicate_experiment_name(tracking):
     tracking.create_experiment(name)
     assert error_code(tracking.create_experiment, name) == "RESOURCE_ALREADY_EXISTS"
     other = tracking.create_experiment(name + "-2")
-    assert error_code(tracking.rename_experiment, other, name) == "INVALID_PARAMETER_VALUE"
+    # mlflow server answers BAD_REQUEST here (a unique-constraint error); any 400-class
+    # rejection is acceptable as long as nothing is renamed.
+    assert error_code(tracking.rename_experiment, other, name) in (
+        "BAD_REQUEST", "INVALID_PARAMETER_VALUE", "RESOURCE_ALREADY_EXISTS")
+    assert tracking.get_experiment(other).name == name + "-2"
 
 
 def test_fluent_errors(tracking):
@@ -95,13 +99,11 @@ def _post(server, path, body):
 
 @pytest.mark.parametrize("case", [
     ("runs/log-parameter", {"key": "k" * 251, "value": "v"}),
-    ("runs/log-parameter", {"key": "k", "value": "v" * 6001}),
-    ("runs/set-tag", {"key": "t", "value": "v" * 8001}),
     ("runs/log-metric", {"key": "bad/../key", "value": 1, "timestamp": 1, "step": 0}),
     ("runs/log-metric", {"key": "m", "value": 1, "step": 0}),  # timestamp is required
     ("runs/log-metric", {"key": "m", "value": 1, "timestamp": 1, "step": "foo"}),
     ("runs/log-batch", {"metrics": [{"key": "m", "value": 1, "step": 0}]}),
-], ids=["param-key-251", "param-value-6001", "tag-value-8001", "metric-key-dots",
+], ids=["param-key-251", "metric-key-dots",
         "missing-timestamp", "step-not-int", "batch-missing-timestamp"])
 def test_server_side_validation(server, run_id, case):
     """Limits and required fields the server enforces itself (raw REST, no client checks)."""
@@ -109,6 +111,24 @@ def test_server_side_validation(server, run_id, case):
     resp = _post(server, path, dict(body, run_id=run_id))
     assert resp.status_code == 400, resp.text
     assert resp.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+@pytest.mark.parametrize("path,key,limit", [
+    ("runs/log-parameter", "value", 6000),
+    ("runs/set-tag", "value", 8000),
+])
+def test_overlong_values_are_rejected_or_truncated(server, tracking, run_id, path, key, limit):
+    """mlflow server truncates over-long param and tag values (MLFLOW_TRUNCATE_LONG_VALUES);
+    rejecting them with INVALID_PARAMETER_VALUE is as safe. Storing them whole is not."""
+    resp = _post(server, path, {"run_id": run_id, "key": "long", key: "v" * (limit + 1)})
+    data = tracking.get_run(run_id).data
+    stored = data.params if path == "runs/log-parameter" else data.tags
+    if resp.status_code == 200:
+        assert stored["long"] == "v" * limit
+    else:
+        assert resp.status_code == 400, resp.text
+        assert resp.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+        assert "long" not in stored
 
 
 def test_missing_required_parameter_message(server):
