@@ -32,6 +32,8 @@ std::string ConformanceTargetName(const ::testing::TestParamInfo<ConformanceTarg
 
 void MetadataStoreConformanceTest::SetUp() {
   StatusOr<StoreUnderTest> opened = GetParam().open(kArtifactRoot);
+  // `open` may skip the test (e.g. no database server configured); the body then never runs.
+  if (IsSkipped()) return;
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   under_test_ = std::move(*opened);
   ASSERT_NE(under_test_.store, nullptr);

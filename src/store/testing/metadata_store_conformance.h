@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -34,9 +35,13 @@ struct StoreUnderTest {
 struct ConformanceTarget {
   std::string name;  // suffix of the instantiated test names: letters, digits, '_'
   // Opens a fresh, empty store (only experiment "0" present) whose default artifact root is
-  // `artifact_root`. Called once per test.
+  // `artifact_root`. Called once per test. To skip the test instead (say, no server is
+  // configured), call GTEST_SKIP() from a void helper and return any error.
   std::function<StatusOr<StoreUnderTest>(std::string_view artifact_root)> open;
 };
+
+// Prints a target by name in test listings (instead of its bytes).
+inline void PrintTo(const ConformanceTarget& target, std::ostream* os) { *os << target.name; }
 
 // Name generator for INSTANTIATE_TEST_SUITE_P.
 std::string ConformanceTargetName(const ::testing::TestParamInfo<ConformanceTarget>& info);
