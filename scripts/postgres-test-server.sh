@@ -83,6 +83,9 @@ esac
 
 if port="$(running_port)"; then
   log "already running on port $port"
+  if [[ -n "${PGPORT:-}" && "$PGPORT" != "$port" ]]; then
+    log "warning: PGPORT=$PGPORT ignored; stop the server first to move it"
+  fi
   uri "$port"
   exit 0
 fi
