@@ -74,7 +74,8 @@ MetricRank RankOf(const Metric& m) {
   return MetricRank{m.step, m.timestamp, nan ? 1 : 0, nan ? 0.0 : m.value};
 }
 
-// A reader or the writer, held for the duration of one read operation.
+// The adapter. Writes go through Write() on the single writer connection; reads through
+// Read() on a pooled read-only connection (or the writer for in-memory databases).
 class SqliteMetadataStore : public MetadataStore {
  public:
   SqliteMetadataStore(std::string artifact_root, const Clock* clock)

@@ -2,7 +2,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -139,6 +142,48 @@ TEST(SqliteMetadataStoreTest, ReopenKeepsEverythingAndMigrationsAreIdempotent) {
   sqlite3_finalize(mode);
   (void)journal;
   sqlite3_close(db);
+}
+
+// A write that returned OK survives the process being killed right after (synchronous=NORMAL
+// in WAL mode is durable against process crashes).
+TEST(SqliteMetadataStoreTest, AcknowledgedWritesSurviveKill9) {
+  TempDir dir;
+  std::string uri = "sqlite:///" + (dir.path() / "crash.db").string();
+  std::string run_id = NewRunId();
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto store = OpenSqliteMetadataStore(uri, "file:///art");
+    if (!store.ok()) _exit(2);
+    RunInfo info;
+    info.run_id = run_id;
+    info.experiment_id = "0";
+    info.run_name = "doomed";
+    if (!(*store)->CreateRun(info, {}).ok()) _exit(3);
+    std::vector<Metric> batch;
+    for (int i = 0; i < 1000; ++i) {
+      Metric m;
+      m.key = "loss";
+      m.value = i;
+      m.timestamp = i;
+      m.step = i;
+      batch.push_back(m);
+    }
+    if (!(*store)->LogBatch(run_id, batch, {{"p", "v"}}, {}).ok()) _exit(4);
+    raise(SIGKILL);  // no destructors, no checkpoint, no close
+    _exit(5);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+  EXPECT_EQ(WTERMSIG(status), SIGKILL);
+  auto store = OpenSqliteMetadataStore(uri, "file:///art");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto run = (*store)->GetRun(run_id);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(run->info.run_name, "doomed");
+  EXPECT_EQ(run->params.size(), 1u);
+  EXPECT_EQ((*store)->GetMetricHistory(run_id, "loss", 0, 0)->items.size(), 1000u);
 }
 
 TEST(SqliteMetadataStoreTest, DatabaseFromNewerBinaryIsRejected) {
