@@ -1,0 +1,26 @@
+// The MLflow artifact routes: the mlflow-artifacts proxy service (upload, download, list,
+// delete, multipart upload) through which `mlflow` clients store artifacts when the server hands
+// out `mlflow-artifacts:/` URIs, and the tracking-side artifact routes the UI and older clients
+// use (artifacts/list, /get-artifact, logged-model artifacts, ajax upload-artifact).
+//
+// Bodies stream: an upload flows from the socket into ArtifactStore::Put and a download from
+// ArtifactStore::Get to the socket, in bounded chunks. Every user-supplied path is checked
+// (after full percent-decoding) for "..", absolute paths, backslashes and the like; a bad one
+// is answered 400 {"error_code":"INVALID_PARAMETER_VALUE","message":"Invalid path"} before
+// any store is touched. See docs/design/artifacts.md for the multipart design.
+#pragma once
+
+#include "artifacts/artifact_store.h"
+#include "http/http.h"
+#include "store/metadata_store.h"
+
+namespace inet::api {
+
+// Registers every artifact route on `router` (under /api/2.0 and /ajax-api/2.0 where MLflow
+// serves both, plus the root /get-artifact). `store` and `destination` (the server's
+// --artifacts-root store, where mlflow-artifacts: URIs point) are borrowed and must outlive the
+// router. Handlers are thread-safe.
+void RegisterArtifactRoutes(http::Router& router, store::MetadataStore& store,
+                            artifacts::ArtifactStore& destination);
+
+}  // namespace inet::api
