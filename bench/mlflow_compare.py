@@ -134,10 +134,15 @@ class Server:
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
         if self.kind == "mlflow":
+            # The job runner (GenAI background jobs, seven huey consumer processes) has nothing
+            # to do with tracking and would only compete for the CPUs.
+            env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
             cmd = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1",
                    "--port", str(port), "--backend-store-uri", f"sqlite:///{db}",
                    "--default-artifact-root", (self.dir / "artifacts").as_uri(),
-                   "--uvicorn-opts", "--no-access-log"]
+                   # A loaded machine makes worker start-up exceed uvicorn's 5 s health-check and
+                   # loop on restarts; the longer limit only matters while starting.
+                   "--uvicorn-opts", "--no-access-log --timeout-worker-healthcheck 120"]
             if self.args.mlflow_workers:
                 cmd += ["--workers", str(self.args.mlflow_workers)]
             return cmd, env, url
@@ -153,10 +158,17 @@ class Server:
     def __enter__(self) -> "Server":
         cmd, env, url = self._command()
         self.describe = " ".join(cmd)
+        # Own session: `mlflow server` forks uvicorn workers and job runners, and SIGTERM to
+        # its parent alone leaves them running; the whole group is stopped in _stop().
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                         stdin=subprocess.DEVNULL, cwd=self.dir)
-        self.url = self._wait_up(url)
+                                         stdin=subprocess.DEVNULL, cwd=self.dir,
+                                         start_new_session=True)
+        try:
+            self.url = self._wait_up(url)
+        except BaseException:
+            self._stop()
+            raise
         return self
 
     def _log_tail(self) -> str:
@@ -168,7 +180,7 @@ class Server:
     def _wait_up(self, url: str | None) -> str:
         import requests
 
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.kind} exited with {self.proc.returncode}:\n"
@@ -187,7 +199,7 @@ class Server:
                 except requests.RequestException:
                     pass
             time.sleep(0.1)
-        raise RuntimeError(f"{self.kind} not ready within 120 s:\n" + self._log_tail())
+        raise RuntimeError(f"{self.kind} not ready within 300 s:\n" + self._log_tail())
 
     def rss_mib(self) -> float:
         """VmRSS of the server process and all its descendants (mlflow runs worker processes)."""
@@ -206,14 +218,25 @@ class Server:
                 continue
         return total_kib / 1024.0
 
+    def _stop(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+        try:  # stragglers of the group (workers whose parent already exited)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+
     def __exit__(self, *exc: Any) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        self._stop()
         if not self.args.keep:
             shutil.rmtree(self.dir, ignore_errors=True)
 

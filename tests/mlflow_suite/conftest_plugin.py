@@ -23,6 +23,7 @@ Environment:
   INET_BIN               the inet binary (default build/release/src/cli/inet below this repo)
   INET_SUITE_REFERENCE   "mlflow" starts the real `mlflow server` (same venv) instead, to prove
                          the plumbing independently of the C++ server
+  INET_SUITE_START_TIMEOUT_S  seconds to wait for a server to become healthy (default 300)
   INET_SUITE_KEEP_FILE   "1" keeps the `[file-store]` parametrisations (deselected by default:
                          the server has one metadata store, chosen by its own flags)
 
@@ -49,7 +50,8 @@ import pytest
 import requests
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
-_START_TIMEOUT_S = 60.0
+# Generous: `mlflow server` imports take minutes on a loaded 2-core machine; inet starts in ms.
+_START_TIMEOUT_S = float(os.environ.get("INET_SUITE_START_TIMEOUT_S", "300"))
 _STOP_TIMEOUT_S = 15.0
 
 _state: dict[str, Any] = {
@@ -128,14 +130,22 @@ class ExternalServer:
             ]
             env["INET_ADMIN_TOKEN"] = _state["token"]
             expected_url = None
+        if _reference_mode():
+            # GenAI background jobs: irrelevant here, and they fork seven processes per server.
+            env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
         try:
+            # Own session so that _stop() can end the whole group (mlflow server forks).
             self._proc = subprocess.Popen(
                 cmd, stdout=self._log_file, stderr=subprocess.STDOUT, env=env,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL, start_new_session=True,
             )
         except OSError as e:
             raise RuntimeError(f"cannot start {cmd[0]}: {e}") from e
-        self.url = self._wait_until_up(expected_url)
+        try:
+            self.url = self._wait_until_up(expected_url)
+        except BaseException:
+            self._stop()
+            raise
         with _lock:
             _state["urls"].add(self.url)
         return self.url
@@ -170,17 +180,23 @@ class ExternalServer:
                 return line[at + len(marker):].split()[0].rstrip("/")
         return None
 
-    def _stop(self) -> int | None:
+    def _stop(self) -> int | str | None:
+        """SIGTERM to the server, SIGKILL after a grace period; returns its exit code."""
         if self._proc is None:
             return None
+        hung = False
         if self._proc.poll() is None:
             self._proc.send_signal(signal.SIGTERM)
             try:
                 self._proc.wait(timeout=_STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-        return self._proc.returncode
+                hung = True
+        try:  # the rest of its group (reference server workers), or the hung server itself
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self._proc.wait()
+        return "hung on SIGTERM" if hung else self._proc.returncode
 
     def __exit__(self, exc_type, exc, tb) -> None:
         died_early = self._proc is not None and self._proc.poll() is not None
