@@ -37,6 +37,17 @@ StatusOr<PgPool::Lease> PgPool::Acquire() {
   return Lease(this, std::move(conn).value());
 }
 
+void PgPool::DropIdle() {
+  std::vector<std::unique_ptr<PgConnection>> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    dropped.swap(idle_);
+    open_ -= dropped.size();
+    cv_.notify_all();
+  }
+  // `dropped` closes the connections here, outside the lock.
+}
+
 void PgPool::Release(std::unique_ptr<PgConnection> conn) {
   bool reuse = conn->Reusable();
   if (!reuse) conn.reset();  // close outside the lock

@@ -46,6 +46,10 @@ class PgPool {
   // when none is free within the wait; kInvalidArgument for a malformed conninfo. Thread-safe.
   StatusOr<Lease> Acquire();
 
+  // Closes every idle connection, e.g. after one of them turned out dead: when the server
+  // restarted, the others are dead too. Leased connections are unaffected. Thread-safe.
+  void DropIdle();
+
  private:
   void Release(std::unique_ptr<PgConnection> conn);
 

@@ -907,7 +907,10 @@ class PostgresMetadataStore : public MetadataStore {
       PgConnection& c = **lease;
       s = c.Exec(begin).status();
       if (!s.ok()) {
-        if (s.code() == StatusCode::kUnavailable) continue;  // stale pooled connection
+        if (s.code() == StatusCode::kUnavailable) {
+          pool_.DropIdle();  // a dead pooled connection: its idle siblings likely are too
+          continue;
+        }
         break;
       }
       s = body(c);

@@ -215,7 +215,14 @@ TEST_F(PostgresMetadataStoreTest, RecoversWhenTheServerDropsPooledConnections) {
   StatusOr<std::unique_ptr<MetadataStore>> store =
       OpenPostgresMetadataStore(schema_->StoreUri("application_name=" + app), "file:///a");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  ASSERT_TRUE((*store)->GetExperiment("0").ok());
+  // Fill the pool with several connections (more than the retry count).
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 8; ++i) {
+    readers.emplace_back([&] {
+      for (int j = 0; j < 5; ++j) EXPECT_TRUE((*store)->GetExperiment("0").ok());
+    });
+  }
+  for (std::thread& t : readers) t.join();
   // What a server restart or an idle-connection reaper does to the pool.
   EXPECT_GE(CountRows("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
                       "application_name = '" +
