@@ -163,13 +163,15 @@ class ServerTest : public ::testing::Test {
                 {.public_route = true});
   }
 
-  void StartServer() {
+  void StartServer(int idle_timeout_seconds = 75, int header_timeout_seconds = 30) {
     ServerOptions options;
     options.port = 0;
     options.workers = 4;
     options.io_threads = 2;
     options.max_body_bytes = 1024;
     options.access_log = false;
+    options.idle_timeout_seconds = idle_timeout_seconds;
+    options.header_timeout_seconds = header_timeout_seconds;
     server_ = std::make_unique<Server>(options, router_, auth_);
     ASSERT_TRUE(server_->Start().ok());
     ASSERT_NE(server_->port(), 0);
@@ -467,6 +469,39 @@ TEST_F(ServerTest, StopLetsInFlightRequestFinish) {
   stopper.join();
   server_->Wait();
   server_->Stop();  // a second Stop is a no-op
+}
+
+TEST_F(ServerTest, ManyConcurrentClients) {
+  StartServer();
+  constexpr int kClients = 32;
+  constexpr int kRequests = 20;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      Client client(server_->port());
+      for (int i = 0; i < kRequests; ++i) {
+        std::string id = std::to_string(c) + "-" + std::to_string(i);
+        if (client.Get("/items/" + id).body() == id + "|-") ++ok;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kClients * kRequests);
+}
+
+TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAfterTimeout) {
+  StartServer(/*idle_timeout_seconds=*/1);
+  Client client(server_->port());
+  EXPECT_EQ(client.Get("/items/1").body(), "1|-");
+  EXPECT_TRUE(client.ServerClosed());  // blocks until the server's idle timer fires
+}
+
+TEST_F(ServerTest, StalledHeaderIsCutOffByHeaderTimeout) {
+  StartServer(/*idle_timeout_seconds=*/75, /*header_timeout_seconds=*/1);
+  Client client(server_->port());
+  client.WriteRaw("GET /items/1 HTTP/1.1\r\nHost: x\r\n");  // never finished
+  EXPECT_TRUE(client.ServerClosed());
 }
 
 TEST(ServerLifecycleTest, StartFailsOnBusyPortAndStopWithoutStartIsSafe) {
