@@ -140,7 +140,8 @@ struct ServerOptions {
 // The HTTP server. Start() binds and begins serving on background threads; Stop() stops
 // accepting, lets in-flight requests finish (up to the grace period), closes idle
 // connections and joins every thread. Thread-safe: Stop() may be called from any thread,
-// including a signal-watching one.
+// including a signal-watching one, but not from a handler or a ByteSource the server reads
+// (it joins the threads those run on). Stop() is idempotent; a server cannot be restarted.
 class Server {
  public:
   Server(ServerOptions options, const Router& router, Authenticator& authenticator);
