@@ -251,17 +251,14 @@ TEST_F(TrackingRoutesTest, LogBatchValidation) {
            R"({"run_id": ")" + run_id + R"(", "metrics": [{"key": "m", "value": 1}]})");
   EXPECT_THAT(Error(missing, 400, "INVALID_PARAMETER_VALUE"),
               HasSubstr("Missing value for required parameter 'metrics[0].timestamp'."));
-  http::Response bad_name = Call(
-      Method::kPost, "/api/2.0/mlflow/runs/log-batch",
-      R"({"run_id": ")" + run_id + R"(", "params": [{"key": "a(b)", "value": "1"
-}]
-})");
+  http::Response bad_name =
+      Call(Method::kPost, "/api/2.0/mlflow/runs/log-batch",
+           R"({"run_id": ")" + run_id + R"(", "params": [{"key": "a#b", "value": "1"}]})");
   EXPECT_THAT(Error(bad_name, 400, "INVALID_PARAMETER_VALUE"),
               HasSubstr("for parameter 'params[0].key' supplied: Names may only contain"));
-Error(
-    Call(Method::kPost, "/api/2.0/mlflow/runs/log-batch",
-         R"({"run_id": "0123456789abcdef0123456789abcdef", "tags": [{"key": "a", "value": "b"}]})"),
-    404, "RESOURCE_DOES_NOT_EXIST");
+  Error(Call(Method::kPost, "/api/2.0/mlflow/runs/log-batch",
+             R"({"run_id": "0123456789abcdef0123456789abcdef", "tags": [{"key": "a"}]})"),
+        404, "RESOURCE_DOES_NOT_EXIST");
 }
 
 TEST_F(TrackingRoutesTest, ContentTypeAndMalformedBodies) {
