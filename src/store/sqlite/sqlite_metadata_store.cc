@@ -180,6 +180,33 @@ std::string Placeholders(size_t n, size_t first = 1) {
   return out + ")";
 }
 
+// Bulk reads bind one placeholder per id; SQLite limits the number of parameters per
+// statement, so long id lists are split into chunks, each run as its own query.
+constexpr std::string_view kIdsMarker = "(@IDS@)";
+constexpr size_t kMaxIdsPerQuery = 500;
+
+// Runs `sql`, in which kIdsMarker stands for the id list, once per chunk of `ids`, calling
+// `fn` for every row.
+Status ForEachRowInChunks(Connection& db, const std::string& sql,
+                          const std::vector<internal::SqlValue>& ids,
+                          const std::function<void(const Statement&)>& fn) {
+  size_t at = sql.find(kIdsMarker);
+  if (at == std::string::npos) return InternalError("bulk query without an id list");
+  for (size_t start = 0; start < ids.size(); start += kMaxIdsPerQuery) {
+    size_t n = std::min(kMaxIdsPerQuery, ids.size() - start);
+    std::string chunk_sql =
+        sql.substr(0, at) + Placeholders(n) + sql.substr(at + kIdsMarker.size());
+    ASSIGN_OR_RETURN(Statement q, db.PrepareUncached(chunk_sql));
+    for (size_t i = 0; i < n; ++i) q.BindValue(static_cast<int>(i + 1), ids[start + i]);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      fn(q);
+    }
+  }
+  return OkStatus();
+}
+
 Status SqliteMetadataStore::Open(const SqliteLocation& location) {
   in_memory_ = location.path == ":memory:";
   if (!in_memory_) {
@@ -321,17 +348,13 @@ Status SqliteMetadataStore::LoadExperimentTags(Connection& db,
     by_id[id] = &e;
     ids.push_back(id);
   }
-  ASSIGN_OR_RETURN(Statement q,
-                   db.PrepareUncached("SELECT experiment_id, key, value FROM experiment_tags WHERE "
-                                      "experiment_id IN " +
-                                      Placeholders(ids.size()) + " ORDER BY experiment_id, key"));
-  q.BindAll(ids);
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    by_id[q.Int(0)]->tags.push_back(Tag{q.Text(1), q.Text(2)});
-  }
-  return OkStatus();
+  return ForEachRowInChunks(
+      db,
+      "SELECT experiment_id, key, value FROM experiment_tags WHERE experiment_id IN " +
+          std::string(kIdsMarker) + " ORDER BY experiment_id, key",
+      ids, [&](const Statement& q) {
+        by_id[q.Int(0)]->tags.push_back(Tag{q.Text(1), q.Text(2)});
+      });
 }
 
 StatusOr<Experiment> SqliteMetadataStore::LoadExperiment(Connection& db,
@@ -616,17 +639,13 @@ Status SqliteMetadataStore::FillRuns(Connection& db, std::vector<Run>& runs) {
     by_id[r.info.run_id] = &r;
     ids.push_back(r.info.run_id);
   }
-  const std::string in = Placeholders(ids.size());
+  const std::string in(kIdsMarker);
   auto each_row = [&](const std::string& sql,
                       const std::function<void(const Statement&, Run&)>& fn) -> Status {
-    ASSIGN_OR_RETURN(Statement q, db.PrepareUncached(sql));
-    q.BindAll(ids);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) return OkStatus();
+    return ForEachRowInChunks(db, sql, ids, [&](const Statement& q) {
       auto it = by_id.find(q.Text(0));
       if (it != by_id.end()) fn(q, *it->second);
-    }
+    });
   };
   RETURN_IF_ERROR(
       each_row("SELECT run_uuid, key, value FROM params WHERE run_uuid IN " + in + " ORDER BY key",
@@ -671,17 +690,14 @@ Status SqliteMetadataStore::FillRuns(Connection& db, std::vector<Run>& runs) {
   if (!input_index.empty()) {
     std::vector<internal::SqlValue> input_ids;
     for (const auto& [id, where] : input_index) input_ids.push_back(id);
-    ASSIGN_OR_RETURN(Statement q,
-                     db.PrepareUncached("SELECT input_uuid, name, value FROM input_tags WHERE "
-                                        "input_uuid IN " +
-                                        Placeholders(input_ids.size()) + " ORDER BY name"));
-    q.BindAll(input_ids);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
-      auto [run, index] = input_index[q.Text(0)];
-      run->dataset_inputs[index].tags.push_back(Tag{q.Text(1), q.Text(2)});
-    }
+    RETURN_IF_ERROR(
+        ForEachRowInChunks(db,
+                           "SELECT input_uuid, name, value FROM input_tags WHERE input_uuid IN " +
+                               std::string(kIdsMarker) + " ORDER BY name",
+                           input_ids, [&](const Statement& q) {
+                             auto [run, index] = input_index[q.Text(0)];
+                             run->dataset_inputs[index].tags.push_back(Tag{q.Text(1), q.Text(2)});
+                           }));
   }
   RETURN_IF_ERROR(each_row(
       "SELECT run_uuid, model_id FROM model_inputs WHERE run_uuid IN " + in + " ORDER BY model_id",
@@ -780,10 +796,10 @@ Status SqliteMetadataStore::LogBatch(std::string_view run_id, const std::vector<
     // The best point per key in this batch; the upsert below compares it with the stored one.
     std::unordered_map<std::string_view, const Metric*> best;
     bool any_model_metric = false;
+    ins.Bind(1, run_id);  // bindings survive Reset(), so the run id is bound once
     for (const Metric& m : metrics) {
       bool nan = std::isnan(m.value);
-      ins.Bind(1, run_id)
-          .Bind(2, m.key)
+      ins.Bind(2, m.key)
           .Bind(3, m.timestamp)
           .Bind(4, m.step)
           .Bind(5, nan ? 0.0 : m.value)
@@ -1101,17 +1117,13 @@ StatusOr<std::vector<LoggedModel>> SqliteMetadataStore::FillLoggedModels(
     by_id[m.model_id] = &m;
     ids.push_back(m.model_id);
   }
-  const std::string in = Placeholders(ids.size());
+  const std::string in(kIdsMarker);
   auto each_row = [&](const std::string& sql,
                       const std::function<void(const Statement&, LoggedModel&)>& fn) -> Status {
-    ASSIGN_OR_RETURN(Statement q, db.PrepareUncached(sql));
-    q.BindAll(ids);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) return OkStatus();
+    return ForEachRowInChunks(db, sql, ids, [&](const Statement& q) {
       auto it = by_id.find(q.Text(0));
       if (it != by_id.end()) fn(q, *it->second);
-    }
+    });
   };
   RETURN_IF_ERROR(each_row("SELECT model_id, key, value FROM logged_model_tags WHERE model_id IN " +
                                in + " ORDER BY key",

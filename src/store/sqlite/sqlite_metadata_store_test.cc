@@ -186,6 +186,40 @@ TEST(SqliteMetadataStoreTest, AcknowledgedWritesSurviveKill9) {
   EXPECT_EQ((*store)->GetMetricHistory(run_id, "loss", 0, 0)->items.size(), 1000u);
 }
 
+// A page larger than SQLite's per-statement parameter budget for one bulk query still gets
+// every run's children (the id list is chunked).
+TEST(SqliteMetadataStoreTest, LargePagesLoadAllChildren) {
+  auto opened = OpenSqliteMetadataStore("sqlite://", "file:///r");
+  ASSERT_TRUE(opened.ok());
+  MetadataStore& store = **opened;
+  constexpr int kRuns = 1100;
+  for (int i = 0; i < kRuns; ++i) {
+    RunInfo info;
+    info.run_id = NewRunId();
+    info.experiment_id = "0";
+    info.run_name = "r" + std::to_string(i);
+    info.start_time = i;
+    ASSERT_TRUE(store.CreateRun(info, {}).ok());
+    Metric m;
+    m.key = "m";
+    m.value = i;
+    ASSERT_TRUE(store.LogBatch(info.run_id, {m}, {{"i", std::to_string(i)}}, {}).ok());
+  }
+  RunQuery q;
+  q.experiment_ids = {"0"};
+  q.max_results = 5000;
+  auto page = store.SearchRuns(q);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->items.size(), static_cast<size_t>(kRuns));
+  EXPECT_TRUE(page->next_page_token.empty());
+  for (const store::Run& r : page->items) {
+    ASSERT_EQ(r.params.size(), 1u) << r.info.run_id;
+    ASSERT_EQ(r.latest_metrics.size(), 1u) << r.info.run_id;
+    EXPECT_EQ(r.params[0].value, std::to_string(static_cast<int>(r.latest_metrics[0].value)));
+    EXPECT_EQ(r.tags.size(), 1u);  // mlflow.runName
+  }
+}
+
 TEST(SqliteMetadataStoreTest, DatabaseFromNewerBinaryIsRejected) {
   TempDir dir;
   fs::path file = dir.path() / "store.db";
