@@ -189,6 +189,17 @@ StatusOr<PgResult> PgConnection::Check(PGresult* res, std::string_view sql) {
 
 namespace {
 
+// libpq passes parameters as C strings, so an embedded NUL would silently cut the value;
+// PostgreSQL text cannot hold NUL anyway.
+Status RejectNul(const PgParams& params) {
+  for (const PgParam& p : params) {
+    if (p && p->find('\0') != std::string::npos) {
+      return InvalidArgumentError("PostgreSQL cannot store text containing NUL (\\0) bytes");
+    }
+  }
+  return OkStatus();
+}
+
 struct ParamArrays {
   std::vector<const char*> values;
   explicit ParamArrays(const PgParams& params) {
@@ -200,6 +211,7 @@ struct ParamArrays {
 }  // namespace
 
 StatusOr<PgResult> PgConnection::Exec(std::string_view sql, const PgParams& params) {
+  RETURN_IF_ERROR(RejectNul(params));
   std::string key(sql);
   auto it = prepared_.find(key);
   if (it == prepared_.end()) {
@@ -216,6 +228,7 @@ StatusOr<PgResult> PgConnection::Exec(std::string_view sql, const PgParams& para
 }
 
 StatusOr<PgResult> PgConnection::ExecUnprepared(std::string_view sql, const PgParams& params) {
+  RETURN_IF_ERROR(RejectNul(params));
   std::string text(sql);
   ParamArrays p(params);
   PGresult* res = PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr,

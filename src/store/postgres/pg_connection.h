@@ -67,7 +67,8 @@ class PgConnection {
   PgConnection& operator=(const PgConnection&) = delete;
 
   // Runs one statement with $n parameters, prepared on first use and reused afterwards on
-  // this connection. Errors are mapped by SqlStateToStatus.
+  // this connection. Errors are mapped by SqlStateToStatusCode; a parameter containing a NUL
+  // byte (which PostgreSQL text cannot hold) is kInvalidArgument.
   StatusOr<PgResult> Exec(std::string_view sql, const PgParams& params = {});
   // Runs one statement without preparing it (for SQL built at run time, like searches).
   StatusOr<PgResult> ExecUnprepared(std::string_view sql, const PgParams& params = {});

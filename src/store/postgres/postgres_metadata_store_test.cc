@@ -288,9 +288,13 @@ TEST_F(PostgresMetadataStoreTest, TextPostgresCannotStoreIsInvalidArgument) {
       OpenPostgresMetadataStore(schema_->StoreUri(), "file:///a");
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   // PostgreSQL text cannot hold NUL bytes or invalid UTF-8: a caller error, not a 5xx.
-  StatusOr<std::string> id = (*opened)->CreateExperiment(NamedExperiment("bad\xff"));
-  ASSERT_FALSE(id.ok());
-  EXPECT_EQ(id.status().code(), StatusCode::kInvalidArgument) << id.status().ToString();
+  for (std::string bad : {std::string("bad\xff"), std::string("nul\0byte", 8)}) {
+    StatusOr<std::string> id = (*opened)->CreateExperiment(NamedExperiment(bad));
+    ASSERT_FALSE(id.ok());
+    EXPECT_EQ(id.status().code(), StatusCode::kInvalidArgument) << id.status().ToString();
+  }
+  // Nothing was stored under a truncated name either.
+  EXPECT_FALSE((*opened)->GetExperimentByName("nul").ok());
 }
 
 // --- Errors that need no server ---------------------------------------------------------------
