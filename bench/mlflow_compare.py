@@ -187,7 +187,7 @@ class Server:
                                    + self._log_tail())
             if url is None:  # inet prints the URL with the port it picked
                 for line in self._log_tail().splitlines():
-                    if "listening on " in line:
+                    if "listening on http://" in line:
                         url = line.split("listening on ", 1)[1].split()[0].rstrip("/")
             if url is not None:
                 try:

@@ -173,9 +173,11 @@ class ExternalServer:
         )
 
     def _url_from_log(self) -> str | None:
+        # inet prints `... listening on http://HOST:PORT` with the port it picked (other log
+        # lines say "listening on HOST:PORT" without the scheme: not the one to use).
         marker = "listening on "
         for line in _log_tail(self._log_path, 20000).splitlines():
-            at = line.find(marker)
+            at = line.find(marker + "http://")
             if at >= 0:
                 return line[at + len(marker):].split()[0].rstrip("/")
         return None
