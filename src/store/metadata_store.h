@@ -47,7 +47,8 @@ struct RunQuery {
 };
 
 struct LoggedModelOrder {
-  std::string field_name;  // creation_timestamp, last_updated_timestamp, name, model_id, metrics.<k>
+  std::string
+      field_name;  // creation_timestamp, last_updated_timestamp, name, model_id, metrics.<k>
   bool ascending = true;
   std::string dataset_name;
   std::string dataset_digest;
@@ -113,8 +114,7 @@ class MetadataStore {
   // keeping the first and last). Each Metric has run_id set. Runs in the given order.
   virtual StatusOr<std::vector<Metric>> GetMetricHistoryBulkInterval(
       const std::vector<std::string>& run_ids, std::string_view key,
-      std::optional<int64_t> start_step, std::optional<int64_t> end_step,
-      int64_t max_results) = 0;
+      std::optional<int64_t> start_step, std::optional<int64_t> end_step, int64_t max_results) = 0;
 
   // --- Logged models (MLflow 3) --------------------------------------------------------------
   // Stores a new model (id and artifact_uri chosen by the caller), status PENDING.
