@@ -125,6 +125,11 @@ deselect=(
   # In-process only: patch MLflow's own handlers or inspect its stdout.
   test_get_metric_history_bulk_calls_optimized_impl_when_expected
   test_suppress_url_printing
+  # `mlflow experiments ...` runs in-process through click's CliRunner and resolves the tracking
+  # URI to the suite's mocked local store instead of the server: fails identically against the
+  # reference mlflow server started by this plugin, so it says nothing about the server.
+  test_delete_restore_experiment_cli
+  test_rename_experiment_cli
 )
 if [[ "${INET_SUITE_INCLUDE_REGISTRY:-0}" != "1" ]]; then
   deselect+=(model_version)  # test_create_model_version_*
