@@ -13,7 +13,9 @@ namespace {
 void IgnoreNotice(void*, const char*) {}
 
 std::string TrimTrailingNewlines(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
+    s.pop_back();
+  }
   return s;
 }
 
@@ -22,8 +24,12 @@ std::string TrimTrailingNewlines(std::string s) {
 std::string PgInt(int64_t v) { return std::to_string(v); }
 
 std::string PgDouble(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  if (std::isnan(v)) {
+    return "NaN";
+  }
+  if (std::isinf(v)) {
+    return v > 0 ? "Infinity" : "-Infinity";
+  }
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
   return std::string(buf, end);
@@ -34,14 +40,18 @@ std::string PgBool(bool v) { return v ? "t" : "f"; }
 std::string PgArray(const std::vector<PgParam>& elements) {
   std::string out = "{";
   for (size_t i = 0; i < elements.size(); ++i) {
-    if (i > 0) out += ',';
+    if (i > 0) {
+      out += ',';
+    }
     if (!elements[i]) {
       out += "NULL";
       continue;
     }
     out += '"';
     for (char c : *elements[i]) {
-      if (c == '"' || c == '\\') out += '\\';
+      if (c == '"' || c == '\\') {
+        out += '\\';
+      }
       out += c;
     }
     out += '"';
@@ -64,7 +74,9 @@ std::string RedactConninfo(std::string_view conninfo) {
     size_t at = s.rfind('@', slash == std::string::npos ? s.size() : slash);
     if (at != std::string::npos && at > start) {
       size_t colon = s.find(':', start);
-      if (colon != std::string::npos && colon < at) s.replace(colon + 1, at - colon - 1, "***");
+      if (colon != std::string::npos && colon < at) {
+        s.replace(colon + 1, at - colon - 1, "***");
+      }
     }
   }
   // password=... in a query string or in key=value form.
@@ -72,7 +84,9 @@ std::string RedactConninfo(std::string_view conninfo) {
        pos = s.find("password=", pos + 1)) {
     size_t value = pos + std::strlen("password=");
     size_t end = s.find_first_of(" &", value);
-    if (end == std::string::npos) end = s.size();
+    if (end == std::string::npos) {
+      end = s.size();
+    }
     s.replace(value, end - value, "***");
   }
   return s;
@@ -93,9 +107,15 @@ int64_t PgResult::GetInt64(int row, int col) const {
 double PgResult::GetDouble(int row, int col) const {
   std::string_view v(PQgetvalue(res_.get(), row, col),
                      static_cast<size_t>(PQgetlength(res_.get(), row, col)));
-  if (v == "NaN") return std::nan("");
-  if (v == "Infinity") return HUGE_VAL;
-  if (v == "-Infinity") return -HUGE_VAL;
+  if (v == "NaN") {
+    return std::nan("");
+  }
+  if (v == "Infinity") {
+    return HUGE_VAL;
+  }
+  if (v == "-Infinity") {
+    return -HUGE_VAL;
+  }
   double out = 0;
   std::from_chars(v.data(), v.data() + v.size(), out);
   return out;
@@ -106,7 +126,9 @@ bool PgResult::GetBool(int row, int col) const {
 }
 
 std::optional<int64_t> PgResult::GetOptionalInt64(int row, int col) const {
-  if (IsNull(row, col)) return std::nullopt;
+  if (IsNull(row, col)) {
+    return std::nullopt;
+  }
   return GetInt64(row, col);
 }
 
@@ -116,14 +138,28 @@ int64_t PgResult::affected_rows() const {
 }
 
 StatusCode SqlStateToStatusCode(std::string_view sqlstate, bool connection_ok) {
-  if (!connection_ok) return StatusCode::kUnavailable;
-  if (sqlstate.size() != 5) return StatusCode::kInternal;
+  if (!connection_ok) {
+    return StatusCode::kUnavailable;
+  }
+  if (sqlstate.size() != 5) {
+    return StatusCode::kInternal;
+  }
   std::string_view cls = sqlstate.substr(0, 2);
-  if (cls == "08" || cls == "53" || cls == "57") return StatusCode::kUnavailable;
-  if (sqlstate == "23505") return StatusCode::kAlreadyExists;
-  if (sqlstate == "23503") return StatusCode::kNotFound;
-  if (cls == "22" || cls == "23") return StatusCode::kInvalidArgument;
-  if (sqlstate == "40001" || sqlstate == "40P01") return StatusCode::kAborted;
+  if (cls == "08" || cls == "53" || cls == "57") {
+    return StatusCode::kUnavailable;
+  }
+  if (sqlstate == "23505") {
+    return StatusCode::kAlreadyExists;
+  }
+  if (sqlstate == "23503") {
+    return StatusCode::kNotFound;
+  }
+  if (cls == "22" || cls == "23") {
+    return StatusCode::kInvalidArgument;
+  }
+  if (sqlstate == "40001" || sqlstate == "40P01") {
+    return StatusCode::kAborted;
+  }
   return StatusCode::kInternal;
 }
 
@@ -143,7 +179,9 @@ StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(std::string_view c
   const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const char* values[] = {"10", "inet", info.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
-  if (conn == nullptr) return UnavailableError("connecting to PostgreSQL: out of memory");
+  if (conn == nullptr) {
+    return UnavailableError("connecting to PostgreSQL: out of memory");
+  }
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string why = TrimTrailingNewlines(PQerrorMessage(conn));
     PQfinish(conn);
@@ -163,7 +201,9 @@ bool PgConnection::Reusable() const {
 StatusOr<PgResult> PgConnection::Check(PGresult* res, std::string_view sql) {
   PgResult result(res);
   ExecStatusType st = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return result;
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+    return result;
+  }
   bool connection_ok = PQstatus(conn_) == CONNECTION_OK;
   const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   std::string message;
@@ -204,7 +244,9 @@ struct ParamArrays {
   std::vector<const char*> values;
   explicit ParamArrays(const PgParams& params) {
     values.reserve(params.size());
-    for (const PgParam& p : params) values.push_back(p ? p->c_str() : nullptr);
+    for (const PgParam& p : params) {
+      values.push_back(p ? p->c_str() : nullptr);
+    }
   }
 };
 

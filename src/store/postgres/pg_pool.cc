@@ -8,7 +8,9 @@ PgPool::PgPool(std::string conninfo, size_t max_size, std::chrono::milliseconds 
     : conninfo_(std::move(conninfo)), max_size_(max_size < 1 ? 1 : max_size), wait_(wait) {}
 
 PgPool::Lease::~Lease() {
-  if (conn_ != nullptr) pool_->Release(std::move(conn_));
+  if (conn_ != nullptr) {
+    pool_->Release(std::move(conn_));
+  }
 }
 
 StatusOr<PgPool::Lease> PgPool::Acquire() {
@@ -50,7 +52,9 @@ void PgPool::DropIdle() {
 
 void PgPool::Release(std::unique_ptr<PgConnection> conn) {
   bool reuse = conn->Reusable();
-  if (!reuse) conn.reset();  // close outside the lock
+  if (!reuse) {
+    conn.reset();  // close outside the lock
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (reuse) {
     idle_.push_back(std::move(conn));

@@ -50,7 +50,9 @@ constexpr std::string_view kModelColumns =
 
 std::string Cat(std::initializer_list<std::string_view> parts) {
   std::string out;
-  for (std::string_view p : parts) out += p;
+  for (std::string_view p : parts) {
+    out += p;
+  }
   return out;
 }
 
@@ -67,14 +69,20 @@ std::string ModelNotFound(std::string_view id) {
 // Experiment ids are integers in the database; anything else names no experiment.
 std::optional<int64_t> ParseExperimentId(std::string_view id) {
   int64_t v = 0;
-  if (id.empty() || id.size() > 18) return std::nullopt;
+  if (id.empty() || id.size() > 18) {
+    return std::nullopt;
+  }
   auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), v);
-  if (ec != std::errc() || end != id.data() + id.size() || v < 0) return std::nullopt;
+  if (ec != std::errc() || end != id.data() + id.size() || v < 0) {
+    return std::nullopt;
+  }
   return v;
 }
 
 PgParam NullIfEmpty(const std::string& s) {
-  if (s.empty()) return std::nullopt;
+  if (s.empty()) {
+    return std::nullopt;
+  }
   return s;
 }
 
@@ -143,10 +151,13 @@ LoggedModel ModelFromRow(const PgResult& res, int row) {
 // Reads value/is_nan columns at `col`, `col + 1`. +-Inf reads back as +-DBL_MAX, as in
 // MLflow's SQL store (and the SQLite adapter).
 double MetricValue(const PgResult& res, int row, int col) {
-  if (res.GetBool(row, col + 1)) return std::numeric_limits<double>::quiet_NaN();
+  if (res.GetBool(row, col + 1)) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
   double v = res.GetDouble(row, col);
-  if (std::isinf(v))
+  if (std::isinf(v)) {
     return v > 0 ? std::numeric_limits<double>::max() : -std::numeric_limits<double>::max();
+  }
   return v;
 }
 
@@ -157,7 +168,9 @@ struct KeyValueArrays {
 };
 KeyValueArrays LastWins(const std::vector<Tag>& tags) {
   std::map<std::string, std::string> latest;
-  for (const Tag& t : tags) latest[t.key] = t.value;
+  for (const Tag& t : tags) {
+    latest[t.key] = t.value;
+  }
   KeyValueArrays out;
   for (auto& [k, v] : latest) {
     out.keys.push_back(k);
@@ -214,7 +227,9 @@ class PostgresMetadataStore : public MetadataStore {
 
   StatusOr<Experiment> GetExperiment(std::string_view experiment_id) override {
     std::optional<int64_t> id = ParseExperimentId(experiment_id);
-    if (!id) return NotFoundError(ExperimentNotFound(experiment_id));
+    if (!id) {
+      return NotFoundError(ExperimentNotFound(experiment_id));
+    }
     Experiment out;
     RETURN_IF_ERROR(Read("getting experiment", [&](PgConnection& c) -> Status {
       return LoadExperiment(c, "e.experiment_id = $1::bigint", PgInt(*id),
@@ -239,7 +254,9 @@ class PostgresMetadataStore : public MetadataStore {
       page.items.clear();
       ASSIGN_OR_RETURN(PgResult res, c.ExecUnprepared(sql.sql, ToPgParams(sql.params)));
       int n = std::min<int64_t>(res.rows(), query.max_results);
-      for (int i = 0; i < n; ++i) page.items.push_back(ExperimentFromRow(res, i));
+      for (int i = 0; i < n; ++i) {
+        page.items.push_back(ExperimentFromRow(res, i));
+      }
       page.next_page_token =
           internal::NextPageToken(static_cast<size_t>(res.rows()), query.max_results, query.offset);
       return LoadExperimentTags(c, page.items);
@@ -256,13 +273,17 @@ class PostgresMetadataStore : public MetadataStore {
       ASSIGN_OR_RETURN(PgResult clash, c.Exec("SELECT 1 FROM experiments WHERE name = $1::text AND "
                                               "experiment_id <> $2::bigint",
                                               {std::string(new_name), std::string(experiment_id)}));
-      if (clash.rows() > 0) return ExperimentExists(new_name);
+      if (clash.rows() > 0) {
+        return ExperimentExists(new_name);
+      }
       Status s = c.Exec(
                       "UPDATE experiments SET name = $2::text, last_update_time = $3::bigint "
                       "WHERE experiment_id = $1::bigint",
                       {std::string(experiment_id), std::string(new_name), PgInt(Now())})
                      .status();
-      if (s.code() == StatusCode::kAlreadyExists) return ExperimentExists(new_name);
+      if (s.code() == StatusCode::kAlreadyExists) {
+        return ExperimentExists(new_name);
+      }
       return s;
     });
   }
@@ -270,13 +291,17 @@ class PostgresMetadataStore : public MetadataStore {
   Status SetExperimentLifecycle(std::string_view experiment_id, LifecycleStage stage) override {
     return Write("changing experiment lifecycle", [&](PgConnection& c) -> Status {
       std::optional<int64_t> id = ParseExperimentId(experiment_id);
-      if (!id) return NotFoundError(ExperimentNotFound(experiment_id));
+      if (!id) {
+        return NotFoundError(ExperimentNotFound(experiment_id));
+      }
       // Locks the row so that concurrent delete/restore calls serialise.
       ASSIGN_OR_RETURN(PgResult current,
                        c.Exec("SELECT lifecycle_stage, last_update_time FROM experiments WHERE "
                               "experiment_id = $1::bigint FOR UPDATE",
                               {PgInt(*id)}));
-      if (current.rows() == 0) return NotFoundError(ExperimentNotFound(experiment_id));
+      if (current.rows() == 0) {
+        return NotFoundError(ExperimentNotFound(experiment_id));
+      }
       std::string target(LifecycleStageName(stage));
       if (stage == LifecycleStage::kDeleted && *id == 0) {
         return InvalidArgumentError(
@@ -315,7 +340,9 @@ class PostgresMetadataStore : public MetadataStore {
   Status SetExperimentTag(std::string_view experiment_id, const Tag& tag) override {
     return Write("setting experiment tag", [&](PgConnection& c) -> Status {
       ASSIGN_OR_RETURN(std::string stage, ExperimentStage(c, experiment_id));
-      if (stage != "active") return ExperimentNotActive(experiment_id, stage);
+      if (stage != "active") {
+        return ExperimentNotActive(experiment_id, stage);
+      }
       return UpsertExperimentTags(c, std::string(experiment_id), {tag});
     });
   }
@@ -323,7 +350,9 @@ class PostgresMetadataStore : public MetadataStore {
   Status DeleteExperimentTag(std::string_view experiment_id, std::string_view key) override {
     return Write("deleting experiment tag", [&](PgConnection& c) -> Status {
       ASSIGN_OR_RETURN(std::string stage, ExperimentStage(c, experiment_id));
-      if (stage != "active") return ExperimentNotActive(experiment_id, stage);
+      if (stage != "active") {
+        return ExperimentNotActive(experiment_id, stage);
+      }
       ASSIGN_OR_RETURN(PgResult res, c.Exec("DELETE FROM experiment_tags WHERE experiment_id = "
                                             "$1::bigint AND key = $2::text",
                                             {std::string(experiment_id), std::string(key)}));
@@ -339,10 +368,14 @@ class PostgresMetadataStore : public MetadataStore {
   Status CreateRun(const RunInfo& info, const std::vector<Tag>& tags) override {
     return Write("creating run", [&](PgConnection& c) -> Status {
       ASSIGN_OR_RETURN(std::string stage, ExperimentStage(c, info.experiment_id));
-      if (stage != "active") return ExperimentNotActive(info.experiment_id, stage);
+      if (stage != "active") {
+        return ExperimentNotActive(info.experiment_id, stage);
+      }
       std::string run_name = info.run_name;
       for (const Tag& t : tags) {
-        if (t.key == kRunNameTag && run_name.empty()) run_name = t.value;
+        if (t.key == kRunNameTag && run_name.empty()) {
+          run_name = t.value;
+        }
       }
       Status s = c.Exec(
                       "INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, "
@@ -360,9 +393,13 @@ class PostgresMetadataStore : public MetadataStore {
       RETURN_IF_ERROR(s);
       std::vector<Tag> all_tags;
       for (const Tag& t : tags) {
-        if (t.key != kRunNameTag) all_tags.push_back(t);
+        if (t.key != kRunNameTag) {
+          all_tags.push_back(t);
+        }
       }
-      if (!run_name.empty()) all_tags.push_back({std::string(kRunNameTag), run_name});
+      if (!run_name.empty()) {
+        all_tags.push_back({std::string(kRunNameTag), run_name});
+      }
       return UpsertRunTags(c, info.run_id, all_tags);
     });
   }
@@ -419,7 +456,9 @@ class PostgresMetadataStore : public MetadataStore {
           c.Exec("UPDATE runs SET lifecycle_stage = $2::text, deleted_time = "
                  "$3::bigint WHERE run_uuid = $1::text",
                  {std::string(run_id), std::string(LifecycleStageName(stage)), deleted_time}));
-      if (res.affected_rows() == 0) return NotFoundError(RunNotFound(run_id));
+      if (res.affected_rows() == 0) {
+        return NotFoundError(RunNotFound(run_id));
+      }
       return OkStatus();
     });
   }
@@ -462,9 +501,13 @@ class PostgresMetadataStore : public MetadataStore {
                                 "$1::text AND p.key = t.k WHERE p.value <> t.v ORDER BY t.n "
                                 "LIMIT 1",
                                 args));
-        if (conflict.rows() > 0) return ParamConflict("run ID", run_id, conflict);
+        if (conflict.rows() > 0) {
+          return ParamConflict("run ID", run_id, conflict);
+        }
       }
-      if (!tags.empty()) RETURN_IF_ERROR(UpsertRunTags(c, id, tags));
+      if (!tags.empty()) {
+        RETURN_IF_ERROR(UpsertRunTags(c, id, tags));
+      }
       if (!metrics.empty()) {
         PgParams extra = {id,
                           PgArray(m_keys),
@@ -558,7 +601,9 @@ class PostgresMetadataStore : public MetadataStore {
                    "RETURNING input_uuid",
                    {RandomHex(16), id, d.name, d.digest}));
         // Already an input of this run: its tags stay as first logged.
-        if (input_row.rows() == 0) continue;
+        if (input_row.rows() == 0) {
+          continue;
+        }
         KeyValueArrays kv = LastWins(input.tags);
         if (!kv.keys.empty()) {
           RETURN_IF_ERROR(c.Exec("INSERT INTO input_tags (input_uuid, name, value) "
@@ -571,7 +616,10 @@ class PostgresMetadataStore : public MetadataStore {
       }
       if (!models.empty()) {
         std::vector<std::string> ids;
-        for (const ModelInput& m : models) ids.push_back(m.model_id);
+        ids.reserve(models.size());
+        for (const ModelInput& m : models) {
+          ids.push_back(m.model_id);
+        }
         RETURN_IF_ERROR(c.Exec("INSERT INTO model_inputs (run_uuid, model_id) SELECT $1::text, "
                                "m FROM unnest($2::text[]) AS t(m) ON CONFLICT DO NOTHING",
                                {id, PgArray(ids)})
@@ -584,9 +632,13 @@ class PostgresMetadataStore : public MetadataStore {
   Status LogOutputs(std::string_view run_id, const std::vector<ModelOutput>& models) override {
     return Write("logging outputs", [&](PgConnection& c) -> Status {
       RETURN_IF_ERROR(RequireActiveRun(c, run_id));
-      if (models.empty()) return OkStatus();
+      if (models.empty()) {
+        return OkStatus();
+      }
       std::map<std::string, int64_t> last;
-      for (const ModelOutput& m : models) last[m.model_id] = m.step;
+      for (const ModelOutput& m : models) {
+        last[m.model_id] = m.step;
+      }
       std::vector<std::string> ids, steps;
       for (auto& [model, step] : last) {
         ids.push_back(model);
@@ -623,7 +675,9 @@ class PostgresMetadataStore : public MetadataStore {
 
   StatusOr<Page<Metric>> GetMetricHistory(std::string_view run_id, std::string_view key,
                                           int64_t max_results, int64_t offset) override {
-    if (offset < 0) return InvalidArgumentError("Invalid page token: negative offset");
+    if (offset < 0) {
+      return InvalidArgumentError("Invalid page token: negative offset");
+    }
     Page<Metric> page;
     RETURN_IF_ERROR(Read("getting metric history", [&](PgConnection& c) -> Status {
       page.items.clear();
@@ -684,7 +738,9 @@ class PostgresMetadataStore : public MetadataStore {
         std::vector<std::string> chosen;
         int64_t n = steps.rows();
         if (n <= max_results) {
-          for (int i = 0; i < n; ++i) chosen.push_back(steps.GetString(i, 0));
+          for (int i = 0; i < n; ++i) {
+            chosen.push_back(steps.GetString(i, 0));
+          }
         } else if (max_results == 1) {
           chosen.push_back(steps.GetString(0, 0));
         } else {
@@ -725,7 +781,9 @@ class PostgresMetadataStore : public MetadataStore {
   Status CreateLoggedModel(const LoggedModel& model) override {
     return Write("creating logged model", [&](PgConnection& c) -> Status {
       ASSIGN_OR_RETURN(std::string stage, ExperimentStage(c, model.experiment_id));
-      if (stage != "active") return ExperimentNotActive(model.experiment_id, stage);
+      if (stage != "active") {
+        return ExperimentNotActive(model.experiment_id, stage);
+      }
       int64_t created = model.creation_timestamp_ms != 0 ? model.creation_timestamp_ms : Now();
       int64_t updated =
           model.last_updated_timestamp_ms != 0 ? model.last_updated_timestamp_ms : created;
@@ -793,7 +851,9 @@ class PostgresMetadataStore : public MetadataStore {
                               "last_updated_timestamp_ms = $2::bigint WHERE model_id = $1::text "
                               "AND lifecycle_stage = 'active'",
                               {std::string(model_id), PgInt(Now())}));
-      if (res.affected_rows() == 0) return NotFoundError(ModelNotFound(model_id));
+      if (res.affected_rows() == 0) {
+        return NotFoundError(ModelNotFound(model_id));
+      }
       return OkStatus();
     });
   }
@@ -834,7 +894,9 @@ class PostgresMetadataStore : public MetadataStore {
       page.items.clear();
       ASSIGN_OR_RETURN(PgResult res, c.ExecUnprepared(sql.sql, ToPgParams(sql.params)));
       int n = std::min<int64_t>(res.rows(), query.max_results);
-      for (int i = 0; i < n; ++i) page.items.push_back(ModelFromRow(res, i));
+      for (int i = 0; i < n; ++i) {
+        page.items.push_back(ModelFromRow(res, i));
+      }
       page.next_page_token =
           internal::NextPageToken(static_cast<size_t>(res.rows()), query.max_results, query.offset);
       return LoadModelData(c, page.items);
@@ -867,7 +929,9 @@ class PostgresMetadataStore : public MetadataStore {
       return LoadTokens(c, "WHERE token_hash = $1::text AND revoked_at IS NULL",
                         {std::string(token_hash)}, tokens);
     }));
-    if (tokens.empty()) return NotFoundError("Token not found or revoked");
+    if (tokens.empty()) {
+      return NotFoundError("Token not found or revoked");
+    }
     return std::move(tokens[0]);
   }
 
@@ -903,7 +967,9 @@ class PostgresMetadataStore : public MetadataStore {
     Status s;
     for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
       StatusOr<PgPool::Lease> lease = pool_.Acquire();
-      if (!lease.ok()) return lease.status().WithContext(what);
+      if (!lease.ok()) {
+        return lease.status().WithContext(what);
+      }
       PgConnection& c = **lease;
       s = c.Exec(begin).status();
       if (!s.ok()) {
@@ -914,9 +980,15 @@ class PostgresMetadataStore : public MetadataStore {
         break;
       }
       s = body(c);
-      if (s.ok()) s = c.Exec("COMMIT").status();
-      if (!s.ok()) (void)c.Exec("ROLLBACK");
-      if (s.code() != StatusCode::kAborted) break;
+      if (s.ok()) {
+        s = c.Exec("COMMIT").status();
+      }
+      if (!s.ok()) {
+        (void)c.Exec("ROLLBACK");
+      }
+      if (s.code() != StatusCode::kAborted) {
+        break;
+      }
     }
     if (s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kInternal ||
         s.code() == StatusCode::kAborted) {
@@ -948,12 +1020,16 @@ class PostgresMetadataStore : public MetadataStore {
   // The lifecycle stage of an experiment; kNotFound when it does not exist.
   StatusOr<std::string> ExperimentStage(PgConnection& c, std::string_view experiment_id) {
     std::optional<int64_t> id = ParseExperimentId(experiment_id);
-    if (!id) return NotFoundError(ExperimentNotFound(experiment_id));
+    if (!id) {
+      return NotFoundError(ExperimentNotFound(experiment_id));
+    }
     ASSIGN_OR_RETURN(PgResult res,
                      c.Exec("SELECT lifecycle_stage FROM experiments WHERE experiment_id = "
                             "$1::bigint",
                             {PgInt(*id)}));
-    if (res.rows() == 0) return NotFoundError(ExperimentNotFound(experiment_id));
+    if (res.rows() == 0) {
+      return NotFoundError(ExperimentNotFound(experiment_id));
+    }
     return res.GetString(0, 0);
   }
 
@@ -961,7 +1037,9 @@ class PostgresMetadataStore : public MetadataStore {
     ASSIGN_OR_RETURN(PgResult res, c.Exec("SELECT lifecycle_stage FROM runs WHERE run_uuid = "
                                           "$1::text",
                                           {std::string(run_id)}));
-    if (res.rows() == 0) return NotFoundError(RunNotFound(run_id));
+    if (res.rows() == 0) {
+      return NotFoundError(RunNotFound(run_id));
+    }
     std::string stage = res.GetString(0, 0);
     if (stage != "active") {
       return InvalidArgumentError(Cat(
@@ -975,13 +1053,17 @@ class PostgresMetadataStore : public MetadataStore {
     ASSIGN_OR_RETURN(PgResult res, c.Exec("SELECT 1 FROM logged_models WHERE model_id = $1::text "
                                           "AND lifecycle_stage = 'active'",
                                           {std::string(model_id)}));
-    if (res.rows() == 0) return NotFoundError(ModelNotFound(model_id));
+    if (res.rows() == 0) {
+      return NotFoundError(ModelNotFound(model_id));
+    }
     return OkStatus();
   }
 
   Status UpsertExperimentTags(PgConnection& c, const std::string& experiment_id,
                               const std::vector<Tag>& tags) {
-    if (tags.empty()) return OkStatus();
+    if (tags.empty()) {
+      return OkStatus();
+    }
     KeyValueArrays kv = LastWins(tags);
     return c
         .Exec(
@@ -994,7 +1076,9 @@ class PostgresMetadataStore : public MetadataStore {
 
   // Upserts run tags (last occurrence of a key wins); mlflow.runName also renames the run.
   Status UpsertRunTags(PgConnection& c, const std::string& run_id, const std::vector<Tag>& tags) {
-    if (tags.empty()) return OkStatus();
+    if (tags.empty()) {
+      return OkStatus();
+    }
     KeyValueArrays kv = LastWins(tags);
     RETURN_IF_ERROR(c.Exec("INSERT INTO tags (run_uuid, key, value) SELECT $1::text, k, v "
                            "FROM unnest($2::text[], $3::text[]) AS t(k, v) ON CONFLICT "
@@ -1002,7 +1086,9 @@ class PostgresMetadataStore : public MetadataStore {
                            {run_id, PgArray(kv.keys), PgArray(kv.values)})
                         .status());
     auto name = std::find(kv.keys.begin(), kv.keys.end(), kRunNameTag);
-    if (name == kv.keys.end()) return OkStatus();
+    if (name == kv.keys.end()) {
+      return OkStatus();
+    }
     return c
         .Exec("UPDATE runs SET name = $2::text WHERE run_uuid = $1::text AND name <> $2::text",
               {run_id, kv.values[static_cast<size_t>(name - kv.keys.begin())]})
@@ -1011,7 +1097,9 @@ class PostgresMetadataStore : public MetadataStore {
 
   Status UpsertModelTags(PgConnection& c, const std::string& model_id,
                          const std::vector<Tag>& tags) {
-    if (tags.empty()) return OkStatus();
+    if (tags.empty()) {
+      return OkStatus();
+    }
     KeyValueArrays kv = LastWins(tags);
     return c
         .Exec(
@@ -1025,7 +1113,9 @@ class PostgresMetadataStore : public MetadataStore {
   // Upserts model params; the last value of a key wins.
   Status InsertModelParams(PgConnection& c, const std::string& model_id,
                            const std::vector<Param>& params) {
-    if (params.empty()) return OkStatus();
+    if (params.empty()) {
+      return OkStatus();
+    }
     KeyValueArrays kv = LastWins(params);
     const std::vector<std::string>& keys = kv.keys;
     const std::vector<std::string>& values = kv.values;
@@ -1044,7 +1134,9 @@ class PostgresMetadataStore : public MetadataStore {
         PgResult res,
         c.Exec(Cat({"SELECT ", kExperimentColumns, " FROM experiments e WHERE ", where}),
                {std::move(value)}));
-    if (res.rows() == 0) return NotFoundError(not_found);
+    if (res.rows() == 0) {
+      return NotFoundError(not_found);
+    }
     std::vector<Experiment> one = {ExperimentFromRow(res, 0)};
     RETURN_IF_ERROR(LoadExperimentTags(c, one));
     out = std::move(one[0]);
@@ -1052,7 +1144,9 @@ class PostgresMetadataStore : public MetadataStore {
   }
 
   Status LoadExperimentTags(PgConnection& c, std::vector<Experiment>& experiments) {
-    if (experiments.empty()) return OkStatus();
+    if (experiments.empty()) {
+      return OkStatus();
+    }
     std::vector<std::string> ids;
     std::unordered_map<std::string, Experiment*> by_id;
     for (Experiment& e : experiments) {
@@ -1073,7 +1167,9 @@ class PostgresMetadataStore : public MetadataStore {
   // Fills metrics, params, tags, inputs and outputs of `runs` (info already set), with one
   // query per table for the whole page.
   Status LoadRunData(PgConnection& c, std::vector<Run>& runs) {
-    if (runs.empty()) return OkStatus();
+    if (runs.empty()) {
+      return OkStatus();
+    }
     std::vector<std::string> ids;
     std::unordered_map<std::string, Run*> by_id;
     for (Run& r : runs) {
@@ -1155,7 +1251,9 @@ class PostgresMetadataStore : public MetadataStore {
 
   // Fills tags, params and metrics of `models`, one query per table for the whole page.
   Status LoadModelData(PgConnection& c, std::vector<LoggedModel>& models) {
-    if (models.empty()) return OkStatus();
+    if (models.empty()) {
+      return OkStatus();
+    }
     std::vector<std::string> ids;
     std::unordered_map<std::string, LoggedModel*> by_id;
     for (LoggedModel& m : models) {
@@ -1202,7 +1300,7 @@ class PostgresMetadataStore : public MetadataStore {
     return OkStatus();
   }
 
-  Status LoadTokens(PgConnection& c, std::string_view where, PgParams args,
+  Status LoadTokens(PgConnection& c, std::string_view where, const PgParams& args,
                     std::vector<Token>& out) {
     out.clear();
     ASSIGN_OR_RETURN(PgResult res,
@@ -1240,7 +1338,9 @@ StatusOr<std::unique_ptr<MetadataStore>> OpenPostgresMetadataStore(
   auto store =
       std::make_unique<PostgresMetadataStore>(std::string(uri), std::string(default_artifact_root));
   Status s = store->Init();
-  if (!s.ok()) return s.WithContext("opening the PostgreSQL metadata store");
+  if (!s.ok()) {
+    return s.WithContext("opening the PostgreSQL metadata store");
+  }
   return std::unique_ptr<MetadataStore>(std::move(store));
 }
 

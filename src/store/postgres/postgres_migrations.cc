@@ -177,7 +177,9 @@ const std::vector<std::string_view>& Migrations() {
 int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
 
 std::string JoinArtifactUri(std::string_view root, std::string_view id) {
-  while (!root.empty() && root.back() == '/') root.remove_suffix(1);
+  while (!root.empty() && root.back() == '/') {
+    root.remove_suffix(1);
+  }
   std::string out(root);
   out += '/';
   out += id;
@@ -205,7 +207,9 @@ Status MigrateInTransaction(PgConnection& conn, std::string_view default_artifac
   }
   for (int v = version + 1; v <= LatestSchemaVersion(); ++v) {
     Status applied = conn.ExecScript(Migrations()[static_cast<size_t>(v - 1)]);
-    if (!applied.ok()) return applied.WithContext("applying schema migration " + std::to_string(v));
+    if (!applied.ok()) {
+      return applied.WithContext("applying schema migration " + std::to_string(v));
+    }
     RETURN_IF_ERROR(
         conn.ExecUnprepared("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
                             {PgInt(v), PgInt(now_ms)})
@@ -225,7 +229,9 @@ Status MigrateInTransaction(PgConnection& conn, std::string_view default_artifac
 Status MigrateSchema(PgConnection& conn, std::string_view default_artifact_root, int64_t now_ms) {
   RETURN_IF_ERROR(conn.ExecScript("BEGIN"));
   Status s = MigrateInTransaction(conn, default_artifact_root, now_ms);
-  if (s.ok()) s = conn.ExecScript("COMMIT");
+  if (s.ok()) {
+    s = conn.ExecScript("COMMIT");
+  }
   if (!s.ok()) {
     (void)conn.ExecScript("ROLLBACK");
     return s.WithContext("migrating the PostgreSQL metadata schema");
