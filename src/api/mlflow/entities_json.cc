@@ -131,7 +131,7 @@ void WriteLoggedModel(JsonWriter& w, const store::LoggedModel& m) {
       .Field("last_updated_timestamp_ms", m.last_updated_timestamp_ms)
       .Field("artifact_uri", m.artifact_uri)
       .Field("status", LoggedModelStatusToName(m.status))
-      .FieldIfSet("creator_id", m.creator_id)
+      // creator_id is an int64 in MLflow's proto: a user name would break the client's parser.
       .FieldIfSet("model_type", m.model_type)
       .FieldIfSet("source_run_id", m.source_run_id)
       .FieldIfSet("status_message", m.status_message);
