@@ -587,7 +587,8 @@ StatusOr<SqlQuery> BuildLoggedModelSearch(const Dialect& dialect, const LoggedMo
 }
 
 std::string NextPageToken(size_t fetched, int64_t max_results, int64_t offset) {
-  if (max_results < 0 || fetched <= static_cast<size_t>(max_results)) return "";
+  // An empty page never has a successor: a token for offset + 0 would loop forever.
+  if (max_results <= 0 || fetched <= static_cast<size_t>(max_results)) return "";
   return search::EncodePageToken(offset + max_results);
 }
 

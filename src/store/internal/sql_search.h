@@ -129,7 +129,8 @@ StatusOr<SqlQuery> BuildExperimentSearch(const Dialect& dialect, const Experimen
 StatusOr<SqlQuery> BuildLoggedModelSearch(const Dialect& dialect, const LoggedModelQuery& query);
 
 // The next page token for a page fetched with one extra row: empty when `fetched` rows do not
-// exceed `max_results`, else search::EncodePageToken(offset + max_results).
+// exceed `max_results` (or max_results <= 0), else search::EncodePageToken(offset +
+// max_results).
 std::string NextPageToken(size_t fetched, int64_t max_results, int64_t offset);
 
 }  // namespace inet::store::internal

@@ -138,6 +138,7 @@ TEST(BuildSearchTest, ExperimentsAndModelsBuild) {
 TEST(NextPageTokenTest, OnlyWhenMoreRowsExist) {
   EXPECT_EQ(NextPageToken(4, 4, 0), "");
   EXPECT_EQ(NextPageToken(3, 4, 0), "");
+  EXPECT_EQ(NextPageToken(1, 0, 0), "");
   std::string token = NextPageToken(5, 4, 8);
   ASSERT_FALSE(token.empty());
   EXPECT_EQ(*search::DecodePageToken(token), 12);

@@ -280,6 +280,13 @@ TEST_P(MetadataStoreConformanceTest, SearchExperimentsFiltersOrdersAndPages) {
   EXPECT_THAT(names(f), ElementsAre("ab"));
   f.filter = Where({Clause(Entity::kAttribute, "name", Comparator::kNe, std::string("a"))});
   EXPECT_THAT(names(f), ElementsAre("Abc", "Default", "ab"));
+  int64_t ab_created = ValueOrDie(store().GetExperiment(ab)).creation_time;
+  f.filter = Where({Clause(Entity::kAttribute, "creation_time", Comparator::kGe,
+                           static_cast<double>(ab_created)),
+                    Clause(Entity::kAttribute, "name", Comparator::kEq, std::string("ab"))});
+  EXPECT_THAT(names(f), ElementsAre("ab"));
+  f.filter = Where({Clause(Entity::kAttribute, "creation_time", Comparator::kLt, 0.0)});
+  EXPECT_THAT(names(f), IsEmpty());
 
   // Default order: creation_time DESC, then experiment_id ASC; pages of 2.
   ExperimentQuery paged;
@@ -526,6 +533,14 @@ TEST_P(MetadataStoreConformanceTest, BulkIntervalSamplesStepsKeepingEnds) {
   EXPECT_EQ(a_steps.front(), 0);
   EXPECT_EQ(a_steps.back(), 99);
   EXPECT_TRUE(std::is_sorted(a_steps.begin(), a_steps.end()));
+
+  std::vector<Metric> one =
+      ValueOrDie(store().GetMetricHistoryBulkInterval({a}, "acc", std::nullopt, std::nullopt, 1));
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].step, 0);
+  EXPECT_THAT(ValueOrDie(store().GetMetricHistoryBulkInterval({"no-such-run"}, "acc", std::nullopt,
+                                                              std::nullopt, 10)),
+              IsEmpty());
 
   std::vector<Metric> window =
       ValueOrDie(store().GetMetricHistoryBulkInterval({a}, "acc", int64_t{20}, int64_t{29}, 100));
