@@ -169,6 +169,7 @@ TEST_F(PostgresMetadataStoreTest, ConcurrentOpenersMigrateExactlyOnce) {
   constexpr int kOpeners = 8;
   std::vector<Status> results(kOpeners);
   std::vector<std::thread> threads;
+  threads.reserve(kOpeners);
   for (int i = 0; i < kOpeners; ++i) {
     threads.emplace_back([&, i] {
       StatusOr<std::unique_ptr<MetadataStore>> store =
@@ -217,6 +218,7 @@ TEST_F(PostgresMetadataStoreTest, RecoversWhenTheServerDropsPooledConnections) {
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   // Fill the pool with several connections (more than the retry count).
   std::vector<std::thread> readers;
+  readers.reserve(8);
   for (int i = 0; i < 8; ++i) {
     readers.emplace_back([&] {
       for (int j = 0; j < 5; ++j) EXPECT_TRUE((*store)->GetExperiment("0").ok());
@@ -242,9 +244,11 @@ TEST_F(PostgresMetadataStoreTest, ConcurrentBatchesOnOneRunAllLand) {
   constexpr int kThreads = 8, kPerThread = 200;
   std::vector<Status> results(kThreads);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       std::vector<Metric> metrics;
+      metrics.reserve(kPerThread);
       for (int i = 0; i < kPerThread; ++i) {
         metrics.push_back(Point("loss", t * 1000.0 + i, 5, t * kPerThread + i));
       }
@@ -288,7 +292,7 @@ TEST_F(PostgresMetadataStoreTest, TextPostgresCannotStoreIsInvalidArgument) {
       OpenPostgresMetadataStore(schema_->StoreUri(), "file:///a");
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   // PostgreSQL text cannot hold NUL bytes or invalid UTF-8: a caller error, not a 5xx.
-  for (std::string bad : {std::string("bad\xff"), std::string("nul\0byte", 8)}) {
+  for (const std::string& bad : {std::string("bad\xff"), std::string("nul\0byte", 8)}) {
     StatusOr<std::string> id = (*opened)->CreateExperiment(NamedExperiment(bad));
     ASSERT_FALSE(id.ok());
     EXPECT_EQ(id.status().code(), StatusCode::kInvalidArgument) << id.status().ToString();
