@@ -10,6 +10,7 @@ namespace inet::store::internal {
 namespace {
 
 using search::Comparator;
+using search::ComparatorSql;
 using search::Comparison;
 using search::Entity;
 
@@ -20,32 +21,6 @@ struct Column {
   std::string sql;
   ColumnKind kind;
 };
-
-std::string_view OperatorText(Comparator op) {
-  switch (op) {
-    case Comparator::kEq:
-      return "=";
-    case Comparator::kNe:
-      return "!=";
-    case Comparator::kGt:
-      return ">";
-    case Comparator::kGe:
-      return ">=";
-    case Comparator::kLt:
-      return "<";
-    case Comparator::kLe:
-      return "<=";
-    case Comparator::kLike:
-      return "LIKE";
-    case Comparator::kILike:
-      return "ILIKE";
-    case Comparator::kIn:
-      return "IN";
-    case Comparator::kNotIn:
-      return "NOT IN";
-  }
-  return "=";
-}
 
 bool IsOrdering(Comparator op) {
   return op == Comparator::kEq || op == Comparator::kNe || op == Comparator::kGt ||
@@ -71,7 +46,7 @@ std::string Describe(const Comparison& c) {
       entity = "dataset";
       break;
   }
-  return entity + " '" + c.key + "' with comparator '" + std::string(OperatorText(c.op)) + "'";
+  return entity + " '" + c.key + "' with comparator '" + std::string(ComparatorSql(c.op)) + "'";
 }
 
 Status Unsupported(const Comparison& c) {
@@ -88,7 +63,7 @@ StatusOr<std::string> CompareText(const std::string& lhs, const Comparison& c, S
       // Nothing is IN an empty list; a present value is NOT IN it.
       return c.op == Comparator::kIn ? std::string("1=0") : "(" + lhs + " IS NOT NULL)";
     }
-    return "(" + lhs + " " + std::string(OperatorText(c.op)) + " " + params.AddList(*list) + ")";
+    return "(" + lhs + " " + std::string(ComparatorSql(c.op)) + " " + params.AddList(*list) + ")";
   }
   const auto* text = std::get_if<std::string>(&c.value);
   if (text == nullptr) return InvalidArgumentError("Expected a string value for " + Describe(c));
@@ -98,7 +73,7 @@ StatusOr<std::string> CompareText(const std::string& lhs, const Comparison& c, S
     return "(LOWER(" + lhs + ") LIKE LOWER(" + params.Add(*text) + "))";
   }
   if (c.op == Comparator::kEq || c.op == Comparator::kNe) {
-    return "(" + lhs + " " + std::string(OperatorText(c.op)) + " " + params.Add(*text) + ")";
+    return "(" + lhs + " " + std::string(ComparatorSql(c.op)) + " " + params.Add(*text) + ")";
   }
   return Unsupported(c);
 }
@@ -115,7 +90,7 @@ StatusOr<std::string> CompareNumber(const std::string& lhs, const Comparison& c,
       std::fabs(*number) < 9.0e18) {
     bound = static_cast<int64_t>(*number);
   }
-  return "(" + lhs + " " + std::string(OperatorText(c.op)) + " " + params.Add(std::move(bound)) +
+  return "(" + lhs + " " + std::string(ComparatorSql(c.op)) + " " + params.Add(std::move(bound)) +
          ")";
 }
 
