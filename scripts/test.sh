@@ -116,6 +116,9 @@ do_format() {
   clang-format --dry-run --Werror "${files[@]}"
 }
 
+# A PostgreSQL of this checkout's own (under /tmp so that the postgres user can reach it), so
+# that a server someone else starts or stops on the same machine cannot disturb the run.
+export INET_PG_DIR="${INET_PG_DIR:-/tmp/inet-pg-test-$(sha1sum <<<"$root" | cut -c1-10)}"
 pg_started_here=0
 do_postgres() {
   local out uri
