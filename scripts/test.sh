@@ -174,6 +174,7 @@ do_tidy() {
   local log="$build_root/clang-tidy.log" rc=0
   run-clang-tidy -p "$debug_dir" -j "$jobs" -quiet \
     "^$root/src/(?!.*_test\.cc\$)(?!.*/testing/).*\.cc\$" >"$log" 2>&1 || rc=$?
+  sed -i 's/\x1b\[[0-9;]*m//g' "$log"  # run-clang-tidy always asks for colour
   grep -E "^(/|src/).*: (warning|error):" "$log" | sed "s|^$root/||" | sort -u || true
   local warnings errors
   warnings=$(grep -cE ": warning: .*\[[a-z]" "$log" || true)
