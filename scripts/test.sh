@@ -164,7 +164,7 @@ do_e2e() {
   [[ "${status[postgres]:-}" == ok ]] && require_pg=1
   # pytest exits 5 when it collected no test: that is a failure too (any non-zero is).
   INET_BIN="$release_dir/src/cli/inet" INET_E2E_REQUIRE_POSTGRES="$require_pg" \
-    .venv/bin/python -m pytest tests/e2e -p no:cacheprovider \
+    .venv/bin/python -m pytest tests/e2e -p no:cacheprovider --tb=short \
     --junitxml="$build_root/e2e-junit.xml" -o junit_family=xunit2
 }
 
