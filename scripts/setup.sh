@@ -30,6 +30,7 @@ log() { echo "[setup] $*" >&2; }
 # Build and runtime dependencies (see docs and CMakeLists.txt for what uses each).
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang clang-format clang-tidy
+  libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql
   libcurl4-openssl-dev libssl-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev

@@ -4,11 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <boost/beast/core/detail/base64.hpp>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-
-#include <boost/beast/core/detail/base64.hpp>
 
 #include "common/ids.h"
 
@@ -79,7 +78,8 @@ StatusOr<std::string> TokenFromAuthorization(std::string_view header) {
     }
     return password;
   }
-  return UnauthenticatedError("Unsupported Authorization scheme: " + std::string(kHowToAuthenticate));
+  return UnauthenticatedError("Unsupported Authorization scheme: " +
+                              std::string(kHowToAuthenticate));
 }
 
 TokenAuthenticator::TokenAuthenticator(store::MetadataStore& store, const Clock& clock,

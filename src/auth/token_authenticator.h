@@ -32,7 +32,8 @@ class TokenAuthenticator : public http::Authenticator {
  public:
   // Borrows `store` and `clock`, which must outlive this object. `cache_ttl_ms` bounds how long
   // a revoked token may still be accepted.
-  TokenAuthenticator(store::MetadataStore& store, const Clock& clock, int64_t cache_ttl_ms = 10'000);
+  TokenAuthenticator(store::MetadataStore& store, const Clock& clock,
+                     int64_t cache_ttl_ms = 10'000);
 
   // Thread-safe.
   StatusOr<Identity> Authenticate(const http::Request& request) override;

@@ -1,11 +1,10 @@
 #include "auth/token_authenticator.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "common/ids.h"
 #include "store/sqlite/sqlite_metadata_store.h"
@@ -20,8 +19,8 @@ class TokenAuthenticatorTest : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("inet-auth-" + RandomHex(6));
     fs::create_directories(dir_);
-    auto opened = store::OpenSqliteMetadataStore("sqlite:///" + (dir_ / "db").string(),
-                                                 "mlflow-artifacts:/");
+    auto opened =
+        store::OpenSqliteMetadataStore("sqlite:///" + (dir_ / "db").string(), "mlflow-artifacts:/");
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
   }

@@ -1,9 +1,8 @@
 // The `inet` binary: `inet server` runs the control plane; every other subcommand is a client
 // of its API (more arrive with later issues).
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "server/server.h"
 

@@ -33,10 +33,10 @@ constexpr std::array kAdjectives = {
     "merry",  "nimble", "noble", "polite", "proud", "quick",  "quiet",  "rare",   "serene",
     "sharp",  "sleek",  "smart", "steady", "swift", "tidy",   "upbeat", "vivid",  "wise"};
 constexpr std::array kNouns = {
-    "ant",   "bass",  "bear",  "colt",  "crane", "deer",  "dove",  "eagle", "elk",
-    "finch", "fox",   "frog",  "goat",  "hawk",  "heron", "horse", "lark",  "lynx",
-    "mole",  "moth",  "newt",  "owl",   "panda", "quail", "ram",   "seal",  "shark",
-    "snail", "stork", "swan",  "tern",  "toad",  "trout", "whale", "wolf",  "wren"};
+    "ant",   "bass",  "bear", "colt", "crane", "deer",  "dove",  "eagle", "elk",
+    "finch", "fox",   "frog", "goat", "hawk",  "heron", "horse", "lark",  "lynx",
+    "mole",  "moth",  "newt", "owl",  "panda", "quail", "ram",   "seal",  "shark",
+    "snail", "stork", "swan", "tern", "toad",  "trout", "whale", "wolf",  "wren"};
 
 }  // namespace
 

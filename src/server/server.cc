@@ -1,13 +1,12 @@
 #include "server/server.h"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <ostream>
-
-#include <spdlog/spdlog.h>
 
 #include "api/mlflow/tracking_routes.h"
 #include "api/mlflow_artifacts/artifact_routes.h"
@@ -68,7 +67,8 @@ StatusOr<ServerConfig> ResolveConfig(ServerConfig config) {
   }
   config.data_dir = fs::absolute(config.data_dir).lexically_normal().string();
   if (config.db_uri.empty()) config.db_uri = "sqlite:///" + config.data_dir + "/inet.db";
-  if (config.artifacts_root.empty()) config.artifacts_root = "file://" + config.data_dir + "/artifacts";
+  if (config.artifacts_root.empty())
+    config.artifacts_root = "file://" + config.data_dir + "/artifacts";
   if (config.default_artifact_root.empty()) config.default_artifact_root = "mlflow-artifacts:/";
   while (config.default_artifact_root.size() > 1 && config.default_artifact_root.back() == '/' &&
          config.default_artifact_root != "mlflow-artifacts:/") {
@@ -98,10 +98,12 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   http::Router router;
   http::RouteOptions public_route;
   public_route.public_route = true;
-  router.Add(http::Method::kGet, "/health",
-             [](http::Request&) { return http::Response::Text("OK"); }, public_route);
-  router.Add(http::Method::kGet, "/version",
-             [](http::Request&) { return http::Response::Text(Version()); }, public_route);
+  router.Add(
+      http::Method::kGet, "/health", [](http::Request&) { return http::Response::Text("OK"); },
+      public_route);
+  router.Add(
+      http::Method::kGet, "/version",
+      [](http::Request&) { return http::Response::Text(Version()); }, public_route);
   api::RegisterMlflowTrackingRoutes(router, tracking);
   api::RegisterArtifactRoutes(router, *metadata, *artifact_store);
 
