@@ -524,7 +524,11 @@ def render_table(rows: list[Row], servers: list[str], workers: int) -> str:
     for name in ROW_ORDER:
         if not any((s, name) in by for s in servers):
             continue
-        cells = [name]
+        label = name
+        if name == "rss_1m_points":  # --quick stores fewer points: say how many
+            notes = {x.note for s in servers if (x := by.get((s, name))) is not None}
+            label = f"rss ({', '.join(sorted(notes))})"
+        cells = [label]
         for s in servers:
             x = by.get((s, name))
             if x is None:
