@@ -1,6 +1,7 @@
 #include "tracking/tracking_service.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -14,6 +15,7 @@ namespace {
 
 constexpr std::string_view kRunNameTag = "mlflow.runName";
 constexpr std::string_view kDatasetContextTag = "mlflow.data.context";
+constexpr std::string_view kLoggedModelsTag = "mlflow.log-model.history";
 constexpr int64_t kDefaultSearchMaxResults = 1000;
 constexpr int64_t kDefaultLoggedModelMaxResults = 50;
 
@@ -283,6 +285,36 @@ StatusOr<store::Page<store::Run>> TrackingService::SearchRuns(const Identity& /*
     return store::Page<store::Run>{};
   }
   return store_.SearchRuns(query);
+}
+
+Status TrackingService::RecordLoggedModel(const Identity& /*caller*/, std::string_view run_id,
+                                          std::string_view model_json) {
+  boost::system::error_code ec;
+  boost::json::value model = boost::json::parse(model_json, ec);
+  if (ec || !model.is_object()) {
+    return InvalidArgumentError("Malformed model info. \n " + std::string(model_json) +
+                                " \n is not a valid JSON.");
+  }
+  std::string missing;
+  for (std::string_view field : {"artifact_path", "flavors", "run_id", "utc_time_created"}) {
+    if (model.as_object().contains(field)) continue;
+    missing += missing.empty() ? "{" : ", ";
+    missing += "'" + std::string(field) + "'";
+  }
+  if (!missing.empty()) {
+    return InvalidArgumentError("Model json is missing mandatory fields: " + missing + "}");
+  }
+  ASSIGN_OR_RETURN(store::Run run, store_.GetRun(run_id));
+  boost::json::array history;
+  for (const store::Tag& tag : run.tags) {
+    if (tag.key != kLoggedModelsTag) continue;
+    boost::json::value previous = boost::json::parse(tag.value, ec);
+    if (!ec && previous.is_array()) history = std::move(previous.as_array());
+  }
+  history.push_back(std::move(model));
+  // MLflow stores the whole history even past the tag-value limit; so do we.
+  return store_.LogBatch(run_id, {}, {},
+                         {{std::string(kLoggedModelsTag), boost::json::serialize(history)}});
 }
 
 StatusOr<store::Page<store::Metric>> TrackingService::GetMetricHistory(

@@ -136,6 +136,11 @@ class TrackingService {
                     const std::vector<store::ModelOutput>& models);
   StatusOr<store::Page<store::Run>> SearchRuns(const Identity& caller,
                                                const SearchRunsRequest& request);
+  // Legacy (pre-3.0 clients' log_model): appends `model_json`, a JSON object that must have
+  // artifact_path, flavors, utc_time_created and run_id, to the JSON list in the run's
+  // mlflow.log-model.history tag. kInvalidArgument for malformed JSON or missing fields.
+  Status RecordLoggedModel(const Identity& caller, std::string_view run_id,
+                           std::string_view model_json);
 
   // Paged when `max_results` is set (page_token continues), the whole history otherwise.
   StatusOr<store::Page<store::Metric>> GetMetricHistory(const Identity& caller,

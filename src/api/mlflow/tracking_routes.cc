@@ -309,6 +309,13 @@ StatusOr<std::string> LogOutputs(TrackingService& s, const http::Request& r, con
   return std::string(kEmptyObject);
 }
 
+StatusOr<std::string> LogModel(TrackingService& s, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string run_id, RunIdOf(f));
+  ASSIGN_OR_RETURN(std::string model_json, f.RequiredString("model_json"));
+  RETURN_IF_ERROR(s.RecordLoggedModel(r.identity, run_id, model_json));
+  return std::string(kEmptyObject);
+}
+
 void WriteMetricsList(JsonWriter& w, const std::vector<store::Metric>& metrics) {
   mlflow::WriteListField(w, "metrics", metrics, [](JsonWriter& jw, const store::Metric& m) {
     mlflow::WriteMetric(jw, m);
@@ -534,6 +541,7 @@ void RegisterMlflowTrackingRoutes(http::Router& router, TrackingService& service
   add(Method::kPost, "/mlflow/runs/search", SearchRuns);
   add(Method::kPost, "/mlflow/runs/log-inputs", LogInputs);
   add(Method::kPost, "/mlflow/runs/outputs", LogOutputs);
+  add(Method::kPost, "/mlflow/runs/log-model", LogModel);
   add(Method::kGet, "/mlflow/metrics/get-history", GetMetricHistory);
   add(Method::kGet, "/mlflow/metrics/get-history-bulk-interval", GetMetricHistoryBulkInterval);
 

@@ -397,6 +397,34 @@ TEST_F(TrackingRoutesTest, LoggedModelLifecycle) {
         "INVALID_PARAMETER_VALUE");
 }
 
+TEST_F(TrackingRoutesTest, LegacyLogModelAppendsHistory) {
+  std::string run_id = CreateRun();
+  std::string model = R"({\"artifact_path\": \"m\", \"flavors\": {}, \"run_id\": \"r\", )"
+                      R"(\"utc_time_created\": \"2024\"})";
+  Post("/runs/log-model", R"({"run_id": ")" + run_id + R"(", "model_json": ")" + model + "\"}");
+  Post("/runs/log-model", R"({"run_id": ")" + run_id + R"(", "model_json": ")" + model + "\"}");
+  std::string history;
+  json::value run = Get("/runs/get", {{"run_id", run_id}});
+  for (const auto& tag : run.at("run").at("data").at("tags").as_array()) {
+    if (tag.at("key").as_string() == "mlflow.log-model.history") {
+      history = std::string(tag.at("value").as_string());
+    }
+  }
+  json::value parsed = json::parse(history);
+  ASSERT_TRUE(parsed.is_array());
+  EXPECT_EQ(parsed.as_array().size(), 2u);
+  EXPECT_EQ(parsed.at(0).at("artifact_path").as_string(), "m");
+  EXPECT_EQ(Error(Call(Method::kPost, "/api/2.0/mlflow/runs/log-model",
+                       R"({"run_id": ")" + run_id + R"(", "model_json": "{\"run_id\": \"r\"}"})"),
+                  400, "INVALID_PARAMETER_VALUE"),
+            "Model json is missing mandatory fields: {'artifact_path', 'flavors', "
+            "'utc_time_created'}");
+  EXPECT_THAT(Error(Call(Method::kPost, "/api/2.0/mlflow/runs/log-model",
+                         R"({"run_id": ")" + run_id + R"(", "model_json": "nope"})"),
+                    400, "INVALID_PARAMETER_VALUE"),
+              HasSubstr("Malformed model info."));
+}
+
 TEST_F(TrackingRoutesTest, RoutesExistUnderBothPrefixes) {
   for (std::string prefix : {"/api/2.0", "/ajax-api/2.0"}) {
     EXPECT_TRUE(router_.Find(Method::kPost, prefix + "/mlflow/runs/log-batch")) << prefix;
