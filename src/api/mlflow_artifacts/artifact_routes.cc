@@ -68,6 +68,7 @@ std::optional<std::string> SafePath(std::string_view path, bool allow_empty) {
   for (std::string_view candidate : {std::string_view(path), std::string_view(decoded)}) {
     if (candidate.find('#') != std::string_view::npos) return std::nullopt;
     if (candidate.starts_with("file:")) return std::nullopt;
+    if (candidate.starts_with('/')) return std::nullopt;  // absolute, even "/" alone
     // A Windows drive ("C:\\x", "C:/x") is absolute there; refuse it everywhere.
     if (candidate.size() >= 2 && std::isalpha(static_cast<unsigned char>(candidate[0])) &&
         candidate[1] == ':') {

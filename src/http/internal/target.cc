@@ -56,13 +56,17 @@ Status ParseTarget(std::string_view target, std::string& path,
     raw_path = target.substr(0, q);
     raw_query = target.substr(q + 1);
   }
-  std::string decoded;
-  RETURN_IF_ERROR(PercentDecode(raw_path, /*plus_is_space=*/false, decoded));
-  path.reserve(decoded.size());
-  for (char c : decoded) {
-    if (c == '\0') return InvalidArgumentError("request path contains a NUL byte");
-    if (c == '/' && !path.empty() && path.back() == '/') continue;
-    path.push_back(c);
+  // Collapse runs of '/' before decoding, so an encoded "%2F" survives as a real character of
+  // a segment: "artifacts/%2Ftmp" must reach the handler as the absolute path "/tmp", not "tmp".
+  std::string collapsed;
+  collapsed.reserve(raw_path.size());
+  for (char c : raw_path) {
+    if (c == '/' && !collapsed.empty() && collapsed.back() == '/') continue;
+    collapsed.push_back(c);
+  }
+  RETURN_IF_ERROR(PercentDecode(collapsed, /*plus_is_space=*/false, path));
+  if (path.find('\0') != std::string::npos) {
+    return InvalidArgumentError("request path contains a NUL byte");
   }
   while (!raw_query.empty()) {
     size_t amp = raw_query.find('&');

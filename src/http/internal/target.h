@@ -12,7 +12,8 @@
 namespace inet::http::internal {
 
 // Parses an origin-form ("/a%20b?x=1") or absolute-form ("http://h:1/a") request target.
-// `path` gets the percent-decoded path with runs of '/' collapsed to one ('+' stays '+');
+// `path` gets the percent-decoded path, runs of literal '/' collapsed to one before decoding
+// (so an encoded "%2F" is kept as written: "/a/%2Fb" -> "/a//b"; '+' stays '+');
 // `query` the decoded key/value pairs in order ('+' means space; "k" alone gives an empty
 // value; empty pieces from "&&" are skipped). Both outputs are overwritten.
 // kInvalidArgument when the target does not start with '/', an escape is malformed ("%zz",

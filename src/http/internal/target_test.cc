@@ -30,6 +30,16 @@ TEST(ParseTargetTest, EncodedTraversalIsDecodedNotResolved) {
   EXPECT_EQ(path, "/files/../../etc/passwd");
 }
 
+TEST(ParseTargetTest, EncodedSlashIsNotCollapsed) {
+  std::string path;
+  Query query;
+  // An absolute path smuggled as %2F must reach the handler as absolute, so it can reject it.
+  ASSERT_TRUE(ParseTarget("/artifacts/%2Ftmp%2Fx", path, query).ok());
+  EXPECT_EQ(path, "/artifacts//tmp/x");
+  ASSERT_TRUE(ParseTarget("//artifacts//%2F", path, query).ok());
+  EXPECT_EQ(path, "/artifacts//");
+}
+
 TEST(ParseTargetTest, Rejects) {
   std::string path;
   Query query;
