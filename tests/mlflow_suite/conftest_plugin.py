@@ -120,6 +120,8 @@ class ExternalServer:
                 "--workers", "1",
             ]
             expected_url = f"http://127.0.0.1:{port}"
+            # GenAI background jobs: irrelevant here, and they fork seven processes per server.
+            env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
         else:
             cmd = [
                 _inet_bin(), "server",
@@ -130,9 +132,6 @@ class ExternalServer:
             ]
             env["INET_ADMIN_TOKEN"] = _state["token"]
             expected_url = None
-        if _reference_mode():
-            # GenAI background jobs: irrelevant here, and they fork seven processes per server.
-            env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
         try:
             # Own session so that _stop() can end the whole group (mlflow server forks).
             self._proc = subprocess.Popen(
