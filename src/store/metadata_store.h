@@ -109,9 +109,10 @@ class MetadataStore {
   // offset when max_results > 0, all points otherwise.
   virtual StatusOr<Page<Metric>> GetMetricHistory(std::string_view run_id, std::string_view key,
                                                   int64_t max_results, int64_t offset) = 0;
-  // Up to `max_results` points per run of metric `key` for charts: when the run has more
-  // points in [start_step, end_step] than fit, evenly spaced steps are sampled (always
-  // keeping the first and last). Each Metric has run_id set. Runs in the given order.
+  // About `max_results` points per run of metric `key` for charts: when the run has more
+  // steps in [start_step, end_step] than fit, evenly spaced steps are sampled as MLflow does
+  // (internal::SampleSteps: first and last kept, so up to max_results + 1 steps). Each Metric
+  // has run_id set. Runs in the given order.
   virtual StatusOr<std::vector<Metric>> GetMetricHistoryBulkInterval(
       const std::vector<std::string>& run_ids, std::string_view key,
       std::optional<int64_t> start_step, std::optional<int64_t> end_step, int64_t max_results) = 0;

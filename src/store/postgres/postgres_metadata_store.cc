@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/ids.h"
+#include "store/internal/metric_sampling.h"
 #include "store/internal/sql_search.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_pool.h"
@@ -735,22 +736,12 @@ class PostgresMetadataStore : public MetadataStore {
                                 "$3::bigint) AND ($4::bigint IS NULL OR step <= $4::bigint) "
                                 "ORDER BY step",
                                 range));
+        std::vector<int64_t> all_steps;
+        all_steps.reserve(static_cast<size_t>(steps.rows()));
+        for (int i = 0; i < steps.rows(); ++i) all_steps.push_back(steps.GetInt64(i, 0));
         std::vector<std::string> chosen;
-        int64_t n = steps.rows();
-        if (n <= max_results) {
-          for (int i = 0; i < n; ++i) {
-            chosen.push_back(steps.GetString(i, 0));
-          }
-        } else if (max_results == 1) {
-          chosen.push_back(steps.GetString(0, 0));
-        } else {
-          // Evenly spaced indices, always including the first and the last step.
-          int64_t previous = -1;
-          for (int64_t i = 0; i < max_results; ++i) {
-            int64_t idx = i * (n - 1) / (max_results - 1);
-            if (idx != previous) chosen.push_back(steps.GetString(static_cast<int>(idx), 0));
-            previous = idx;
-          }
+        for (int64_t step : internal::SampleSteps(all_steps, max_results)) {
+          chosen.push_back(std::to_string(step));
         }
         if (chosen.empty()) continue;
         ASSIGN_OR_RETURN(

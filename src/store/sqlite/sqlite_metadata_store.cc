@@ -18,6 +18,7 @@
 
 #include "common/ids.h"
 #include "search/search.h"
+#include "store/internal/metric_sampling.h"
 #include "store/internal/sql_search.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/sqlite/sqlite_schema.h"
@@ -1052,17 +1053,8 @@ StatusOr<std::vector<Metric>> SqliteMetadataStore::GetMetricHistoryBulkInterval(
         }
       }
       if (steps.empty()) continue;
-      std::set<int64_t> chosen;
-      size_t n = steps.size();
-      size_t k = static_cast<size_t>(max_results);
-      if (n <= k) {
-        chosen.insert(steps.begin(), steps.end());
-      } else if (k == 1) {
-        chosen.insert(steps.front());
-      } else {
-        // k evenly spaced indexes from 0 to n-1: the first and last steps are always kept.
-        for (size_t i = 0; i < k; ++i) chosen.insert(steps[i * (n - 1) / (k - 1)]);
-      }
+      std::vector<int64_t> sampled = internal::SampleSteps(steps, max_results);
+      std::set<int64_t> chosen(sampled.begin(), sampled.end());
       ASSIGN_OR_RETURN(Statement q,
                        db.Prepare("SELECT key, value, is_nan, timestamp, step, model_id, "
                                   "dataset_name, dataset_digest FROM metrics WHERE run_uuid = ?1 "
