@@ -1,5 +1,6 @@
 #include "store/internal/sql_search.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <string_view>
@@ -437,6 +438,14 @@ StatusOr<std::string> LoggedModelFilterSql(
       case Entity::kDataset:
         return Unsupported(c);
     }
+  }
+  bool has_metric_clause =
+      std::any_of(filter.clauses.begin(), filter.clauses.end(),
+                  [](const Comparison& c) { return c.entity == Entity::kMetric; });
+  if (!datasets.empty() && !has_metric_clause) {
+    // As MLflow: with datasets but no metric clause, keep the models with any metric on them.
+    parts.push_back("EXISTS (SELECT 1 FROM logged_model_metrics x WHERE x.model_id = m.model_id" +
+                    DatasetRestriction(datasets, params) + ")");
   }
   return Conjunction(parts);
 }

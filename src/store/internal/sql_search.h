@@ -106,7 +106,8 @@ StatusOr<SqlOrder> ExperimentOrderSql(const std::vector<search::OrderBy>& order_
                                       SqlParams& params);
 
 // Metric clauses match logged_model_metrics rows of the key, restricted to `datasets` when
-// that list is non-empty.
+// that list is non-empty; with datasets but no metric clause, only models with some metric on
+// one of the datasets match (MLflow's rule).
 StatusOr<std::string> LoggedModelFilterSql(
     const search::Filter& filter, const std::vector<std::pair<std::string, std::string>>& datasets,
     SqlParams& params);

@@ -905,6 +905,11 @@ TEST_P(MetadataStoreConformanceTest, SearchLoggedModels) {
   q.filter = Where({Clause(Entity::kMetric, "acc", Comparator::kGt, 0.0)});
   q.datasets = {{"ds", "x"}};
   EXPECT_THAT(ids(ValueOrDie(store().SearchLoggedModels(q))), ElementsAre(a.model_id));
+  // Datasets alone keep the models with some metric on one of them.
+  q.filter = {};
+  EXPECT_THAT(ids(ValueOrDie(store().SearchLoggedModels(q))), ElementsAre(a.model_id));
+  q.datasets = {{"ds", ""}, {"other", ""}};
+  EXPECT_THAT(ids(ValueOrDie(store().SearchLoggedModels(q))), ElementsAre(a.model_id));
   q.datasets.clear();
 
   q.filter = {};
