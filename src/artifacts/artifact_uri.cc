@@ -89,6 +89,37 @@ bool IsProxiedArtifactUri(std::string_view uri) {
   return false;
 }
 
+namespace {
+
+// `path` made absolute with symlinks resolved as far as it exists (weakly_canonical).
+std::string Canonical(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
+  return ec ? std::filesystem::path(path).lexically_normal().string() : canonical.string();
+}
+
+bool UnderLocalRoot(const std::string& dir, const std::vector<std::string>& roots) {
+  std::string canonical = Canonical(dir);
+  for (const std::string& root : roots) {
+    if (canonical == root ||
+        (canonical.starts_with(root) && (root.back() == '/' || canonical[root.size()] == '/'))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+ArtifactUriResolver::ArtifactUriResolver(ArtifactStore& destination,
+                                         std::vector<std::string> local_roots,
+                                         size_t max_local_stores)
+    : destination_(&destination), max_local_stores_(max_local_stores) {
+  for (const std::string& root : local_roots) {
+    if (!root.empty()) local_roots_.push_back(Canonical(root));
+  }
+}
+
 StatusOr<ArtifactLocation> ArtifactUriResolver::Resolve(std::string_view uri, bool create) {
   std::string_view scheme = Scheme(uri);
   if (IsProxiedArtifactUri(uri)) {
@@ -132,6 +163,12 @@ StatusOr<ArtifactLocation> ArtifactUriResolver::Resolve(std::string_view uri, bo
     dir = "/" + *checked;
   } else {
     dir = "/";
+  }
+  if (!UnderLocalRoot(dir, local_roots_)) {
+    return PermissionDeniedError("artifact location '" + std::string(uri) +
+                                 "' is outside the directories this server serves; use an "
+                                 "mlflow-artifacts:/ location or one under "
+                                 "--default-artifact-root");
   }
   ASSIGN_OR_RETURN(std::shared_ptr<ArtifactStore> store, LocalStore(dir, create));
   return ArtifactLocation{std::move(store), "", false};

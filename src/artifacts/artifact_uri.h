@@ -21,6 +21,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "artifacts/artifact_store.h"
 
@@ -44,19 +45,23 @@ bool IsProxiedArtifactUri(std::string_view uri);
 // Maps artifact URIs to stores. Thread-safe.
 class ArtifactUriResolver {
  public:
-  // `destination` is borrowed and must outlive the resolver. Up to `max_local_stores` local
-  // directory stores are kept open (least recently used dropped first).
-  explicit ArtifactUriResolver(ArtifactStore& destination, size_t max_local_stores = 64)
-      : destination_(&destination), max_local_stores_(max_local_stores) {}
+  // `destination` is borrowed and must outlive the resolver. Local directories are served only
+  // when they lie inside one of `local_roots` (absolute paths; symlinks resolved), so an
+  // experiment whose artifact location names "/etc" cannot read the server's files. Up to
+  // `max_local_stores` local directory stores are kept open (least recently used dropped first).
+  ArtifactUriResolver(ArtifactStore& destination, std::vector<std::string> local_roots,
+                      size_t max_local_stores = 64);
 
   // Resolves `uri` as described above. For a local directory that does not exist, `create`
-  // makes it; otherwise the result is kNotFound.
+  // makes it; otherwise the result is kNotFound. kPermissionDenied for a local directory
+  // outside every local root.
   StatusOr<ArtifactLocation> Resolve(std::string_view uri, bool create = false);
 
  private:
   StatusOr<std::shared_ptr<ArtifactStore>> LocalStore(const std::string& dir, bool create);
 
   ArtifactStore* destination_;
+  std::vector<std::string> local_roots_;  // canonical absolute paths
   size_t max_local_stores_;
   std::mutex mu_;
   // Most recently used first.

@@ -31,7 +31,7 @@ class ArtifactUriTest : public testing::Test {
 };
 
 TEST_F(ArtifactUriTest, ProxiedUrisMapToTheDestination) {
-  ArtifactUriResolver resolver(*destination_);
+  ArtifactUriResolver resolver(*destination_, {dir_.string()});
   struct Case {
     std::string uri;
     std::string prefix;
@@ -65,7 +65,7 @@ TEST_F(ArtifactUriTest, KeyForJoinsPaths) {
 }
 
 TEST_F(ArtifactUriTest, UnsafeProxiedPathsAreRejected) {
-  ArtifactUriResolver resolver(*destination_);
+  ArtifactUriResolver resolver(*destination_, {dir_.string()});
   for (const char* uri : {"mlflow-artifacts:/../../etc", "mlflow-artifacts://h/a/%2e%2e/%2e%2e/x",
                           "http://h/api/2.0/mlflow-artifacts/artifacts/../x",
                           "mlflow-artifacts:/a%00b", "mlflow-artifacts:/a%zz"}) {
@@ -75,7 +75,7 @@ TEST_F(ArtifactUriTest, UnsafeProxiedPathsAreRejected) {
 }
 
 TEST_F(ArtifactUriTest, LocalUrisOpenCachedLocalStores) {
-  ArtifactUriResolver resolver(*destination_, /*max_local_stores=*/2);
+  ArtifactUriResolver resolver(*destination_, {dir_.string()}, /*max_local_stores=*/2);
   fs::path run_dir = dir_ / "mlruns/0/run/artifacts";
   fs::create_directories(run_dir);
   auto a = resolver.Resolve("file://" + run_dir.string());
@@ -105,8 +105,29 @@ TEST_F(ArtifactUriTest, LocalUrisOpenCachedLocalStores) {
   EXPECT_TRUE(fs::exists(run_dir / "still/works"));
 }
 
+TEST_F(ArtifactUriTest, LocalDirectoriesOutsideTheRootsAreRefused) {
+  fs::create_directories(dir_ / "served/run");
+  fs::create_directories(dir_ / "private");
+  fs::create_directory_symlink(dir_ / "private", dir_ / "served/escape");
+  ArtifactUriResolver resolver(*destination_, {(dir_ / "served").string()});
+  EXPECT_TRUE(resolver.Resolve("file://" + (dir_ / "served/run").string()).ok());
+  for (const std::string& uri :
+       {std::string("file:///etc"), std::string("/"), (dir_ / "private").string(),
+        (dir_ / "served-sibling").string(), (dir_ / "served/escape").string()}) {
+    SCOPED_TRACE(uri);
+    EXPECT_EQ(resolver.Resolve(uri, /*create=*/true).status().code(),
+              StatusCode::kPermissionDenied);
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "served-sibling"));
+  // No local roots: only proxied locations resolve.
+  ArtifactUriResolver proxied_only(*destination_, {});
+  EXPECT_EQ(proxied_only.Resolve("file://" + (dir_ / "served/run").string()).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_TRUE(proxied_only.Resolve("mlflow-artifacts:/0/r/artifacts").ok());
+}
+
 TEST_F(ArtifactUriTest, UnsupportedUrisAreRejected) {
-  ArtifactUriResolver resolver(*destination_);
+  ArtifactUriResolver resolver(*destination_, {dir_.string()});
   for (const char* uri : {"s3://bucket/path", "relative/dir", "file://otherhost/x", "ftp://x/y",
                           "http://example.com/not-artifacts", "/a/../etc", ""}) {
     SCOPED_TRACE(uri);

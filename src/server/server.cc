@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <ostream>
+#include <string_view>
+#include <vector>
 
 #include "api/mlflow/tracking_routes.h"
 #include "api/mlflow_artifacts/artifact_routes.h"
@@ -41,6 +43,18 @@ std::string RedactUri(const std::string& uri) {
   size_t colon = uri.find(':', scheme + 3);
   if (colon == std::string::npos || colon > at) return uri;
   return uri.substr(0, colon + 1) + "***" + uri.substr(at);
+}
+
+// The local directories clients may point runs at: the default artifact root when it is one
+// (clients then write there themselves). With the default mlflow-artifacts:/ root, none.
+std::vector<std::string> LocalArtifactRoots(const std::string& default_artifact_root) {
+  std::string_view root = default_artifact_root;
+  if (root.starts_with("file://"))
+    root.remove_prefix(7);
+  else if (root.starts_with("file:"))
+    root.remove_prefix(5);
+  if (!root.starts_with('/')) return {};
+  return {std::string(root)};
 }
 
 }  // namespace
@@ -105,7 +119,8 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
       http::Method::kGet, "/version",
       [](http::Request&) { return http::Response::Text(Version()); }, public_route);
   api::RegisterMlflowTrackingRoutes(router, tracking);
-  api::RegisterArtifactRoutes(router, *metadata, *artifact_store);
+  api::RegisterArtifactRoutes(router, *metadata, *artifact_store,
+                              LocalArtifactRoots(config.default_artifact_root));
 
   http::ServerOptions options;
   options.host = config.host;

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <filesystem>
 #include <set>
+#include <system_error>
 #include <tuple>
 #include <utility>
 
@@ -61,6 +63,21 @@ TrackingService::TrackingService(store::MetadataStore& store, const Clock& clock
 
 // --- Experiments -----------------------------------------------------------------------------
 
+namespace {
+
+// A relative local path ("my_location") becomes absolute against the server's working
+// directory, as MLflow's server resolves it; URIs with a scheme stay as given.
+std::string ResolveRelativeLocation(std::string location) {
+  if (location.empty() || location.front() == '/' || location.find(':') != std::string::npos) {
+    return location;
+  }
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(location, ec);
+  return ec ? location : absolute.lexically_normal().string();
+}
+
+}  // namespace
+
 StatusOr<std::string> TrackingService::CreateExperiment(const Identity& /*caller*/,
                                                         std::string name,
                                                         std::string artifact_location,
@@ -70,7 +87,7 @@ StatusOr<std::string> TrackingService::CreateExperiment(const Identity& /*caller
   for (const auto& tag : tags) RETURN_IF_ERROR(ValidateExperimentTag(tag));
   store::Experiment experiment;
   experiment.name = std::move(name);
-  experiment.artifact_location = std::move(artifact_location);
+  experiment.artifact_location = ResolveRelativeLocation(std::move(artifact_location));
   experiment.tags = std::move(tags);
   int64_t now = clock_.NowMillis();
   experiment.creation_time = now;

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "search/search.h"
 #include "tracking/testing/mock_metadata_store.h"
 
@@ -259,6 +261,17 @@ TEST_F(TrackingServiceTest, CreateExperimentValidatesBeforeStore) {
   auto id = service_.CreateExperiment(alice_, "e", "", {});
   ASSERT_TRUE(id.ok());
   EXPECT_EQ(*id, "7");
+}
+
+TEST_F(TrackingServiceTest, RelativeArtifactLocationIsMadeAbsolute) {
+  std::string expected = (std::filesystem::current_path() / "my_location").string();
+  EXPECT_CALL(store_, CreateExperiment(Field(&store::Experiment::artifact_location, expected)))
+      .WillOnce(Return(std::string("8")));
+  EXPECT_CALL(store_,
+              CreateExperiment(Field(&store::Experiment::artifact_location, "mlflow-artifacts:/x")))
+      .WillOnce(Return(std::string("9")));
+  EXPECT_EQ(*service_.CreateExperiment(alice_, "rel", "my_location", {}), "8");
+  EXPECT_EQ(*service_.CreateExperiment(alice_, "abs", "mlflow-artifacts:/x", {}), "9");
 }
 
 }  // namespace

@@ -283,8 +283,9 @@ std::optional<int64_t> IntField(const json::object& o, std::string_view name) {
 // Handlers share this state; the router keeps it alive through the lambdas.
 class ArtifactHandlers {
  public:
-  ArtifactHandlers(store::MetadataStore& store, ArtifactStore& destination)
-      : store_(store), destination_(destination), resolver_(destination) {}
+  ArtifactHandlers(store::MetadataStore& store, ArtifactStore& destination,
+                   std::vector<std::string> local_roots)
+      : store_(store), destination_(destination), resolver_(destination, std::move(local_roots)) {}
 
   // PUT /mlflow-artifacts/artifacts/<path>: streams the body into the destination.
   Response Upload(Request& req) {
@@ -582,9 +583,10 @@ class ArtifactHandlers {
 }  // namespace
 
 void RegisterArtifactRoutes(http::Router& router, store::MetadataStore& store,
-                            artifacts::ArtifactStore& destination) {
+                            artifacts::ArtifactStore& destination,
+                            std::vector<std::string> local_roots) {
   // shared_ptr: owned jointly by every handler the router keeps.
-  auto h = std::make_shared<ArtifactHandlers>(store, destination);
+  auto h = std::make_shared<ArtifactHandlers>(store, destination, std::move(local_roots));
   auto bind = [h](Response (ArtifactHandlers::*method)(Request&)) {
     return [h, method](Request& req) { return ((*h).*method)(req); };
   };

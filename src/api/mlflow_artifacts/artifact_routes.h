@@ -10,6 +10,9 @@
 // any store is touched. See docs/design/artifacts.md for the multipart design.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "artifacts/artifact_store.h"
 #include "http/http.h"
 #include "store/metadata_store.h"
@@ -19,8 +22,11 @@ namespace inet::api {
 // Registers every artifact route on `router` (under /api/2.0 and /ajax-api/2.0 where MLflow
 // serves both, plus the root /get-artifact). `store` and `destination` (the server's
 // --artifacts-root store, where mlflow-artifacts: URIs point) are borrowed and must outlive the
-// router. Handlers are thread-safe.
+// router. Runs and models whose artifact URI is a local directory are served only when it
+// lies inside one of `local_roots` (see artifacts::ArtifactUriResolver). Handlers are
+// thread-safe.
 void RegisterArtifactRoutes(http::Router& router, store::MetadataStore& store,
-                            artifacts::ArtifactStore& destination);
+                            artifacts::ArtifactStore& destination,
+                            std::vector<std::string> local_roots);
 
 }  // namespace inet::api

@@ -102,7 +102,7 @@ class ArtifactRoutesTest : public ::testing::Test {
     model.artifact_uri = std::string("mlflow-artifacts:/0/models/") + kModelId + "/artifacts";
     ASSERT_TRUE(store_->CreateLoggedModel(model).ok());
 
-    RegisterArtifactRoutes(router_, *store_, *destination_);
+    RegisterArtifactRoutes(router_, *store_, *destination_, {(dir_ / "mlruns").string()});
   }
 
   void TearDown() override {
@@ -316,6 +316,21 @@ TEST_F(ArtifactRoutesTest, AjaxUploadWritesToTheRunAndLocalUrisWork) {
                           .query = {{"run_uuid", kRunId}, {"path", "big"}}}),
                     400, "INVALID_PARAMETER_VALUE"),
               HasSubstr("Max size is 10MB"));
+}
+
+TEST_F(ArtifactRoutesTest, RunsPointingOutsideTheLocalRootsAreRefused) {
+  store::RunInfo run;
+  run.run_id = "0123012301230123012301230123abcd";
+  run.experiment_id = "0";
+  run.run_name = "snoop";
+  run.start_time = clock_.NowMillis();
+  run.artifact_uri = "file:///etc";
+  ASSERT_TRUE(store_->CreateRun(run, {}).ok());
+  Error(Call(Method::kGet, "/api/2.0/mlflow/artifacts/list", {.query = {{"run_id", run.run_id}}}),
+        403, "PERMISSION_DENIED");
+  Error(
+      Call(Method::kGet, "/get-artifact", {.query = {{"run_id", run.run_id}, {"path", "passwd"}}}),
+      403, "PERMISSION_DENIED");
 }
 
 TEST_F(ArtifactRoutesTest, LocalRunWithNoArtifactDirectoryListsNothing) {
@@ -536,7 +551,7 @@ TEST(ArtifactRoutesNoMultipartTest, AnswersLikeMlflowSoTheClientFallsBack) {
   auto store = store::OpenSqliteMetadataStore("sqlite:///:memory:", "mlflow-artifacts:/");
   ASSERT_TRUE(store.ok());
   http::Router router;
-  RegisterArtifactRoutes(router, **store, destination);
+  RegisterArtifactRoutes(router, **store, destination, {});
   auto match = router.Find(Method::kPost, "/api/2.0/mlflow-artifacts/mpu/create/0/x");
   ASSERT_TRUE(match);
   http::Request req;
