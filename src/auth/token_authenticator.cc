@@ -4,11 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/beast/core/detail/base64.hpp>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
+#include "common/base64.h"
 #include "common/ids.h"
 
 namespace inet::auth {
@@ -64,12 +65,9 @@ StatusOr<std::string> TokenFromAuthorization(std::string_view header) {
     return std::string(token);
   }
   if (StartsWithIgnoreCase(header, "basic ")) {
-    std::string_view encoded = Trim(header.substr(6));
-    std::string decoded(boost::beast::detail::base64::decoded_size(encoded.size()), '\0');
-    auto [written, read] =
-        boost::beast::detail::base64::decode(decoded.data(), encoded.data(), encoded.size());
-    if (read != encoded.size()) return UnauthenticatedError("Malformed Basic credentials");
-    decoded.resize(written);
+    std::optional<std::string> decoded_or = Base64Decode(Trim(header.substr(6)));
+    if (!decoded_or) return UnauthenticatedError("Malformed Basic credentials");
+    std::string decoded = std::move(*decoded_or);
     size_t colon = decoded.find(':');
     if (colon == std::string::npos) return UnauthenticatedError("Malformed Basic credentials");
     std::string password = decoded.substr(colon + 1);

@@ -45,6 +45,9 @@ TEST(TokenFromAuthorizationTest, AcceptsBearerAndBasicPassword) {
   EXPECT_EQ(*TokenFromAuthorization("bearer   inet_abc  "), "inet_abc");
   // base64("user:inet_abc")
   EXPECT_EQ(*TokenFromAuthorization("Basic dXNlcjppbmV0X2FiYw=="), "inet_abc");
+  // Padded forms: base64("ab:inet_abc") ends in "=", base64("abc:inet_a") in "==".
+  EXPECT_EQ(*TokenFromAuthorization("Basic YWI6aW5ldF9hYmM="), "inet_abc");
+  EXPECT_EQ(*TokenFromAuthorization("Basic YWJjOmluZXRfYQ=="), "inet_a");
 }
 
 TEST(TokenFromAuthorizationTest, RejectsMissingOrMalformed) {

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "search/internal/base64.h"
+#include "common/base64.h"
 #include "search/search.h"
 
 namespace inet::search {
@@ -28,14 +28,14 @@ std::string Printable(std::string_view bytes) {
 
 std::string EncodePageToken(int64_t offset) {
   // json.dumps({"offset": N}) spacing, so tokens match MLflow's byte for byte.
-  return internal::Base64Encode("{\"offset\": " + std::to_string(offset) + "}");
+  return Base64Encode("{\"offset\": " + std::to_string(offset) + "}");
 }
 
 StatusOr<int64_t> DecodePageToken(std::string_view token) {
   if (token.empty()) {
     return int64_t{0};
   }
-  const std::optional<std::string> decoded = internal::Base64Decode(token);
+  const std::optional<std::string> decoded = Base64Decode(token);
   if (!decoded.has_value()) {
     return InvalidArgumentError("Invalid page token, could not base64-decode");
   }

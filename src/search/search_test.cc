@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "search/internal/base64.h"
+#include "common/base64.h"
 #include "search/internal/lexer.h"
 
 namespace inet::search {
@@ -796,7 +796,7 @@ TEST(PageToken, EmptyIsFirstPage) {
 }
 
 TEST(PageToken, AcceptsUrlSafeAndUnpadded) {
-  using internal::Base64Encode;
+  using ::inet::Base64Encode;
   EXPECT_EQ(*DecodePageToken("eyJvZmZzZXQiOiAxfQ"), 1);
   // Offset tokens alone rarely use '+' or '/', so add a member whose encoding does.
   const std::string token = Base64Encode("{\"offset\": 3, \"x\": \"\x3f\x3f\x3f>>>~~~\"}");
@@ -808,7 +808,7 @@ TEST(PageToken, AcceptsUrlSafeAndUnpadded) {
 }
 
 TEST(PageToken, RejectsGarbage) {
-  using internal::Base64Encode;
+  using ::inet::Base64Encode;
   const Case kCases[] = {
       {"not base64", "Invalid page token, could not base64-decode"},
       {"!!!!", "Invalid page token, could not base64-decode"},
@@ -856,8 +856,8 @@ TEST(Base64, KnownVectors) {
       {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : kVectors) {
-    EXPECT_EQ(internal::Base64Encode(plain), encoded);
-    EXPECT_EQ(internal::Base64Decode(encoded), plain);
+    EXPECT_EQ(Base64Encode(plain), encoded);
+    EXPECT_EQ(Base64Decode(encoded), plain);
   }
 }
 

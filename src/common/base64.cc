@@ -1,8 +1,8 @@
-#include "search/internal/base64.h"
+#include "common/base64.h"
 
 #include <cstdint>
 
-namespace inet::search::internal {
+namespace inet {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -87,4 +87,4 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
-}  // namespace inet::search::internal
+}  // namespace inet
