@@ -726,31 +726,31 @@ class PostgresMetadataStore : public MetadataStore {
     std::vector<Metric> out;
     RETURN_IF_ERROR(Read("getting metric history", [&](PgConnection& c) -> Status {
       out.clear();
+      std::vector<std::vector<int64_t>> steps_per_run;
       for (const std::string& run_id : run_ids) {
-        PgParams range = {run_id, std::string(key),
-                          start_step ? PgParam(PgInt(*start_step)) : PgParam(std::nullopt),
-                          end_step ? PgParam(PgInt(*end_step)) : PgParam(std::nullopt)};
         ASSIGN_OR_RETURN(PgResult steps,
                          c.Exec("SELECT DISTINCT step FROM metrics WHERE run_uuid = $1::text "
-                                "AND key = $2::text AND ($3::bigint IS NULL OR step >= "
-                                "$3::bigint) AND ($4::bigint IS NULL OR step <= $4::bigint) "
-                                "ORDER BY step",
-                                range));
-        std::vector<int64_t> all_steps;
-        all_steps.reserve(static_cast<size_t>(steps.rows()));
-        for (int i = 0; i < steps.rows(); ++i) all_steps.push_back(steps.GetInt64(i, 0));
-        std::vector<std::string> chosen;
-        for (int64_t step : internal::SampleSteps(all_steps, max_results)) {
-          chosen.push_back(std::to_string(step));
-        }
-        if (chosen.empty()) continue;
+                                "AND key = $2::text ORDER BY step",
+                                {run_id, std::string(key)}));
+        std::vector<int64_t>& run_steps = steps_per_run.emplace_back();
+        for (int i = 0; i < steps.rows(); ++i) run_steps.push_back(steps.GetInt64(i, 0));
+      }
+      std::vector<int64_t> sampled =
+          internal::SampleSteps(steps_per_run, start_step, end_step, max_results);
+      if (sampled.empty()) return OkStatus();
+      std::vector<std::string> chosen;
+      for (int64_t step : sampled) chosen.push_back(std::to_string(step));
+      const size_t per_run_cap = std::max(static_cast<size_t>(max_results), sampled.size());
+      for (const std::string& run_id : run_ids) {
         ASSIGN_OR_RETURN(
             PgResult res,
             c.Exec("SELECT key, value, is_nan, timestamp, step, model_id, dataset_name, "
                    "dataset_digest FROM metrics WHERE run_uuid = $1::text AND key = $2::text "
                    "AND step = ANY($3::bigint[]) ORDER BY step, timestamp, is_nan, value",
                    {run_id, std::string(key), PgArray(chosen)}));
-        for (int i = 0; i < res.rows(); ++i) {
+        for (size_t idx :
+             internal::EvenlySpacedIndices(static_cast<size_t>(res.rows()), per_run_cap)) {
+          int i = static_cast<int>(idx);
           Metric m;
           m.key = res.GetString(i, 0);
           m.value = MetricValue(res, i, 1);

@@ -1035,39 +1035,44 @@ StatusOr<std::vector<Metric>> SqliteMetadataStore::GetMetricHistoryBulkInterval(
   if (max_results <= 0) {
     return InvalidArgumentError("max_results must be positive, got " + std::to_string(max_results));
   }
-  int64_t lo = start_step.value_or(std::numeric_limits<int64_t>::min());
-  int64_t hi = end_step.value_or(std::numeric_limits<int64_t>::max());
   std::vector<Metric> out;
   RETURN_IF_ERROR(Read([&](Connection& db) -> Status {
+    out.clear();
+    std::vector<std::vector<int64_t>> steps_per_run;
     for (const std::string& run_id : run_ids) {
-      std::vector<int64_t> steps;
-      {
-        ASSIGN_OR_RETURN(Statement q,
-                         db.Prepare("SELECT DISTINCT step FROM metrics WHERE run_uuid = ?1 AND "
-                                    "key = ?2 AND step BETWEEN ?3 AND ?4 ORDER BY step"));
-        q.Bind(1, run_id).Bind(2, key).Bind(3, lo).Bind(4, hi);
-        while (true) {
-          ASSIGN_OR_RETURN(bool row, q.Step());
-          if (!row) break;
-          steps.push_back(q.Int(0));
-        }
+      std::vector<int64_t>& steps = steps_per_run.emplace_back();
+      ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT DISTINCT step FROM metrics WHERE run_uuid = "
+                                               "?1 AND key = ?2 ORDER BY step"));
+      q.Bind(1, run_id).Bind(2, key);
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, q.Step());
+        if (!row) break;
+        steps.push_back(q.Int(0));
       }
-      if (steps.empty()) continue;
-      std::vector<int64_t> sampled = internal::SampleSteps(steps, max_results);
-      std::set<int64_t> chosen(sampled.begin(), sampled.end());
+    }
+    std::vector<int64_t> sampled =
+        internal::SampleSteps(steps_per_run, start_step, end_step, max_results);
+    if (sampled.empty()) return OkStatus();
+    const std::set<int64_t> chosen(sampled.begin(), sampled.end());
+    const size_t per_run_cap = std::max(static_cast<size_t>(max_results), sampled.size());
+    for (const std::string& run_id : run_ids) {
       ASSIGN_OR_RETURN(Statement q,
                        db.Prepare("SELECT key, value, is_nan, timestamp, step, model_id, "
                                   "dataset_name, dataset_digest FROM metrics WHERE run_uuid = ?1 "
                                   "AND key = ?2 AND step BETWEEN ?3 AND ?4 ORDER BY step, "
                                   "timestamp, is_nan, value"));
-      q.Bind(1, run_id).Bind(2, key).Bind(3, lo).Bind(4, hi);
+      q.Bind(1, run_id).Bind(2, key).Bind(3, sampled.front()).Bind(4, sampled.back());
+      std::vector<Metric> points;
       while (true) {
         ASSIGN_OR_RETURN(bool row, q.Step());
         if (!row) break;
         if (!chosen.contains(q.Int(4))) continue;
         Metric m = ReadHistoryRow(q, 0);
         m.run_id = run_id;
-        out.push_back(std::move(m));
+        points.push_back(std::move(m));
+      }
+      for (size_t i : internal::EvenlySpacedIndices(points.size(), per_run_cap)) {
+        out.push_back(std::move(points[i]));
       }
     }
     return OkStatus();

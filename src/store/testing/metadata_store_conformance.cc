@@ -529,8 +529,9 @@ TEST_P(MetadataStoreConformanceTest, BulkIntervalSamplesStepsKeepingEnds) {
     }
   }
   EXPECT_THAT(b_steps, ElementsAre(5, 7));
-  // MLflow's sampling: every (n / max_results)-th step, plus the last one.
-  EXPECT_THAT(a_steps, ElementsAre(0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 99));
+  // MLflow's sampling over the union of the runs' steps: every (n / max_results)-th step, the
+  // last one, and each run's first and last step.
+  EXPECT_THAT(a_steps, ElementsAre(0, 5, 7, 10, 20, 30, 40, 50, 60, 70, 80, 90, 99));
 
   std::vector<Metric> one =
       ValueOrDie(store().GetMetricHistoryBulkInterval({a}, "acc", std::nullopt, std::nullopt, 1));
