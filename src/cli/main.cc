@@ -1,5 +1,7 @@
 // The `inet` binary: `inet server` runs the control plane; every other subcommand is a client
 // of its API (more arrive with later issues).
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <string>
@@ -59,6 +61,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (app.got_subcommand("server")) {
+    // A fixed mmap threshold (which also turns off glibc's dynamic one) makes every buffer over
+    // 1 MiB its own mapping, returned to the OS when freed. Without it, a few concurrent
+    // 100,000-point metric histories leave ~200 MB resident in malloc arenas; with it, ~45 MB.
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
     config.access_log = !quiet;
     inet::StatusOr<inet::server::ServerConfig> resolved = inet::server::ResolveConfig(config);
     if (!resolved.ok()) {
