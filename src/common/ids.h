@@ -1,6 +1,7 @@
 // Random identifiers and secrets: run ids, logged-model ids, tokens, default run names.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,11 @@ inline std::string NewLoggedModelId() { return "m-" + RandomHex(16); }
 
 // A readable "adjective-noun-NNN" name, as MLflow generates for unnamed runs.
 std::string RandomRunName();
+
+// Lowercase hex of arbitrary bytes, and its inverse (nullopt for odd length or a character
+// other than 0-9a-f).
+std::string HexEncode(std::string_view bytes);
+std::optional<std::string> HexDecode(std::string_view hex);
 
 // Lowercase hex SHA-256 of `data` (tokens are stored only as their hash).
 std::string Sha256Hex(std::string_view data);

@@ -46,6 +46,14 @@ TEST(IdsTest, Sha256MatchesKnownVector) {
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(IdsTest, HexRoundTripsAndRejectsGarbage) {
+  EXPECT_EQ(HexEncode(std::string("a/\x00\xff", 4)), "612f00ff");
+  EXPECT_EQ(*HexDecode("612f00ff"), std::string("a/\x00\xff", 4));
+  EXPECT_FALSE(HexDecode("abc").has_value());
+  EXPECT_FALSE(HexDecode("zz").has_value());
+  EXPECT_FALSE(HexDecode("AB").has_value());
+}
+
 TEST(IoTest, ReadAllEnforcesLimit) {
   StringByteSource small("hello");
   EXPECT_EQ(*ReadAll(small, 10), "hello");

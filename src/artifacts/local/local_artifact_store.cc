@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -313,31 +314,11 @@ StatusOr<std::pair<UniqueFd, struct stat>> OpenObject(int root_fd, const std::st
   return std::make_pair(std::move(file), st);
 }
 
-std::string HexEncode(std::string_view s) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(s.size() * 2);
-  for (unsigned char c : s) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
-StatusOr<std::string> HexDecode(std::string_view s) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  if (s.size() % 2 != 0) return InvalidArgumentError("invalid page token");
-  std::string out;
-  for (size_t i = 0; i < s.size(); i += 2) {
-    int hi = nibble(s[i]), lo = nibble(s[i + 1]);
-    if (hi < 0 || lo < 0) return InvalidArgumentError("invalid page token");
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
+// Page tokens are the hex of the last key returned (opaque, URL-safe).
+StatusOr<std::string> DecodePageToken(std::string_view token) {
+  std::optional<std::string> key = HexDecode(token);
+  if (!key) return InvalidArgumentError("invalid page token");
+  return std::move(*key);
 }
 
 bool IsUploadId(std::string_view id) {
@@ -474,7 +455,7 @@ StatusOr<ListResult> LocalArtifactStore::List(const ListOptions& options) {
   std::string name_prefix = prefix.substr(dir_key.size());
   std::string after;
   if (!options.page_token.empty()) {
-    ASSIGN_OR_RETURN(after, HexDecode(options.page_token));
+    ASSIGN_OR_RETURN(after, DecodePageToken(options.page_token));
   }
 
   ListResult result;

@@ -27,30 +27,11 @@ class SharedStringSource : public ByteSource {
   size_t end_;
 };
 
-std::string HexEncode(std::string_view s) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
-StatusOr<std::string> HexDecode(std::string_view s) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  if (s.size() % 2 != 0) return InvalidArgumentError("invalid page token");
-  std::string out;
-  for (size_t i = 0; i < s.size(); i += 2) {
-    int hi = nibble(s[i]), lo = nibble(s[i + 1]);
-    if (hi < 0 || lo < 0) return InvalidArgumentError("invalid page token");
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
+// Page tokens are the hex of the last key returned (opaque, URL-safe).
+StatusOr<std::string> DecodePageToken(std::string_view token) {
+  std::optional<std::string> key = HexDecode(token);
+  if (!key) return InvalidArgumentError("invalid page token");
+  return std::move(*key);
 }
 
 }  // namespace
@@ -111,7 +92,7 @@ StatusOr<ListResult> InMemoryArtifactStore::List(const ListOptions& options) {
   }
   std::string after;
   if (!options.page_token.empty()) {
-    ASSIGN_OR_RETURN(after, HexDecode(options.page_token));
+    ASSIGN_OR_RETURN(after, DecodePageToken(options.page_token));
   }
   // Build the merged, sorted sequence of objects and common prefixes, then page through it.
   std::map<std::string, const ObjectInfo*> entries;
