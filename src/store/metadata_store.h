@@ -25,6 +25,7 @@
 
 #include "common/status.h"
 #include "search/search.h"
+#include "store/job_types.h"
 #include "store/types.h"
 
 namespace inet::store {
@@ -138,6 +139,23 @@ class MetadataStore {
   virtual StatusOr<Token> GetTokenByHash(std::string_view token_hash) = 0;
   virtual StatusOr<std::vector<Token>> ListTokens() = 0;
   virtual Status RevokeToken(std::string_view token_id) = 0;
+
+  // --- Platform jobs -----------------------------------------------------------------------
+  // Stores a new job (version 1) and its first event atomically. kAlreadyExists for a taken
+  // job_id.
+  virtual Status CreateJob(const JobRecord& job, const JobEvent& first_event) = 0;
+  // kNotFound ("Job 'x' not found").
+  virtual StatusOr<JobRecord> GetJob(std::string_view job_id) = 0;
+  // Replaces every mutable field of the stored job with `job`'s (all but job_id, name, team,
+  // user, priority_class, spec_json, created_at) if the stored version equals job.version, and
+  // appends `event` (when given) in the same transaction. Returns the new version.
+  // kNotFound for a missing job; kAborted when the version no longer matches (someone else
+  // wrote first: re-read and retry).
+  virtual StatusOr<int64_t> UpdateJob(const JobRecord& job,
+                                      const std::optional<JobEvent>& event) = 0;
+  virtual StatusOr<Page<JobRecord>> ListJobs(const JobQuery& query) = 0;
+  // Every event of the job in seq order. kNotFound for a missing job.
+  virtual StatusOr<std::vector<JobEvent>> ListJobEvents(std::string_view job_id) = 0;
 };
 
 // Opens the store named by `uri`: SQLite as MLflow/SQLAlchemy spell it ("sqlite:///rel/path.db"

@@ -1,0 +1,123 @@
+// Executor: runs one attempt of a job somewhere and reports on it: launch, poll, terminate,
+// logs, outputs, and re-attach after the control plane restarts. The local executor
+// (exec/local, the embedded default) runs processes on this machine; an Argo/Kubernetes
+// executor comes later behind the same interface. The job controller (jobs/) owns the life
+// cycle and calls these from its one loop thread; implementations must still be thread-safe
+// because log reads come from HTTP handler threads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/io.h"
+#include "common/status.h"
+
+namespace inet::exec {
+
+struct GpuDevice {
+  int index = 0;         // the CUDA_VISIBLE_DEVICES index
+  std::string uuid;      // "GPU-..." when known
+  std::string name;      // "NVIDIA H100 80GB HBM3", or "configured" for a configured count
+  int64_t memory_bytes = 0;
+};
+
+// What this executor can run at once, and how it isolates jobs.
+struct Capacity {
+  int64_t cpu_millis = 0;    // schedulable CPU (1000 per core)
+  int64_t memory_bytes = 0;  // schedulable memory
+  std::vector<GpuDevice> gpus;
+  std::string gpu_source;    // "nvml", "nvidia-smi", "configured" or "none"
+  std::string isolation;     // e.g. "cgroup v2 (memory.max, cpu.max)" or "rlimits (RLIMIT_AS)"
+};
+
+// Resources one attempt holds, per process group (the whole job).
+struct Resources {
+  int64_t cpu_millis = 0;    // 0 = no limit requested
+  int64_t memory_bytes = 0;  // 0 = no limit requested
+  int gpus = 0;
+};
+
+struct LaunchRequest {
+  std::string job_id;
+  int attempt = 1;                             // 1-based
+  std::vector<std::string> argv;               // argv[0] is looked up on PATH
+  std::map<std::string, std::string> env;      // added to the executor's base environment
+  std::string code_archive_path;               // local .tar.gz to unpack as the code; "" = none
+  std::string workdir;                         // relative to the code root; "" = its top
+  Resources resources;
+  int processes = 1;                           // > 1 with a distributed backend
+  std::string distributed_backend;             // "" or "pytorch" (torchrun's env conventions)
+};
+
+// A running (or finished) attempt. `state` is opaque to callers and is persisted by them so
+// Reattach can rebuild the execution after a restart.
+struct Execution {
+  std::string job_id;
+  int attempt = 0;
+  std::vector<int> gpu_indices;  // assigned GPUs (CUDA_VISIBLE_DEVICES)
+  std::string output_dir;        // INET_OUTPUT_DIR given to the job
+  std::string state;             // opaque JSON
+};
+
+struct ExecutionStatus {
+  bool finished = false;
+  int exit_code = 0;         // when finished; the first failing process's code for gangs
+  int signal = 0;            // terminating signal, 0 if exited
+  bool oom_killed = false;   // the memory limit was hit
+  bool vanished = false;     // the process disappeared without a recorded exit
+  std::string message;       // human-readable summary ("exited with code 1", "killed: out of
+                             // memory (limit 512Mi)", ...)
+};
+
+// A file an attempt produced, found by Executor::CollectOutputs.
+struct OutputFile {
+  std::string name;        // the output_artifacts key
+  std::string local_path;  // readable by the control plane
+  int64_t size = 0;
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+
+  virtual Capacity capacity() const = 0;
+
+  // Prepares the workspace (unpacking the code on the first attempt; the checkpoint directory
+  // persists across attempts) and starts all `processes` of the attempt, or none.
+  // kResourceExhausted when the GPUs asked for are not free; kInvalidArgument for a request
+  // that can never run here (more GPUs than exist, a missing program); kInternal otherwise.
+  virtual StatusOr<Execution> Launch(const LaunchRequest& request) = 0;
+
+  // Rebuilds an execution from its persisted `state` after a restart and takes back its
+  // resources (GPUs). The processes may since have finished or vanished: Poll says which.
+  virtual StatusOr<Execution> Reattach(std::string_view job_id, std::string_view state) = 0;
+
+  // Non-blocking.
+  virtual StatusOr<ExecutionStatus> Poll(const Execution& execution) = 0;
+
+  // Asks every process of the attempt to stop (SIGTERM to the group), and kills whatever is
+  // left after `grace_seconds` (SIGKILL), descendants included. Returns at once; Poll reports
+  // the end.
+  virtual Status Terminate(const Execution& execution, int grace_seconds) = 0;
+
+  // Frees the attempt's resources (GPUs, cgroup) once Poll said finished. Idempotent.
+  virtual Status Release(const Execution& execution) = 0;
+
+  // Resolves output_artifacts (name -> path relative to the workdir, or absolute under the
+  // output dir) after an attempt. Missing files are reported in the status, naming them.
+  virtual StatusOr<std::vector<OutputFile>> CollectOutputs(
+      const Execution& execution, const std::map<std::string, std::string>& outputs) = 0;
+
+  // The job's combined stdout/stderr (all attempts, each opened by a marker line), from byte
+  // `offset`. kNotFound when the job has no local log (never started, or cleaned up).
+  virtual StatusOr<std::unique_ptr<ByteSource>> OpenLog(std::string_view job_id,
+                                                        int64_t offset) = 0;
+  // Size in bytes of that log so far; kNotFound as above.
+  virtual StatusOr<int64_t> LogSize(std::string_view job_id) = 0;
+};
+
+}  // namespace inet::exec

@@ -1,0 +1,67 @@
+// The persisted form of platform jobs: one JobRecord per job (its spec, state, attempt and the
+// executor's handle) and an append-only list of JobEvents (every state change with its reason).
+// The store treats the spec and the executor handle as opaque JSON text owned by jobs/ and
+// exec/; it indexes only the fields that are filtered on.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace inet::store {
+
+// Pending: accepted, not yet queued (MLflow run and snapshot being prepared).
+// Queued: waiting for capacity. Running: an attempt is executing. The last four are terminal.
+enum class JobState { kPending, kQueued, kRunning, kSucceeded, kFailed, kCancelled, kTimedOut };
+
+// "Pending", "Queued", "Running", "Succeeded", "Failed", "Cancelled", "TimedOut".
+std::string_view JobStateName(JobState state);
+// Accepts the names above, case-insensitively; nullopt otherwise.
+std::optional<JobState> ParseJobState(std::string_view name);
+bool IsTerminal(JobState state);
+
+struct JobRecord {
+  std::string job_id;          // "<name>-<6 lowercase alphanumerics>", unique
+  std::string name;            // from the spec
+  std::string team;            // owning team ("default" until teams exist)
+  std::string user;            // submitting identity's user
+  std::string priority_class;  // "interactive" | "batch"
+  std::string spec_json;       // the whole JobSpec as JSON (jobs/job_spec.h); opaque here
+  JobState state = JobState::kPending;
+  std::string reason;          // why it is in `state`, for humans ("waiting for 1 GPU", ...)
+  int attempt = 0;             // current or last attempt, 1-based; 0 before the first start
+  int64_t created_at = 0;      // ms since epoch
+  int64_t updated_at = 0;
+  int64_t started_at = 0;      // first attempt's start; 0 = not started
+  int64_t finished_at = 0;     // terminal time; 0 = not finished
+  int64_t next_attempt_at = 0; // a retry waits until this time (backoff); 0 = no wait
+  bool cancel_requested = false;
+  std::string experiment_id;   // the MLflow run created for the job
+  std::string run_id;
+  std::string executor_state;  // opaque JSON the executor needs to re-attach; empty when idle
+  std::string result_json;     // opaque JSON owned by jobs/: exit code, artifacts, GPUs, ...
+  int64_t version = 0;         // optimistic concurrency: bumped by every UpdateJob
+};
+
+struct JobEvent {
+  std::string job_id;
+  int64_t seq = 0;  // 1, 2, ... per job; assigned by the store
+  int64_t timestamp = 0;
+  JobState state = JobState::kPending;
+  int attempt = 0;
+  std::string reason;
+};
+
+// ListJobs filter; empty fields match everything. Ordered by created_at DESC, job_id ASC.
+struct JobQuery {
+  std::string team;
+  std::string user;
+  std::string name;               // exact spec name
+  std::vector<JobState> states;   // any of these
+  int64_t max_results = 100;
+  int64_t offset = 0;             // decoded page token
+};
+
+}  // namespace inet::store
