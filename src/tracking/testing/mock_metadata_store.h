@@ -63,6 +63,14 @@ class MockMetadataStore : public store::MetadataStore {
   MOCK_METHOD(StatusOr<store::Token>, GetTokenByHash, (std::string_view), (override));
   MOCK_METHOD(StatusOr<std::vector<store::Token>>, ListTokens, (), (override));
   MOCK_METHOD(Status, RevokeToken, (std::string_view), (override));
+  MOCK_METHOD(Status, CreateJob, (const store::JobRecord&, const store::JobEvent&), (override));
+  MOCK_METHOD(StatusOr<store::JobRecord>, GetJob, (std::string_view), (override));
+  MOCK_METHOD(StatusOr<int64_t>, UpdateJob,
+              (const store::JobRecord&, const std::optional<store::JobEvent>&), (override));
+  MOCK_METHOD(StatusOr<store::Page<store::JobRecord>>, ListJobs, (const store::JobQuery&),
+              (override));
+  MOCK_METHOD(StatusOr<std::vector<store::JobEvent>>, ListJobEvents, (std::string_view),
+              (override));
 };
 
 }  // namespace inet::tracking::testing
