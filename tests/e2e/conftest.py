@@ -90,8 +90,10 @@ class ServerProcess:
     the port is chosen anew.
     """
 
-    def __init__(self, workdir: Path, backend: str, db_uri: str | None):
+    def __init__(self, workdir: Path, backend: str, db_uri: str | None,
+                 extra_args: list[str] | None = None):
         self.workdir = workdir
+        self.extra_args = list(extra_args or [])
         self.backend = backend
         self.db_uri = db_uri
         self.data_dir = workdir / "data"
@@ -127,7 +129,7 @@ class ServerProcess:
                "--data-dir", str(self.data_dir)]
         if self.backend == "postgres":
             cmd += ["--db", self.db_uri]
-        return cmd, None
+        return cmd + self.extra_args, None
 
     def start(self) -> str:
         assert self.proc is None, "already running"
