@@ -60,6 +60,9 @@ struct JobServiceOptions {
   int64_t retry_backoff_millis = 5'000;       // first retry delay; doubles per attempt
   int64_t max_retry_backoff_millis = 300'000;
   int64_t poll_interval_millis = 200;          // how often running attempts are polled
+  // false: Start() re-attaches but starts no controller thread; tests then drive the
+  // controller one pass at a time with RunOnceForTest().
+  bool start_thread = true;
 };
 
 // An output artifact of a finished attempt.
@@ -133,7 +136,9 @@ class JobService {
 
   // The job's log from byte `offset`. With `follow`, the stream waits for new output while the
   // job is not terminal and ends when it is (or after `follow_idle_seconds` without output, so
-  // clients reconnect with their offset). kNotFound before the job has any log.
+  // clients reconnect with their offset). Before the job has any log the stream is empty (the
+  // API answers 200 with an empty body). The stream borrows the service's store, artifact
+  // store and executor: drop it before they are destroyed.
   StatusOr<std::unique_ptr<ByteSource>> OpenLogs(const Identity& caller, std::string_view job_id,
                                                  int64_t offset, bool follow,
                                                  int follow_idle_seconds = 30);
@@ -144,6 +149,9 @@ class JobService {
   StatusOr<std::string> PutSnapshot(const Identity& caller, ByteSource& body);
 
   CapacityView Capacity();
+
+  // Runs one controller pass on the calling thread (options.start_thread must be false).
+  void RunOnceForTest();
 
  private:
   class Controller;
