@@ -159,8 +159,51 @@ CREATE TABLE tokens (
 );
 )sql";
 
+// Version 2: platform jobs (store/job_types.h). States are stored by name; zero means "not
+// set" for the optional times. `user_name` because "user" is reserved in PostgreSQL and both
+// adapters keep the same column names.
+constexpr std::string_view kJobsSchema = R"sql(
+CREATE TABLE jobs (
+  job_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  team TEXT NOT NULL,
+  user_name TEXT NOT NULL,
+  priority_class TEXT NOT NULL,
+  spec_json TEXT NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  cancel_requested INTEGER NOT NULL,
+  experiment_id TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  executor_state TEXT NOT NULL,
+  result_json TEXT NOT NULL,
+  version INTEGER NOT NULL
+);
+CREATE INDEX jobs_created ON jobs (created_at DESC, job_id);
+CREATE INDEX jobs_team_created ON jobs (team, created_at DESC, job_id);
+CREATE INDEX jobs_user_created ON jobs (user_name, created_at DESC, job_id);
+CREATE INDEX jobs_state ON jobs (state);
+CREATE INDEX jobs_name ON jobs (name);
+CREATE TABLE job_events (
+  job_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  timestamp INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  PRIMARY KEY (job_id, seq)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial tracking schema", kInitialSchema},
+    Migration{2, "platform jobs", kJobsSchema},
 };
 
 }  // namespace
