@@ -167,8 +167,49 @@ CREATE TABLE tokens (
 );
 )sql";
 
+// Version 2: platform jobs (store/job_types.h), the same columns as the SQLite adapter's.
+// States are stored by name; zero means "not set" for the optional times.
+constexpr std::string_view kMigration2 = R"sql(
+CREATE TABLE jobs (
+  job_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  team TEXT NOT NULL,
+  user_name TEXT NOT NULL,
+  priority_class TEXT NOT NULL,
+  spec_json TEXT NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  started_at BIGINT NOT NULL,
+  finished_at BIGINT NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  cancel_requested BOOLEAN NOT NULL,
+  experiment_id TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  executor_state TEXT NOT NULL,
+  result_json TEXT NOT NULL,
+  version BIGINT NOT NULL
+);
+CREATE INDEX jobs_created_idx ON jobs (created_at DESC, job_id);
+CREATE INDEX jobs_team_created_idx ON jobs (team, created_at DESC, job_id);
+CREATE INDEX jobs_user_created_idx ON jobs (user_name, created_at DESC, job_id);
+CREATE INDEX jobs_state_idx ON jobs (state);
+CREATE INDEX jobs_name_idx ON jobs (name);
+CREATE TABLE job_events (
+  job_id TEXT NOT NULL REFERENCES jobs(job_id) ON DELETE CASCADE,
+  seq BIGINT NOT NULL,
+  timestamp BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  PRIMARY KEY (job_id, seq)
+);
+)sql";
+
 const std::vector<std::string_view>& Migrations() {
-  static const std::vector<std::string_view> kMigrations = {kMigration1};
+  static const std::vector<std::string_view> kMigrations = {kMigration1, kMigration2};
   return kMigrations;
 }
 
