@@ -1,0 +1,35 @@
+"""inet platform Python SDK: submit training jobs, store artifacts and track experiments.
+
+    from inet_platform import ComputeClient, ArtifactStore, ExperimentTracker
+
+    job = ComputeClient(namespace="ml-team").submit_training(
+        name="bert-finetuning", command=["python", "train.py"], gpu_request=1,
+        memory_request="16Gi", output_artifacts=["model.pt"])
+    job.wait()
+
+The server and token are found like the ``inet`` CLI finds them (INET_URL / INET_TOKEN, the file
+written by ``inet login``, or the local server's admin token); see docs/python-sdk.md. Standard
+library only; ``mlflow`` is used when installed.
+"""
+
+from ._transport import ServerConfig, Transport, resolve_config
+from ._version import __version__
+from .artifacts import Artifact, ArtifactStore
+from .compute import (JOB_STATES, TERMINAL_STATES, Capacity, ComputeClient, Job, JobArtifact,
+                      JobEvent)
+from .errors import (AuthenticationError, ConflictError, InetError, InvalidRequestError,
+                     NotFoundError, PermissionDeniedError, ResourceExhaustedError, ServerError,
+                     ServerUnreachableError, WaitTimeoutError)
+from .tracking import Experiment, ExperimentTracker, Run
+
+__all__ = [
+    "__version__",
+    "ComputeClient", "Job", "JobArtifact", "JobEvent", "Capacity", "JOB_STATES",
+    "TERMINAL_STATES",
+    "ArtifactStore", "Artifact",
+    "ExperimentTracker", "Experiment", "Run",
+    "Transport", "ServerConfig", "resolve_config",
+    "InetError", "InvalidRequestError", "NotFoundError", "AuthenticationError",
+    "PermissionDeniedError", "ConflictError", "ResourceExhaustedError", "ServerError",
+    "ServerUnreachableError", "WaitTimeoutError",
+]

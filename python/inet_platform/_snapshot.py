@@ -1,0 +1,195 @@
+"""Packing a code directory into a .tar.gz code snapshot for a job.
+
+The server's extractor accepts plain files and directories only (no links or devices), so
+symbolic links and special files are skipped. Ignore rules come from every ``.gitignore`` and
+``.inetignore`` under the directory (a deeper file applies to its subtree, ``.inetignore`` after
+``.gitignore`` in the same folder); ``.git/`` is always left out. The pattern language covers
+what projects use: ``#`` comments, ``!`` negation (last matching rule wins), a trailing ``/``
+for directories only, a ``/`` inside the pattern anchoring it to the ignore file's folder,
+``*``, ``?``, ``[...]`` and ``**``. Simplifications compared with git and the ``inet`` CLI:
+backslash escapes and trailing-space rules are not interpreted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tarfile
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+from .errors import InvalidRequestError, ResourceExhaustedError
+
+IGNORE_FILES = (".gitignore", ".inetignore")
+DEFAULT_MAX_SNAPSHOT_MB = 512
+
+
+def _glob_to_regex(pattern: str) -> str:
+    """Translates a gitignore glob to a regular expression over '/'-separated paths."""
+    out = []
+    i = 0
+    n = len(pattern)
+    while i < n:
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("/**", i) and i + 3 == n:
+            out.append("/.*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[":
+            end = pattern.find("]", i + 2 if pattern.startswith("[!", i) else i + 1)
+            if end < 0:
+                out.append(re.escape(c))
+                i += 1
+                continue
+            body = pattern[i + 1:end]
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    return "".join(out)
+
+
+@dataclass
+class _Rule:
+    base: str  # folder of the ignore file relative to the root, "" for the top
+    regex: "re.Pattern[str]"
+    negated: bool
+    directory_only: bool
+    anchored: bool
+
+
+class IgnoreRules:
+    """Ignore rules collected while walking a tree (see the module comment for the syntax)."""
+
+    def __init__(self) -> None:
+        self._rules: List[_Rule] = []
+
+    def add_file(self, base: str, path: str) -> None:
+        """Adds the rules of the ignore file at ``path`` found in folder ``base``."""
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            return
+        for line in lines:
+            self.add_pattern(base, line)
+
+    def add_pattern(self, base: str, line: str) -> None:
+        line = line.rstrip()
+        if not line or line.startswith("#"):
+            return
+        negated = line.startswith("!")
+        if negated:
+            line = line[1:]
+        directory_only = line.endswith("/")
+        line = line.rstrip("/")
+        if not line:
+            return
+        anchored = "/" in line
+        line = line.lstrip("/")
+        self._rules.append(_Rule(base, re.compile(_glob_to_regex(line) + r"\Z"), negated,
+                                 directory_only, anchored))
+
+    def ignored(self, relative_path: str, is_directory: bool) -> bool:
+        """Whether ``relative_path`` ('/'-separated, relative to the root) is excluded."""
+        result = False
+        for rule in self._rules:
+            if rule.directory_only and not is_directory:
+                continue
+            rel = relative_path
+            if rule.base:
+                if not relative_path.startswith(rule.base + "/"):
+                    continue
+                rel = relative_path[len(rule.base) + 1:]
+            subject = rel if rule.anchored else rel.rsplit("/", 1)[-1]
+            if rule.regex.match(subject):
+                result = not rule.negated
+        return result
+
+
+@dataclass
+class PackResult:
+    files: int
+    bytes: int  # uncompressed file contents
+    compressed_bytes: int
+
+
+def _collect(root: str) -> Tuple[List[Tuple[str, str, bool]], List[Tuple[int, str]]]:
+    """Walks ``root``; returns (full path, archive name, is_dir) entries and (size, name) of
+    files."""
+    rules = IgnoreRules()
+    entries: List[Tuple[str, str, bool]] = []
+    sizes: List[Tuple[int, str]] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        rel_dir = "" if rel_dir == "." else rel_dir
+        for name in IGNORE_FILES:
+            if name in filenames:
+                rules.add_file(rel_dir, os.path.join(dirpath, name))
+        kept_dirs = []
+        for d in sorted(dirnames):
+            full = os.path.join(dirpath, d)
+            rel = f"{rel_dir}/{d}" if rel_dir else d
+            if d == ".git" or os.path.islink(full) or rules.ignored(rel, True):
+                continue
+            kept_dirs.append(d)
+            entries.append((full, rel, True))
+        dirnames[:] = kept_dirs  # prune ignored folders: git cannot re-include inside them
+        for f in sorted(filenames):
+            full = os.path.join(dirpath, f)
+            rel = f"{rel_dir}/{f}" if rel_dir else f
+            if os.path.islink(full) or not os.path.isfile(full) or rules.ignored(rel, False):
+                continue
+            entries.append((full, rel, False))
+            sizes.append((os.path.getsize(full), rel))
+    return entries, sizes
+
+
+def pack_directory(root: str, archive_path: str,
+                   max_mb: Optional[float] = DEFAULT_MAX_SNAPSHOT_MB) -> PackResult:
+    """Writes a .tar.gz of ``root`` (ignored files left out) to ``archive_path``.
+
+    Raises :class:`InvalidRequestError` if ``root`` is not a directory or a path cannot be
+    stored, and :class:`ResourceExhaustedError` when the files total more than ``max_mb`` MiB
+    (the message names the largest files and how to leave them out).
+    """
+    if not os.path.isdir(root):
+        raise InvalidRequestError(f"code_dir {root!r} is not a directory")
+    entries, sizes = _collect(root)
+    total = sum(size for size, _ in sizes)
+    if max_mb is not None and total > max_mb * 1024 * 1024:
+        largest = ", ".join(f"{name} ({size / 1048576:.1f} MiB)"
+                            for size, name in sorted(sizes, reverse=True)[:3])
+        raise ResourceExhaustedError(
+            f"code_dir {root!r} holds {total / 1048576:.1f} MiB of files, more than the "
+            f"{max_mb:g} MiB limit; largest: {largest}. List data and outputs in an "
+            ".inetignore file (gitignore syntax), or pass a larger max_snapshot_mb")
+    with tarfile.open(archive_path, "w:gz", format=tarfile.USTAR_FORMAT) as tar:
+        for full, rel, _ in entries:
+            info = tar.gettarinfo(full, arcname=rel)
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            try:
+                if info.isreg():
+                    with open(full, "rb") as f:
+                        tar.addfile(info, f)
+                else:
+                    tar.addfile(info)
+            except ValueError as e:  # e.g. a name too long for the ustar format
+                raise InvalidRequestError(f"cannot pack {rel!r} from code_dir: {e}") from e
+    return PackResult(files=len(sizes), bytes=total,
+                      compressed_bytes=os.path.getsize(archive_path))
