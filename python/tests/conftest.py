@@ -38,3 +38,15 @@ def clean_environment(tmp_path_factory):
 @pytest.fixture
 def platform():
     return FakePlatform()
+
+
+@pytest.fixture(scope="module")
+def inet_server(tmp_path_factory):
+    """A real `inet server` for one test module (skipped only when the binary is missing)."""
+    from inet_server import InetServer
+
+    # The mlflow client must fail fast instead of retrying a 5xx for minutes.
+    os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
+    server = InetServer(tmp_path_factory.mktemp("inet-server")).start()
+    yield server
+    server.stop()
