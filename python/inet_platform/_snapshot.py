@@ -178,18 +178,20 @@ def pack_directory(root: str, archive_path: str,
             f"code_dir {root!r} holds {total / 1048576:.1f} MiB of files, more than the "
             f"{max_mb:g} MiB limit; largest: {largest}. List data and outputs in an "
             ".inetignore file (gitignore syntax), or pass a larger max_snapshot_mb")
-    with tarfile.open(archive_path, "w:gz", format=tarfile.USTAR_FORMAT) as tar:
+    # pax: no limit on name length, UTF-8 names; the server's reader understands it.
+    with tarfile.open(archive_path, "w:gz", format=tarfile.PAX_FORMAT) as tar:
         for full, rel, _ in entries:
             info = tar.gettarinfo(full, arcname=rel)
             info.uid = info.gid = 0
             info.uname = info.gname = ""
+            info.mtime = int(info.mtime)  # a float would add a pax record to every entry
             try:
                 if info.isreg():
                     with open(full, "rb") as f:
                         tar.addfile(info, f)
                 else:
                     tar.addfile(info)
-            except ValueError as e:  # e.g. a name too long for the ustar format
+            except ValueError as e:  # a field the format cannot hold
                 raise InvalidRequestError(f"cannot pack {rel!r} from code_dir: {e}") from e
     return PackResult(files=len(sizes), bytes=total,
                       compressed_bytes=os.path.getsize(archive_path))

@@ -72,6 +72,9 @@ def make_tree(root):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     (root / "empty").mkdir()
+    deep = root / ("d" * 60) / ("é" * 30) / "weights-with-a-long-name.bin"
+    deep.parent.mkdir(parents=True)
+    deep.write_bytes(b"w")
     (root / "run.sh").write_text("#!/bin/sh\n")
     os.chmod(root / "run.sh", 0o755)
     os.symlink(root / "train.py", root / "link.py")
@@ -84,14 +87,17 @@ def test_pack_directory(tmp_path):
     result = pack_directory(str(root), str(archive))
     with tarfile.open(archive, "r:gz") as tar:
         members = {m.name: m for m in tar.getmembers()}
-        assert sorted(members) == [
+        long_dir = "d" * 60
+        assert sorted(members) == sorted([
             ".gitignore", ".inetignore", "data", "data/keep.txt", "empty", "important.log",
-            "lib", "lib/.gitignore", "lib/model.py", "run.sh", "scratch.tmp", "train.py"]
+            "lib", "lib/.gitignore", "lib/model.py", "run.sh", "scratch.tmp", "train.py",
+            long_dir, f"{long_dir}/{'é' * 30}",
+            f"{long_dir}/{'é' * 30}/weights-with-a-long-name.bin"])
         assert all(m.isfile() or m.isdir() for m in members.values())  # the link is skipped
         assert members["run.sh"].mode & 0o111
         assert members["train.py"].uid == 0 and members["train.py"].uname == ""
         assert tar.extractfile("train.py").read() == b"print('train')\n"
-    assert result.files == 9
+    assert result.files == 10
     assert result.bytes == sum(m.size for m in members.values())
     assert result.compressed_bytes == archive.stat().st_size
 
