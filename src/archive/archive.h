@@ -17,7 +17,10 @@ namespace inet::archive {
 
 // Ignore rules with gitignore semantics (patterns, `!` negation, trailing `/` for directories,
 // leading `/` anchoring, `**`), read from every .gitignore and .inetignore under the root
-// (deeper files apply to their subtree). `.git/` is always ignored.
+// (deeper files apply to their subtree; in one directory .inetignore is read after .gitignore,
+// so it can override). An excluded directory excludes everything below it, as in git. Anything
+// named `.git` is always ignored. Symlinked ignore files are not followed (as git). Copyable;
+// const methods are safe to call from several threads.
 class IgnoreRules {
  public:
   // Loads the rules found under `root`. kInvalidArgument if root is not a directory.
@@ -33,7 +36,10 @@ class IgnoreRules {
     bool directory_only = false;
     bool anchored = false;
   };
-  std::vector<Rule> rules_;
+  // The rules of one ignore file found in directory `base`.
+  static std::vector<Rule> ParseFile(std::string_view content, const std::string& base);
+
+  std::vector<Rule> rules_;  // shallowest ignore files first; the last matching rule wins
 };
 
 struct PackOptions {
@@ -50,13 +56,32 @@ struct PackResult {
 
 // Writes a .tar.gz of `root` (files not ignored, paths relative to root) to `archive_path`.
 // kResourceExhausted past max_bytes, naming the largest files and the .inetignore remedy.
+// Entries: the directories and regular files under root in sorted (byte-wise) order, each
+// directory before its contents; modes normalised to 0755/0644 from the owner's executable bit,
+// mtimes kept, owner 0:0. Symlinks (to files or directories), sockets, fifos and devices are
+// skipped, as is `archive_path` itself when it lies under root. Streams: memory use does not
+// grow with the archive. kInvalidArgument if root is not a directory; I/O errors keep their
+// cause (kPermissionDenied, kResourceExhausted for a full disk, kInternal). A partial archive
+// is removed on error.
 StatusOr<PackResult> PackDirectory(const std::string& root, const std::string& archive_path,
                                    const PackOptions& options = {});
 
+// Bounds on what one archive may unpack to, so a gzip bomb cannot fill the disk.
+struct ExtractOptions {
+  int64_t max_bytes = 16LL * 1024 * 1024 * 1024;  // total of the entries' declared sizes
+  int64_t max_entries = 1'000'000;                // files + directories
+};
+
 // Extracts `archive_path` into `destination` (created if missing). kInvalidArgument for a
-// corrupt archive or an unsafe entry (absolute, "..", link, device); nothing is written
-// outside `destination`. Executable bits are kept.
-Status ExtractArchive(const std::string& archive_path, const std::string& destination);
+// corrupt or truncated archive or an unsafe entry (absolute, "..", empty name, link, device,
+// fifo); kResourceExhausted past `options`' bounds; kFailedPrecondition when a path in the
+// destination is in the way (a symlink or directory where a file goes, a file where a directory
+// goes); kNotFound when the archive does not exist. Nothing is written outside `destination`:
+// existing symlinks inside it are never followed. On error the entries already written stay
+// (callers extract into a fresh directory and remove it). Modes are normalised to 0755 (any
+// executable bit in the entry) or 0644, directories 0755; file mtimes are kept.
+Status ExtractArchive(const std::string& archive_path, const std::string& destination,
+                      const ExtractOptions& options = {});
 
 // True when the first bytes look like a gzip'd tar ("\x1f\x8b"), for a quick upload check.
 bool LooksLikeGzip(std::string_view first_bytes);
