@@ -41,7 +41,8 @@ class Admission {
 };
 
 // Starts jobs in arrival order while they fit; the first that does not fit blocks those
-// behind it (no backfill, so large jobs are not starved).
+// behind it (no backfill, so large jobs are not starved). A job larger than `total` in some
+// dimension can never fit: it blocks nobody and waits with a reason starting "can never start: ".
 class FifoCapacityAdmission : public Admission {
  public:
   Decision Decide(const std::vector<Demand>& queue, const ResourceVector& free,
