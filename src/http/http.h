@@ -149,9 +149,15 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and starts serving. kUnavailable if the address cannot be bound.
+  // Binds and listens without serving yet: connections wait in the backlog until Start().
+  // Lets the caller learn port() (with port 0) and finish registering routes that need the
+  // server's URL before the first request is handled. kUnavailable if the address cannot be
+  // bound; kFailedPrecondition if called twice.
+  Status Listen();
+  // Starts serving, binding first if Listen() was not called. kUnavailable if the address
+  // cannot be bound.
   Status Start();
-  // The bound port (useful with port 0). Valid after a successful Start().
+  // The bound port (useful with port 0). Valid after a successful Listen() or Start().
   uint16_t port() const;
   void Stop();
   // Blocks until Stop() has completed.

@@ -214,6 +214,7 @@ class Server::Impl {
 
   ~Impl() { Stop(); }
 
+  Status Listen();
   Status Start();
   uint16_t port() const { return port_; }
   void Stop();
@@ -254,7 +255,7 @@ class Server::Impl {
     co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(init, asio::use_awaitable);
   }
 
-  enum class State { kIdle, kRunning, kStopping, kStopped };
+  enum class State { kIdle, kListening, kRunning, kStopping, kStopped };
 
   const ServerOptions options_;
   const Router& router_;
@@ -275,9 +276,9 @@ class Server::Impl {
   std::vector<std::thread> io_threads_;
 };
 
-Status Server::Impl::Start() {
+Status Server::Impl::Listen() {
   std::lock_guard lock(mu_);
-  if (state_ != State::kIdle) return FailedPreconditionError("server already started");
+  if (state_ != State::kIdle) return FailedPreconditionError("server already listening");
   std::string where = options_.host + ":" + std::to_string(options_.port);
   boost::system::error_code ec;
   tcp::endpoint endpoint;
@@ -307,7 +308,19 @@ Status Server::Impl::Start() {
     return UnavailableError("listening on " + where + ": " + ec.message());
   }
   port_ = acceptor_.local_endpoint(ec).port();
+  state_ = State::kListening;
+  return OkStatus();
+}
 
+Status Server::Impl::Start() {
+  bool idle = false;
+  {
+    std::lock_guard lock(mu_);
+    idle = state_ == State::kIdle;
+  }
+  if (idle) RETURN_IF_ERROR(Listen());
+  std::lock_guard lock(mu_);
+  if (state_ != State::kListening) return FailedPreconditionError("server already started");
   int workers = options_.workers;
   if (workers <= 0)
     workers = std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
@@ -754,7 +767,11 @@ void Server::Impl::CloseConnections(bool idle_only) {
 void Server::Impl::Stop() {
   {
     std::unique_lock lock(mu_);
-    if (state_ == State::kIdle || state_ == State::kStopped) {
+    if (state_ == State::kIdle || state_ == State::kListening || state_ == State::kStopped) {
+      if (state_ == State::kListening) {
+        beast::error_code ignored;
+        acceptor_.close(ignored);
+      }
       state_ = State::kStopped;
       cv_.notify_all();
       return;
@@ -801,6 +818,7 @@ void Server::Impl::Wait() {
 Server::Server(ServerOptions options, const Router& router, Authenticator& authenticator)
     : impl_(std::make_unique<Impl>(std::move(options), router, authenticator)) {}
 Server::~Server() = default;
+Status Server::Listen() { return impl_->Listen(); }
 Status Server::Start() { return impl_->Start(); }
 uint16_t Server::port() const { return impl_->port(); }
 void Server::Stop() { impl_->Stop(); }

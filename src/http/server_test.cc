@@ -523,5 +523,47 @@ TEST(ServerLifecycleTest, StartFailsOnBusyPortAndStopWithoutStartIsSafe) {
   first.Stop();
 }
 
+TEST(ServerLifecycleTest, RoutesAddedBetweenListenAndStartAreServed) {
+  Router router;
+  testing::FakeAuthenticator auth;
+  ServerOptions options;
+  options.port = 0;
+  options.workers = 1;
+  options.access_log = false;
+  Server server(options, router, auth);
+  ASSERT_TRUE(server.Listen().ok());
+  ASSERT_NE(server.port(), 0);
+  EXPECT_EQ(server.Listen().code(), StatusCode::kFailedPrecondition);
+  // The port is known before serving: a route can now be built from it.
+  std::string url = "http://127.0.0.1:" + std::to_string(server.port());
+  router.Add(
+      Method::kGet, "/url", [url](Request&) { return Response::Text(url); },
+      RouteOptions{.public_route = true});
+  ASSERT_TRUE(server.Start().ok());
+  Client client(server.port());
+  EXPECT_EQ(client.Get("/url").body(), url);
+  EXPECT_EQ(server.Start().code(), StatusCode::kFailedPrecondition);
+  server.Stop();
+  server.Wait();
+}
+
+TEST(ServerLifecycleTest, StopAfterListenWithoutStartReleasesThePort) {
+  Router router;
+  testing::FakeAuthenticator auth;
+  ServerOptions options;
+  options.port = 0;
+  options.workers = 1;
+  options.access_log = false;
+  Server first(options, router, auth);
+  ASSERT_TRUE(first.Listen().ok());
+  first.Stop();
+  first.Wait();
+  options.port = first.port();
+  Server second(options, router, auth);
+  EXPECT_TRUE(second.Start().ok());
+  second.Stop();
+  second.Wait();
+}
+
 }  // namespace
 }  // namespace inet::http
