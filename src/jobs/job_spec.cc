@@ -488,6 +488,14 @@ std::string Join(const auto& names) {
   return out;
 }
 
+// "resources" + "gpu" -> "resources.gpu": how errors (and YAML line lookups) name a field.
+std::string FieldPath(const std::string& parent, std::string_view key) {
+  std::string path = parent;
+  if (!path.empty()) path += '.';
+  path.append(key);
+  return path;
+}
+
 // Reads a JSON value into a JobSpec. `lines`, when given, maps field paths ("resources.gpu",
 // "args[1]") to the YAML line they came from, so errors in a YAML file name their line.
 class SpecReader {
@@ -551,10 +559,6 @@ class SpecReader {
     return InvalidArgumentError(std::move(message));
   }
 
-  static std::string Child(const std::string& parent, std::string_view key) {
-    return parent.empty() ? std::string(key) : parent + "." + std::string(key);
-  }
-
   template <size_t N>
   Status CheckKnown(const json::object& o, const std::string& path,
                     const std::array<std::string_view, N>& known) const {
@@ -576,7 +580,7 @@ class SpecReader {
       } else if (!best.empty()) {
         message += "; did you mean " + Quoted(best) + "?";
       }
-      return Fail(Child(path, key), std::move(message));
+      return Fail(FieldPath(path, key), std::move(message));
     }
     return OkStatus();
   }
@@ -680,7 +684,7 @@ class SpecReader {
     }
     out.clear();
     for (const auto& [key, value] : v.get_object()) {
-      std::string child = Child(path, key);
+      std::string child = FieldPath(path, key);
       std::string text;
       if (value.is_null()) {
         return Fail(child, child + " has no value; give a string (\"\" for empty)");
@@ -700,7 +704,7 @@ class SpecReader {
     RETURN_IF_ERROR(CheckKnown(o, path, kResourceFields));
     for (const auto& [key, value] : o) {
       if (value.is_null()) continue;
-      std::string child = Child(path, key);
+      std::string child = FieldPath(path, key);
       if (key == "cpu") {
         RETURN_IF_ERROR(Text(value, child, out.cpu));
       } else if (key == "memory") {
@@ -721,7 +725,7 @@ class SpecReader {
     RETURN_IF_ERROR(CheckKnown(o, path, kDistributedFields));
     for (const auto& [key, value] : o) {
       if (value.is_null()) continue;
-      std::string child = Child(path, key);
+      std::string child = FieldPath(path, key);
       if (key == "backend") {
         RETURN_IF_ERROR(String(value, child, spec.distributed_backend));
       } else if (key == "processes") {
@@ -737,7 +741,7 @@ class SpecReader {
     out.clear();
     if (v.is_object()) {
       for (const auto& [key, value] : v.get_object()) {
-        std::string child = Child(path, key);
+        std::string child = FieldPath(path, key);
         std::string p;
         RETURN_IF_ERROR(String(value, child, p));
         out[std::string(key)] = std::move(p);
@@ -815,7 +819,7 @@ class YamlConverter {
         for (const auto& kv : node) {
           if (!kv.first.IsScalar()) return Error(kv.first, "keys must be plain text");
           const std::string& key = kv.first.Scalar();
-          std::string child_path = path.empty() ? key : path + "." + key;
+          std::string child_path = FieldPath(path, key);
           if (o.contains(key)) return Error(kv.first, Quoted(key) + " is given twice");
           ASSIGN_OR_RETURN(json::value child, Convert(kv.second, child_path, depth + 1));
           o.emplace(key, std::move(child));

@@ -383,6 +383,12 @@ TEST(ValidateTest, AllowsAbsoluteOutputPathsAndDotsInNames) {
   EXPECT_TRUE(Validate(spec).ok()) << Validate(spec).ToString();
 }
 
+TEST(ValidateTest, AcceptsLowercaseEnvNames) {
+  JobSpec spec = Valid();
+  spec.env = {{"my_var", "1"}, {"Mixed_Case2", ""}};
+  EXPECT_TRUE(Validate(spec).ok()) << Validate(spec).ToString();
+}
+
 TEST(ValidateTest, PytorchWithOneProcessIsFine) {
   JobSpec spec = Valid();
   spec.distributed_backend = "pytorch";
@@ -669,6 +675,21 @@ TEST(JobSpecYamlTest, CommandAsStringAndAsList) {
   spec = JobSpecFromYaml("command:\n  - python\n  - train.py\n");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_EQ(spec->command, (std::vector<std::string>{"python", "train.py"}));
+}
+
+TEST(JobSpecYamlTest, QuotedScalarsStayText) {
+  StatusOr<JobSpec> spec = JobSpecFromYaml(
+      "experiment: \"~\"\nimage: 'null'\nretries: \"3\"\nenv: {A: '', B: \"null\"}\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->experiment, "~");
+  EXPECT_EQ(spec->image, "null");
+  EXPECT_EQ(spec->retries, 3);
+  EXPECT_EQ(spec->env, (std::map<std::string, std::string>{{"A", ""}, {"B", "null"}}));
+  // A plain empty value is "not given", as in JSON null.
+  spec = JobSpecFromYaml("team:\nimage: ~\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->team, "default");
+  EXPECT_EQ(spec->image, "");
 }
 
 TEST(JobSpecYamlTest, AgreesWithJson) {
