@@ -53,6 +53,16 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200)
         elif self.path == "/not-json":
             self._send(200, b"hello", "text/plain")
+        elif self.path == "/stream":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"6\r\nfirst\n\r\n")
+            self.wfile.flush()
+            # The client must see the first chunk before the rest exists.
+            self.server.streamed = self.server.first_chunk_seen.wait(10)
+            self.wfile.write(b"7\r\nsecond\n\r\n0\r\n\r\n")
         elif self.path == "/hang":
             self.server.release.wait(30)
             self._send(200)
@@ -78,6 +88,8 @@ def server():
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.seen = []
     httpd.release = threading.Event()
+    httpd.first_chunk_seen = threading.Event()
+    httpd.streamed = None
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield httpd
@@ -169,6 +181,15 @@ def test_response_headers_are_case_insensitive(server):
     with transport_for(server).request("GET", "/download") as r:
         assert r.header("x-inet-job-state") == "Running"
         assert sum(len(c) for c in r.iter_chunks(65536)) == len(BIG)
+
+
+def test_chunks_arrive_as_they_are_sent(server):
+    with transport_for(server).request("GET", "/stream") as r:
+        chunks = r.iter_chunks()
+        assert next(chunks) == b"first\n"
+        server.first_chunk_seen.set()
+        assert b"".join(chunks) == b"second\n"
+    assert server.streamed is True
 
 
 def test_connection_refused_says_how_to_fix_it():
