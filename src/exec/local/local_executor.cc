@@ -1,0 +1,789 @@
+#include "exec/local/local_executor.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <spdlog/spdlog.h>
+#include <sys/poll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+
+#include "archive/archive.h"
+#include "exec/local/cgroups.h"
+#include "exec/local/gpus.h"
+#include "exec/local/os.h"
+#include "exec/local/supervisor_protocol.h"
+
+extern char** environ;
+
+namespace inet::exec::local {
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+constexpr int kHandshakeTimeoutMillis = 60'000;
+constexpr int64_t kBackstopGroupMillis = 5'000;        // after the grace period
+constexpr int64_t kBackstopSupervisorMillis = 10'000;  // after the grace period
+
+// Job ids become directory and cgroup names: letters, digits, '.', '_', '-' only.
+Status ValidateJobId(std::string_view job_id) {
+  if (job_id.empty() || job_id == "." || job_id == ".." || job_id.size() > 200) {
+    return InvalidArgumentError("invalid job id '" + std::string(job_id) + "'");
+  }
+  for (char c : job_id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      return InvalidArgumentError("invalid job id '" + std::string(job_id) +
+                                  "': only letters, digits, '.', '_' and '-' are allowed");
+    }
+  }
+  return OkStatus();
+}
+
+std::string Owner(std::string_view job_id, int attempt) {
+  return std::string(job_id) + "#" + std::to_string(attempt);
+}
+
+std::string JoinInts(const std::vector<int>& values) {
+  std::string out;
+  for (int v : values) {
+    if (!out.empty()) out += ",";
+    out += std::to_string(v);
+  }
+  return out;
+}
+
+int64_t MemTotalBytes() {
+  StatusOr<std::string> meminfo = ReadFile("/proc/meminfo");
+  if (!meminfo.ok()) return 0;
+  size_t pos = meminfo->find("MemTotal:");
+  if (pos == std::string::npos) return 0;
+  return std::atoll(meminfo->c_str() + pos + 9) * 1024;
+}
+
+int64_t CpuMillis() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set) * 1000LL;
+  return sysconf(_SC_NPROCESSORS_ONLN) * 1000LL;
+}
+
+// True when `path` is `dir` or inside it (both already normalised, absolute).
+bool IsWithin(const fs::path& path, const fs::path& dir) {
+  auto [dir_end, path_it] = std::mismatch(dir.begin(), dir.end(), path.begin(), path.end());
+  return dir_end == dir.end();
+}
+
+// A relative path without "..": safe to join under a directory.
+bool IsSafeRelative(std::string_view path) {
+  if (path.empty()) return true;
+  fs::path p(path);
+  if (p.is_absolute()) return false;
+  for (const auto& part : p) {
+    if (part == "..") return false;
+  }
+  return true;
+}
+
+// Reads the job's log from an offset; the file may still grow.
+class FileByteSource : public ByteSource {
+ public:
+  explicit FileByteSource(int fd) : fd_(fd) {}
+  ~FileByteSource() override { close(fd_); }
+  FileByteSource(const FileByteSource&) = delete;
+  FileByteSource& operator=(const FileByteSource&) = delete;
+
+  StatusOr<size_t> Read(char* buf, size_t n) override {
+    while (true) {
+      ssize_t got = read(fd_, buf, n);
+      if (got >= 0) return static_cast<size_t>(got);
+      if (errno != EINTR) return DataLossError("reading the job log: " + ErrnoText(errno));
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+ExecutionStatus FromExitRecord(const ExitRecord& record) {
+  ExecutionStatus status;
+  status.finished = true;
+  status.exit_code = record.exit_code;
+  status.signal = record.signal;
+  status.oom_killed = record.oom_killed;
+  status.message = record.message;
+  return status;
+}
+
+}  // namespace
+
+// The parsed form of Execution::state.
+struct LocalExecutor::AttemptState {
+  std::string job_id;
+  int attempt = 0;
+  std::string job_dir;
+  std::string cwd;
+  std::string output_dir;
+  int supervisor_pid = 0;
+  uint64_t supervisor_start_time = 0;  // 0 = not known alive at launch
+  int pgid = 0;
+  uint64_t leader_start_time = 0;
+  std::vector<int> pids;
+  std::vector<int> gpus;
+  std::string cgroup;
+
+  std::string ExitPath() const { return job_dir + "/attempt-" + std::to_string(attempt) + ".exit"; }
+
+  std::string ToJson() const {
+    json::array pid_array, gpu_array;
+    for (int p : pids) pid_array.emplace_back(p);
+    for (int g : gpus) gpu_array.emplace_back(g);
+    json::object o{{"executor", "local"},
+                   {"job_id", job_id},
+                   {"attempt", attempt},
+                   {"job_dir", job_dir},
+                   {"cwd", cwd},
+                   {"output_dir", output_dir},
+                   {"supervisor_pid", supervisor_pid},
+                   {"supervisor_start_time", supervisor_start_time},
+                   {"pgid", pgid},
+                   {"leader_start_time", leader_start_time},
+                   {"pids", std::move(pid_array)},
+                   {"gpus", std::move(gpu_array)},
+                   {"cgroup", cgroup}};
+    return json::serialize(o);
+  }
+
+  static StatusOr<AttemptState> FromJson(std::string_view text) {
+    auto bad = [](std::string_view why) {
+      return InvalidArgumentError("not a local executor state: " + std::string(why));
+    };
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec || !v.is_object()) return bad("not a JSON object");
+    const json::object& o = v.as_object();
+    const json::value* executor = o.if_contains("executor");
+    if (executor == nullptr || !executor->is_string() || executor->as_string() != "local") {
+      return bad("no \"executor\": \"local\"");
+    }
+    AttemptState s;
+    try {
+      s.job_id = json::value_to<std::string>(o.at("job_id"));
+      s.attempt = json::value_to<int>(o.at("attempt"));
+      s.job_dir = json::value_to<std::string>(o.at("job_dir"));
+      s.cwd = json::value_to<std::string>(o.at("cwd"));
+      s.output_dir = json::value_to<std::string>(o.at("output_dir"));
+      s.supervisor_pid = json::value_to<int>(o.at("supervisor_pid"));
+      s.supervisor_start_time = json::value_to<uint64_t>(o.at("supervisor_start_time"));
+      s.pgid = json::value_to<int>(o.at("pgid"));
+      s.leader_start_time = json::value_to<uint64_t>(o.at("leader_start_time"));
+      s.pids = json::value_to<std::vector<int>>(o.at("pids"));
+      s.gpus = json::value_to<std::vector<int>>(o.at("gpus"));
+      s.cgroup = json::value_to<std::string>(o.at("cgroup"));
+    } catch (const std::exception& e) {
+      return bad(e.what());
+    }
+    return s;
+  }
+};
+
+StatusOr<std::unique_ptr<LocalExecutor>> LocalExecutor::Create(LocalExecutorOptions options) {
+  if (options.root.empty()) return InvalidArgumentError("local executor: root is empty");
+  if (options.supervisor_command.empty() || options.supervisor_command[0].empty() ||
+      options.supervisor_command[0][0] != '/' ||
+      access(options.supervisor_command[0].c_str(), X_OK) != 0) {
+    return InvalidArgumentError(
+        "local executor: the supervisor command must start with the absolute path of an "
+        "executable (got '" +
+        (options.supervisor_command.empty() ? std::string() : options.supervisor_command[0]) +
+        "')");
+  }
+  if (options.cpu_millis < 0 || options.memory_bytes < 0 || options.gang_grace_seconds < 0) {
+    return InvalidArgumentError("local executor: negative cpu, memory or grace setting");
+  }
+  std::error_code ec;
+  fs::create_directories(options.root, ec);
+  if (ec) return InternalError("creating executor root " + options.root + ": " + ec.message());
+  fs::path root = fs::canonical(options.root, ec);
+  if (ec) return InternalError("resolving executor root " + options.root + ": " + ec.message());
+  options.root = root.string();
+
+  Capacity capacity;
+  capacity.cpu_millis = options.cpu_millis > 0 ? options.cpu_millis : CpuMillis();
+  capacity.memory_bytes = options.memory_bytes > 0 ? options.memory_bytes : MemTotalBytes();
+  GpuInventory gpus = DiscoverGpus(options.gpu_count);
+  capacity.gpus = gpus.devices;
+  capacity.gpu_source = gpus.source;
+
+  std::string cgroup_parent;
+  std::string why_not_cgroups = "disabled by configuration";
+  if (options.use_cgroups) {
+    StatusOr<std::string> parent = PrepareCgroupParent(options.cgroup_parent);
+    if (parent.ok()) {
+      cgroup_parent = *parent;
+    } else {
+      why_not_cgroups = parent.status().message();
+    }
+  }
+  if (!cgroup_parent.empty()) {
+    capacity.isolation =
+        "cgroup v2 (memory.max, memory.swap.max=0, cpu.max) under " + cgroup_parent;
+  } else {
+    capacity.isolation = "rlimits (RLIMIT_AS for memory; no CPU rate limit)";
+  }
+
+  spdlog::info("local executor: jobs in {}; {} millicores, {} memory", options.root,
+               capacity.cpu_millis, FormatBytes(capacity.memory_bytes));
+  if (cgroup_parent.empty()) {
+    spdlog::warn("local executor: isolation: {} -- cgroup v2 not used: {}", capacity.isolation,
+                 why_not_cgroups);
+  } else {
+    spdlog::info("local executor: isolation: {}", capacity.isolation);
+  }
+  std::string gpu_list;
+  for (const auto& gpu : capacity.gpus) {
+    gpu_list += " [" + std::to_string(gpu.index) + "] " + gpu.name +
+                (gpu.uuid.empty() ? "" : " " + gpu.uuid) +
+                (gpu.memory_bytes > 0 ? " " + FormatBytes(gpu.memory_bytes) : "");
+  }
+  spdlog::info("local executor: {} GPU(s) from {}{}{}", capacity.gpus.size(), gpus.source,
+               gpu_list.empty() ? "" : ":" + gpu_list,
+               gpus.note.empty() ? "" : " (" + gpus.note + ")");
+
+  std::vector<std::string> base_env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) base_env.emplace_back(*e);
+
+  return std::unique_ptr<LocalExecutor>(new LocalExecutor(
+      std::move(options), std::move(capacity), std::move(cgroup_parent), std::move(base_env)));
+}
+
+LocalExecutor::LocalExecutor(LocalExecutorOptions options, Capacity capacity,
+                             std::string cgroup_parent, std::vector<std::string> base_env)
+    : options_(std::move(options)),
+      capacity_(std::move(capacity)),
+      cgroup_parent_(std::move(cgroup_parent)),
+      base_env_(std::move(base_env)),
+      gpu_owner_(capacity_.gpus.size()) {}
+
+Capacity LocalExecutor::capacity() const { return capacity_; }
+
+std::string LocalExecutor::JobDir(std::string_view job_id) const {
+  return options_.root + "/" + std::string(job_id);
+}
+
+StatusOr<std::vector<int>> LocalExecutor::AllocateGpus(const std::string& owner, int count) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<int> free;
+  for (size_t i = 0; i < gpu_owner_.size(); ++i) {
+    if (gpu_owner_[i].empty()) free.push_back(static_cast<int>(i));
+  }
+  if (static_cast<int>(free.size()) < count) {
+    return ResourceExhaustedError("requested " + std::to_string(count) + " GPU(s) but only " +
+                                  std::to_string(free.size()) + " of " +
+                                  std::to_string(gpu_owner_.size()) + " are free");
+  }
+  free.resize(static_cast<size_t>(count));
+  for (int i : free) gpu_owner_[static_cast<size_t>(i)] = owner;
+  return free;
+}
+
+void LocalExecutor::FreeGpus(const std::string& owner) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& o : gpu_owner_) {
+    if (o == owner) o.clear();
+  }
+}
+
+Status LocalExecutor::PrepareWorkspace(const LaunchRequest& request, std::string& cwd) {
+  const std::string dir = JobDir(request.job_id);
+  std::error_code ec;
+  for (const char* sub : {"outputs", "checkpoints"}) {
+    fs::create_directories(dir + "/" + sub, ec);
+    if (ec) return InternalError("creating " + dir + "/" + sub + ": " + ec.message());
+  }
+  const std::string code = dir + "/code";
+  if (!fs::exists(code, ec)) {
+    // Unpack beside it and rename, so a crash mid-way never leaves a half-unpacked code/
+    // that a retry would take for complete.
+    const std::string partial = dir + "/code.partial";
+    fs::remove_all(partial, ec);
+    if (request.code_archive_path.empty()) {
+      fs::create_directories(partial, ec);
+      if (ec) return InternalError("creating " + partial + ": " + ec.message());
+    } else {
+      Status extracted = archive::ExtractArchive(request.code_archive_path, partial);
+      if (!extracted.ok()) {
+        fs::remove_all(partial, ec);
+        return extracted.WithContext("unpacking the code snapshot");
+      }
+    }
+    fs::rename(partial, code, ec);
+    if (ec) return InternalError("moving the code into " + code + ": " + ec.message());
+  }
+  cwd = request.workdir.empty() ? code : code + "/" + request.workdir;
+  if (!fs::is_directory(cwd, ec)) {
+    return InvalidArgumentError("workdir '" + request.workdir +
+                                "' is not a directory in the job's code snapshot");
+  }
+  return OkStatus();
+}
+
+StatusOr<Execution> LocalExecutor::Launch(const LaunchRequest& request) {
+  RETURN_IF_ERROR(ValidateJobId(request.job_id));
+  if (request.attempt < 1) return InvalidArgumentError("attempt must be 1 or more");
+  if (request.argv.empty() || request.argv[0].empty()) {
+    return InvalidArgumentError("the job has no command to run");
+  }
+  if (request.processes < 1 || request.processes > 1024) {
+    return InvalidArgumentError("processes must be between 1 and 1024, got " +
+                                std::to_string(request.processes));
+  }
+  if (!request.distributed_backend.empty() && request.distributed_backend != "pytorch") {
+    return InvalidArgumentError("unsupported distributed backend '" + request.distributed_backend +
+                                "' (supported: pytorch)");
+  }
+  const Resources& res = request.resources;
+  if (res.cpu_millis < 0 || res.memory_bytes < 0 || res.gpus < 0) {
+    return InvalidArgumentError("negative resource request");
+  }
+  if (res.gpus > static_cast<int>(capacity_.gpus.size())) {
+    return InvalidArgumentError("the job requests " + std::to_string(res.gpus) +
+                                " GPU(s) but this executor has " +
+                                std::to_string(capacity_.gpus.size()));
+  }
+  if (!IsSafeRelative(request.workdir)) {
+    return InvalidArgumentError("workdir '" + request.workdir +
+                                "' must be a relative path inside the code, without '..'");
+  }
+
+  std::string cwd;
+  RETURN_IF_ERROR(PrepareWorkspace(request, cwd));
+
+  // The environment: the server's, then the request's; StartAttempt adds what we inject.
+  std::map<std::string, std::string> env;
+  for (const auto& kv : base_env_) {
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& [k, v] : request.env) env[k] = v;
+
+  auto path_env = env.find("PATH");
+  const std::string program =
+      FindProgram(request.argv[0],
+                  path_env != env.end() ? path_env->second : "/usr/local/bin:/usr/bin:/bin", cwd);
+  if (program.empty()) {
+    return InvalidArgumentError(request.argv[0].find('/') == std::string::npos
+                                    ? "program '" + request.argv[0] + "' not found on PATH"
+                                    : "program '" + request.argv[0] +
+                                          "' not found (or not executable) in " + cwd);
+  }
+
+  const std::string owner = Owner(request.job_id, request.attempt);
+  ASSIGN_OR_RETURN(std::vector<int> gpus, AllocateGpus(owner, res.gpus));
+  StatusOr<Execution> launched = StartAttempt(request, cwd, program, std::move(env), gpus);
+  if (!launched.ok()) FreeGpus(owner);
+  return launched;
+}
+
+StatusOr<Execution> LocalExecutor::StartAttempt(const LaunchRequest& request,
+                                                const std::string& cwd, const std::string& program,
+                                                std::map<std::string, std::string> env,
+                                                const std::vector<int>& gpus) {
+  const std::string dir = JobDir(request.job_id);
+  const std::string attempt_name = "attempt-" + std::to_string(request.attempt);
+  env["INET_OUTPUT_DIR"] = dir + "/outputs";
+  env["INET_CHECKPOINT_DIR"] = dir + "/checkpoints";
+  env["INET_ATTEMPT"] = std::to_string(request.attempt);
+  env["CUDA_VISIBLE_DEVICES"] = JoinInts(gpus);
+  env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID";
+  env["PYTHONUNBUFFERED"] = "1";
+  const int n = request.processes;
+  if (request.distributed_backend == "pytorch") {
+    ASSIGN_OR_RETURN(int port, FreeTcpPort());
+    env["WORLD_SIZE"] = std::to_string(n);
+    env["LOCAL_WORLD_SIZE"] = std::to_string(n);
+    env["MASTER_ADDR"] = "127.0.0.1";
+    env["MASTER_PORT"] = std::to_string(port);
+  }
+
+  AttemptSpec spec;
+  spec.job_id = request.job_id;
+  spec.attempt = request.attempt;
+  spec.program = program;
+  spec.argv = request.argv;
+  for (int rank = 0; rank < n; ++rank) {
+    std::map<std::string, std::string> rank_env = env;
+    if (request.distributed_backend == "pytorch") {
+      rank_env["RANK"] = std::to_string(rank);
+      rank_env["LOCAL_RANK"] = std::to_string(rank);
+    }
+    std::vector<std::string> list;
+    for (const auto& [k, v] : rank_env) list.push_back(k + "=" + v);
+    spec.process_env.push_back(std::move(list));
+  }
+  spec.cwd = cwd;
+  spec.log_path = dir + "/job.log";
+  spec.exit_path = dir + "/" + attempt_name + ".exit";
+  spec.memory_limit_bytes = request.resources.memory_bytes;
+  spec.gang_grace_seconds = options_.gang_grace_seconds;
+  if (!cgroup_parent_.empty()) {
+    spec.cgroup_path =
+        cgroup_parent_ + "/" + request.job_id + "-a" + std::to_string(request.attempt);
+    RETURN_IF_ERROR(CreateAttemptCgroup(spec.cgroup_path, request.resources.cpu_millis,
+                                        request.resources.memory_bytes));
+  } else {
+    spec.rlimit_as_bytes = request.resources.memory_bytes;
+  }
+  auto fail = [&](Status status) {
+    RemoveCgroup(spec.cgroup_path);
+    return status;
+  };
+
+  const std::string spec_path = dir + "/" + attempt_name + ".spec.json";
+  if (Status s = WriteFileAtomically(spec_path, AttemptSpecToJson(spec)); !s.ok()) return fail(s);
+  unlink(spec.exit_path.c_str());  // a stale record from an earlier launch of this attempt
+
+  // Spawn the supervisor: new session, default signal state, stdin /dev/null, stdout/stderr
+  // the job log, the handshake pipe on fd 3 and nothing else (the rest is O_CLOEXEC or closed
+  // by the supervisor).
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return fail(InternalError("pipe: " + ErrnoText(errno)));
+  if (fds[1] == kHandshakeFd) {  // dup2(fd, fd) would keep O_CLOEXEC
+    int moved = fcntl(fds[1], F_DUPFD_CLOEXEC, kHandshakeFd + 1);
+    close(fds[1]);
+    fds[1] = moved;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, spec.log_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], kHandshakeFd);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2}) {
+    sigaddset(&defaults, sig);
+  }
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+  std::vector<std::string> args = options_.supervisor_command;
+  args.push_back(spec_path);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t spawned = 0;
+  int rc = posix_spawn(&spawned, argv[0], &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  close(fds[1]);
+  if (rc != 0) {
+    close(fds[0]);
+    return fail(InternalError("starting the supervisor " + args[0] + ": " + ErrnoText(rc)));
+  }
+
+  // Wait for the handshake line (EOF once both supervisor processes closed the pipe).
+  std::string answer;
+  bool timed_out = false;
+  while (true) {
+    pollfd pfd{fds[0], POLLIN, 0};
+    int ready = poll(&pfd, 1, kHandshakeTimeoutMillis);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
+      timed_out = true;
+      break;
+    }
+    char buf[4096];
+    ssize_t got = read(fds[0], buf, sizeof(buf));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    answer.append(buf, static_cast<size_t>(got));
+  }
+  close(fds[0]);
+  int wait_status = 0;
+  if (timed_out) kill(spawned, SIGKILL);
+  while (waitpid(spawned, &wait_status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) {
+    return fail(InternalError("the supervisor did not report within 60 s; see " + spec.log_path));
+  }
+  if (answer.empty()) {
+    return fail(InternalError("the supervisor exited (wait status " + std::to_string(wait_status) +
+                              ") without starting the job; see " + spec.log_path));
+  }
+  StatusOr<Handshake> handshake = HandshakeFromJson(answer);
+  if (!handshake.ok()) return fail(handshake.status().WithContext("launching the job"));
+  if (!handshake->ok) {
+    int err = handshake->error_errno;
+    bool caller_error = err == ENOENT || err == EACCES || err == ENOEXEC || err == ENOTDIR;
+    return fail(caller_error ? InvalidArgumentError(handshake->error)
+                             : InternalError(handshake->error));
+  }
+
+  AttemptState state;
+  state.job_id = request.job_id;
+  state.attempt = request.attempt;
+  state.job_dir = dir;
+  state.cwd = cwd;
+  state.output_dir = dir + "/outputs";
+  state.supervisor_pid = handshake->supervisor_pid;
+  if (StatusOr<ProcStat> stat = ReadProcStat(state.supervisor_pid);
+      stat.ok() && stat->state != 'Z') {
+    state.supervisor_start_time = stat->start_time;
+  }
+  state.pgid = handshake->pgid;
+  state.leader_start_time = handshake->leader_start_time;
+  state.pids = handshake->pids;
+  state.gpus = gpus;
+  state.cgroup = spec.cgroup_path;
+
+  Execution execution;
+  execution.job_id = request.job_id;
+  execution.attempt = request.attempt;
+  execution.gpu_indices = gpus;
+  execution.output_dir = state.output_dir;
+  execution.state = state.ToJson();
+  return execution;
+}
+
+StatusOr<Execution> LocalExecutor::Reattach(std::string_view job_id, std::string_view state_json) {
+  ASSIGN_OR_RETURN(AttemptState state, AttemptState::FromJson(state_json));
+  if (state.job_id != job_id) {
+    return InvalidArgumentError("executor state belongs to job '" + state.job_id + "', not '" +
+                                std::string(job_id) + "'");
+  }
+  const std::string owner = Owner(state.job_id, state.attempt);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int gpu : state.gpus) {
+      if (gpu < 0 || gpu >= static_cast<int>(gpu_owner_.size())) {
+        return FailedPreconditionError("job " + state.job_id + " ran on GPU " +
+                                       std::to_string(gpu) + " but this executor has " +
+                                       std::to_string(gpu_owner_.size()) + " GPU(s)");
+      }
+      const std::string& holder = gpu_owner_[static_cast<size_t>(gpu)];
+      if (!holder.empty() && holder != owner) {
+        return FailedPreconditionError("GPU " + std::to_string(gpu) + " of job " + state.job_id +
+                                       " is held by " + holder);
+      }
+    }
+    for (int gpu : state.gpus) gpu_owner_[static_cast<size_t>(gpu)] = owner;
+  }
+  Execution execution;
+  execution.job_id = state.job_id;
+  execution.attempt = state.attempt;
+  execution.gpu_indices = state.gpus;
+  execution.output_dir = state.output_dir;
+  execution.state = std::string(state_json);
+  return execution;
+}
+
+void LocalExecutor::KillAttempt(const AttemptState& state) {
+  // The group id is only trusted while its leader is the process we started: once the whole
+  // group is gone the number may name someone else's group.
+  if (state.pgid > 0 && ProcessAlive(state.pgid, state.leader_start_time)) {
+    kill(-state.pgid, SIGKILL);
+  }
+  KillCgroupProcesses(state.cgroup);
+}
+
+StatusOr<ExecutionStatus> LocalExecutor::Poll(const Execution& execution) {
+  ASSIGN_OR_RETURN(AttemptState state, AttemptState::FromJson(execution.state));
+  const std::string owner = Owner(state.job_id, state.attempt);
+  auto read_exit = [&]() -> StatusOr<ExitRecord> {
+    ASSIGN_OR_RETURN(std::string text, ReadFile(state.ExitPath()));
+    return ExitRecordFromJson(text);
+  };
+  auto finished = [&](const ExitRecord& record) {
+    std::lock_guard<std::mutex> lock(mu_);
+    terminating_.erase(owner);
+    return FromExitRecord(record);
+  };
+
+  StatusOr<ExitRecord> record = read_exit();
+  if (record.ok()) return finished(*record);
+  if (record.status().code() != StatusCode::kNotFound) return record.status();
+
+  if (state.supervisor_start_time != 0 &&
+      ProcessAlive(state.supervisor_pid, state.supervisor_start_time)) {
+    // Backstop for Terminate: the supervisor normally SIGKILLs at the end of the grace period.
+    std::optional<TerminateRequest> request;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = terminating_.find(owner);
+      if (it != terminating_.end()) request = it->second;
+    }
+    if (request) {
+      int64_t now = WallMillis();
+      if (now >= request->kill_group_at_millis) KillAttempt(state);
+      if (now >= request->kill_supervisor_at_millis) kill(state.supervisor_pid, SIGKILL);
+    }
+    return ExecutionStatus{};
+  }
+  // The supervisor may have written the record and exited between the two checks.
+  record = read_exit();
+  if (record.ok()) return finished(*record);
+  if (record.status().code() != StatusCode::kNotFound) return record.status();
+
+  KillAttempt(state);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    terminating_.erase(owner);
+  }
+  ExecutionStatus status;
+  status.finished = true;
+  status.vanished = true;
+  status.exit_code = -1;
+  status.message = "the supervisor (pid " + std::to_string(state.supervisor_pid) + ") of attempt " +
+                   std::to_string(state.attempt) +
+                   " is gone without recording how the attempt ended (killed from outside, or "
+                   "the machine restarted)";
+  return status;
+}
+
+Status LocalExecutor::Terminate(const Execution& execution, int grace_seconds) {
+  ASSIGN_OR_RETURN(AttemptState state, AttemptState::FromJson(execution.state));
+  grace_seconds = std::max(0, grace_seconds);
+  if (access(state.ExitPath().c_str(), F_OK) == 0) return OkStatus();
+  if (state.supervisor_start_time == 0 ||
+      !ProcessAlive(state.supervisor_pid, state.supervisor_start_time)) {
+    KillAttempt(state);
+    return OkStatus();
+  }
+  sigval value{};
+  value.sival_int = grace_seconds;
+  if (sigqueue(state.supervisor_pid, SIGTERM, value) != 0 && errno != ESRCH) {
+    return InternalError("signalling the supervisor of job " + state.job_id + ": " +
+                         ErrnoText(errno));
+  }
+  int64_t now = WallMillis();
+  TerminateRequest request;
+  request.kill_group_at_millis = now + grace_seconds * 1000LL + kBackstopGroupMillis;
+  request.kill_supervisor_at_millis = now + grace_seconds * 1000LL + kBackstopSupervisorMillis;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [it, inserted] = terminating_.emplace(Owner(state.job_id, state.attempt), request);
+  if (!inserted) {  // a second request may only shorten the deadlines
+    it->second.kill_group_at_millis =
+        std::min(it->second.kill_group_at_millis, request.kill_group_at_millis);
+    it->second.kill_supervisor_at_millis =
+        std::min(it->second.kill_supervisor_at_millis, request.kill_supervisor_at_millis);
+  }
+  return OkStatus();
+}
+
+Status LocalExecutor::Release(const Execution& execution) {
+  ASSIGN_OR_RETURN(AttemptState state, AttemptState::FromJson(execution.state));
+  const std::string owner = Owner(state.job_id, state.attempt);
+  FreeGpus(owner);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    terminating_.erase(owner);
+  }
+  RemoveCgroup(state.cgroup);
+  return OkStatus();
+}
+
+StatusOr<std::vector<OutputFile>> LocalExecutor::CollectOutputs(
+    const Execution& execution, const std::map<std::string, std::string>& outputs) {
+  ASSIGN_OR_RETURN(AttemptState state, AttemptState::FromJson(execution.state));
+  std::error_code ec;
+  const fs::path job_dir = fs::weakly_canonical(state.job_dir, ec);
+  if (ec) return InternalError("resolving " + state.job_dir + ": " + ec.message());
+  std::vector<OutputFile> files;
+  std::vector<std::string> missing;
+  for (const auto& [name, path] : outputs) {
+    std::vector<fs::path> candidates;
+    if (!path.empty() && path[0] == '/') {
+      candidates.push_back(path);
+    } else {
+      candidates.push_back(fs::path(state.cwd) / path);
+      candidates.push_back(fs::path(state.output_dir) / path);
+    }
+    std::optional<fs::path> found;
+    std::string looked_in;
+    for (const auto& candidate : candidates) {
+      fs::path resolved = fs::weakly_canonical(candidate, ec);
+      if (ec) continue;
+      if (!IsWithin(resolved, job_dir)) {
+        return InvalidArgumentError("output artifact '" + name + "' path '" + path +
+                                    "' is outside the job's directory " + job_dir.string());
+      }
+      looked_in += (looked_in.empty() ? "" : " and ") + candidate.lexically_normal().string();
+      if (!found && fs::exists(resolved, ec)) found = resolved;
+    }
+    if (!found) {
+      missing.push_back("output artifact '" + name + "' not found: the job did not write " + path +
+                        " (looked in " + looked_in + ")");
+      continue;
+    }
+    if (fs::is_directory(*found, ec)) {
+      std::vector<OutputFile> inside;
+      for (auto it = fs::recursive_directory_iterator(*found, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        std::string relative = fs::relative(it->path(), *found, ec).generic_string();
+        inside.push_back(
+            {name + "/" + relative, it->path().string(), static_cast<int64_t>(it->file_size(ec))});
+      }
+      if (ec) return InternalError("listing " + found->string() + ": " + ec.message());
+      std::sort(inside.begin(), inside.end(),
+                [](const OutputFile& a, const OutputFile& b) { return a.name < b.name; });
+      files.insert(files.end(), inside.begin(), inside.end());
+    } else if (fs::is_regular_file(*found, ec)) {
+      files.push_back({name, found->string(), static_cast<int64_t>(fs::file_size(*found, ec))});
+    } else {
+      missing.push_back("output artifact '" + name + "' at " + found->string() +
+                        " is not a regular file or directory");
+    }
+  }
+  if (!missing.empty()) {
+    std::string message;
+    for (const auto& m : missing) message += (message.empty() ? "" : "; ") + m;
+    return NotFoundError(message);
+  }
+  return files;
+}
+
+StatusOr<std::unique_ptr<ByteSource>> LocalExecutor::OpenLog(std::string_view job_id,
+                                                             int64_t offset) {
+  RETURN_IF_ERROR(ValidateJobId(job_id));
+  if (offset < 0) return InvalidArgumentError("log offset must not be negative");
+  const std::string path = JobDir(job_id) + "/job.log";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return NotFoundError("job " + std::string(job_id) + " has no local log");
+    return InternalError("opening " + path + ": " + ErrnoText(errno));
+  }
+  if (lseek(fd, offset, SEEK_SET) < 0) {
+    int err = errno;
+    close(fd);
+    return InternalError("seeking in " + path + ": " + ErrnoText(err));
+  }
+  return std::unique_ptr<ByteSource>(new FileByteSource(fd));
+}
+
+StatusOr<int64_t> LocalExecutor::LogSize(std::string_view job_id) {
+  RETURN_IF_ERROR(ValidateJobId(job_id));
+  const std::string path = JobDir(job_id) + "/job.log";
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return NotFoundError("job " + std::string(job_id) + " has no local log");
+    return InternalError("reading " + path + ": " + ErrnoText(errno));
+  }
+  return static_cast<int64_t>(st.st_size);
+}
+
+}  // namespace inet::exec::local

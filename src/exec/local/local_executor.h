@@ -1,0 +1,135 @@
+// LocalExecutor: the embedded default Executor. It runs each job attempt as processes on this
+// machine, under a supervisor process (supervisor.h) that is not a child of the server, so
+// attempts survive a server restart and are re-attached from Execution::state.
+//
+// Layout under options.root, one directory per job:
+//   <job>/code/                  the code snapshot, unpacked on the first attempt, reused after
+//   <job>/outputs/               INET_OUTPUT_DIR
+//   <job>/checkpoints/           INET_CHECKPOINT_DIR, kept across attempts
+//   <job>/job.log                stdout+stderr of every process of every attempt, with markers
+//   <job>/attempt-<n>.spec.json  what the supervisor runs
+//   <job>/attempt-<n>.exit       how the attempt ended (written atomically by the supervisor)
+//
+// Isolation: cgroup v2 (memory.max, memory.swap.max=0, cpu.max) when a writable cgroup v2
+// subtree with the memory and cpu controllers is available; otherwise RLIMIT_AS for memory and
+// no CPU rate limit. capacity().isolation says which. GPUs: whole devices, discovered through
+// NVML or nvidia-smi or configured by count, handed out exclusively (lowest free indices
+// first) and exposed through CUDA_VISIBLE_DEVICES.
+//
+// Thread-safe: every method may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exec/executor.h"
+
+namespace inet::exec::local {
+
+struct LocalExecutorOptions {
+  std::string root;  // <data-dir>/jobs: one directory per job (created if missing)
+  // argv prefix that runs SupervisorMain, e.g. {"/usr/bin/inet", "__supervise"}; the attempt's
+  // spec path is appended. argv[0] must be an absolute path to an executable.
+  std::vector<std::string> supervisor_command;
+  int gpu_count = -1;           // -1 = discover (NVML, then nvidia-smi); >= 0 = configured count
+  int64_t cpu_millis = 0;       // 0 = this machine's (nproc * 1000)
+  int64_t memory_bytes = 0;     // 0 = this machine's (MemTotal)
+  bool use_cgroups = true;      // false forces rlimits (tests)
+  std::string cgroup_parent;    // "" = /sys/fs/cgroup/inet; or a delegated cgroup v2 directory
+  int gang_grace_seconds = 10;  // when one process of a gang fails, the others get this long
+};
+
+class LocalExecutor final : public Executor {
+ public:
+  // Checks the options, discovers CPUs, memory and GPUs, chooses the isolation and logs (spdlog)
+  // what it found. kInvalidArgument for an empty root, a missing supervisor program or a
+  // negative resource; kInternal when the root cannot be created.
+  static StatusOr<std::unique_ptr<LocalExecutor>> Create(LocalExecutorOptions options);
+
+  LocalExecutor(const LocalExecutor&) = delete;
+  LocalExecutor& operator=(const LocalExecutor&) = delete;
+  ~LocalExecutor() override = default;
+
+  Capacity capacity() const override;
+
+  // Also: kInvalidArgument for an unsafe job id or workdir, a workdir missing from the code,
+  // or a program not on PATH ("program 'pythn' not found on PATH"). Returns once every process
+  // has started (or none has). The environment is the server's, then request.env, then
+  // INET_OUTPUT_DIR, INET_CHECKPOINT_DIR, INET_ATTEMPT, CUDA_VISIBLE_DEVICES (the assigned
+  // indices, "" when no GPU was requested), CUDA_DEVICE_ORDER=PCI_BUS_ID (so indices match
+  // nvidia-smi's), PYTHONUNBUFFERED=1, and for the "pytorch" backend torchrun's WORLD_SIZE,
+  // RANK, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR=127.0.0.1, MASTER_PORT.
+  StatusOr<Execution> Launch(const LaunchRequest& request) override;
+
+  // kInvalidArgument for state that is not this executor's or names another job;
+  // kFailedPrecondition when a GPU it records is held by another attempt or no longer exists.
+  StatusOr<Execution> Reattach(std::string_view job_id, std::string_view state) override;
+
+  // Finished when the exit record exists; vanished when the supervisor is gone without one (any
+  // processes left in the attempt's group or cgroup are then killed). exit_code is 128+signal
+  // for a process killed by a signal. After Terminate, if the supervisor has not finished the
+  // attempt 5 s past the grace period, Poll kills the group itself (and, 5 s later, the
+  // supervisor).
+  StatusOr<ExecutionStatus> Poll(const Execution& execution) override;
+
+  // Sends SIGTERM carrying the grace period to the supervisor, which forwards SIGTERM to the
+  // attempt's processes and SIGKILLs them after the grace period. Returns at once. OK when the
+  // attempt has already ended.
+  Status Terminate(const Execution& execution, int grace_seconds) override;
+
+  // Frees the GPUs and removes the attempt's cgroup. Idempotent. The job's directory stays.
+  Status Release(const Execution& execution) override;
+
+  // Each path is looked up relative to the working directory (code/<workdir>), then relative to
+  // the output directory; an absolute path must lie inside the job's directory. A directory
+  // yields one OutputFile per regular file inside it, named "<name>/<relative path>".
+  // kNotFound naming every missing output ("output artifact 'model.pt' not found: the job did
+  // not write model.pt (looked in ...)"); kInvalidArgument for a path outside the job's
+  // directory. To collect what exists when some outputs may be missing, call once per name.
+  StatusOr<std::vector<OutputFile>> CollectOutputs(
+      const Execution& execution, const std::map<std::string, std::string>& outputs) override;
+
+  // kInvalidArgument for a negative offset or an unsafe job id; an offset past the end gives
+  // an empty stream.
+  StatusOr<std::unique_ptr<ByteSource>> OpenLog(std::string_view job_id, int64_t offset) override;
+  StatusOr<int64_t> LogSize(std::string_view job_id) override;
+
+ private:
+  struct AttemptState;  // the parsed Execution::state
+  struct TerminateRequest {
+    int64_t kill_group_at_millis = 0;
+    int64_t kill_supervisor_at_millis = 0;
+  };
+
+  LocalExecutor(LocalExecutorOptions options, Capacity capacity, std::string cgroup_parent,
+                std::vector<std::string> base_env);
+
+  std::string JobDir(std::string_view job_id) const;
+  StatusOr<std::vector<int>> AllocateGpus(const std::string& owner, int count);
+  void FreeGpus(const std::string& owner);
+  Status PrepareWorkspace(const LaunchRequest& request, std::string& cwd);
+  // Writes the attempt spec, creates the cgroup and spawns the supervisor; waits for its
+  // handshake. The GPUs are already taken by the caller.
+  StatusOr<Execution> StartAttempt(const LaunchRequest& request, const std::string& cwd,
+                                   const std::string& program,
+                                   std::map<std::string, std::string> env,
+                                   const std::vector<int>& gpus);
+  void KillAttempt(const AttemptState& state);
+
+  const LocalExecutorOptions options_;
+  const Capacity capacity_;
+  const std::string cgroup_parent_;          // "" = rlimits
+  const std::vector<std::string> base_env_;  // "K=V", the server's environment at Create
+
+  mutable std::mutex mu_;
+  std::vector<std::string> gpu_owner_;  // per GPU index: "" or "<job>#<attempt>"; GUARDED_BY(mu_)
+  // "<job>#<attempt>" -> backstop deadlines after Terminate; GUARDED_BY(mu_)
+  std::map<std::string, TerminateRequest> terminating_;
+};
+
+}  // namespace inet::exec::local

@@ -1,0 +1,600 @@
+#include "exec/local/local_executor.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "archive/archive.h"
+#include "exec/local/os.h"
+
+namespace inet::exec::local {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr auto kDeadline = std::chrono::seconds(60);
+
+class LocalExecutorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/inet-exec-test-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    root_ = dir_ + "/jobs";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  LocalExecutorOptions Options(int gpus = 0) {
+    LocalExecutorOptions options;
+    options.root = root_;
+    options.supervisor_command = {INET_TEST_SUPERVISOR, "__supervise"};
+    options.gpu_count = gpus;
+    options.use_cgroups = false;
+    return options;
+  }
+
+  std::unique_ptr<LocalExecutor> Make(int gpus = 0) {
+    auto executor = LocalExecutor::Create(Options(gpus));
+    EXPECT_TRUE(executor.ok()) << executor.status().ToString();
+    return executor.ok() ? std::move(*executor) : nullptr;
+  }
+
+  static LaunchRequest Shell(const std::string& job_id, const std::string& script) {
+    LaunchRequest request;
+    request.job_id = job_id;
+    request.argv = {"sh", "-c", script};
+    return request;
+  }
+
+  // Polls until the attempt finishes (a deadline, not a fixed sleep).
+  static ExecutionStatus WaitFinished(Executor& executor, const Execution& execution) {
+    auto deadline = std::chrono::steady_clock::now() + kDeadline;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto status = executor.Poll(execution);
+      EXPECT_TRUE(status.ok()) << status.status().ToString();
+      if (!status.ok() || status->finished) return status.ok() ? *status : ExecutionStatus{};
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "attempt did not finish within the deadline";
+    return {};
+  }
+
+  static std::string Log(Executor& executor, const std::string& job_id, int64_t offset = 0) {
+    auto source = executor.OpenLog(job_id, offset);
+    if (!source.ok()) return "<" + source.status().ToString() + ">";
+    auto text = ReadAll(**source, 1 << 20);
+    return text.ok() ? *text : "<" + text.status().ToString() + ">";
+  }
+
+  // Waits until the job's log contains `needle`.
+  static bool WaitForLog(Executor& executor, const std::string& job_id, const std::string& needle) {
+    auto deadline = std::chrono::steady_clock::now() + kDeadline;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (Log(executor, job_id).find(needle) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  static bool WaitForProcessGone(int pid) {
+    auto deadline = std::chrono::steady_clock::now() + kDeadline;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!ProcessAlive(pid, 0)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  static int64_t StateInt(const Execution& execution, const char* key) {
+    return boost::json::parse(execution.state).as_object().at(key).to_number<int64_t>();
+  }
+
+  std::string JobDir(const std::string& job_id) {
+    return fs::canonical(root_).string() + "/" + job_id;
+  }
+
+  static int ReadPid(const std::string& path) {
+    std::ifstream in(path);
+    int pid = 0;
+    in >> pid;
+    return pid;
+  }
+
+  std::string dir_;
+  std::string root_;
+};
+
+TEST_F(LocalExecutorTest, ReportsExitCodes) {
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  auto ok = executor->Launch(Shell("ok-1", "echo hello"));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  ExecutionStatus status = WaitFinished(*executor, *ok);
+  EXPECT_TRUE(status.finished);
+  EXPECT_FALSE(status.vanished);
+  EXPECT_EQ(status.exit_code, 0);
+  EXPECT_EQ(status.signal, 0);
+  EXPECT_EQ(status.message, "exited with code 0");
+
+  auto three = executor->Launch(Shell("three-1", "exit 3"));
+  ASSERT_TRUE(three.ok()) << three.status().ToString();
+  status = WaitFinished(*executor, *three);
+  EXPECT_EQ(status.exit_code, 3);
+  EXPECT_EQ(status.message, "exited with code 3");
+
+  auto killed = executor->Launch(Shell("killed-1", "kill -KILL $$"));
+  ASSERT_TRUE(killed.ok()) << killed.status().ToString();
+  status = WaitFinished(*executor, *killed);
+  EXPECT_EQ(status.signal, SIGKILL);
+  EXPECT_EQ(status.exit_code, 128 + SIGKILL);
+  EXPECT_THAT(status.message, HasSubstr("SIGKILL"));
+  EXPECT_FALSE(status.oom_killed);
+}
+
+TEST_F(LocalExecutorTest, CapturesOutputWithAttemptMarkers) {
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  auto execution = executor->Launch(Shell("log-1", "echo to-stdout; echo to-stderr >&2"));
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  WaitFinished(*executor, *execution);
+  std::string log = Log(*executor, "log-1");
+  EXPECT_THAT(log, HasSubstr("==> attempt 1 started at "));
+  EXPECT_THAT(log, HasSubstr("to-stdout\n"));
+  EXPECT_THAT(log, HasSubstr("to-stderr\n"));
+  EXPECT_THAT(log, HasSubstr("==> attempt 1 finished at "));
+  auto size = executor->LogSize("log-1");
+  ASSERT_TRUE(size.ok());
+  EXPECT_EQ(*size, static_cast<int64_t>(log.size()));
+  EXPECT_EQ(Log(*executor, "log-1", 5), log.substr(5));
+  EXPECT_EQ(Log(*executor, "log-1", *size + 100), "");
+  EXPECT_EQ(executor->OpenLog("never-ran", 0).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(executor->LogSize("never-ran").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(executor->OpenLog("log-1", -1).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(executor->OpenLog("../etc", 0).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(LocalExecutorTest, InjectsTheEnvironment) {
+  setenv("INET_EXEC_TEST_FROM_SERVER", "inherited", 1);
+  auto executor = Make();
+  unsetenv("INET_EXEC_TEST_FROM_SERVER");
+  ASSERT_NE(executor, nullptr);
+  LaunchRequest request =
+      Shell("env-1",
+            "echo \"FOO=$FOO SERVER=$INET_EXEC_TEST_FROM_SERVER OUT=$INET_OUTPUT_DIR "
+            "CKPT=$INET_CHECKPOINT_DIR ATTEMPT=$INET_ATTEMPT CVD=[$CUDA_VISIBLE_DEVICES] "
+            "PYU=$PYTHONUNBUFFERED PWD=$(pwd)\"");
+  request.env = {{"FOO", "bar baz"}};
+  request.attempt = 2;
+  auto execution = executor->Launch(request);
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  EXPECT_EQ(WaitFinished(*executor, *execution).exit_code, 0);
+  const std::string dir = JobDir("env-1");
+  EXPECT_EQ(execution->output_dir, dir + "/outputs");
+  std::string log = Log(*executor, "env-1");
+  EXPECT_THAT(log, HasSubstr("FOO=bar baz SERVER=inherited OUT=" + dir + "/outputs CKPT=" + dir +
+                             "/checkpoints ATTEMPT=2 CVD=[] PYU=1 PWD=" + dir + "/code\n"));
+}
+
+TEST_F(LocalExecutorTest, KeepsCodeAndCheckpointsAcrossAttempts) {
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  // Attempt 1 leaves a file in the code directory and a checkpoint, then fails.
+  LaunchRequest first = Shell("retry-1",
+                              "echo scratch > scratch.txt; echo step-5 > "
+                              "\"$INET_CHECKPOINT_DIR/ckpt\"; exit 1");
+  auto one = executor->Launch(first);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(WaitFinished(*executor, *one).exit_code, 1);
+  ASSERT_TRUE(executor->Release(*one).ok());
+
+  LaunchRequest second =
+      Shell("retry-1", "echo resumed from $(cat \"$INET_CHECKPOINT_DIR/ckpt\") $(cat scratch.txt)");
+  second.attempt = 2;
+  auto two = executor->Launch(second);
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  EXPECT_EQ(WaitFinished(*executor, *two).exit_code, 0);
+  std::string log = Log(*executor, "retry-1");
+  EXPECT_THAT(log, HasSubstr("==> attempt 1 started at "));
+  EXPECT_THAT(log, HasSubstr("==> attempt 1 finished at "));
+  EXPECT_THAT(log, HasSubstr("exited with code 1 <=="));
+  EXPECT_THAT(log, HasSubstr("==> attempt 2 started at "));
+  EXPECT_THAT(log, HasSubstr("resumed from step-5 scratch\n"));
+  EXPECT_LT(log.find("attempt 1 started"), log.find("attempt 2 started"));
+}
+
+TEST_F(LocalExecutorTest, UnpacksTheCodeArchiveOnce) {
+  const std::string src = dir_ + "/src";
+  fs::create_directories(src + "/sub");
+  std::ofstream(src + "/train.sh") << "echo training in $(basename $(pwd)) with $(cat data.txt)\n";
+  std::ofstream(src + "/sub/data.txt") << "snapshot-data\n";
+  const std::string archive_path = dir_ + "/code.tar.gz";
+  auto packed = archive::PackDirectory(src, archive_path);
+  ASSERT_TRUE(packed.ok()) << packed.status().ToString();
+
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  LaunchRequest request;
+  request.job_id = "code-1";
+  request.argv = {"sh", "../train.sh"};
+  request.code_archive_path = archive_path;
+  request.workdir = "sub";
+  auto execution = executor->Launch(request);
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  EXPECT_EQ(WaitFinished(*executor, *execution).exit_code, 0);
+  EXPECT_THAT(Log(*executor, "code-1"), HasSubstr("training in sub with snapshot-data\n"));
+
+  // A retry reuses the unpacked code even when the archive is gone.
+  fs::remove(archive_path);
+  request.attempt = 2;
+  auto retry = executor->Launch(request);
+  ASSERT_TRUE(retry.ok()) << retry.status().ToString();
+  EXPECT_EQ(WaitFinished(*executor, *retry).exit_code, 0);
+
+  LaunchRequest bad_workdir = request;
+  bad_workdir.attempt = 3;
+  bad_workdir.workdir = "nope";
+  EXPECT_EQ(executor->Launch(bad_workdir).status().code(), StatusCode::kInvalidArgument);
+  bad_workdir.workdir = "../..";
+  EXPECT_EQ(executor->Launch(bad_workdir).status().code(), StatusCode::kInvalidArgument);
+
+  LaunchRequest corrupt = Shell("corrupt-1", "true");
+  std::ofstream(dir_ + "/corrupt.tar.gz") << "not an archive";
+  corrupt.code_archive_path = dir_ + "/corrupt.tar.gz";
+  auto status = executor->Launch(corrupt).status();
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr("unpacking the code snapshot"));
+}
+
+TEST_F(LocalExecutorTest, RejectsAMissingProgramWithoutLeakingGpus) {
+  auto executor = Make(/*gpus=*/1);
+  ASSERT_NE(executor, nullptr);
+  LaunchRequest request;
+  request.job_id = "typo-1";
+  request.argv = {"pythn", "train.py"};
+  request.resources.gpus = 1;
+  auto status = executor->Launch(request).status();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "program 'pythn' not found on PATH");
+
+  LaunchRequest good = Shell("typo-2", "echo gpu=$CUDA_VISIBLE_DEVICES");
+  good.resources.gpus = 1;
+  auto execution = executor->Launch(good);
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  EXPECT_EQ(execution->gpu_indices, std::vector<int>{0});
+  WaitFinished(*executor, *execution);
+  EXPECT_THAT(Log(*executor, "typo-2"), HasSubstr("gpu=0\n"));
+
+  LaunchRequest invalid = Shell("Bad/Id", "true");
+  EXPECT_EQ(executor->Launch(invalid).status().code(), StatusCode::kInvalidArgument);
+  invalid = Shell("empty-argv", "true");
+  invalid.argv.clear();
+  EXPECT_EQ(executor->Launch(invalid).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(LocalExecutorTest, ReportsAnExecFailureThroughTheHandshake) {
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  // Found on disk and executable, but not a valid program: execve fails in the supervisor.
+  const std::string code = JobDir("noexec-1") + "/code";
+  fs::create_directories(code);
+  std::ofstream(code + "/broken") << "\x7f"
+                                     "ELF garbage";
+  fs::permissions(code + "/broken", fs::perms::owner_all);
+  LaunchRequest request;
+  request.job_id = "noexec-1";
+  request.argv = {"./broken"};
+  auto status = executor->Launch(request).status();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.ToString();
+  EXPECT_THAT(status.message(), HasSubstr("executing " + code + "/broken"));
+  EXPECT_THAT(Log(*executor, "noexec-1"), HasSubstr("failed to start"));
+}
+
+TEST_F(LocalExecutorTest, CollectsOutputs) {
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  auto execution = executor->Launch(
+      Shell("outputs-1",
+            "printf 12345 > model.pt; printf '{}' > \"$INET_OUTPUT_DIR/metrics.json\"; "
+            "mkdir -p saved/inner; printf a > saved/a.txt; printf bb > saved/inner/b.txt"));
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  EXPECT_EQ(WaitFinished(*executor, *execution).exit_code, 0);
+  const std::string dir = JobDir("outputs-1");
+
+  auto files = executor->CollectOutputs(*execution, {{"model.pt", "model.pt"},
+                                                     {"metrics", "metrics.json"},
+                                                     {"saved", "saved"},
+                                                     {"abs", dir + "/code/model.pt"}});
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  ASSERT_EQ(files->size(), 5u);
+  EXPECT_EQ((*files)[0].name, "abs");
+  EXPECT_EQ((*files)[1].name, "metrics");
+  EXPECT_EQ((*files)[1].local_path, dir + "/outputs/metrics.json");
+  EXPECT_EQ((*files)[1].size, 2);
+  EXPECT_EQ((*files)[2].name, "model.pt");
+  EXPECT_EQ((*files)[2].local_path, dir + "/code/model.pt");
+  EXPECT_EQ((*files)[2].size, 5);
+  EXPECT_EQ((*files)[3].name, "saved/a.txt");
+  EXPECT_EQ((*files)[4].name, "saved/inner/b.txt");
+  EXPECT_EQ((*files)[4].size, 2);
+
+  auto missing = executor->CollectOutputs(
+      *execution, {{"model.pt", "model.pt"}, {"weights.bin", "weights.bin"}});
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("output artifact 'weights.bin' not found: the job did not write "
+                        "weights.bin (looked in " +
+                        dir + "/code/weights.bin and " + dir + "/outputs/weights.bin)"));
+  EXPECT_THAT(missing.status().message(), Not(HasSubstr("'model.pt'")));
+
+  EXPECT_EQ(executor->CollectOutputs(*execution, {{"passwd", "/etc/passwd"}}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(executor->CollectOutputs(*execution, {{"up", "../../../x"}}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(LocalExecutorTest, NeverGivesOneGpuToTwoAttempts) {
+  auto executor = Make(/*gpus=*/2);
+  ASSERT_NE(executor, nullptr);
+  EXPECT_EQ(executor->capacity().gpu_source, "configured");
+  ASSERT_EQ(executor->capacity().gpus.size(), 2u);
+  auto gpu_job = [](const std::string& id) {
+    LaunchRequest request = Shell(id, "echo cvd=$CUDA_VISIBLE_DEVICES; exec sleep 1000");
+    request.resources.gpus = 1;
+    return request;
+  };
+  auto a = executor->Launch(gpu_job("gpu-a"));
+  auto b = executor->Launch(gpu_job("gpu-b"));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(a->gpu_indices, std::vector<int>{0});
+  EXPECT_EQ(b->gpu_indices, std::vector<int>{1});
+  EXPECT_TRUE(WaitForLog(*executor, "gpu-a", "cvd=0\n"));
+  EXPECT_TRUE(WaitForLog(*executor, "gpu-b", "cvd=1\n"));
+
+  EXPECT_EQ(executor->Launch(gpu_job("gpu-c")).status().code(), StatusCode::kResourceExhausted);
+  LaunchRequest too_many = gpu_job("gpu-d");
+  too_many.resources.gpus = 3;
+  EXPECT_EQ(executor->Launch(too_many).status().code(), StatusCode::kInvalidArgument);
+
+  ASSERT_TRUE(executor->Terminate(*a, 30).ok());
+  EXPECT_EQ(WaitFinished(*executor, *a).signal, SIGTERM);
+  ASSERT_TRUE(executor->Release(*a).ok());
+  ASSERT_TRUE(executor->Release(*a).ok());  // idempotent
+  auto c = executor->Launch(gpu_job("gpu-c"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->gpu_indices, std::vector<int>{0});
+
+  for (const auto* e : {&*b, &*c}) {
+    ASSERT_TRUE(executor->Terminate(*e, 30).ok());
+    WaitFinished(*executor, *e);
+    ASSERT_TRUE(executor->Release(*e).ok());
+  }
+}
+
+TEST_F(LocalExecutorTest, ReattachesAfterARestart) {
+  auto first = Make(/*gpus=*/1);
+  ASSERT_NE(first, nullptr);
+  LaunchRequest request =
+      Shell("restart-1", "echo waiting; while [ ! -e go ]; do sleep 0.02; done; echo went");
+  request.resources.gpus = 1;
+  auto execution = first->Launch(request);
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  ASSERT_TRUE(WaitForLog(*first, "restart-1", "waiting\n"));
+  const std::string state = execution->state;
+  first.reset();  // the server stops; the attempt keeps running
+
+  auto second = Make(/*gpus=*/1);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->Reattach("other-job", state).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(second->Reattach("restart-1", "{}").status().code(), StatusCode::kInvalidArgument);
+  auto reattached = second->Reattach("restart-1", state);
+  ASSERT_TRUE(reattached.ok()) << reattached.status().ToString();
+  EXPECT_EQ(reattached->gpu_indices, std::vector<int>{0});
+  EXPECT_EQ(reattached->attempt, 1);
+  auto running = second->Poll(*reattached);
+  ASSERT_TRUE(running.ok());
+  EXPECT_FALSE(running->finished);
+
+  // Its GPU is taken again: nobody else gets it.
+  LaunchRequest other = Shell("restart-2", "true");
+  other.resources.gpus = 1;
+  EXPECT_EQ(second->Launch(other).status().code(), StatusCode::kResourceExhausted);
+
+  std::ofstream(JobDir("restart-1") + "/code/go") << "";
+  ExecutionStatus status = WaitFinished(*second, *reattached);
+  EXPECT_EQ(status.exit_code, 0);
+  EXPECT_THAT(Log(*second, "restart-1"), HasSubstr("went\n"));
+  ASSERT_TRUE(second->Release(*reattached).ok());
+
+  // A third executor whose GPU is held by another attempt cannot take it back.
+  auto third = Make(/*gpus=*/1);
+  ASSERT_NE(third, nullptr);
+  LaunchRequest holder = Shell("restart-3", "exec sleep 1000");
+  holder.resources.gpus = 1;
+  auto held = third->Launch(holder);
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  EXPECT_EQ(third->Reattach("restart-1", state).status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(third->Terminate(*held, 0).ok());
+  WaitFinished(*third, *held);
+}
+
+TEST_F(LocalExecutorTest, ReportsAVanishedSupervisor) {
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  auto execution = executor->Launch(Shell("vanish-1", "exec sleep 1000"));
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  const int supervisor = static_cast<int>(StateInt(*execution, "supervisor_pid"));
+  const int job_pid = static_cast<int>(StateInt(*execution, "pgid"));
+  ASSERT_TRUE(ProcessAlive(job_pid, 0));
+  ASSERT_EQ(kill(supervisor, SIGKILL), 0);
+  ExecutionStatus status = WaitFinished(*executor, *execution);
+  EXPECT_TRUE(status.vanished);
+  EXPECT_THAT(status.message, HasSubstr("is gone without recording"));
+  EXPECT_TRUE(WaitForProcessGone(job_pid));  // the job does not outlive its supervisor
+}
+
+TEST_F(LocalExecutorTest, TerminateEscalatesToSigkillAfterTheGracePeriod) {
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  auto stubborn = executor->Launch(
+      Shell("stubborn-1", "trap '' TERM; echo ready; while true; do sleep 0.05; done"));
+  ASSERT_TRUE(stubborn.ok()) << stubborn.status().ToString();
+  ASSERT_TRUE(WaitForLog(*executor, "stubborn-1", "ready\n"));
+  ASSERT_TRUE(executor->Terminate(*stubborn, 1).ok());
+  ExecutionStatus status = WaitFinished(*executor, *stubborn);
+  EXPECT_EQ(status.signal, SIGKILL);
+
+  auto polite = executor->Launch(Shell("polite-1", "exec sleep 1000"));
+  ASSERT_TRUE(polite.ok()) << polite.status().ToString();
+  ASSERT_TRUE(executor->Terminate(*polite, 60).ok());
+  status = WaitFinished(*executor, *polite);
+  EXPECT_EQ(status.signal, SIGTERM);
+  EXPECT_TRUE(executor->Terminate(*polite, 60).ok());  // already ended: nothing to do
+}
+
+TEST_F(LocalExecutorTest, LeavesNoOrphans) {
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  // Background grandchildren, one even in its own session (outside the process group).
+  auto ended = executor->Launch(
+      Shell("orphans-1",
+            "sleep 1000 & echo $! > bg1.pid; setsid sleep 1000 & echo $! > bg2.pid; "
+            "sleep 0.2; exit 0"));
+  ASSERT_TRUE(ended.ok()) << ended.status().ToString();
+  EXPECT_EQ(WaitFinished(*executor, *ended).exit_code, 0);
+  for (const char* file : {"bg1.pid", "bg2.pid"}) {
+    int pid = ReadPid(JobDir("orphans-1") + "/code/" + file);
+    ASSERT_GT(pid, 0) << file;
+    EXPECT_FALSE(ProcessAlive(pid, 0)) << file << " pid " << pid << " outlived the job";
+  }
+
+  auto cancelled =
+      executor->Launch(Shell("orphans-2", "sleep 1000 & echo $! > bg.pid; echo started; wait"));
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status().ToString();
+  ASSERT_TRUE(WaitForLog(*executor, "orphans-2", "started\n"));
+  ASSERT_TRUE(executor->Terminate(*cancelled, 5).ok());
+  WaitFinished(*executor, *cancelled);
+  int pid = ReadPid(JobDir("orphans-2") + "/code/bg.pid");
+  ASSERT_GT(pid, 0);
+  EXPECT_FALSE(ProcessAlive(pid, 0)) << "pid " << pid << " outlived the cancelled job";
+}
+
+TEST_F(LocalExecutorTest, ReportsMemoryExhaustionUnderRlimits) {
+  if (FindProgram("python3", getenv("PATH") ? getenv("PATH") : "", "/").empty()) {
+    GTEST_SKIP() << "python3 not on PATH";
+  }
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  EXPECT_THAT(executor->capacity().isolation, HasSubstr("RLIMIT_AS"));
+  LaunchRequest request;
+  request.job_id = "oom-1";
+  request.argv = {"python3", "-c", "x = bytearray(1 << 30)"};
+  request.resources.memory_bytes = 256LL << 20;
+  auto execution = executor->Launch(request);
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  ExecutionStatus status = WaitFinished(*executor, *execution);
+  EXPECT_NE(status.exit_code, 0);
+  EXPECT_TRUE(status.oom_killed) << status.message << "\n" << Log(*executor, "oom-1");
+  EXPECT_THAT(status.message,
+              HasSubstr("likely out of memory (limit 256Mi, enforced with RLIMIT_AS)"));
+}
+
+TEST_F(LocalExecutorTest, EnforcesMemoryWithCgroupsWhereAvailable) {
+  LocalExecutorOptions options = Options();
+  options.use_cgroups = true;
+  auto executor = LocalExecutor::Create(options);
+  ASSERT_TRUE(executor.ok()) << executor.status().ToString();
+  const std::string isolation = (*executor)->capacity().isolation;
+  if (isolation.find("cgroup v2") == std::string::npos) {
+    EXPECT_THAT(isolation, HasSubstr("rlimits"));
+    GTEST_SKIP() << "cgroup v2 is not usable here: " << isolation;
+  }
+  if (FindProgram("python3", getenv("PATH") ? getenv("PATH") : "", "/").empty()) {
+    GTEST_SKIP() << "python3 not on PATH";
+  }
+  LaunchRequest request;
+  request.job_id = "cgroup-oom-1";
+  request.argv = {"python3", "-c", "x = bytearray(1 << 30); x[::4096] = b'x' * len(x[::4096])"};
+  request.resources.memory_bytes = 256LL << 20;
+  request.resources.cpu_millis = 500;
+  auto execution = (*executor)->Launch(request);
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  ExecutionStatus status = WaitFinished(**executor, *execution);
+  EXPECT_TRUE(status.oom_killed) << status.message;
+  EXPECT_THAT(status.message, HasSubstr("out of memory (limit 256Mi"));
+  ASSERT_TRUE((*executor)->Release(*execution).ok());
+}
+
+TEST_F(LocalExecutorTest, StartsPytorchGangsWithTorchrunEnvironment) {
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  LaunchRequest request =
+      Shell("dist-1",
+            "echo \"rank=$RANK local=$LOCAL_RANK world=$WORLD_SIZE lws=$LOCAL_WORLD_SIZE "
+            "addr=$MASTER_ADDR port=$MASTER_PORT\"");
+  request.processes = 2;
+  request.distributed_backend = "pytorch";
+  auto execution = executor->Launch(request);
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  EXPECT_EQ(WaitFinished(*executor, *execution).exit_code, 0);
+  std::string log = Log(*executor, "dist-1");
+  size_t port_at = log.find("port=");
+  ASSERT_NE(port_at, std::string::npos) << log;
+  std::string port = log.substr(port_at + 5, log.find('\n', port_at) - port_at - 5);
+  EXPECT_GT(std::stoi(port), 0);
+  for (int rank : {0, 1}) {
+    EXPECT_THAT(log, HasSubstr("rank=" + std::to_string(rank) + " local=" + std::to_string(rank) +
+                               " world=2 lws=2 addr=127.0.0.1 port=" + port + "\n"));
+  }
+}
+
+TEST_F(LocalExecutorTest, StopsTheGangWhenOneProcessFails) {
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  LaunchRequest request = Shell("gang-1", "if [ \"$RANK\" = 1 ]; then exit 3; fi; exec sleep 1000");
+  request.processes = 2;
+  request.distributed_backend = "pytorch";
+  auto execution = executor->Launch(request);
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  ExecutionStatus status = WaitFinished(*executor, *execution);
+  EXPECT_EQ(status.exit_code, 3);
+  EXPECT_EQ(status.message, "process 1 of 2 exited with code 3");
+}
+
+TEST_F(LocalExecutorTest, ValidatesItsOptions) {
+  LocalExecutorOptions options = Options();
+  options.root = "";
+  EXPECT_EQ(LocalExecutor::Create(options).status().code(), StatusCode::kInvalidArgument);
+  options = Options();
+  options.supervisor_command = {"inet", "__supervise"};
+  EXPECT_EQ(LocalExecutor::Create(options).status().code(), StatusCode::kInvalidArgument);
+  options = Options();
+  options.memory_bytes = -1;
+  EXPECT_EQ(LocalExecutor::Create(options).status().code(), StatusCode::kInvalidArgument);
+  options = Options(3);
+  options.cpu_millis = 4000;
+  options.memory_bytes = 8LL << 30;
+  auto executor = LocalExecutor::Create(options);
+  ASSERT_TRUE(executor.ok());
+  Capacity capacity = (*executor)->capacity();
+  EXPECT_EQ(capacity.cpu_millis, 4000);
+  EXPECT_EQ(capacity.memory_bytes, 8LL << 30);
+  EXPECT_EQ(capacity.gpus.size(), 3u);
+  EXPECT_EQ(capacity.isolation, "rlimits (RLIMIT_AS for memory; no CPU rate limit)");
+}
+
+}  // namespace
+}  // namespace inet::exec::local

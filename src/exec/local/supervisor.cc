@@ -1,0 +1,409 @@
+#include "exec/local/supervisor.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exec/local/cgroups.h"
+#include "exec/local/os.h"
+#include "exec/local/supervisor_protocol.h"
+
+namespace inet::exec::local {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+void WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+// The supervisor's stdout and stderr are the job log (set up by the executor's spawn).
+void LogLine(const std::string& line) { WriteAll(STDOUT_FILENO, line + "\n"); }
+
+void SendHandshake(bool have_pipe, const Handshake& handshake) {
+  if (!have_pipe) return;
+  WriteAll(kHandshakeFd, HandshakeToJson(handshake) + "\n");
+  close(kHandshakeFd);
+}
+
+std::string SignalName(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+std::string DescribeWaitStatus(int status) {
+  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    return "killed by " + SignalName(sig) + " (signal " + std::to_string(sig) + ")";
+  }
+  return "ended with wait status " + std::to_string(status);
+}
+
+bool Failed(int status) { return !WIFEXITED(status) || WEXITSTATUS(status) != 0; }
+
+int64_t CgroupOomKills(const std::string& cgroup) {
+  if (cgroup.empty()) return 0;
+  StatusOr<std::string> events = ReadFile(cgroup + "/memory.events");
+  if (!events.ok()) return 0;
+  size_t pos = events->find("oom_kill ");
+  if (pos == std::string::npos) return 0;
+  return std::atoll(events->c_str() + pos + 9);
+}
+
+// Under RLIMIT_AS a process that runs out of memory sees a failed allocation, not the OOM
+// killer: recognise the usual runtimes' reports in what this attempt wrote to the log.
+bool LogMentionsOutOfMemory(const std::string& log_path, int64_t from_offset) {
+  constexpr int64_t kWindow = 64 * 1024;
+  int fd = open(log_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  std::string tail;
+  if (fstat(fd, &st) == 0 && st.st_size > from_offset) {
+    int64_t start = std::max<int64_t>(from_offset, st.st_size - kWindow);
+    tail.resize(static_cast<size_t>(st.st_size - start));
+    ssize_t n = pread(fd, tail.data(), tail.size(), start);
+    tail.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  }
+  close(fd);
+  for (std::string_view needle :
+       {"MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory: allocator"}) {
+    if (tail.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// argv/envp arrays built before fork, so the child only makes system calls.
+struct ExecArrays {
+  std::vector<std::string> env_storage;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+};
+
+// What a child reports through its error pipe when it could not exec.
+struct ChildFailure {
+  int stage = 0;  // one of the kStage* below
+  int err = 0;
+};
+constexpr int kStageCgroup = 1, kStageRlimit = 2, kStageChdir = 3, kStageExec = 4;
+
+[[noreturn]] void ChildFail(int pipe_fd, int stage) {
+  ChildFailure failure{stage, errno};
+  ssize_t ignored = write(pipe_fd, &failure, sizeof(failure));
+  (void)ignored;
+  _exit(127);
+}
+
+// Runs in the forked child: joins the group (and cgroup), sets limits, restores the signal
+// state the job expects, and execs. Only system calls here.
+[[noreturn]] void RunChild(const AttemptSpec& spec, const ExecArrays& arrays, int pgid,
+                           const std::string& cgroup_procs, int pipe_fd, pid_t supervisor) {
+  setpgid(0, pgid);
+  if (!cgroup_procs.empty()) {
+    int fd = open(cgroup_procs.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "0", 1) != 1) ChildFail(pipe_fd, kStageCgroup);
+    close(fd);
+  }
+  if (spec.rlimit_as_bytes > 0) {
+    rlimit limit{static_cast<rlim_t>(spec.rlimit_as_bytes),
+                 static_cast<rlim_t>(spec.rlimit_as_bytes)};
+    if (setrlimit(RLIMIT_AS, &limit) != 0) ChildFail(pipe_fd, kStageRlimit);
+  }
+  // If the supervisor dies (kill -9), its direct children die with it instead of running
+  // unsupervised beside a retry.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != supervisor) _exit(127);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  }
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, nullptr);
+  if (chdir(spec.cwd.c_str()) != 0) ChildFail(pipe_fd, kStageChdir);
+  execve(spec.program.c_str(), arrays.argv.data(), arrays.envp.data());
+  ChildFail(pipe_fd, kStageExec);
+}
+
+std::string DescribeChildFailure(const AttemptSpec& spec, const ChildFailure& failure) {
+  std::string what;
+  switch (failure.stage) {
+    case kStageCgroup:
+      what = "joining cgroup " + spec.cgroup_path;
+      break;
+    case kStageRlimit:
+      what = "setting RLIMIT_AS to " + FormatBytes(spec.rlimit_as_bytes);
+      break;
+    case kStageChdir:
+      what = "changing to directory " + spec.cwd;
+      break;
+    default:
+      what = "executing " + spec.program;
+  }
+  return what + ": " + ErrnoText(failure.err);
+}
+
+void ReapAll() {
+  while (waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+}
+
+// Kills every remaining descendant: the process group, the cgroup, and (as a subreaper) every
+// orphan re-parented to us, round after round until we have no children left.
+void KillLeftovers(int pgid, const std::string& cgroup) {
+  for (int round = 0; round < 500; ++round) {
+    if (pgid > 0) kill(-pgid, SIGKILL);
+    KillCgroupProcesses(cgroup);
+    for (int pid : ChildrenOf(getpid())) kill(pid, SIGKILL);
+    pid_t reaped;
+    while ((reaped = waitpid(-1, nullptr, WNOHANG)) > 0) {
+    }
+    if (reaped < 0 && errno == ECHILD) return;
+    usleep(10'000);
+  }
+}
+
+}  // namespace
+
+int SupervisorMain(int argc, char** argv) {
+  if (argc != 3 || std::string_view(argv[1]) != "__supervise") {
+    std::fprintf(stderr,
+                 "usage: %s __supervise <attempt-spec.json>\n(internal: started by the "
+                 "local executor to run one job attempt)\n",
+                 argc > 0 ? argv[0] : "inet");
+    return 2;
+  }
+  // Keep stdin/stdout/stderr and the handshake pipe; the server's other descriptors (its
+  // listening socket, database files) must not leak into jobs.
+  close_range(kHandshakeFd + 1, ~0U, 0);
+  const bool have_pipe = fcntl(kHandshakeFd, F_GETFD) >= 0;
+  if (have_pipe) fcntl(kHandshakeFd, F_SETFD, FD_CLOEXEC);
+
+  Handshake handshake;
+  StatusOr<std::string> spec_text = ReadFile(argv[2]);
+  StatusOr<AttemptSpec> parsed =
+      spec_text.ok() ? AttemptSpecFromJson(*spec_text) : StatusOr<AttemptSpec>(spec_text.status());
+  if (!parsed.ok()) {
+    handshake.error = "reading the attempt spec: " + parsed.status().message();
+    LogLine("==> supervisor: " + handshake.error + " <==");
+    SendHandshake(have_pipe, handshake);
+    return 1;
+  }
+  const AttemptSpec& spec = *parsed;
+  const int n = static_cast<int>(spec.process_env.size());
+
+  // Signals are taken synchronously with sigtimedwait; SIGCHLD must not be ignored (children
+  // would be reaped behind our back) and SIGPIPE must not kill us.
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1}) sigaddset(&handled, sig);
+  sigprocmask(SIG_BLOCK, &handled, nullptr);
+  signal(SIGCHLD, SIG_DFL);
+  signal(SIGPIPE, SIG_IGN);
+
+  // Fork once: the server waits for the first process (which exits now) and the supervisor
+  // proper is re-parented to init or a subreaper, so it never lingers as the server's zombie.
+  pid_t detached = fork();
+  if (detached < 0) {
+    handshake.error = "fork: " + ErrnoText(errno);
+    SendHandshake(have_pipe, handshake);
+    return 1;
+  }
+  if (detached > 0) _exit(0);
+
+  const pid_t self = getpid();
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  handshake.supervisor_pid = self;
+
+  LogLine("==> attempt " + std::to_string(spec.attempt) + " started at " +
+          UtcTimestamp(WallMillis()) + " <==");
+  struct stat log_stat {};
+  const int64_t attempt_log_offset = fstat(STDOUT_FILENO, &log_stat) == 0 ? log_stat.st_size : 0;
+
+  // Build every exec array first: a gang starts all together or not at all.
+  std::vector<std::string> argv_storage = spec.argv;
+  std::vector<ExecArrays> arrays(n);
+  for (int i = 0; i < n; ++i) {
+    arrays[i].env_storage = spec.process_env[i];
+    for (auto& a : argv_storage) arrays[i].argv.push_back(a.data());
+    arrays[i].argv.push_back(nullptr);
+    for (auto& e : arrays[i].env_storage) arrays[i].envp.push_back(e.data());
+    arrays[i].envp.push_back(nullptr);
+  }
+  const std::string cgroup_procs =
+      spec.cgroup_path.empty() ? std::string() : spec.cgroup_path + "/cgroup.procs";
+
+  int pgid = 0;
+  std::vector<pid_t> pids;
+  std::optional<std::string> start_error;
+  int start_errno = 0;
+  for (int i = 0; i < n && !start_error; ++i) {
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+      start_error = "pipe: " + ErrnoText(errno);
+      break;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(pipe_fds[0]);
+      RunChild(spec, arrays[i], pgid, cgroup_procs, pipe_fds[1], self);
+    }
+    close(pipe_fds[1]);
+    if (pid < 0) {
+      start_error = "fork: " + ErrnoText(errno);
+      close(pipe_fds[0]);
+      break;
+    }
+    // Both sides set the group, so it is right whichever runs first.
+    setpgid(pid, pgid == 0 ? pid : pgid);
+    if (pgid == 0) pgid = pid;
+    pids.push_back(pid);
+    ChildFailure failure;
+    ssize_t got;
+    do {
+      got = read(pipe_fds[0], &failure, sizeof(failure));
+    } while (got < 0 && errno == EINTR);
+    close(pipe_fds[0]);
+    if (got == static_cast<ssize_t>(sizeof(failure))) {
+      start_error =
+          "starting process " + std::to_string(i) + ": " + DescribeChildFailure(spec, failure);
+      if (failure.stage == kStageExec) start_errno = failure.err;
+    }
+  }
+  if (start_error) {
+    for (pid_t pid : pids) kill(pid, SIGKILL);
+    KillLeftovers(pgid, spec.cgroup_path);
+    handshake.error = *start_error;
+    handshake.error_errno = start_errno;
+    LogLine("==> attempt " + std::to_string(spec.attempt) + " failed to start: " + *start_error +
+            " <==");
+    SendHandshake(have_pipe, handshake);
+    RemoveCgroup(spec.cgroup_path);
+    return 1;
+  }
+
+  handshake.ok = true;
+  handshake.pgid = pgid;
+  handshake.pids.assign(pids.begin(), pids.end());
+  if (StatusOr<ProcStat> leader = ReadProcStat(pgid); leader.ok()) {
+    handshake.leader_start_time = leader->start_time;
+  }
+  SendHandshake(have_pipe, handshake);
+
+  // Wait for every process; forward stop requests; escalate to SIGKILL at the deadline.
+  std::vector<std::optional<int>> statuses(n);
+  int remaining = n;
+  std::optional<int> first_failure;
+  std::optional<SteadyClock::time_point> kill_deadline;
+  auto kill_everything = [&] {
+    kill(-pgid, SIGKILL);
+    KillCgroupProcesses(spec.cgroup_path);
+    for (int i = 0; i < n; ++i) {
+      if (!statuses[i]) kill(pids[i], SIGKILL);
+    }
+    kill_deadline.reset();
+  };
+  auto stop = [&](int grace_seconds) {
+    kill(-pgid, SIGTERM);
+    for (int i = 0; i < n; ++i) {
+      if (!statuses[i]) kill(pids[i], SIGTERM);
+    }
+    auto deadline = SteadyClock::now() + std::chrono::seconds(std::max(0, grace_seconds));
+    if (!kill_deadline || deadline < *kill_deadline) kill_deadline = deadline;
+  };
+  while (remaining > 0) {
+    int status = 0;
+    pid_t reaped;
+    while ((reaped = waitpid(-1, &status, WNOHANG)) > 0) {
+      auto it = std::find(pids.begin(), pids.end(), reaped);
+      if (it == pids.end()) continue;  // an orphaned descendant we adopted
+      int index = static_cast<int>(it - pids.begin());
+      statuses[index] = status;
+      --remaining;
+      if (Failed(status) && !first_failure) {
+        first_failure = index;
+        // One failed rank leaves the others of a gang waiting forever: stop them.
+        if (remaining > 0) stop(spec.gang_grace_seconds);
+      }
+    }
+    if (remaining == 0) break;
+    if (kill_deadline && SteadyClock::now() >= *kill_deadline) kill_everything();
+
+    auto wait_for = std::chrono::milliseconds(1000);
+    if (kill_deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*kill_deadline -
+                                                                        SteadyClock::now());
+      wait_for = std::clamp(left, std::chrono::milliseconds(1), wait_for);
+    }
+    timespec timeout{static_cast<time_t>(wait_for.count() / 1000),
+                     static_cast<long>((wait_for.count() % 1000) * 1'000'000)};
+    siginfo_t info{};
+    int sig = sigtimedwait(&handled, &info, &timeout);
+    if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+      int grace = info.si_code == SI_QUEUE ? info.si_value.sival_int : spec.default_grace_seconds;
+      stop(grace);
+    } else if (sig == SIGUSR1) {
+      kill_everything();
+    }
+  }
+
+  const bool cgroup_oom = CgroupOomKills(spec.cgroup_path) > 0;
+  KillLeftovers(pgid, spec.cgroup_path);
+
+  const int reported = first_failure.value_or(0);
+  const int wait_status = *statuses[reported];
+  ExitRecord record;
+  if (WIFEXITED(wait_status)) {
+    record.exit_code = WEXITSTATUS(wait_status);
+  } else if (WIFSIGNALED(wait_status)) {
+    record.signal = WTERMSIG(wait_status);
+    record.exit_code = 128 + record.signal;  // the shell's convention
+  }
+  record.message = DescribeWaitStatus(wait_status);
+  if (n > 1 && first_failure) {
+    record.message =
+        "process " + std::to_string(reported) + " of " + std::to_string(n) + " " + record.message;
+  }
+  const std::string limit = FormatBytes(spec.memory_limit_bytes);
+  if (cgroup_oom) {
+    record.oom_killed = true;
+    record.message = record.signal == SIGKILL ? "killed: out of memory (limit " + limit + ")"
+                                              : record.message + ": out of memory (limit " + limit +
+                                                    "; the kernel's OOM killer stopped a process)";
+  } else if (spec.rlimit_as_bytes > 0 && first_failure &&
+             LogMentionsOutOfMemory(spec.log_path, attempt_log_offset)) {
+    record.oom_killed = true;
+    record.message += ": likely out of memory (limit " + FormatBytes(spec.rlimit_as_bytes) +
+                      ", enforced with RLIMIT_AS)";
+  }
+  record.finished_at_millis = WallMillis();
+  LogLine("==> attempt " + std::to_string(spec.attempt) + " finished at " +
+          UtcTimestamp(record.finished_at_millis) + ": " + record.message + " <==");
+  Status written = WriteFileAtomically(spec.exit_path, ExitRecordToJson(record));
+  if (!written.ok()) LogLine("==> supervisor: " + written.message() + " <==");
+  RemoveCgroup(spec.cgroup_path);
+  ReapAll();
+  return written.ok() ? 0 : 1;
+}
+
+}  // namespace inet::exec::local
