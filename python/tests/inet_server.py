@@ -1,9 +1,10 @@
 """Starts a real `inet server` for the integration tests.
 
-The binary comes from $INET_BIN (default build/release/src/cli/inet in the repository); extra
-server flags (e.g. a configured GPU count) from $INET_SERVER_ARGS. The server listens on a free
-port (--port 0) with a temporary --data-dir and a known admin token; its address is read from
-its "listening on" line.
+The binary comes from $INET_BIN (default build/release/src/cli/inet in the repository). The
+server listens on a free port (--port 0) with a temporary --data-dir and a known admin token;
+its address is read from its "listening on" line. Its executor gets one configured GPU (no real
+GPU needed) and runs .py scripts with this interpreter (which has mlflow); $INET_SERVER_ARGS,
+when set, replaces those flags.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import secrets
 import shlex
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -46,7 +48,9 @@ class InetServer:
                         "&& cmake --build build/release) or set INET_BIN")
         cmd = [str(binary), "server", "--host", "127.0.0.1", "--port", "0",
                "--data-dir", str(self.workdir / "data")]
-        cmd += shlex.split(os.environ.get("INET_SERVER_ARGS", ""))
+        extra = os.environ.get("INET_SERVER_ARGS")
+        cmd += shlex.split(extra) if extra is not None else ["--gpus", "1", "--python",
+                                                             sys.executable]
         env = dict(os.environ, INET_ADMIN_TOKEN=self.token)
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,

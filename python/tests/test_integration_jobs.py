@@ -55,7 +55,7 @@ def test_training_job_with_code_metrics_and_artifact(client, inet_server, tmp_pa
     (code / "data.bin").write_bytes(b"\0" * 1000)
     (code / ".inetignore").write_text("data.bin\n")
 
-    job = client.submit_training(name="sdk-train", command=[sys.executable, "train.py"],
+    job = client.submit_training(name="sdk-train", script="train.py",
                                  cpu_request="500m", memory_request="512Mi",
                                  output_artifacts=["model.pt"], code_dir=str(code))
     assert job.id.startswith("sdk-train-")
