@@ -74,8 +74,6 @@ std::optional<SplitQuantity> Split(std::string_view s) {
     }
   }
   if (integer_digits + fraction_digits == 0) return std::nullopt;
-  // Beyond this the number is absurd; the caller reports it as too large or too precise.
-  if (fraction_digits > 100) return std::nullopt;
   q.decimal_exponent = -static_cast<int>(fraction_digits);
   std::string_view rest = s.substr(i);
   // "1E" is exa, "1E9" an exponent: an exponent is [eE][+-]?digits up to the end.
