@@ -34,6 +34,9 @@ using internal::UniqueFd;
 constexpr size_t kCopyChunk = 64 * 1024;
 // pax and GNU long-name data are held in memory: a real path is a few KiB at most.
 constexpr int64_t kMaxMetadataBytes = 1024 * 1024;
+// Longer entry names are refused (PATH_MAX): nothing legitimate needs them, and each component
+// costs a directory open during extraction.
+constexpr size_t kMaxPathBytes = 4096;
 // How many of the largest files the size-limit message names.
 constexpr size_t kLargestFilesNamed = 3;
 
@@ -212,6 +215,10 @@ StatusOr<PackResult> WriteArchive(const std::string& root, const std::string& ar
 // is "a/b"); an absolute path or a ".." component is refused.
 StatusOr<std::vector<std::string>> SafeComponents(const std::string& name) {
   if (name.empty()) return InvalidArgumentError("archive entry with an empty name");
+  if (name.size() > kMaxPathBytes) {
+    return InvalidArgumentError("archive entry " + name.substr(0, 100) + "... has a path of " +
+                                std::to_string(name.size()) + " bytes (the limit is 4096)");
+  }
   if (name.front() == '/') {
     return InvalidArgumentError("archive entry " + name + " has an absolute path");
   }
@@ -359,6 +366,11 @@ class Extractor {
       directory = true;
     }
     ASSIGN_OR_RETURN(std::vector<std::string> components, SafeComponents(name));
+    if (size > options_.max_bytes - total_bytes_) {
+      return ResourceExhaustedError("archive unpacks to more than " +
+                                    HumanBytes(options_.max_bytes));
+    }
+    total_bytes_ += size;
     if (++entries_ > options_.max_entries) {
       return ResourceExhaustedError("archive has more than " + WithThousands(options_.max_entries) +
                                     " entries");
@@ -372,11 +384,6 @@ class Extractor {
     }
     if (components.empty()) {
       return InvalidArgumentError("archive entry " + name + " names no file");
-    }
-    total_bytes_ += size;
-    if (total_bytes_ > options_.max_bytes) {
-      return ResourceExhaustedError("archive unpacks to more than " +
-                                    HumanBytes(options_.max_bytes));
     }
     ASSIGN_OR_RETURN(UniqueFd parent, OpenDirectories(components, components.size() - 1));
     ASSIGN_OR_RETURN(UniqueFd out, CreateFile(parent.get(), components));

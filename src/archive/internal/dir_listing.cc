@@ -19,6 +19,8 @@ Status ErrnoStatus(int error, const std::string& what, const std::string& path) 
     case EACCES:
     case EPERM:
       return PermissionDeniedError(std::move(message));
+    case ENAMETOOLONG:
+      return InvalidArgumentError(std::move(message));
     case ENOSPC:
     case EDQUOT:
       return ResourceExhaustedError(std::move(message));

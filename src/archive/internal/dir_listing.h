@@ -29,7 +29,8 @@ struct DirEntry {
 StatusOr<std::vector<DirEntry>> ListDirectory(const std::string& directory);
 
 // A Status for a failed system call: kNotFound (ENOENT), kPermissionDenied (EACCES, EPERM),
-// kResourceExhausted (ENOSPC, EDQUOT), kInternal otherwise; message "<what> <path>: <strerror>".
+// kResourceExhausted (ENOSPC, EDQUOT), kInvalidArgument (ENAMETOOLONG), kInternal otherwise;
+// message "<what> <path>: <strerror>".
 Status ErrnoStatus(int error, const std::string& what, const std::string& path);
 
 }  // namespace inet::archive::internal
