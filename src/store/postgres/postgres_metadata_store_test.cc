@@ -196,6 +196,38 @@ TEST_F(PostgresMetadataStoreTest, SchemaFromNewerBinaryIsRefused) {
       << store.status().message();
 }
 
+// A schema migrated before jobs existed (version 1, with data) gains the jobs tables on open.
+TEST_F(PostgresMetadataStoreTest, VersionOneSchemaIsMigratedToJobs) {
+  std::string experiment_id;
+  {
+    StatusOr<std::unique_ptr<MetadataStore>> store =
+        OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    experiment_id = *(*store)->CreateExperiment(NamedExperiment("before-jobs"));
+  }
+  {
+    std::unique_ptr<PgConnection> c = schema_->Connect();
+    ASSERT_NE(c, nullptr);
+    Status rolled_back = c->ExecScript(
+        "DROP TABLE job_events; DROP TABLE jobs; DELETE FROM schema_migrations WHERE version >= 2");
+    ASSERT_TRUE(rolled_back.ok()) << rolled_back.ToString();
+  }
+  StatusOr<std::unique_ptr<MetadataStore>> store =
+      OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(CountRows("SELECT count(*) FROM schema_migrations"), postgres::LatestSchemaVersion());
+  EXPECT_EQ((*store)->GetExperiment(experiment_id)->name, "before-jobs");
+  JobRecord job;
+  job.job_id = "train-000001";
+  job.name = "train";
+  job.team = "default";
+  job.user = "alice";
+  job.priority_class = "batch";
+  job.spec_json = "{}";
+  ASSERT_TRUE((*store)->CreateJob(job, JobEvent{}).ok());
+  EXPECT_EQ(CountRows("SELECT count(*) FROM job_events WHERE job_id = 'train-000001'"), 1);
+}
+
 TEST_F(PostgresMetadataStoreTest, WrongPasswordIsUnavailableWithoutLeakingIt) {
   std::string uri = schema_->StoreUri();
   size_t at = uri.find('@');

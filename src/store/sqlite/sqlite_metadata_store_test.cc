@@ -269,5 +269,59 @@ TEST(SqliteMetadataStoreTest, UsesInjectedClock) {
   EXPECT_EQ((*store)->GetExperiment(id)->last_update_time, 9'000);
 }
 
+// A database written before jobs existed (schema version 1, with data) gains the jobs tables
+// on open, keeps its data, and jobs then persist across reopening.
+TEST(SqliteMetadataStoreTest, VersionOneDatabaseIsMigratedToJobs) {
+  TempDir dir;
+  fs::path file = dir.path() / "old.db";
+  std::string uri = "sqlite:///" + file.string();
+  std::string exp_id;
+  {
+    auto store = OpenSqliteMetadataStore(uri, "file:///art");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    Experiment e;
+    e.name = "before-jobs";
+    exp_id = *(*store)->CreateExperiment(e);
+  }
+  {
+    // Roll the file back to what a version-1 binary left behind.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "DROP TABLE job_events; DROP TABLE jobs; "
+                           "DELETE FROM schema_migrations WHERE version >= 2",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  JobRecord job;
+  job.job_id = "train-000001";
+  job.name = "train";
+  job.team = "default";
+  job.user = "alice";
+  job.priority_class = "batch";
+  job.spec_json = "{}";
+  job.created_at = 100;
+  JobEvent event;
+  event.reason = "submitted";
+  event.timestamp = 100;
+  {
+    auto store = OpenSqliteMetadataStore(uri, "file:///art");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_EQ((*store)->GetExperiment(exp_id)->name, "before-jobs");
+    ASSERT_TRUE((*store)->CreateJob(job, event).ok());
+  }
+  auto store = OpenSqliteMetadataStore(uri, "file:///art");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  StatusOr<JobRecord> got = (*store)->GetJob("train-000001");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->version, 1);
+  StatusOr<std::vector<JobEvent>> events = (*store)->ListJobEvents("train-000001");
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].reason, "submitted");
+}
+
 }  // namespace
 }  // namespace inet::store
