@@ -118,6 +118,15 @@ TEST(ParseMemoryQuantityTest, AcceptsKubernetesForms) {
   }
 }
 
+TEST(QuantityTest, VeryLongFractions) {
+  const std::string tiny = "0." + std::string(200, '0') + "1";
+  EXPECT_EQ(*ParseMemoryQuantity(tiny), 1);  // rounds up to a whole byte
+  EXPECT_THAT(ParseCpuQuantity(tiny).status().message(), HasSubstr("is finer than 1m"));
+  EXPECT_EQ(*ParseCpuQuantity("1." + std::string(200, '0')), 1000);
+  EXPECT_THAT(ParseMemoryQuantity("1." + std::string(30, '1')).status().message(),
+              HasSubstr("has too many digits"));
+}
+
 TEST(ParseMemoryQuantityTest, RejectsWithSuggestions) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"16GB", "memory \"16GB\" is not a Kubernetes quantity; did you mean \"16Gi\"?"},
