@@ -77,41 +77,38 @@ struct PackEntry {
   int64_t size = 0;
 };
 
-// Lists what PackDirectory writes, in archive order (sorted, each directory before its
-// contents), skipping ignored paths, non-regular files and the entry (device, inode) `skip`.
+// Lists what PackDirectory writes, in archive order: depth first, siblings sorted by name, each
+// directory right before its contents. Skips ignored paths, anything but regular files and
+// directories, and the entry (device, inode) `skip`.
 StatusOr<std::vector<PackEntry>> ScanTree(const std::string& root, const IgnoreRules& rules,
                                           std::optional<std::pair<dev_t, ino_t>> skip) {
   std::vector<PackEntry> entries;
-  std::vector<std::string> pending = {""};
+  // A stack of entries still to emit; a directory's children are pushed when it is emitted,
+  // in reverse so they pop in sorted order.
+  std::vector<PackEntry> pending = {{"", true, 0}};
   while (!pending.empty()) {
-    const std::string relative = std::move(pending.back());
+    PackEntry entry = std::move(pending.back());
     pending.pop_back();
-    if (!relative.empty()) entries.push_back({relative, true, 0});
-    const std::string directory = relative.empty() ? root : root + "/" + relative;
+    if (!entry.directory) {
+      entries.push_back(std::move(entry));
+      continue;
+    }
+    const std::string directory = entry.path.empty() ? root : root + "/" + entry.path;
     ASSIGN_OR_RETURN(std::vector<DirEntry> children, internal::ListDirectory(directory));
-    // Files of this directory now; subdirectories pushed in reverse so they pop in order.
-    std::vector<std::string> subdirectories;
+    const size_t first_child = pending.size();
     for (const DirEntry& child : children) {
       if (child.kind == EntryKind::kOther) continue;  // symlinks, sockets, fifos, devices
       if (skip && skip->first == child.device && skip->second == child.inode) continue;
-      std::string path = relative.empty() ? child.name : relative + "/" + child.name;
+      std::string path = entry.path.empty() ? child.name : entry.path + "/" + child.name;
       const bool is_directory = child.kind == EntryKind::kDirectory;
       if (rules.Ignored(path, is_directory)) continue;
-      if (is_directory) {
-        subdirectories.push_back(std::move(path));
-      } else {
-        entries.push_back({std::move(path), false, child.size});
-      }
+      pending.push_back({std::move(path), is_directory, is_directory ? 0 : child.size});
     }
-    for (auto it = subdirectories.rbegin(); it != subdirectories.rend(); ++it) {
-      pending.push_back(std::move(*it));
-    }
+    std::reverse(pending.begin() + static_cast<ptrdiff_t>(first_child), pending.end());
+    if (!entry.path.empty()) entries.push_back(std::move(entry));
   }
   return entries;
 }
-
-// Entries in archive order must list directories before their contents; ScanTree pushes a
-// directory's files before visiting its subdirectories, so sorting is not needed again.
 
 Status SizeLimitError(const std::vector<PackEntry>& entries, int64_t max_bytes) {
   int64_t total = 0, files = 0;

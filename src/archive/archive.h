@@ -55,14 +55,15 @@ struct PackResult {
 };
 
 // Writes a .tar.gz of `root` (files not ignored, paths relative to root) to `archive_path`.
-// kResourceExhausted past max_bytes, naming the largest files and the .inetignore remedy.
-// Entries: the directories and regular files under root in sorted (byte-wise) order, each
-// directory before its contents; modes normalised to 0755/0644 from the owner's executable bit,
-// mtimes kept, owner 0:0. Symlinks (to files or directories), sockets, fifos and devices are
-// skipped, as is `archive_path` itself when it lies under root. Streams: memory use does not
-// grow with the archive. kInvalidArgument if root is not a directory; I/O errors keep their
-// cause (kPermissionDenied, kResourceExhausted for a full disk, kInternal). A partial archive
-// is removed on error.
+// Entries: the directories and regular files under root, depth first with siblings in byte-wise
+// name order, each directory right before its contents; modes normalised to 0755/0644 from the
+// owner's executable bit, mtimes kept, owner 0:0. Symlinks (to files or directories), sockets,
+// fifos and devices are skipped, as is `archive_path` itself when it lies under root. The size
+// is checked before anything is written: kResourceExhausted past max_bytes, naming the largest
+// files and the .inetignore remedy. File contents stream through zlib (memory grows with the
+// number of entries, not their size). kInvalidArgument if root is not a directory; kAborted if a
+// file shrinks while being packed; I/O errors keep their cause (kPermissionDenied,
+// kResourceExhausted for a full disk, kInternal). A partial archive is removed on error.
 StatusOr<PackResult> PackDirectory(const std::string& root, const std::string& archive_path,
                                    const PackOptions& options = {});
 

@@ -162,6 +162,18 @@ TEST_F(ArchiveTest, PackIsDeterministic) {
   EXPECT_EQ(first, ReadFile(base_ / "again.tar.gz"));
 }
 
+TEST_F(ArchiveTest, PackOrderIsDepthFirstWithSortedSiblings) {
+  WriteFile(src_ / "z", "");
+  WriteFile(src_ / "a.txt", "");
+  WriteFile(src_ / "a/x", "");
+  WriteFile(src_ / "a/b/y", "");
+  fs::create_directories(src_ / "c");
+  ASSERT_TRUE(PackDirectory(src_.string(), archive_.string()).ok());
+  const fs::path listing = base_ / "listing.txt";
+  ASSERT_EQ(Shell("tar -tzf " + archive_.string() + " > " + listing.string()), 0);
+  EXPECT_EQ(ReadFile(listing), "a/\na/b/\na/b/y\na/x\na.txt\nc/\nz\n");
+}
+
 TEST_F(ArchiveTest, PackHonoursIgnoreRulesAndSkipsLinksAndGit) {
   WriteFile(src_ / "keep.py", "k");
   WriteFile(src_ / ".gitignore", "*.ckpt\ndata/\n");
