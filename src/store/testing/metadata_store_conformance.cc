@@ -1339,4 +1339,29 @@ TEST_P(MetadataStoreConformanceTest, ConcurrentJobUpdatesHaveOneWinnerPerVersion
   EXPECT_EQ(events.back().reason, final_job.reason);
 }
 
+TEST_P(MetadataStoreConformanceTest, ConcurrentJobCreatesOfOneIdHaveOneWinner) {
+  constexpr int kThreads = 4;
+  std::atomic<int> created{0};
+  std::atomic<int> duplicates{0};
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      JobRecord job = MakeJobRecord("same-000001", 1000, "team" + std::to_string(t));
+      ++ready;
+      while (ready.load() < kThreads) std::this_thread::yield();
+      Status s = store().CreateJob(job, MakeJobEvent(JobState::kPending, 1000, "submitted"));
+      if (s.ok()) {
+        ++created;
+      } else if (s.code() == StatusCode::kAlreadyExists) {
+        ++duplicates;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(duplicates.load(), kThreads - 1);
+  EXPECT_EQ(ValueOrDie(store().ListJobEvents("same-000001")).size(), 1u);
+}
+
 }  // namespace inet::store::testing
