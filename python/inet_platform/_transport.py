@@ -89,8 +89,9 @@ def resolve_config(url: Optional[str] = None, token: Optional[str] = None,
 
     Order: ``url``/``token`` arguments; ``INET_URL``/``INET_TOKEN``; ``MLFLOW_TRACKING_URI``
     (only an http(s) URI) / ``MLFLOW_TRACKING_TOKEN``; ``$XDG_CONFIG_HOME/inet/config.json``
-    (default ``~/.config/inet/config.json``, written by ``inet login``); the default URL
-    ``http://127.0.0.1:8080``. When no source gives a token and the URL is a loopback address,
+    (default ``~/.config/inet/config.json``, written by ``inet login``; its token is used only
+    for the URL saved with it); the default URL ``http://127.0.0.1:8080``. When no source gives
+    a token and the URL is a loopback address,
     the embedded server's admin token from ``~/.inet/admin-token`` is used if readable (never
     sent to another host). Empty values count as unset. Raises :class:`InetError` for a config
     file that exists but is not valid JSON.
@@ -117,7 +118,10 @@ def resolve_config(url: Optional[str] = None, token: Optional[str] = None,
         data = _read_config_file(path)
         if resolved_url is None and isinstance(data.get("url"), str) and data["url"]:
             url_source, resolved_url = str(path), data["url"]
-        if resolved_token is None and isinstance(data.get("token"), str) and data["token"]:
+        # The saved token belongs to the saved server: never send it to another one.
+        file_url = data.get("url") if isinstance(data.get("url"), str) else ""
+        if (resolved_token is None and isinstance(data.get("token"), str) and data["token"]
+                and (resolved_url or "").rstrip("/") == file_url.rstrip("/")):
             token_source, resolved_token = str(path), data["token"]
     if resolved_url is None:
         url_source, resolved_url = "default", DEFAULT_URL

@@ -86,10 +86,20 @@ def test_xdg_config_home_moves_the_file(home, tmp_path):
     assert c.url == "http://xdg:1"
 
 
+def test_config_file_token_only_goes_to_its_own_server(home):
+    write_config(home, {"url": "http://file:1/", "token": "file-token"})
+    assert resolve_config(environ={"INET_URL": "http://env:2"}, home=home).token is None
+    c = resolve_config(environ={"INET_URL": "http://file:1"}, home=home)
+    assert (c.url, c.token) == ("http://file:1", "file-token")
+
+
 def test_values_resolve_independently(home):
-    write_config(home, {"token": "file-token"})
-    c = resolve_config(environ={"INET_URL": "http://env:2"}, home=home)
-    assert (c.url, c.token) == ("http://env:2", "file-token")
+    write_config(home, {"url": "http://file:1", "token": "file-token"})
+    c = resolve_config(url="http://file:1", environ={"INET_TOKEN": "env-token"}, home=home)
+    assert (c.token, c.token_source) == ("env-token", "INET_TOKEN")
+    write_config(home, {"token": "file-token"})  # no URL saved: the token goes to the default
+    c = resolve_config(environ={}, home=home)
+    assert (c.url, c.token) == ("http://127.0.0.1:8080", "file-token")
 
 
 def test_empty_values_count_as_unset(home):
