@@ -1,0 +1,27 @@
+// The JSON kept in JobRecord::result_json: what the API shows of the last attempt (JobResult)
+// plus the controller's own bookkeeping for the attempt in flight, which must survive a server
+// restart (when the attempt started, for the timeout; the attempt's API token, to revoke it;
+// whether the controller already asked the attempt to stop, and why).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "jobs/job_service.h"
+
+namespace inet::jobs::internal {
+
+struct PersistedResult {
+  JobResult result;
+  int64_t attempt_started_at = 0;  // ms; 0 when no attempt is in flight
+  std::string token_id;            // the in-flight attempt's token; "" when none
+  std::string stopping;            // "", "timeout" or "cancel": why Terminate was sent
+};
+
+std::string EncodeResult(const PersistedResult& persisted);
+// "" decodes to the default. kInvalidArgument for malformed JSON or wrong field types.
+StatusOr<PersistedResult> DecodeResult(std::string_view json);
+
+}  // namespace inet::jobs::internal

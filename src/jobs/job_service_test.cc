@@ -1,0 +1,661 @@
+#include "jobs/job_service.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "artifacts/testing/in_memory_artifact_store.h"
+#include "common/ids.h"
+#include "exec/testing/fake_executor.h"
+#include "sched/admission.h"
+#include "store/metadata_store.h"
+#include "store/sqlite/sqlite_metadata_store.h"
+#include "tracking/tracking_service.h"
+
+namespace inet::jobs {
+namespace {
+
+using store::JobState;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr char kServerUrl[] = "http://127.0.0.1:5005";
+
+std::string Drain(ByteSource& source) {
+  StatusOr<std::string> all = ReadAll(source, 1 << 20);
+  EXPECT_TRUE(all.ok()) << all.status().ToString();
+  return all.ok() ? *all : "";
+}
+
+class JobServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "inet-jobs-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    auto store = store::OpenSqliteMetadataStore("sqlite:///" + dir_ + "/t.db", "mlflow-artifacts:/",
+                                                &clock_);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    tracking_ = std::make_unique<tracking::TrackingService>(
+        *store_, clock_, tracking::TrackingOptions{"mlflow-artifacts:/"});
+    executor_ = std::make_unique<exec::FakeExecutor>(executor_options_);
+  }
+
+  void TearDown() override {
+    service_.reset();
+    tracking_.reset();
+    store_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  // (Re)creates the executor with `options`; call before Start().
+  void UseExecutor(exec::FakeExecutorOptions options) {
+    executor_ = std::make_unique<exec::FakeExecutor>(options);
+  }
+
+  JobServiceOptions Options() {
+    JobServiceOptions options;
+    options.server_url = kServerUrl;
+    options.start_thread = false;
+    options.cancel_grace_seconds = 10;
+    return options;
+  }
+
+  void StartService(JobServiceOptions options) {
+    service_ = std::make_unique<JobService>(*store_, artifacts_, *executor_, admission_, *tracking_,
+                                            clock_, options);
+    ASSERT_TRUE(service_->Start().ok());
+  }
+  void StartService() { StartService(Options()); }
+
+  static JobSpec Spec(std::string name = "train") {
+    JobSpec spec;
+    spec.name = std::move(name);
+    spec.command = {"python3", "train.py"};
+    return spec;
+  }
+
+  JobView MustSubmit(JobSpec spec, const Identity& who) {
+    StatusOr<JobView> view = service_->Submit(who, std::move(spec));
+    EXPECT_TRUE(view.ok()) << view.status().ToString();
+    return view.ok() ? *view : JobView{};
+  }
+  JobView MustSubmit(JobSpec spec) { return MustSubmit(std::move(spec), alice_); }
+
+  JobView MustGet(const std::string& id) {
+    StatusOr<JobView> view = service_->Get(admin_, id);
+    EXPECT_TRUE(view.ok()) << view.status().ToString();
+    return view.ok() ? *view : JobView{};
+  }
+
+  store::Run MustGetRun(const std::string& run_id) {
+    StatusOr<store::Run> run = tracking_->GetRun(admin_, run_id);
+    EXPECT_TRUE(run.ok()) << run.status().ToString();
+    return run.ok() ? *run : store::Run{};
+  }
+
+  std::vector<JobState> EventStates(const std::string& id) {
+    StatusOr<std::vector<store::JobEvent>> events = service_->Events(admin_, id);
+    EXPECT_TRUE(events.ok()) << events.status().ToString();
+    std::vector<JobState> states;
+    if (events.ok()) {
+      for (const store::JobEvent& e : *events) states.push_back(e.state);
+    }
+    return states;
+  }
+
+  std::string dir_;
+  FakeClock clock_;
+  std::unique_ptr<store::MetadataStore> store_;
+  artifacts::InMemoryArtifactStore artifacts_;
+  sched::FifoCapacityAdmission admission_;
+  std::unique_ptr<tracking::TrackingService> tracking_;
+  exec::FakeExecutorOptions executor_options_;
+  std::unique_ptr<exec::FakeExecutor> executor_;
+  std::unique_ptr<JobService> service_;
+  Identity alice_{"alice", "tok-alice", false};
+  Identity bob_{"bob", "tok-bob", false};
+  Identity admin_{"admin", "tok-admin", true};
+};
+
+TEST_F(JobServiceTest, SubmitRunsAndSucceedsWithInjectedEnvironment) {
+  StartService();
+  JobSpec spec = Spec("bert-finetuning");
+  spec.env = {{"EPOCHS", "3"}};
+  JobView submitted = MustSubmit(spec);
+  const std::string id = submitted.record.job_id;
+  EXPECT_TRUE(std::regex_match(id, std::regex("bert-finetuning-[a-z0-9]{6}"))) << id;
+  EXPECT_EQ(submitted.record.state, JobState::kQueued);
+  EXPECT_EQ(submitted.record.user, "alice");
+
+  // The MLflow experiment and run exist, tagged with the job.
+  StatusOr<store::Experiment> experiment =
+      tracking_->GetExperimentByName(admin_, "bert-finetuning");
+  ASSERT_TRUE(experiment.ok());
+  EXPECT_EQ(submitted.record.experiment_id, experiment->experiment_id);
+  store::Run run = MustGetRun(submitted.record.run_id);
+  EXPECT_EQ(run.info.run_name, id);
+  EXPECT_EQ(run.info.status, store::RunStatus::kRunning);
+  auto tag = [&](const std::string& key) {
+    for (const store::Tag& t : run.tags) {
+      if (t.key == key) return t.value;
+    }
+    return std::string("<missing>");
+  };
+  EXPECT_EQ(tag("inet.job_id"), id);
+  EXPECT_EQ(tag("inet.team"), "default");
+  EXPECT_EQ(tag("mlflow.user"), "alice");
+  EXPECT_EQ(tag("mlflow.source.name"), "python3");
+
+  service_->RunOnceForTest();
+  JobView running = MustGet(id);
+  EXPECT_EQ(running.record.state, JobState::kRunning);
+  EXPECT_EQ(running.record.attempt, 1);
+  EXPECT_EQ(running.record.reason, "attempt 1 started");
+  EXPECT_GT(running.record.started_at, 0);
+
+  std::optional<exec::LaunchRequest> launch = executor_->LastLaunch(id);
+  ASSERT_TRUE(launch.has_value());
+  EXPECT_EQ(launch->attempt, 1);
+  EXPECT_THAT(launch->argv, ElementsAre("python3", "train.py"));
+  EXPECT_EQ(launch->env.at("EPOCHS"), "3");
+  EXPECT_EQ(launch->env.at("MLFLOW_RUN_ID"), submitted.record.run_id);
+  EXPECT_EQ(launch->env.at("MLFLOW_TRACKING_URI"), kServerUrl);
+  EXPECT_EQ(launch->env.at("INET_URL"), kServerUrl);
+  EXPECT_EQ(launch->env.at("INET_JOB_ID"), id);
+  const std::string token = launch->env.at("INET_TOKEN");
+  EXPECT_EQ(launch->env.at("MLFLOW_TRACKING_TOKEN"), token);
+  // The attempt's token authenticates as the submitter, not as an admin.
+  StatusOr<store::Token> stored = store_->GetTokenByHash(Sha256Hex(token));
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->user, "alice");
+  EXPECT_FALSE(stored->is_admin);
+
+  ASSERT_TRUE(executor_->Exit(id, 0).ok());
+  service_->RunOnceForTest();
+  JobView done = MustGet(id);
+  EXPECT_EQ(done.record.state, JobState::kSucceeded);
+  EXPECT_EQ(done.record.reason, "attempt 1 succeeded");
+  EXPECT_GT(done.record.finished_at, 0);
+  ASSERT_TRUE(done.result.exit_code.has_value());
+  EXPECT_EQ(*done.result.exit_code, 0);
+  EXPECT_TRUE(done.record.executor_state.empty());
+  EXPECT_EQ(executor_->release_count(), 1);
+  // The token was revoked; the run was closed.
+  EXPECT_EQ(store_->GetTokenByHash(Sha256Hex(token)).status().code(), StatusCode::kNotFound);
+  store::Run finished = MustGetRun(submitted.record.run_id);
+  EXPECT_EQ(finished.info.status, store::RunStatus::kFinished);
+  EXPECT_TRUE(finished.info.end_time.has_value());
+  EXPECT_THAT(EventStates(id), ElementsAre(JobState::kPending, JobState::kQueued,
+                                           JobState::kRunning, JobState::kSucceeded));
+}
+
+TEST_F(JobServiceTest, RetriesWithBackoffThenSucceeds) {
+  StartService();
+  JobSpec spec = Spec();
+  spec.retries = 2;
+  const std::string id = MustSubmit(spec).record.job_id;
+  service_->RunOnceForTest();
+  const std::string first_token = executor_->LastLaunch(id)->env.at("INET_TOKEN");
+  ASSERT_TRUE(executor_->Exit(id, 1).ok());
+  service_->RunOnceForTest();
+
+  JobView waiting = MustGet(id);
+  EXPECT_EQ(waiting.record.state, JobState::kQueued);
+  EXPECT_EQ(waiting.record.reason,
+            "attempt 1 failed: exited with code 1; retrying in 5 s (attempt 2 of 3)");
+  EXPECT_EQ(waiting.record.next_attempt_at, clock_.NowMillis() + 5000);
+  EXPECT_EQ(waiting.result.last_failure, "exited with code 1 (attempt 1)");
+  EXPECT_EQ(waiting.max_attempts, 3);
+  EXPECT_EQ(MustGetRun(waiting.record.run_id).info.status, store::RunStatus::kRunning);
+
+  // Not before the backoff has passed.
+  service_->RunOnceForTest();
+  EXPECT_EQ(executor_->launches().size(), 1u);
+  clock_.Advance(5000);
+  service_->RunOnceForTest();
+  ASSERT_EQ(executor_->launches().size(), 2u);
+  EXPECT_EQ(executor_->LastLaunch(id)->attempt, 2);
+  EXPECT_NE(executor_->LastLaunch(id)->env.at("INET_TOKEN"), first_token);
+  EXPECT_EQ(MustGet(id).record.attempt, 2);
+
+  // The second failure backs off twice as long.
+  ASSERT_TRUE(executor_->Exit(id, 2).ok());
+  service_->RunOnceForTest();
+  EXPECT_EQ(MustGet(id).record.reason,
+            "attempt 2 failed: exited with code 2; retrying in 10 s (attempt 3 of 3)");
+  clock_.Advance(10'000);
+  service_->RunOnceForTest();
+  EXPECT_EQ(executor_->LastLaunch(id)->attempt, 3);
+  ASSERT_TRUE(executor_->Exit(id, 0).ok());
+  service_->RunOnceForTest();
+  JobView done = MustGet(id);
+  EXPECT_EQ(done.record.state, JobState::kSucceeded);
+  EXPECT_EQ(done.record.attempt, 3);
+  EXPECT_EQ(done.record.reason, "attempt 3 succeeded");
+}
+
+TEST_F(JobServiceTest, FailsWhenRetriesAreExhausted) {
+  StartService();
+  JobSpec spec = Spec();
+  spec.retries = 1;
+  const std::string id = MustSubmit(spec).record.job_id;
+  service_->RunOnceForTest();
+  ASSERT_TRUE(executor_->Exit(id, 1).ok());
+  service_->RunOnceForTest();
+  clock_.Advance(5000);
+  service_->RunOnceForTest();
+  ASSERT_TRUE(executor_->Exit(id, 1).ok());
+  service_->RunOnceForTest();
+
+  JobView failed = MustGet(id);
+  EXPECT_EQ(failed.record.state, JobState::kFailed);
+  EXPECT_EQ(failed.record.reason,
+            "attempt 2 failed: exited with code 1; no retries left (2 attempts)");
+  EXPECT_EQ(failed.result.last_failure, "exited with code 1 (attempt 2)");
+  EXPECT_EQ(MustGetRun(failed.record.run_id).info.status, store::RunStatus::kFailed);
+  EXPECT_EQ(executor_->launches().size(), 2u);
+}
+
+TEST_F(JobServiceTest, OutOfMemoryNamesTheLimit) {
+  StartService();
+  JobSpec spec = Spec();
+  spec.resources.memory = "512Mi";
+  const std::string id = MustSubmit(spec).record.job_id;
+  service_->RunOnceForTest();
+  EXPECT_EQ(executor_->LastLaunch(id)->resources.memory_bytes, 512LL << 20);
+  ASSERT_TRUE(executor_->OomKill(id).ok());
+  service_->RunOnceForTest();
+  JobView failed = MustGet(id);
+  EXPECT_EQ(failed.record.state, JobState::kFailed);
+  EXPECT_THAT(failed.record.reason, HasSubstr("out of memory"));
+  EXPECT_THAT(failed.record.reason, HasSubstr("512Mi"));
+}
+
+TEST_F(JobServiceTest, TimeoutStopsTheAttemptWithoutRetry) {
+  StartService();
+  JobSpec spec = Spec();
+  spec.timeout_hours = 1;
+  spec.retries = 2;
+  const std::string id = MustSubmit(spec).record.job_id;
+  service_->RunOnceForTest();
+  clock_.Advance(3'600'000 - 1);
+  service_->RunOnceForTest();
+  EXPECT_TRUE(executor_->terminations().empty());
+  clock_.Advance(1);
+  service_->RunOnceForTest();
+  ASSERT_EQ(executor_->terminations().size(), 1u);
+  EXPECT_EQ(executor_->terminations()[0].grace_seconds, 10);
+  EXPECT_THAT(MustGet(id).record.reason, HasSubstr("exceeded the timeout of 1 h"));
+
+  service_->RunOnceForTest();  // the fake ended the attempt on SIGTERM
+  JobView timed_out = MustGet(id);
+  EXPECT_EQ(timed_out.record.state, JobState::kTimedOut);
+  EXPECT_EQ(timed_out.record.reason, "attempt 1 exceeded the timeout of 1 h and was stopped");
+  EXPECT_EQ(executor_->launches().size(), 1u);
+  EXPECT_EQ(MustGetRun(timed_out.record.run_id).info.status, store::RunStatus::kKilled);
+}
+
+TEST_F(JobServiceTest, CancelQueuedJobIsImmediate) {
+  StartService();
+  JobView job = MustSubmit(Spec());
+  StatusOr<JobView> cancelled = service_->Cancel(alice_, job.record.job_id);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status().ToString();
+  EXPECT_EQ(cancelled->record.state, JobState::kCancelled);
+  EXPECT_EQ(cancelled->record.reason, "cancelled by alice before it started");
+  service_->RunOnceForTest();
+  EXPECT_TRUE(executor_->launches().empty());
+  EXPECT_EQ(MustGetRun(job.record.run_id).info.status, store::RunStatus::kKilled);
+
+  StatusOr<JobView> again = service_->Cancel(alice_, job.record.job_id);
+  EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(again.status().message(), HasSubstr("already finished"));
+}
+
+TEST_F(JobServiceTest, CancelRunningJobTerminatesOnceWithGrace) {
+  UseExecutor(exec::FakeExecutorOptions{.exit_on_terminate = false});
+  StartService();
+  JobSpec spec = Spec();
+  spec.retries = 3;
+  const std::string id = MustSubmit(spec).record.job_id;
+  service_->RunOnceForTest();
+
+  StatusOr<JobView> requested = service_->Cancel(alice_, id);
+  ASSERT_TRUE(requested.ok());
+  EXPECT_EQ(requested->record.state, JobState::kRunning);
+  EXPECT_TRUE(requested->record.cancel_requested);
+  service_->RunOnceForTest();
+  service_->RunOnceForTest();
+  ASSERT_EQ(executor_->terminations().size(), 1u);
+  EXPECT_EQ(executor_->terminations()[0].grace_seconds, 10);
+  EXPECT_EQ(MustGet(id).record.state, JobState::kRunning);
+
+  ASSERT_TRUE(executor_->Exit(id, 0, 15).ok());
+  service_->RunOnceForTest();
+  JobView cancelled = MustGet(id);
+  EXPECT_EQ(cancelled.record.state, JobState::kCancelled);  // not retried
+  EXPECT_THAT(cancelled.record.reason, StartsWith("cancelled; attempt 1 stopped"));
+  EXPECT_EQ(executor_->launches().size(), 1u);
+  EXPECT_EQ(MustGetRun(cancelled.record.run_id).info.status, store::RunStatus::kKilled);
+}
+
+TEST_F(JobServiceTest, VanishedAttemptIsRetried) {
+  StartService();
+  JobSpec spec = Spec();
+  spec.retries = 1;
+  const std::string id = MustSubmit(spec).record.job_id;
+  service_->RunOnceForTest();
+  ASSERT_TRUE(executor_->Vanish(id).ok());
+  service_->RunOnceForTest();
+  JobView waiting = MustGet(id);
+  EXPECT_EQ(waiting.record.state, JobState::kQueued);
+  EXPECT_EQ(waiting.record.reason,
+            "attempt 1 lost: the job's processes vanished (server restart or external kill); "
+            "retrying in 5 s (attempt 2 of 2)");
+  EXPECT_FALSE(waiting.result.exit_code.has_value());
+  clock_.Advance(5000);
+  service_->RunOnceForTest();
+  EXPECT_EQ(executor_->LastLaunch(id)->attempt, 2);
+}
+
+TEST_F(JobServiceTest, RestartReattachesRunningAttempts) {
+  UseExecutor(exec::FakeExecutorOptions{.gpus = 1});
+  StartService();
+  JobSpec spec = Spec();
+  spec.resources.gpu = 1;
+  const std::string kept = MustSubmit(spec).record.job_id;
+  clock_.Advance(1);
+  JobSpec lost_spec = Spec("lost");
+  const std::string lost = MustSubmit(lost_spec).record.job_id;
+  service_->RunOnceForTest();
+  ASSERT_EQ(MustGet(kept).record.state, JobState::kRunning);
+  ASSERT_EQ(MustGet(lost).record.state, JobState::kRunning);
+  EXPECT_EQ(MustGet(kept).record.reason, "attempt 1 started on GPU 0");
+
+  // The server goes away; the executor forgets its GPU table as a new process would.
+  service_.reset();
+  executor_->SimulateRestart();
+  EXPECT_EQ(executor_->FreeGpus(), 1);
+  // Re-attaching `lost` fails (its state is gone, say). Jobs are tended newest first, so the
+  // first Reattach call is for `lost`.
+  executor_->FailNextReattach(NotFoundError("no such supervisor"));
+  StartService();
+  EXPECT_EQ(executor_->FreeGpus(), 0);  // the running attempt holds its GPU again
+  JobView lost_view = MustGet(lost);
+  EXPECT_EQ(lost_view.record.state, JobState::kFailed);
+  EXPECT_THAT(lost_view.record.reason, HasSubstr("attempt 1 lost: the job's processes vanished"));
+
+  ASSERT_TRUE(executor_->Exit(kept, 0).ok());
+  service_->RunOnceForTest();
+  EXPECT_EQ(MustGet(kept).record.state, JobState::kSucceeded);
+  EXPECT_EQ(executor_->FreeGpus(), 1);
+  EXPECT_EQ(executor_->launches().size(), 2u);  // nothing was launched twice
+}
+
+TEST_F(JobServiceTest, AdmissionNeverGivesOneGpuToTwoJobs) {
+  UseExecutor(exec::FakeExecutorOptions{.gpus = 2});
+  StartService();
+  JobSpec spec = Spec();
+  spec.resources.gpu = 1;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(MustSubmit(spec).record.job_id);
+    clock_.Advance(1);  // distinct submit times: FIFO order is defined
+  }
+  service_->RunOnceForTest();
+  EXPECT_EQ(MustGet(ids[0]).record.state, JobState::kRunning);
+  EXPECT_EQ(MustGet(ids[1]).record.state, JobState::kRunning);
+  JobView third = MustGet(ids[2]);
+  EXPECT_EQ(third.record.state, JobState::kQueued);
+  EXPECT_NE(third.record.reason, "queued");  // admission said why it waits
+  EXPECT_NE(executor_->HeldGpus(ids[0]), executor_->HeldGpus(ids[1]));
+  CapacityView capacity = service_->Capacity();
+  EXPECT_EQ(capacity.gpus_total, 2);
+  EXPECT_EQ(capacity.gpus_used, 2);
+
+  ASSERT_TRUE(executor_->Exit(ids[0], 0).ok());
+  service_->RunOnceForTest();
+  EXPECT_EQ(MustGet(ids[2]).record.state, JobState::kRunning);
+  EXPECT_THAT(executor_->HeldGpus(ids[2]), ElementsAre(0));
+  EXPECT_THAT(MustGet(ids[2]).result.gpu_indices, ElementsAre(0));
+}
+
+TEST_F(JobServiceTest, RejectsRequestsAboveTotalCapacity) {
+  UseExecutor(exec::FakeExecutorOptions{.memory_bytes = 32LL << 30, .gpus = 4});
+  StartService();
+  JobSpec spec = Spec();
+  spec.resources.gpu = 8;
+  StatusOr<JobView> too_many = service_->Submit(alice_, spec);
+  EXPECT_EQ(too_many.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(too_many.status().message(), HasSubstr("requests 8 GPUs but this executor has 4"));
+
+  spec.resources.gpu = 0;
+  spec.resources.memory = "64Gi";
+  StatusOr<JobView> too_big = service_->Submit(alice_, spec);
+  EXPECT_EQ(too_big.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(too_big.status().message(), HasSubstr("64Gi"));
+  EXPECT_THAT(too_big.status().message(), HasSubstr("32Gi"));
+
+  JobSpec bad = Spec("Bad_Name");
+  EXPECT_EQ(service_->Submit(alice_, bad).status().code(), StatusCode::kInvalidArgument);
+  JobSpec no_code = Spec();
+  no_code.code_snapshot = "snap-0123456789abcdef";
+  StatusOr<JobView> missing = service_->Submit(alice_, no_code);
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(missing.status().message(), HasSubstr("snap-0123456789abcdef"));
+}
+
+TEST_F(JobServiceTest, OthersJobsAreInvisible) {
+  StartService();
+  const std::string id = MustSubmit(Spec(), alice_).record.job_id;
+  MustSubmit(Spec("other"), bob_);
+
+  StatusOr<JobView> peek = service_->Get(bob_, id);
+  EXPECT_EQ(peek.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(peek.status().message(), "Job '" + id + "' not found");
+  EXPECT_EQ(service_->Cancel(bob_, id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(service_->Events(bob_, id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(service_->OpenLogs(bob_, id, 0, false).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(service_->Get(alice_, id).ok());
+  EXPECT_TRUE(service_->Get(admin_, id).ok());
+
+  ListJobsRequest all;
+  StatusOr<store::Page<JobView>> bobs = service_->List(bob_, all);
+  ASSERT_TRUE(bobs.ok());
+  ASSERT_EQ(bobs->items.size(), 1u);
+  EXPECT_EQ(bobs->items[0].record.user, "bob");
+  ListJobsRequest alices;
+  alices.user = "alice";
+  EXPECT_TRUE(service_->List(bob_, alices)->items.empty());
+  EXPECT_EQ(service_->List(admin_, all)->items.size(), 2u);
+  EXPECT_EQ(service_->List(admin_, alices)->items.size(), 1u);
+}
+
+TEST_F(JobServiceTest, ListFiltersAndPages) {
+  StartService();
+  for (int i = 0; i < 3; ++i) {
+    MustSubmit(Spec("a"));
+    clock_.Advance(1);
+  }
+  MustSubmit(Spec("b"));
+  ListJobsRequest request;
+  request.name = "a";
+  request.max_results = 2;
+  StatusOr<store::Page<JobView>> first = service_->List(alice_, request);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->items.size(), 2u);
+  ASSERT_FALSE(first->next_page_token.empty());
+  request.page_token = first->next_page_token;
+  StatusOr<store::Page<JobView>> second = service_->List(alice_, request);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->items.size(), 1u);
+  EXPECT_TRUE(second->next_page_token.empty());
+
+  ListJobsRequest running;
+  running.states = {JobState::kRunning};
+  EXPECT_TRUE(service_->List(alice_, running)->items.empty());
+  ListJobsRequest bad;
+  bad.max_results = 0;
+  EXPECT_EQ(service_->List(alice_, bad).status().code(), StatusCode::kInvalidArgument);
+  bad.max_results = 10;
+  bad.page_token = "not a token";
+  EXPECT_EQ(service_->List(alice_, bad).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(JobServiceTest, OutputsGoToTheJobPrefixAndTheRun) {
+  StartService();
+  JobSpec spec = Spec();
+  spec.output_artifacts = {{"model.pt", "model.pt"}, {"eval.json", "eval.json"}};
+  JobView job = MustSubmit(spec);
+  const std::string id = job.record.job_id;
+  service_->RunOnceForTest();
+  executor_->WriteOutput(id, "model.pt", "weights");
+  ASSERT_TRUE(executor_->Exit(id, 0).ok());
+  service_->RunOnceForTest();
+
+  JobView done = MustGet(id);
+  EXPECT_EQ(done.record.state, JobState::kSucceeded);  // a missing output does not fail it
+  EXPECT_THAT(done.record.reason, HasSubstr("output artifact 'eval.json' was not written"));
+  ASSERT_EQ(done.result.artifacts.size(), 1u);
+  const JobArtifact& artifact = done.result.artifacts[0];
+  EXPECT_EQ(artifact.name, "model.pt");
+  EXPECT_EQ(artifact.size, 7);
+  const std::string run_prefix = job.record.experiment_id + "/" + job.record.run_id + "/artifacts";
+  EXPECT_EQ(artifact.uri, "mlflow-artifacts:/" + run_prefix + "/model.pt");
+
+  for (const std::string& key : {"jobs/" + id + "/outputs/model.pt", run_prefix + "/model.pt"}) {
+    StatusOr<std::unique_ptr<ByteSource>> body = artifacts_.Get(key);
+    ASSERT_TRUE(body.ok()) << key << ": " << body.status().ToString();
+    EXPECT_EQ(Drain(**body), "weights");
+  }
+}
+
+TEST_F(JobServiceTest, LogsComeFromTheArtifactStoreAfterCompletion) {
+  StartService();
+  const std::string id = MustSubmit(Spec()).record.job_id;
+  // Before any output: an empty stream, not an error.
+  StatusOr<std::unique_ptr<ByteSource>> empty = service_->OpenLogs(alice_, id, 0, false);
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_EQ(Drain(**empty), "");
+
+  service_->RunOnceForTest();
+  executor_->AppendLog(id, "epoch 1\n");
+  StatusOr<std::unique_ptr<ByteSource>> live = service_->OpenLogs(alice_, id, 0, false);
+  ASSERT_TRUE(live.ok());
+  const std::string expected = "==> attempt 1 started <==\nepoch 1\n";
+  EXPECT_EQ(Drain(**live), expected);
+
+  ASSERT_TRUE(executor_->Exit(id, 0).ok());
+  service_->RunOnceForTest();
+  executor_->DropLog(id);  // the executor cleaned its workspace
+  StatusOr<std::unique_ptr<ByteSource>> stored = service_->OpenLogs(alice_, id, 0, false);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(Drain(**stored), expected);
+  stored = service_->OpenLogs(alice_, id, 26, false);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(Drain(**stored), "epoch 1\n");
+  stored = service_->OpenLogs(alice_, id, 1000, false);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(Drain(**stored), "");
+  // Following a finished job's log ends at its end.
+  StatusOr<std::unique_ptr<ByteSource>> followed = service_->OpenLogs(alice_, id, 0, true);
+  ASSERT_TRUE(followed.ok());
+  EXPECT_EQ(Drain(**followed), expected);
+  EXPECT_EQ(service_->OpenLogs(alice_, id, -1, false).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(JobServiceTest, FollowStreamsNewOutputUntilTheJobEnds) {
+  StartService();
+  const std::string id = MustSubmit(Spec()).record.job_id;
+  service_->RunOnceForTest();
+  StatusOr<std::unique_ptr<ByteSource>> followed = service_->OpenLogs(alice_, id, 0, true, 600);
+  ASSERT_TRUE(followed.ok());
+  std::string received;
+  std::thread reader([&] { received = Drain(**followed); });
+  executor_->AppendLog(id, "step 1\n");
+  executor_->AppendLog(id, "step 2\n");
+  ASSERT_TRUE(executor_->Exit(id, 0).ok());
+  service_->RunOnceForTest();
+  reader.join();  // returns because the job became terminal, not because of the idle limit
+  EXPECT_EQ(received, "==> attempt 1 started <==\nstep 1\nstep 2\n");
+}
+
+TEST_F(JobServiceTest, SnapshotsAreCheckedStoredAndGivenToTheFirstAttempt) {
+  JobServiceOptions options = Options();
+  options.max_snapshot_bytes = 64;
+  StartService(options);
+  const std::string archive = std::string("\x1f\x8b") + "compressed code";
+  StringByteSource body(archive);
+  StatusOr<std::string> id = service_->PutSnapshot(alice_, body);
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  EXPECT_TRUE(std::regex_match(*id, std::regex("snap-[0-9a-f]{16}"))) << *id;
+  EXPECT_TRUE(artifacts_.Head("snapshots/" + *id + ".tar.gz").ok());
+
+  StringByteSource not_gzip("just text");
+  StatusOr<std::string> rejected = service_->PutSnapshot(alice_, not_gzip);
+  EXPECT_EQ(rejected.status().code(), StatusCode::kInvalidArgument);
+  StringByteSource huge(std::string("\x1f\x8b") + std::string(100, 'x'));
+  StatusOr<std::string> too_large = service_->PutSnapshot(alice_, huge);
+  EXPECT_EQ(too_large.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_THAT(too_large.status().message(), HasSubstr("64 bytes"));
+  EXPECT_THAT(too_large.status().message(), HasSubstr(".inetignore"));
+  StringByteSource nothing("");
+  EXPECT_EQ(service_->PutSnapshot(alice_, nothing).status().code(), StatusCode::kInvalidArgument);
+  // Only the good snapshot is kept.
+  StatusOr<artifacts::ListResult> listed =
+      artifacts_.List(artifacts::ListOptions{"snapshots/", false, "", 1000});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->objects.size(), 1u);
+
+  JobSpec spec = Spec();
+  spec.code_snapshot = *id;
+  spec.retries = 1;
+  const std::string job = MustSubmit(spec).record.job_id;
+  service_->RunOnceForTest();
+  EXPECT_EQ(executor_->CodeArchiveAt(job, 1), archive);
+  ASSERT_TRUE(executor_->Exit(job, 1).ok());
+  service_->RunOnceForTest();
+  clock_.Advance(5000);
+  service_->RunOnceForTest();
+  // Retries reuse the code the executor already unpacked.
+  ASSERT_EQ(executor_->LastLaunch(job)->attempt, 2);
+  EXPECT_EQ(executor_->LastLaunch(job)->code_archive_path, "");
+}
+
+TEST_F(JobServiceTest, PermanentLaunchErrorFailsTheJob) {
+  StartService();
+  JobSpec spec = Spec();
+  spec.retries = 3;
+  const std::string id = MustSubmit(spec).record.job_id;
+  executor_->FailNextLaunch(InvalidArgumentError("program 'pythn' not found on PATH"));
+  service_->RunOnceForTest();
+  JobView failed = MustGet(id);
+  EXPECT_EQ(failed.record.state, JobState::kFailed);
+  EXPECT_EQ(failed.record.reason, "attempt 1 could not start: program 'pythn' not found on PATH");
+  EXPECT_EQ(MustGetRun(failed.record.run_id).info.status, store::RunStatus::kFailed);
+}
+
+TEST_F(JobServiceTest, ControllerThreadLaunchesOnSubmitWithoutWaitingForATick) {
+  JobServiceOptions options = Options();
+  options.start_thread = true;
+  options.poll_interval_millis = 600'000;  // only a wake-up can launch the job in time
+  StartService(options);
+  const std::string id = MustSubmit(Spec()).record.job_id;
+  EXPECT_TRUE(executor_->WaitForLaunches(1, std::chrono::seconds(60)));
+  EXPECT_EQ(executor_->LastLaunch(id)->attempt, 1);
+  service_->Stop();
+  EXPECT_TRUE(executor_->IsRunning(id));  // Stop leaves attempts running
+}
+
+}  // namespace
+}  // namespace inet::jobs
