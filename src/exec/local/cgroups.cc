@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <sstream>
 
@@ -104,8 +105,10 @@ Status CreateAttemptCgroup(const std::string& path, int64_t cpu_millis, int64_t 
     }
   }
   if (status.ok() && cpu_millis > 0) {
-    // quota per 100 ms period: 1000 millicores = one full CPU = 100000 us.
-    status = WriteControlFile(path + "/cpu.max", std::to_string(cpu_millis * 100) + " 100000");
+    // Quota per 100 ms period: 1000 millicores = one full CPU = 100000 us; the kernel's
+    // minimum quota is 1000 us.
+    const int64_t quota = std::max<int64_t>(1000, cpu_millis * 100);
+    status = WriteControlFile(path + "/cpu.max", std::to_string(quota) + " 100000");
   }
   if (!status.ok()) rmdir(path.c_str());
   return status;

@@ -448,7 +448,9 @@ StatusOr<Execution> LocalExecutor::StartAttempt(const LaunchRequest& request,
   };
 
   const std::string spec_path = dir + "/" + attempt_name + ".spec.json";
-  if (Status s = WriteFileAtomically(spec_path, AttemptSpecToJson(spec)); !s.ok()) return fail(s);
+  if (Status s = WriteFileAtomically(spec_path, AttemptSpecToJson(spec), /*durable=*/false);
+      !s.ok())
+    return fail(s);
   unlink(spec.exit_path.c_str());  // a stale record from an earlier launch of this attempt
 
   // Spawn the supervisor: new session, default signal state, stdin /dev/null, stdout/stderr

@@ -145,7 +145,7 @@ StatusOr<int> FreeTcpPort() {
   return static_cast<int>(ntohs(addr.sin_port));
 }
 
-Status WriteFileAtomically(const std::string& path, std::string_view content) {
+Status WriteFileAtomically(const std::string& path, std::string_view content, bool durable) {
   std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return InternalError("creating " + tmp + ": " + ErrnoText(errno));
@@ -160,7 +160,7 @@ Status WriteFileAtomically(const std::string& path, std::string_view content) {
     }
     done += static_cast<size_t>(n);
   }
-  if (fsync(fd) != 0) {
+  if (durable && fsync(fd) != 0) {
     int err = errno;
     close(fd);
     return InternalError("syncing " + tmp + ": " + ErrnoText(err));

@@ -39,9 +39,10 @@ std::string FindProgram(std::string_view program, std::string_view path_env,
 // A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then closed).
 StatusOr<int> FreeTcpPort();
 
-// Writes `content` to `path` through `<path>.tmp`, fsync and rename, so readers see the old
-// file, no file, or the whole new one.
-Status WriteFileAtomically(const std::string& path, std::string_view content);
+// Writes `content` to `path` through `<path>.tmp` and a rename, so readers see the old file, no
+// file, or the whole new one; with `durable`, fsyncs before the rename so it also survives a
+// machine crash.
+Status WriteFileAtomically(const std::string& path, std::string_view content, bool durable = true);
 
 // Reads a whole (small) file. kNotFound when it does not exist.
 StatusOr<std::string> ReadFile(const std::string& path);
