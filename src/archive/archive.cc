@@ -31,9 +31,9 @@ using internal::ErrnoStatus;
 using internal::kBlockSize;
 using internal::UniqueFd;
 
-constexpr size_t kCopyChunk = 64 * 1024;
+constexpr size_t kCopyChunk = size_t{64} * 1024;
 // pax and GNU long-name data are held in memory: a real path is a few KiB at most.
-constexpr int64_t kMaxMetadataBytes = 1024 * 1024;
+constexpr int64_t kMaxMetadataBytes = int64_t{1024} * 1024;
 // Longer entry names are refused (PATH_MAX): nothing legitimate needs them, and each component
 // costs a directory open during extraction.
 constexpr size_t kMaxPathBytes = 4096;
@@ -94,7 +94,15 @@ StatusOr<std::vector<PackEntry>> ScanTree(const std::string& root, const IgnoreR
       continue;
     }
     const std::string directory = entry.path.empty() ? root : root + "/" + entry.path;
-    ASSIGN_OR_RETURN(std::vector<DirEntry> children, internal::ListDirectory(directory));
+    StatusOr<std::vector<DirEntry>> listed = internal::ListDirectory(directory);
+    if (!listed.ok()) {
+      if (listed.status().code() != StatusCode::kPermissionDenied || entry.path.empty()) {
+        return listed.status();
+      }
+      return PermissionDeniedError(listed.status().message() + "; add " + entry.path +
+                                   "/ to .inetignore to leave it out");
+    }
+    const std::vector<DirEntry>& children = *listed;
     const size_t first_child = pending.size();
     for (const DirEntry& child : children) {
       if (child.kind == EntryKind::kOther) continue;  // symlinks, sockets, fifos, devices
@@ -397,7 +405,9 @@ class Extractor {
     RETURN_IF_ERROR(Skip(internal::PaddingAfter(size)));
     const mode_t mode = (header.mode & 0111) ? 0755 : 0644;
     if (fchmod(out.get(), mode) != 0) return ErrnoStatus(errno, "setting the mode of", path);
-    const timespec times[2] = {{header.mtime, 0}, {header.mtime, 0}};
+    // Clamped to what an octal field holds: absurd base-256 times would make futimens fail.
+    const time_t mtime = std::min(header.mtime, internal::kMaxOctal11);
+    const timespec times[2] = {{mtime, 0}, {mtime, 0}};
     if (futimens(out.get(), times) != 0) return ErrnoStatus(errno, "setting the time of", path);
     const int fd = out.release();
     if (close(fd) != 0) return ErrnoStatus(errno, "writing", path);
@@ -484,7 +494,9 @@ StatusOr<PackResult> PackDirectory(const std::string& root, const std::string& a
   std::optional<std::pair<dev_t, ino_t>> skip;
   struct stat info {};
   if (stat(archive_path.c_str(), &info) == 0) skip.emplace(info.st_dev, info.st_ino);
-  ASSIGN_OR_RETURN(const std::vector<PackEntry> entries, ScanTree(root, rules, skip));
+  StatusOr<std::vector<PackEntry>> scanned = ScanTree(root, rules, skip);
+  if (!scanned.ok()) return scanned.status().WithContext("packing " + root);
+  const std::vector<PackEntry>& entries = *scanned;
   int64_t total = 0;
   for (const PackEntry& entry : entries) total += entry.size;
   if (total > options.max_bytes) return SizeLimitError(entries, options.max_bytes);

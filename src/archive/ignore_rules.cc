@@ -21,7 +21,7 @@ namespace {
 // Ignore files are read in this order in each directory, so .inetignore can override.
 constexpr std::string_view kIgnoreFiles[] = {".gitignore", ".inetignore"};
 // Larger ignore files are a mistake (a data file named .gitignore); refuse rather than parse.
-constexpr size_t kMaxIgnoreFileBytes = 4 * 1024 * 1024;
+constexpr size_t kMaxIgnoreFileBytes = size_t{4} * 1024 * 1024;
 
 // Reads a small file, refusing to follow a symlink (as git does for .gitignore).
 // nullopt when the file does not exist or is a symlink.
@@ -122,7 +122,8 @@ StatusOr<IgnoreRules> IgnoreRules::Load(const std::string& root) {
     pending.pop_back();
     const std::string directory = relative.empty() ? root : root + "/" + relative;
     for (const std::string_view file : kIgnoreFiles) {
-      const std::string path = directory + "/" + std::string(file);
+      std::string path = directory;
+      path.append("/").append(file);
       ASSIGN_OR_RETURN(std::optional<std::string> content, ReadIgnoreFile(path));
       if (!content) continue;
       for (Rule& rule : ParseFile(*content, relative)) rules.rules_.push_back(std::move(rule));

@@ -10,7 +10,7 @@
 namespace inet::archive::internal {
 namespace {
 
-constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kChunk = size_t{64} * 1024;
 constexpr int kGzipWindowBits = 15 + 16;  // 32 KiB window, gzip wrapper
 
 }  // namespace

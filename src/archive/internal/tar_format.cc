@@ -89,7 +89,8 @@ std::string UstarBlock(std::string_view name, char type, int64_t size, uint32_t 
   PutOctal(b + kSizeOff, kSizeLen, std::clamp<int64_t>(size, 0, kMaxOctal11));
   PutOctal(b + kMtimeOff, kMtimeLen, std::clamp<int64_t>(mtime, 0, kMaxOctal11));
   b[kTypeOff] = type;
-  std::memcpy(b + kMagicOff, "ustar", 6);  // with its NUL
+  static constexpr char kMagic[] = "ustar";  // 6 bytes with its NUL
+  std::memcpy(b + kMagicOff, kMagic, sizeof(kMagic));
   std::memcpy(b + kVersionOff, "00", 2);
   std::memset(b + kChksumOff, ' ', kChksumLen);
   unsigned sum = 0;
