@@ -31,9 +31,9 @@ Fn Symbol(void* lib, const char* name) {
   return reinterpret_cast<Fn>(dlsym(lib, name));
 }
 
-StatusOr<std::vector<GpuDevice>> DiscoverWithNvml() {
-  void* lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) return NotFoundError("libnvidia-ml.so.1 not loadable");
+StatusOr<std::vector<GpuDevice>> DiscoverWithNvml(const std::string& library) {
+  void* lib = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (lib == nullptr) return NotFoundError(library + " not loadable");
   auto init = Symbol<NvmlReturn (*)()>(lib, "nvmlInit_v2");
   auto shutdown = Symbol<NvmlReturn (*)()>(lib, "nvmlShutdown");
   auto count = Symbol<NvmlReturn (*)(unsigned*)>(lib, "nvmlDeviceGetCount_v2");
@@ -43,7 +43,7 @@ StatusOr<std::vector<GpuDevice>> DiscoverWithNvml() {
   auto get_memory = Symbol<NvmlReturn (*)(NvmlDevice, NvmlMemory*)>(lib, "nvmlDeviceGetMemoryInfo");
   if (!init || !shutdown || !count || !handle || !get_name || !get_uuid || !get_memory) {
     dlclose(lib);
-    return InternalError("libnvidia-ml.so.1 lacks an expected symbol");
+    return InternalError(library + " lacks an expected symbol");
   }
   if (NvmlReturn rc = init(); rc != kNvmlSuccess) {
     dlclose(lib);
@@ -177,7 +177,8 @@ StatusOr<std::vector<GpuDevice>> ParseNvidiaSmiCsv(std::string_view text) {
   return devices;
 }
 
-GpuInventory DiscoverGpus(int configured_count) {
+GpuInventory DiscoverGpus(int configured_count, const std::string& nvml_library,
+                          const std::string& nvidia_smi) {
   GpuInventory inventory;
   if (configured_count >= 0) {
     inventory.source = "configured";
@@ -189,7 +190,7 @@ GpuInventory DiscoverGpus(int configured_count) {
     }
     return inventory;
   }
-  StatusOr<std::vector<GpuDevice>> nvml = DiscoverWithNvml();
+  StatusOr<std::vector<GpuDevice>> nvml = DiscoverWithNvml(nvml_library);
   if (nvml.ok()) {
     inventory.source = "nvml";
     inventory.devices = std::move(*nvml);
@@ -197,7 +198,7 @@ GpuInventory DiscoverGpus(int configured_count) {
   }
   std::string note = "NVML: " + nvml.status().message();
   StatusOr<std::string> smi = RunAndCapture(
-      {"nvidia-smi", "--query-gpu=index,uuid,name,memory.total", "--format=csv,noheader,nounits"});
+      {nvidia_smi, "--query-gpu=index,uuid,name,memory.total", "--format=csv,noheader,nounits"});
   if (smi.ok()) {
     StatusOr<std::vector<GpuDevice>> parsed = ParseNvidiaSmiCsv(*smi);
     if (parsed.ok()) {

@@ -18,8 +18,12 @@ struct GpuInventory {
   std::string note;    // why a source was skipped, for the start-up log ("" if nothing to say)
 };
 
-// `configured_count` >= 0: that many devices named "configured" (no discovery); < 0: discover.
-GpuInventory DiscoverGpus(int configured_count);
+// `configured_count` >= 0: that many devices named "configured" (no discovery); < 0: discover
+// through `nvml_library` (dlopen'd), then the `nvidia_smi` program (looked up on PATH unless it
+// contains a '/'). Tests pass stand-ins for both.
+GpuInventory DiscoverGpus(int configured_count,
+                          const std::string& nvml_library = "libnvidia-ml.so.1",
+                          const std::string& nvidia_smi = "nvidia-smi");
 
 // Parses `nvidia-smi --query-gpu=index,uuid,name,memory.total --format=csv,noheader,nounits`
 // output (memory in MiB). kInvalidArgument for a malformed line.

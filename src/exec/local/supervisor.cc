@@ -314,14 +314,16 @@ int SupervisorMain(int argc, char** argv) {
   std::vector<std::optional<int>> statuses(n);
   int remaining = n;
   std::optional<int> first_failure;
-  std::optional<SteadyClock::time_point> kill_deadline;
+  // time_point::max() = no deadline (std::optional here trips GCC 12's -Wmaybe-uninitialized).
+  constexpr SteadyClock::time_point kNoDeadline = SteadyClock::time_point::max();
+  SteadyClock::time_point kill_deadline = kNoDeadline;
   auto kill_everything = [&] {
     kill(-pgid, SIGKILL);
     KillCgroupProcesses(spec.cgroup_path);
     for (int i = 0; i < n; ++i) {
       if (!statuses[i]) kill(pids[i], SIGKILL);
     }
-    kill_deadline.reset();
+    kill_deadline = kNoDeadline;
   };
   auto stop = [&](int grace_seconds) {
     kill(-pgid, SIGTERM);
@@ -329,7 +331,7 @@ int SupervisorMain(int argc, char** argv) {
       if (!statuses[i]) kill(pids[i], SIGTERM);
     }
     auto deadline = SteadyClock::now() + std::chrono::seconds(std::max(0, grace_seconds));
-    if (!kill_deadline || deadline < *kill_deadline) kill_deadline = deadline;
+    kill_deadline = std::min(kill_deadline, deadline);
   };
   while (remaining > 0) {
     int status = 0;
@@ -347,11 +349,11 @@ int SupervisorMain(int argc, char** argv) {
       }
     }
     if (remaining == 0) break;
-    if (kill_deadline && SteadyClock::now() >= *kill_deadline) kill_everything();
+    if (kill_deadline != kNoDeadline && SteadyClock::now() >= kill_deadline) kill_everything();
 
     auto wait_for = std::chrono::milliseconds(1000);
-    if (kill_deadline) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*kill_deadline -
+    if (kill_deadline != kNoDeadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(kill_deadline -
                                                                         SteadyClock::now());
       wait_for = std::clamp(left, std::chrono::milliseconds(1), wait_for);
     }
