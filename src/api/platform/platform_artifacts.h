@@ -1,0 +1,27 @@
+// The platform artifact routes: a namespace-scoped object store over artifacts::ArtifactStore
+// for the Python SDK's ArtifactStore (save_artifact / list_artifacts / load_artifact).
+//
+//   PUT    /api/v1/artifacts/{namespace}/{path...}   body streamed; optional metadata header
+//   GET    /api/v1/artifacts/{namespace}?prefix=&max_results=&page_token=
+//   GET    /api/v1/artifacts/{namespace}/{path...}   bytes streamed
+//   DELETE /api/v1/artifacts/{namespace}/{path...}
+//
+// Objects live under "platform/<namespace>/<path>" in the store, so their URIs are
+// "mlflow-artifacts:/platform/<namespace>/<path>". User metadata (the X-Inet-Artifact-Metadata
+// header: a JSON object of string or number values) is kept in a sidecar object
+// "platform/<namespace>/.inet-metadata/<path>.json", hidden from listings; the first path
+// segment ".inet-metadata" is therefore reserved.
+#pragma once
+
+#include "artifacts/artifact_store.h"
+#include "http/http.h"
+
+namespace inet::api {
+
+// Registers the four routes above. Paths and namespaces are checked with
+// artifacts::ValidateKey ("..", absolute, empty segments, backslashes -> 400
+// INVALID_PARAMETER_VALUE); a missing object is 404 RESOURCE_DOES_NOT_EXIST. `store` is
+// borrowed and must outlive the router; handlers may run concurrently.
+void RegisterPlatformArtifactRoutes(http::Router& router, artifacts::ArtifactStore& store);
+
+}  // namespace inet::api
