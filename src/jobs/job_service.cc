@@ -40,6 +40,7 @@ using store::JobState;
 
 constexpr int kMaxWriteAttempts = 10;
 constexpr int64_t kMaxListPage = 1000;
+constexpr int kMaxReasonWritesPerPass = 32;
 
 std::string SnapshotKey(std::string_view snapshot_id) {
   return "snapshots/" + std::string(snapshot_id) + ".tar.gz";
@@ -279,6 +280,9 @@ class JobService::Controller {
   Status Launch(const JobRecord& job, int64_t now);
   void FailToStart(const JobRecord& job, int attempt, const Status& error);
   void SetWaitingReason(const JobRecord& job, const std::string& reason);
+  // Why a request exceeds the executor's total capacity; "" when it fits.
+  static std::string NeverFits(const ResourceTotals& want, const sched::ResourceVector& total);
+  void FailUnrunnable(const JobRecord& job, const std::string& why);
   void CancelQueued(const JobRecord& job, const std::string& by);
   void DrainOrphans();
   void PublishHeld();
@@ -754,6 +758,9 @@ void JobService::Controller::Admit(std::vector<JobRecord> queued, int64_t now) {
   std::sort(queued.begin(), queued.end(), [](const JobRecord& a, const JobRecord& b) {
     return a.created_at != b.created_at ? a.created_at < b.created_at : a.job_id < b.job_id;
   });
+  const exec::Capacity capacity = executor_.capacity();
+  const sched::ResourceVector total{capacity.cpu_millis, capacity.memory_bytes,
+                                    static_cast<int>(capacity.gpus.size())};
   std::map<std::string, const JobRecord*> by_id;
   std::vector<sched::Demand> demands;
   for (const JobRecord& job : queued) {
@@ -763,15 +770,18 @@ void JobService::Controller::Admit(std::vector<JobRecord> queued, int64_t now) {
     }
     if (job.next_attempt_at > now) continue;  // backing off before a retry
     const ResourceTotals r = ResourcesOf(SpecOf(job));
+    // Submit rejects what can never fit; this catches an executor that shrank since (a
+    // restart with fewer GPUs), so such jobs fail instead of waiting forever.
+    if (std::string never = NeverFits(r, total); !never.empty()) {
+      FailUnrunnable(job, never);
+      continue;
+    }
     demands.push_back(sched::Demand{job.job_id, job.team, job.priority_class, job.created_at,
                                     sched::ResourceVector{r.cpu_millis, r.memory_bytes, r.gpus}});
     by_id[job.job_id] = &job;
   }
   if (demands.empty()) return;
 
-  const exec::Capacity capacity = executor_.capacity();
-  const sched::ResourceVector total{capacity.cpu_millis, capacity.memory_bytes,
-                                    static_cast<int>(capacity.gpus.size())};
   sched::ResourceVector free = total;
   for (const auto& [id, live] : live_) {
     free.cpu_millis -= live.resources.cpu_millis;
@@ -791,10 +801,49 @@ void JobService::Controller::Admit(std::vector<JobRecord> queued, int64_t now) {
       SetWaitingReason(*it->second, "waiting: " + s.message());
     }
   }
+  // Reasons like "queued behind <id>" change for the whole queue when its head starts: only
+  // the front of the queue is brought up to date each pass, so a long queue costs a bounded
+  // number of writes per pass and the rest catch up over the following passes.
+  int writes = 0;
   for (const auto& [id, reason] : decision.waiting) {
     auto it = by_id.find(id);
-    if (it != by_id.end()) SetWaitingReason(*it->second, reason);
+    if (it == by_id.end() || it->second->reason == reason) continue;
+    if (++writes > kMaxReasonWritesPerPass) break;
+    SetWaitingReason(*it->second, reason);
   }
+}
+
+std::string JobService::Controller::NeverFits(const ResourceTotals& want,
+                                              const sched::ResourceVector& total) {
+  if (want.gpus > total.gpus) {
+    return "requests " + std::to_string(want.gpus) + (want.gpus == 1 ? " GPU" : " GPUs") +
+           " but this executor has " + std::to_string(total.gpus);
+  }
+  if (total.cpu_millis > 0 && want.cpu_millis > total.cpu_millis) {
+    return "requests " + std::to_string(want.cpu_millis) + "m CPU but this executor has " +
+           std::to_string(total.cpu_millis) + "m";
+  }
+  if (total.memory_bytes > 0 && want.memory_bytes > total.memory_bytes) {
+    return "requests " + FormatMemory(want.memory_bytes) + " of memory but this executor has " +
+           FormatMemory(total.memory_bytes);
+  }
+  return "";
+}
+
+void JobService::Controller::FailUnrunnable(const JobRecord& job, const std::string& why) {
+  StatusOr<JobRecord> updated = Mutate(job, [&](JobRecord& r) -> StatusOr<Write> {
+    if (r.state != JobState::kQueued) return Write::kNone;
+    r.state = JobState::kFailed;
+    r.reason = "can never start: " + why;
+    r.finished_at = clock_.NowMillis();
+    r.next_attempt_at = 0;
+    return Write::kWithEvent;
+  });
+  if (!updated.ok()) {
+    spdlog::warn("jobs: failing {}: {}", job.job_id, updated.status().ToString());
+    return;
+  }
+  if (updated->state == JobState::kFailed) FinishRun(*updated);
 }
 
 void JobService::Controller::SetWaitingReason(const JobRecord& job, const std::string& reason) {

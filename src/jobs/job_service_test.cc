@@ -429,6 +429,50 @@ TEST_F(JobServiceTest, AdmissionNeverGivesOneGpuToTwoJobs) {
   EXPECT_THAT(MustGet(ids[2]).result.gpu_indices, ElementsAre(0));
 }
 
+TEST_F(JobServiceTest, WaitingReasonsAreWrittenBoundedPerPass) {
+  UseExecutor(exec::FakeExecutorOptions{.gpus = 1});
+  StartService();
+  JobSpec spec = Spec();
+  spec.resources.gpu = 1;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 41; ++i) {
+    ids.push_back(MustSubmit(spec).record.job_id);
+    clock_.Advance(1);
+  }
+  auto updated_reasons = [&] {
+    int n = 0;
+    for (size_t i = 1; i < ids.size(); ++i) n += MustGet(ids[i]).record.reason != "queued";
+    return n;
+  };
+  service_->RunOnceForTest();
+  EXPECT_EQ(MustGet(ids[0]).record.state, JobState::kRunning);
+  EXPECT_EQ(MustGet(ids[1]).record.reason, "waiting for 1 GPU (0 of 1 free)");
+  EXPECT_EQ(MustGet(ids[2]).record.reason, "queued behind " + ids[1]);
+  EXPECT_EQ(updated_reasons(), 32);
+  service_->RunOnceForTest();
+  EXPECT_EQ(updated_reasons(), 40);
+  const int64_t version = MustGet(ids[40]).record.version;
+  service_->RunOnceForTest();
+  EXPECT_EQ(MustGet(ids[40]).record.version, version);  // unchanged reasons are not rewritten
+}
+
+TEST_F(JobServiceTest, QueuedJobThatCanNoLongerFitFails) {
+  UseExecutor(exec::FakeExecutorOptions{.gpus = 2});
+  StartService();
+  JobSpec spec = Spec();
+  spec.resources.gpu = 2;
+  const std::string id = MustSubmit(spec).record.job_id;
+  // The server comes back on an executor with fewer GPUs.
+  service_.reset();
+  UseExecutor(exec::FakeExecutorOptions{.gpus = 1});
+  StartService();
+  service_->RunOnceForTest();
+  JobView failed = MustGet(id);
+  EXPECT_EQ(failed.record.state, JobState::kFailed);
+  EXPECT_EQ(failed.record.reason, "can never start: requests 2 GPUs but this executor has 1");
+  EXPECT_TRUE(executor_->launches().empty());
+}
+
 TEST_F(JobServiceTest, RejectsRequestsAboveTotalCapacity) {
   UseExecutor(exec::FakeExecutorOptions{.memory_bytes = 32LL << 30, .gpus = 4});
   StartService();
