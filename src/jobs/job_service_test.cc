@@ -348,6 +348,31 @@ TEST_F(JobServiceTest, CancelRunningJobTerminatesOnceWithGrace) {
   EXPECT_EQ(MustGetRun(cancelled.record.run_id).info.status, store::RunStatus::kKilled);
 }
 
+TEST_F(JobServiceTest, CancelRacingWithLaunchStopsTheUnrecordedAttempt) {
+  UseExecutor(exec::FakeExecutorOptions{.gpus = 1, .exit_on_terminate = false});
+  StartService();
+  JobSpec spec = Spec();
+  spec.resources.gpu = 1;
+  const std::string id = MustSubmit(spec).record.job_id;
+  // The cancel lands after the executor started the attempt, before the controller recorded it.
+  executor_->SetLaunchHook([&](const exec::LaunchRequest&) {
+    StatusOr<JobView> cancelled = service_->Cancel(alice_, id);
+    EXPECT_TRUE(cancelled.ok()) << cancelled.status().ToString();
+  });
+  service_->RunOnceForTest();
+  JobView job = MustGet(id);
+  EXPECT_EQ(job.record.state, JobState::kCancelled);
+  EXPECT_EQ(job.record.reason, "cancelled by alice before it started");
+  ASSERT_EQ(executor_->terminations().size(), 1u);
+  EXPECT_EQ(executor_->terminations()[0].grace_seconds, 0);
+  // Its GPU comes back once the stopped attempt has ended.
+  EXPECT_EQ(executor_->FreeGpus(), 0);
+  ASSERT_TRUE(executor_->Exit(id, 0, 9).ok());
+  service_->RunOnceForTest();
+  EXPECT_EQ(executor_->FreeGpus(), 1);
+  EXPECT_EQ(MustGet(id).record.state, JobState::kCancelled);
+}
+
 TEST_F(JobServiceTest, VanishedAttemptIsRetried) {
   StartService();
   JobSpec spec = Spec();

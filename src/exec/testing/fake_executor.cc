@@ -102,7 +102,16 @@ Capacity FakeExecutor::capacity() const {
 }
 
 StatusOr<Execution> FakeExecutor::Launch(const LaunchRequest& request) {
+  std::function<void(const LaunchRequest&)> hook;
+  StatusOr<Execution> execution = LaunchLocked(request, hook);
+  if (execution.ok() && hook) hook(request);
+  return execution;
+}
+
+StatusOr<Execution> FakeExecutor::LaunchLocked(const LaunchRequest& request,
+                                               std::function<void(const LaunchRequest&)>& hook) {
   std::lock_guard lock(mu_);
+  hook = launch_hook_;
   if (fail_next_launch_) {
     Status s = std::move(*fail_next_launch_);
     fail_next_launch_.reset();
@@ -360,6 +369,11 @@ void FakeExecutor::WriteOutput(std::string_view job_id, std::string_view relativ
   fs::create_directories(p.parent_path(), ec);
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+}
+
+void FakeExecutor::SetLaunchHook(std::function<void(const LaunchRequest&)> hook) {
+  std::lock_guard lock(mu_);
+  launch_hook_ = std::move(hook);
 }
 
 void FakeExecutor::FailNextLaunch(Status status) {

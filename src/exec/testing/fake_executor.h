@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -95,6 +96,9 @@ class FakeExecutor : public Executor {
   // Writes an output file at `relative_path` under the job's output directory.
   void WriteOutput(std::string_view job_id, std::string_view relative_path,
                    std::string_view contents);
+  // Called (without the fake's lock held) after every successful Launch, e.g. to make
+  // something happen while the caller is between launching and recording the launch.
+  void SetLaunchHook(std::function<void(const LaunchRequest&)> hook);
   // The next Launch / Reattach fails with `status` (once).
   void FailNextLaunch(Status status);
   void FailNextReattach(Status status);
@@ -130,6 +134,8 @@ class FakeExecutor : public Executor {
     std::string code_archive;
   };
 
+  StatusOr<Execution> LaunchLocked(const LaunchRequest& request,
+                                   std::function<void(const LaunchRequest&)>& hook);
   std::string JobDir(std::string_view job_id) const;
   Attempt* CurrentLocked(std::string_view job_id);
   const Attempt* CurrentLocked(std::string_view job_id) const;
@@ -145,11 +151,12 @@ class FakeExecutor : public Executor {
   std::map<std::string, std::map<int, Attempt>, std::less<>> jobs_;
   std::vector<std::string> gpu_owner_;   // per GPU index: "" or "<job>#<attempt>"; GUARDED_BY(mu_)
   std::vector<LaunchRequest> launches_;  // GUARDED_BY(mu_)
-  std::vector<TerminateCall> terminations_;               // GUARDED_BY(mu_)
-  std::map<std::string, std::string, std::less<>> logs_;  // job -> log bytes; GUARDED_BY(mu_)
-  std::optional<Status> fail_next_launch_;                // GUARDED_BY(mu_)
-  std::optional<Status> fail_next_reattach_;              // GUARDED_BY(mu_)
-  int release_count_ = 0;                                 // GUARDED_BY(mu_)
+  std::vector<TerminateCall> terminations_;                // GUARDED_BY(mu_)
+  std::map<std::string, std::string, std::less<>> logs_;   // job -> log bytes; GUARDED_BY(mu_)
+  std::optional<Status> fail_next_launch_;                 // GUARDED_BY(mu_)
+  std::function<void(const LaunchRequest&)> launch_hook_;  // GUARDED_BY(mu_)
+  std::optional<Status> fail_next_reattach_;               // GUARDED_BY(mu_)
+  int release_count_ = 0;                                  // GUARDED_BY(mu_)
 };
 
 }  // namespace inet::exec
