@@ -22,7 +22,7 @@ using platform::JsonResponse;
 
 constexpr std::string_view kMetadataDir = ".inet-metadata";
 constexpr std::string_view kMetadataHeader = "x-inet-artifact-metadata";
-constexpr size_t kMaxMetadataBytes = 64 * 1024;
+constexpr size_t kMaxMetadataBytes = size_t{64} * 1024;
 constexpr int64_t kMaxListResults = 1000;
 
 // Where one namespace's objects live in the store.
@@ -74,7 +74,7 @@ StatusOr<std::string> PathOf(const Request& req) {
 StatusOr<json::object> MetadataOf(const Request& req) {
   std::string_view header = req.Header(kMetadataHeader);
   if (header.empty()) return json::object();
-  auto invalid = [](std::string why) {
+  auto invalid = [](const std::string& why) {
     return InvalidArgumentError("Invalid X-Inet-Artifact-Metadata header: " + why);
   };
   if (header.size() > kMaxMetadataBytes) return invalid("larger than 64 KiB");
