@@ -98,6 +98,7 @@ StatusOr<std::string> RunAndCapture(const std::vector<std::string>& argv) {
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::vector<char*> args;
   std::vector<std::string> storage = argv;
+  args.reserve(storage.size() + 1);
   for (auto& a : storage) args.push_back(a.data());
   args.push_back(nullptr);
   pid_t pid = 0;

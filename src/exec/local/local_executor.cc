@@ -426,6 +426,7 @@ StatusOr<Execution> LocalExecutor::StartAttempt(const LaunchRequest& request,
       rank_env["LOCAL_RANK"] = std::to_string(rank);
     }
     std::vector<std::string> list;
+    list.reserve(rank_env.size());
     for (const auto& [k, v] : rank_env) list.push_back(k + "=" + v);
     spec.process_env.push_back(std::move(list));
   }
@@ -485,6 +486,7 @@ StatusOr<Execution> LocalExecutor::StartAttempt(const LaunchRequest& request,
   std::vector<std::string> args = options_.supervisor_command;
   args.push_back(spec_path);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t spawned = 0;

@@ -75,7 +75,7 @@ int64_t CgroupOomKills(const std::string& cgroup) {
 // Under RLIMIT_AS a process that runs out of memory sees a failed allocation, not the OOM
 // killer: recognise the usual runtimes' reports in what this attempt wrote to the log.
 bool LogMentionsOutOfMemory(const std::string& log_path, int64_t from_offset) {
-  constexpr int64_t kWindow = 64 * 1024;
+  constexpr int64_t kWindow = int64_t{64} * 1024;
   int fd = open(log_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat st {};
@@ -353,8 +353,8 @@ int SupervisorMain(int argc, char** argv) {
 
     auto wait_for = std::chrono::milliseconds(1000);
     if (kill_deadline != kNoDeadline) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(kill_deadline -
-                                                                        SteadyClock::now());
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(kill_deadline - SteadyClock::now());
       wait_for = std::clamp(left, std::chrono::milliseconds(1), wait_for);
     }
     timespec timeout{static_cast<time_t>(wait_for.count() / 1000),
