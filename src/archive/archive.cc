@@ -515,6 +515,9 @@ Status ExtractArchive(const std::string& archive_path, const std::string& destin
   std::error_code error;
   std::filesystem::create_directories(destination, error);
   if (error) {
+    if (error.value() == EEXIST || error.value() == ENOTDIR) {
+      return FailedPreconditionError("destination " + destination + " is not a directory");
+    }
     return ErrnoStatus(error.value(), "creating", destination);
   }
   UniqueFd root(open(destination.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -106,6 +106,7 @@ class ArchiveTest : public ::testing::Test {
     fs::create_directories(src_ / "empty_dir");
     WriteFile(src_ / LongPath(150), "long 150");
     WriteFile(src_ / LongPath(300), "long 300");
+    WriteFile(src_ / "d\xC3\xA9j\xC3\xA0 vu/file with spaces.txt", "utf-8");
   }
 
   // A relative path of exactly `length` bytes in directories of 40-byte names.
@@ -140,8 +141,8 @@ TEST_F(ArchiveTest, RoundTrip) {
   ASSERT_EQ(Shell("touch -d @1700000000 " + (src_ / "train.py").string()), 0);
   StatusOr<PackResult> result = PackDirectory(src_.string(), archive_.string());
   ASSERT_TRUE(result.ok()) << result.status().ToString();
-  EXPECT_EQ(result->files, 6);
-  EXPECT_EQ(result->bytes, 12 + 19 + 0 + 100000 + 8 + 8);
+  EXPECT_EQ(result->files, 7);
+  EXPECT_EQ(result->bytes, 12 + 19 + 0 + 100000 + 8 + 8 + 5);
   EXPECT_EQ(result->compressed_bytes, static_cast<int64_t>(fs::file_size(archive_)));
   EXPECT_TRUE(LooksLikeGzip(ReadFile(archive_).substr(0, 3)));
 
@@ -336,6 +337,28 @@ TEST_F(ArchiveTest, SymlinkedFileInDestinationIsNotFollowed) {
 TEST_F(ArchiveTest, DuplicateEntryReplacesTheFile) {
   ASSERT_TRUE(Extract({{"a.txt", '0', "first"}, {"a.txt", '0', "second"}}).ok());
   EXPECT_EQ(ReadFile(dest_ / "a.txt"), "second");
+}
+
+TEST_F(ArchiveTest, FileWhereADirectoryGoesIsRefused) {
+  Status status = Extract({{"a", '0', "file"}, {"a/b", '0', "x"}});
+  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition) << status.ToString();
+  fs::remove_all(dest_);
+  status = Extract({{"a/", '5', ""}, {"a", '0', "x"}});
+  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition) << status.ToString();
+  WriteFile(base_ / "plain", "");
+  EXPECT_EQ(ExtractArchive(archive_.string(), (base_ / "plain").string()).code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ArchiveTest, PaxSizeOverridesTheHeaderSize) {
+  // The ustar size field says 0; the pax record says 5 (how sizes past 8 GiB are written).
+  std::string tar = RawTar({{"PaxHeaders/f", 'x', "10 size=5\n"}, {"f", '0', ""}}, false);
+  tar += "hello";
+  tar.append(internal::PaddingAfter(5), '\0');
+  tar.append(1024, '\0');
+  WriteGzip(archive_, tar);
+  ASSERT_TRUE(ExtractArchive(archive_.string(), dest_.string()).ok());
+  EXPECT_EQ(ReadFile(dest_ / "f"), "hello");
 }
 
 TEST_F(ArchiveTest, DotSlashNamesAndParentsCreatedOnDemand) {
