@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -242,6 +244,44 @@ TEST_F(IgnoreRulesTest, SymlinkedIgnoreFileIsNotFollowed) {
   Write("real-rules", "*.py\n");
   fs::create_symlink(root_ / "real-rules", root_ / ".gitignore");
   EXPECT_FALSE(Load().Ignored("main.py", false));
+}
+
+// The reference: git itself decides on the same tree (`git check-ignore --no-index`).
+TEST_F(IgnoreRulesTest, AgreesWithGitCheckIgnore) {
+  if (std::system("git --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "git not installed";
+  Write(".gitignore",
+        "*.log\n!important.log\n/build/\ndocs/*.html\n**/cache\nout/**\n!out/keep\n"
+        "a/**/z.txt\n[Tt]emp*\n*.py[cod]\nnode_modules/\n\\#notes\nvendor\n!vendor/x\n");
+  Write("src/.gitignore", "*.tmp\n!keep.log\n/local/\n");
+  const std::vector<std::pair<std::string, bool>> paths = {
+      {"a.log", false},           {"important.log", false}, {"src/important.log", false},
+      {"src/keep.log", false},    {"keep.log", false},      {"build", true},
+      {"build/x.o", false},       {"src/build", true},      {"docs/a.html", false},
+      {"docs/sub/a.html", false}, {"cache", true},          {"x/y/cache", true},
+      {"out/a", false},           {"out/keep", false},      {"a/z.txt", false},
+      {"a/b/c/z.txt", false},     {"Temp.txt", false},      {"temp", true},
+      {"m.pyc", false},           {"m.py", false},          {"node_modules", true},
+      {"lib/node_modules", true}, {"#notes", false},        {"vendor", true},
+      {"vendor/x", false},        {"src/a.tmp", false},     {"a.tmp", false},
+      {"src/local", true},        {"src/x/local", true},    {"main.py", false},
+  };
+  for (const auto& [path, directory] : paths) {
+    if (directory) {
+      fs::create_directories(root_ / path);
+    } else {
+      Write(path, "");
+    }
+  }
+  const IgnoreRules rules = Load();
+  const std::string git = "git -c core.excludesFile=/dev/null -C '" + root_.string() + "' ";
+  ASSERT_EQ(std::system((git + "init -q").c_str()), 0);
+  for (const auto& [path, directory] : paths) {
+    const std::string command = git + "check-ignore --no-index -q -- '" + path + "'";
+    const int rc = std::system(command.c_str());
+    ASSERT_TRUE(WIFEXITED(rc) && (WEXITSTATUS(rc) == 0 || WEXITSTATUS(rc) == 1)) << command;
+    const bool git_ignores = WEXITSTATUS(rc) == 0;
+    EXPECT_EQ(rules.Ignored(path, directory), git_ignores) << path;
+  }
 }
 
 TEST_F(IgnoreRulesTest, RootMustBeADirectory) {
