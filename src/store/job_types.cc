@@ -18,7 +18,9 @@ constexpr std::array<std::pair<JobState, std::string_view>, 7> kJobStateNames = 
 }};
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
+  if (a.size() != b.size()) {
+    return false;
+  }
   for (size_t i = 0; i < a.size(); ++i) {
     if (std::tolower(static_cast<unsigned char>(a[i])) !=
         std::tolower(static_cast<unsigned char>(b[i]))) {
@@ -32,14 +34,18 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 std::string_view JobStateName(JobState state) {
   for (const auto& [s, name] : kJobStateNames) {
-    if (s == state) return name;
+    if (s == state) {
+      return name;
+    }
   }
   return "Unknown";  // unreachable for valid enum values
 }
 
 std::optional<JobState> ParseJobState(std::string_view name) {
   for (const auto& [s, n] : kJobStateNames) {
-    if (EqualsIgnoreCase(n, name)) return s;
+    if (EqualsIgnoreCase(n, name)) {
+      return s;
+    }
   }
   return std::nullopt;
 }

@@ -996,7 +996,9 @@ class PostgresMetadataStore : public MetadataStore {
                        c.Exec(Cat({kJobSelect, "WHERE job_id = $1::text"}), {std::string(job_id)}));
       return JobsFromResult(res, res.rows(), jobs);
     }));
-    if (jobs.empty()) return NotFoundError(JobNotFound(job_id));
+    if (jobs.empty()) {
+      return NotFoundError(JobNotFound(job_id));
+    }
     return std::move(jobs[0]);
   }
 
@@ -1039,10 +1041,12 @@ class PostgresMetadataStore : public MetadataStore {
   }
 
   StatusOr<Page<JobRecord>> ListJobs(const JobQuery& query) override {
-    if (query.offset < 0) return InvalidArgumentError("Invalid page token: negative offset");
+    if (query.offset < 0) {
+      return InvalidArgumentError("Invalid page token: negative offset");
+    }
     PgParams params;
     std::string where;
-    auto add = [&](std::string condition) {
+    auto add = [&](const std::string& condition) {
       where += where.empty() ? "WHERE " : " AND ";
       where += condition;
     };
@@ -1060,7 +1064,9 @@ class PostgresMetadataStore : public MetadataStore {
     }
     if (!query.states.empty()) {
       std::vector<std::string> names;
-      for (JobState state : query.states) names.emplace_back(JobStateName(state));
+      for (JobState state : query.states) {
+        names.emplace_back(JobStateName(state));
+      }
       params.emplace_back(PgArray(names));
       add("state = ANY($" + std::to_string(params.size()) + "::text[])");
     }

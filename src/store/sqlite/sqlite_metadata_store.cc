@@ -1504,7 +1504,9 @@ Status SqliteMetadataStore::CreateJob(const JobRecord& job, const JobEvent& firs
         .Bind(18, job.executor_state)
         .Bind(19, job.result_json);
     RETURN_IF_ERROR(ins.Run());
-    if (db.Changes() == 0) return AlreadyExistsError("Job '" + job.job_id + "' already exists");
+    if (db.Changes() == 0) {
+      return AlreadyExistsError("Job '" + job.job_id + "' already exists");
+    }
     return AppendJobEvent(db, job.job_id, first_event);
   });
 }
@@ -1560,12 +1562,16 @@ StatusOr<int64_t> SqliteMetadataStore::UpdateJob(const JobRecord& job,
 }
 
 StatusOr<Page<JobRecord>> SqliteMetadataStore::ListJobs(const JobQuery& query) {
-  if (query.offset < 0) return InvalidArgumentError("Invalid page token: negative offset");
+  if (query.offset < 0) {
+    return InvalidArgumentError("Invalid page token: negative offset");
+  }
   std::string sql = kJobColumns;
   std::vector<internal::SqlValue> params;
   std::vector<std::string> conditions;
   auto add_equals = [&](std::string_view column, const std::string& value) {
-    if (value.empty()) return;
+    if (value.empty()) {
+      return;
+    }
     params.emplace_back(value);
     conditions.push_back(std::string(column) + " = ?" + std::to_string(params.size()));
   };
@@ -1574,7 +1580,9 @@ StatusOr<Page<JobRecord>> SqliteMetadataStore::ListJobs(const JobQuery& query) {
   add_equals("name", query.name);
   if (!query.states.empty()) {
     size_t first = params.size() + 1;
-    for (JobState state : query.states) params.emplace_back(std::string(JobStateName(state)));
+    for (JobState state : query.states) {
+      params.emplace_back(std::string(JobStateName(state)));
+    }
     conditions.push_back("state IN " + Placeholders(query.states.size(), first));
   }
   for (size_t i = 0; i < conditions.size(); ++i) {
