@@ -19,13 +19,17 @@ namespace inet::archive {
 // leading `/` anchoring, `**`), read from every .gitignore and .inetignore under the root
 // (deeper files apply to their subtree; in one directory .inetignore is read after .gitignore,
 // so it can override). An excluded directory excludes everything below it, as in git. Anything
-// named `.git` is always ignored. Symlinked ignore files are not followed (as git). Copyable;
-// const methods are safe to call from several threads.
+// named `.git` is always ignored. Lines longer than 4096 bytes are skipped. Symlinked ignore files
+// are not followed (as git). Copyable; const methods are safe to call from several threads.
 class IgnoreRules {
  public:
-  // Loads the rules found under `root`. kInvalidArgument if root is not a directory.
+  // Loads the rules found under `root` (not descending into ignored directories or symlinks).
+  // kInvalidArgument if root is not a directory or an ignore file exceeds 4 MiB; an unreadable
+  // directory or ignore file keeps its cause (kPermissionDenied, kInternal).
   static StatusOr<IgnoreRules> Load(const std::string& root);
-  // `relative_path` uses '/' separators, relative to the root.
+  // True when `relative_path` ('/'-separated, relative to the root, no leading "./") is
+  // excluded: a component is `.git`, a parent directory is excluded, or the last rule that
+  // matches it is not a negation. `is_directory` decides whether directory-only rules apply.
   bool Ignored(std::string_view relative_path, bool is_directory) const;
 
  private:

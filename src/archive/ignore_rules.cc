@@ -20,6 +20,7 @@ namespace {
 
 // Ignore files are read in this order in each directory, so .inetignore can override.
 constexpr std::string_view kIgnoreFiles[] = {".gitignore", ".inetignore"};
+constexpr size_t kMaxPatternBytes = 4096;  // PATH_MAX
 // Larger ignore files are a mistake (a data file named .gitignore); refuse rather than parse.
 constexpr size_t kMaxIgnoreFileBytes = size_t{4} * 1024 * 1024;
 
@@ -76,7 +77,8 @@ std::vector<IgnoreRules::Rule> IgnoreRules::ParseFile(std::string_view content,
     std::string_view line = content.substr(0, newline);
     content = newline == std::string_view::npos ? std::string_view() : content.substr(newline + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || line.front() == '#') continue;
+    // A pattern longer than any path cannot be meant; skipping it keeps matching cheap.
+    if (line.empty() || line.front() == '#' || line.size() > kMaxPatternBytes) continue;
     while (!line.empty() && line.back() == ' ') {
       // A space preceded by an odd number of backslashes is escaped and kept.
       size_t backslashes = 0;
