@@ -1290,7 +1290,7 @@ StatusOr<std::unique_ptr<ByteSource>> JobService::Controller::OpenLogs(const Ide
 StatusOr<std::string> JobService::Controller::PutSnapshot(const Identity& caller,
                                                           ByteSource& body) {
   (void)caller;  // any authenticated identity may upload code; jobs refer to it by id
-  const std::string id = "snap-" + RandomHex(8);
+  std::string id = "snap-" + RandomHex(8);
   const std::string key = SnapshotKey(id);
   SnapshotBodySource checked(body, options_.max_snapshot_bytes);
   Status s = artifacts_.Put(key, checked);
