@@ -122,7 +122,8 @@ StatusOr<IgnoreRules> IgnoreRules::Load(const std::string& root) {
   while (!pending.empty()) {
     const std::string relative = std::move(pending.back());
     pending.pop_back();
-    const std::string directory = relative.empty() ? root : root + "/" + relative;
+    std::string directory = root;
+    if (!relative.empty()) directory.append("/").append(relative);
     for (const std::string_view file : kIgnoreFiles) {
       std::string path = directory;
       path.append("/").append(file);

@@ -91,7 +91,8 @@ std::string UstarBlock(std::string_view name, char type, int64_t size, uint32_t 
   b[kTypeOff] = type;
   static constexpr char kMagic[] = "ustar";  // 6 bytes with its NUL
   std::memcpy(b + kMagicOff, kMagic, sizeof(kMagic));
-  std::memcpy(b + kVersionOff, "00", 2);
+  b[kVersionOff] = '0';
+  b[kVersionOff + 1] = '0';
   std::memset(b + kChksumOff, ' ', kChksumLen);
   unsigned sum = 0;
   for (const char c : block) sum += static_cast<unsigned char>(c);
