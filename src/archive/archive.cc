@@ -148,9 +148,8 @@ Status SizeLimitError(const std::vector<PackEntry>& entries, int64_t max_bytes) 
 
 // Streams one file's contents into the archive. The header records the size fstat gives now;
 // a file that shrinks meanwhile fails (its header would lie), one that grows is cut at it.
-Status PackFile(const std::string& root, const std::string& path, int64_t mtime_fallback,
-                internal::GzipFileWriter& writer, int64_t& bytes, int64_t max_bytes,
-                std::vector<char>& buffer) {
+Status PackFile(const std::string& root, const std::string& path, internal::GzipFileWriter& writer,
+                int64_t& bytes, int64_t max_bytes, std::vector<char>& buffer) {
   const std::string full = root + "/" + path;
   UniqueFd fd(open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) return ErrnoStatus(errno, "reading", full);
@@ -166,7 +165,7 @@ Status PackFile(const std::string& root, const std::string& path, int64_t mtime_
                                   ".inetignore or pass --max-snapshot-mb");
   }
   const uint32_t mode = (info.st_mode & S_IXUSR) ? 0755 : 0644;
-  const int64_t mtime = info.st_mtim.tv_sec >= 0 ? info.st_mtim.tv_sec : mtime_fallback;
+  const int64_t mtime = info.st_mtim.tv_sec;  // EncodeHeader writes times before 1970 as 0
   RETURN_IF_ERROR(
       writer.Write(internal::EncodeHeader(path, internal::kTypeFile, size, mode, mtime)));
   int64_t remaining = size;
@@ -202,8 +201,7 @@ StatusOr<PackResult> WriteArchive(const std::string& root, const std::string& ar
           entry.path + "/", internal::kTypeDirectory, 0, 0755, info.st_mtim.tv_sec)));
       continue;
     }
-    RETURN_IF_ERROR(
-        PackFile(root, entry.path, 0, *writer, result.bytes, options.max_bytes, buffer));
+    RETURN_IF_ERROR(PackFile(root, entry.path, *writer, result.bytes, options.max_bytes, buffer));
     ++result.files;
     if (options.progress) options.progress(result.files, result.bytes);
   }
