@@ -1,7 +1,9 @@
 #include "exec/local/local_executor.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -186,6 +188,34 @@ TEST_F(LocalExecutorTest, InjectsTheEnvironment) {
   std::string log = Log(*executor, "env-1");
   EXPECT_THAT(log, HasSubstr("FOO=bar baz SERVER=inherited OUT=" + dir + "/outputs CKPT=" + dir +
                              "/checkpoints ATTEMPT=2 CVD=[] PYU=1 PWD=" + dir + "/code\n"));
+}
+
+// The server blocks SIGTERM/SIGINT, ignores SIGPIPE and holds descriptors (its listening
+// socket) without O_CLOEXEC; none of that may reach a job.
+TEST_F(LocalExecutorTest, JobsStartWithCleanSignalsAndDescriptors) {
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  sigset_t blocked, previous;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGTERM);
+  sigaddset(&blocked, SIGINT);
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &blocked, &previous), 0);
+  auto* previous_pipe = signal(SIGPIPE, SIG_IGN);
+  int leaked = open("/etc/hostname", O_RDONLY);  // deliberately without O_CLOEXEC
+  ASSERT_GE(leaked, 0);
+  auto execution = executor->Launch(
+      Shell("clean-1", "grep -E '^Sig(Blk|Ign)' /proc/self/status; ls -l /proc/self/fd"));
+  close(leaked);
+  signal(SIGPIPE, previous_pipe);
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  EXPECT_EQ(WaitFinished(*executor, *execution).exit_code, 0);
+  std::string log = Log(*executor, "clean-1");
+  EXPECT_THAT(log, HasSubstr("SigBlk:\t0000000000000000\n"));
+  EXPECT_THAT(log, HasSubstr("SigIgn:\t0000000000000000\n"));
+  EXPECT_THAT(log, HasSubstr("job.log"));  // stdout is the log
+  EXPECT_THAT(log, Not(HasSubstr("/etc/hostname")));
+  EXPECT_THAT(log, Not(HasSubstr("pipe:")));  // the handshake pipe stays with the supervisor
 }
 
 TEST_F(LocalExecutorTest, KeepsCodeAndCheckpointsAcrossAttempts) {

@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -136,6 +137,13 @@ constexpr int kStageCgroup = 1, kStageRlimit = 2, kStageChdir = 3, kStageExec = 
   if (getppid() != supervisor) _exit(127);
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  }
+  // glibc's posix_spawn leaves its internal signals (32, 33) ignored in the spawned program and
+  // glibc's sigaction refuses to touch them; an all-zero kernel sigaction is SIG_DFL, no flags,
+  // empty mask on every architecture.
+  for (int sig = 32; sig < SIGRTMIN; ++sig) {
+    uint64_t zeroed[4] = {};  // larger than any architecture's struct sigaction for the kernel
+    syscall(SYS_rt_sigaction, sig, zeroed, nullptr, 8 /* the kernel's sigset_t */);
   }
   sigset_t empty;
   sigemptyset(&empty);
