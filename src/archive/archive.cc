@@ -45,7 +45,9 @@ std::string WithThousands(int64_t n) {
   std::string digits = std::to_string(n);
   std::string out;
   for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    if (i > 0 && (digits.size() - i) % 3 == 0) {
+      out += ',';
+    }
     out += digits[i];
   }
   return out;
@@ -54,7 +56,9 @@ std::string WithThousands(int64_t n) {
 // "530 MiB", "3.1 KiB", "12 bytes"
 std::string HumanBytes(int64_t bytes) {
   static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
-  if (bytes < 1024) return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+  if (bytes < 1024) {
+    return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+  }
   double value = static_cast<double>(bytes) / 1024;
   size_t unit = 0;
   while (value >= 1024 && unit + 1 < std::size(kUnits)) {
@@ -105,15 +109,23 @@ StatusOr<std::vector<PackEntry>> ScanTree(const std::string& root, const IgnoreR
     const std::vector<DirEntry>& children = *listed;
     const size_t first_child = pending.size();
     for (const DirEntry& child : children) {
-      if (child.kind == EntryKind::kOther) continue;  // symlinks, sockets, fifos, devices
-      if (skip && skip->first == child.device && skip->second == child.inode) continue;
+      if (child.kind == EntryKind::kOther) {
+        continue;  // symlinks, sockets, fifos, devices
+      }
+      if (skip && skip->first == child.device && skip->second == child.inode) {
+        continue;
+      }
       std::string path = entry.path.empty() ? child.name : entry.path + "/" + child.name;
       const bool is_directory = child.kind == EntryKind::kDirectory;
-      if (rules.Ignored(path, is_directory)) continue;
+      if (rules.Ignored(path, is_directory)) {
+        continue;
+      }
       pending.push_back({std::move(path), is_directory, is_directory ? 0 : child.size});
     }
     std::reverse(pending.begin() + static_cast<ptrdiff_t>(first_child), pending.end());
-    if (!entry.path.empty()) entries.push_back(std::move(entry));
+    if (!entry.path.empty()) {
+      entries.push_back(std::move(entry));
+    }
   }
   return entries;
 }
@@ -122,7 +134,9 @@ Status SizeLimitError(const std::vector<PackEntry>& entries, int64_t max_bytes) 
   int64_t total = 0, files = 0;
   std::vector<const PackEntry*> largest;
   for (const PackEntry& entry : entries) {
-    if (entry.directory) continue;
+    if (entry.directory) {
+      continue;
+    }
     total += entry.size;
     ++files;
     largest.push_back(&entry);
@@ -138,7 +152,9 @@ Status SizeLimitError(const std::vector<PackEntry>& entries, int64_t max_bytes) 
   if (named > 0) {
     message += named == 1 ? "; the largest file is " : "; the largest files are ";
     for (size_t i = 0; i < named; ++i) {
-      if (i > 0) message += ", ";
+      if (i > 0) {
+        message += ", ";
+      }
       message += largest[i]->path + " (" + HumanBytes(largest[i]->size) + ")";
     }
   }
@@ -152,9 +168,13 @@ Status PackFile(const std::string& root, const std::string& path, internal::Gzip
                 int64_t& bytes, int64_t max_bytes, std::vector<char>& buffer) {
   const std::string full = root + "/" + path;
   UniqueFd fd(open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid()) return ErrnoStatus(errno, "reading", full);
+  if (!fd.valid()) {
+    return ErrnoStatus(errno, "reading", full);
+  }
   struct stat info {};
-  if (fstat(fd.get(), &info) != 0) return ErrnoStatus(errno, "inspecting", full);
+  if (fstat(fd.get(), &info) != 0) {
+    return ErrnoStatus(errno, "inspecting", full);
+  }
   if (!S_ISREG(info.st_mode)) {
     return AbortedError(full + " changed while being packed; try again");
   }
@@ -173,10 +193,14 @@ Status PackFile(const std::string& root, const std::string& path, internal::Gzip
     const size_t want = static_cast<size_t>(std::min<int64_t>(remaining, buffer.size()));
     const ssize_t n = read(fd.get(), buffer.data(), want);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        continue;
+      }
       return ErrnoStatus(errno, "reading", full);
     }
-    if (n == 0) return AbortedError(full + " shrank while being packed; try again");
+    if (n == 0) {
+      return AbortedError(full + " shrank while being packed; try again");
+    }
     RETURN_IF_ERROR(writer.Write(std::string_view(buffer.data(), static_cast<size_t>(n))));
     remaining -= n;
   }
@@ -196,14 +220,18 @@ StatusOr<PackResult> WriteArchive(const std::string& root, const std::string& ar
     if (entry.directory) {
       struct stat info {};
       const std::string full = root + "/" + entry.path;
-      if (lstat(full.c_str(), &info) != 0) return ErrnoStatus(errno, "inspecting", full);
+      if (lstat(full.c_str(), &info) != 0) {
+        return ErrnoStatus(errno, "inspecting", full);
+      }
       RETURN_IF_ERROR(writer->Write(internal::EncodeHeader(
           entry.path + "/", internal::kTypeDirectory, 0, 0755, info.st_mtim.tv_sec)));
       continue;
     }
     RETURN_IF_ERROR(PackFile(root, entry.path, *writer, result.bytes, options.max_bytes, buffer));
     ++result.files;
-    if (options.progress) options.progress(result.files, result.bytes);
+    if (options.progress) {
+      options.progress(result.files, result.bytes);
+    }
   }
   // End of archive: two zero blocks.
   RETURN_IF_ERROR(writer->Write(std::string(2 * kBlockSize, '\0')));
@@ -217,7 +245,9 @@ StatusOr<PackResult> WriteArchive(const std::string& root, const std::string& ar
 // Splits an archive path into safe components: "." and empty components dropped (so "./a//b/"
 // is "a/b"); an absolute path or a ".." component is refused.
 StatusOr<std::vector<std::string>> SafeComponents(const std::string& name) {
-  if (name.empty()) return InvalidArgumentError("archive entry with an empty name");
+  if (name.empty()) {
+    return InvalidArgumentError("archive entry with an empty name");
+  }
   if (name.size() > kMaxPathBytes) {
     return InvalidArgumentError("archive entry " + name.substr(0, 100) + "... has a path of " +
                                 std::to_string(name.size()) + " bytes (the limit is 4096)");
@@ -229,12 +259,16 @@ StatusOr<std::vector<std::string>> SafeComponents(const std::string& name) {
   size_t start = 0;
   while (start <= name.size()) {
     size_t slash = name.find('/', start);
-    if (slash == std::string::npos) slash = name.size();
+    if (slash == std::string::npos) {
+      slash = name.size();
+    }
     const std::string component = name.substr(start, slash - start);
     if (component == "..") {
       return InvalidArgumentError("archive entry " + name + " leaves the destination (\"..\")");
     }
-    if (!component.empty() && component != ".") components.push_back(component);
+    if (!component.empty() && component != ".") {
+      components.push_back(component);
+    }
     start = slash + 1;
   }
   return components;
@@ -261,7 +295,9 @@ std::string EntryTypeName(char type) {
     case 'V':
       return "a volume label";
     default:
-      if (type >= 0x20 && type < 0x7f) return std::string("of unsupported type '") + type + "'";
+      if (type >= 0x20 && type < 0x7f) {
+        return std::string("of unsupported type '") + type + "'";
+      }
       return "of unsupported type " + std::to_string(static_cast<unsigned char>(type));
   }
 }
@@ -279,9 +315,15 @@ class Extractor {
     std::optional<std::string> long_name;
     while (true) {
       ASSIGN_OR_RETURN(const size_t got, reader_.ReadFull(block.data(), kBlockSize));
-      if (got == 0) break;  // no end marker, but the gzip data ended cleanly
-      if (got < kBlockSize) return Truncated();
-      if (internal::IsZeroBlock(block)) return Drain();
+      if (got == 0) {
+        break;  // no end marker, but the gzip data ended cleanly
+      }
+      if (got < kBlockSize) {
+        return Truncated();
+      }
+      if (internal::IsZeroBlock(block)) {
+        return Drain();
+      }
       ASSIGN_OR_RETURN(const internal::TarHeader header, internal::DecodeHeader(block));
       switch (header.type) {
         case internal::kTypePaxEntry: {
@@ -323,7 +365,9 @@ class Extractor {
     std::vector<char> sink(kCopyChunk);
     while (true) {
       ASSIGN_OR_RETURN(const size_t got, reader_.Read(sink.data(), sink.size()));
-      if (got == 0) return OkStatus();
+      if (got == 0) {
+        return OkStatus();
+      }
       trailing_bytes_ += static_cast<int64_t>(got);
       if (trailing_bytes_ > options_.max_bytes) {
         return ResourceExhaustedError("archive has more than " + HumanBytes(options_.max_bytes) +
@@ -339,7 +383,9 @@ class Extractor {
     }
     std::string data(static_cast<size_t>(size), '\0');
     ASSIGN_OR_RETURN(const size_t got, reader_.ReadFull(data.data(), data.size()));
-    if (got < data.size()) return Truncated();
+    if (got < data.size()) {
+      return Truncated();
+    }
     RETURN_IF_ERROR(Skip(internal::PaddingAfter(size)));
     return data;
   }
@@ -349,7 +395,9 @@ class Extractor {
     while (n > 0) {
       const size_t want = static_cast<size_t>(std::min<int64_t>(n, sizeof(buf)));
       ASSIGN_OR_RETURN(const size_t got, reader_.ReadFull(buf, want));
-      if (got < want) return Truncated();
+      if (got < want) {
+        return Truncated();
+      }
       n -= static_cast<int64_t>(got);
     }
     return OkStatus();
@@ -381,7 +429,9 @@ class Extractor {
     if (directory) {
       // A directory's data, if any, means nothing; skip it.
       RETURN_IF_ERROR(Skip(size + internal::PaddingAfter(size)));
-      if (components.empty()) return OkStatus();  // "./": the destination itself
+      if (components.empty()) {
+        return OkStatus();  // "./": the destination itself
+      }
       ASSIGN_OR_RETURN(UniqueFd fd, OpenDirectories(components, components.size()));
       return OkStatus();
     }
@@ -396,25 +446,35 @@ class Extractor {
     while (remaining > 0) {
       const size_t want = static_cast<size_t>(std::min<int64_t>(remaining, buffer.size()));
       ASSIGN_OR_RETURN(const size_t got, reader_.ReadFull(buffer.data(), want));
-      if (got < want) return Truncated();
+      if (got < want) {
+        return Truncated();
+      }
       RETURN_IF_ERROR(internal::WriteAll(out.get(), std::string_view(buffer.data(), got), path));
       remaining -= static_cast<int64_t>(got);
     }
     RETURN_IF_ERROR(Skip(internal::PaddingAfter(size)));
     const mode_t mode = (header.mode & 0111) ? 0755 : 0644;
-    if (fchmod(out.get(), mode) != 0) return ErrnoStatus(errno, "setting the mode of", path);
+    if (fchmod(out.get(), mode) != 0) {
+      return ErrnoStatus(errno, "setting the mode of", path);
+    }
     // Clamped to what an octal field holds: absurd base-256 times would make futimens fail.
     const time_t mtime = std::min(header.mtime, internal::kMaxOctal11);
     const timespec times[2] = {{mtime, 0}, {mtime, 0}};
-    if (futimens(out.get(), times) != 0) return ErrnoStatus(errno, "setting the time of", path);
+    if (futimens(out.get(), times) != 0) {
+      return ErrnoStatus(errno, "setting the time of", path);
+    }
     const int fd = out.release();
-    if (close(fd) != 0) return ErrnoStatus(errno, "writing", path);
+    if (close(fd) != 0) {
+      return ErrnoStatus(errno, "writing", path);
+    }
     return OkStatus();
   }
 
   std::string DestinationPath(const std::vector<std::string>& components, size_t count) const {
     std::string path = destination_;
-    for (size_t i = 0; i < count; ++i) path += "/" + components[i];
+    for (size_t i = 0; i < count; ++i) {
+      path += "/" + components[i];
+    }
     return path;
   }
 
@@ -423,7 +483,9 @@ class Extractor {
   // cannot redirect the walk outside it.
   StatusOr<UniqueFd> OpenDirectories(const std::vector<std::string>& components, size_t count) {
     UniqueFd current(dup(root_));
-    if (!current.valid()) return ErrnoStatus(errno, "opening", destination_);
+    if (!current.valid()) {
+      return ErrnoStatus(errno, "opening", destination_);
+    }
     for (size_t i = 0; i < count; ++i) {
       const char* component = components[i].c_str();
       const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
@@ -455,8 +517,12 @@ class Extractor {
     const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
     for (int attempt = 0; attempt < 2; ++attempt) {
       const int fd = openat(parent, name.c_str(), flags, 0600);
-      if (fd >= 0) return UniqueFd(fd);
-      if (errno != EEXIST) return ErrnoStatus(errno, "creating", path);
+      if (fd >= 0) {
+        return UniqueFd(fd);
+      }
+      if (errno != EEXIST) {
+        return ErrnoStatus(errno, "creating", path);
+      }
       struct stat info {};
       if (fstatat(parent, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
         return ErrnoStatus(errno, "inspecting", path);
@@ -491,13 +557,21 @@ StatusOr<PackResult> PackDirectory(const std::string& root, const std::string& a
   // Never pack the archive into itself when it is written under root.
   std::optional<std::pair<dev_t, ino_t>> skip;
   struct stat info {};
-  if (stat(archive_path.c_str(), &info) == 0) skip.emplace(info.st_dev, info.st_ino);
+  if (stat(archive_path.c_str(), &info) == 0) {
+    skip.emplace(info.st_dev, info.st_ino);
+  }
   StatusOr<std::vector<PackEntry>> scanned = ScanTree(root, rules, skip);
-  if (!scanned.ok()) return scanned.status().WithContext("packing " + root);
+  if (!scanned.ok()) {
+    return scanned.status().WithContext("packing " + root);
+  }
   const std::vector<PackEntry>& entries = *scanned;
   int64_t total = 0;
-  for (const PackEntry& entry : entries) total += entry.size;
-  if (total > options.max_bytes) return SizeLimitError(entries, options.max_bytes);
+  for (const PackEntry& entry : entries) {
+    total += entry.size;
+  }
+  if (total > options.max_bytes) {
+    return SizeLimitError(entries, options.max_bytes);
+  }
   StatusOr<PackResult> result = WriteArchive(root, archive_path, entries, options);
   if (!result.ok()) {
     unlink(archive_path.c_str());
@@ -519,10 +593,14 @@ Status ExtractArchive(const std::string& archive_path, const std::string& destin
     return ErrnoStatus(error.value(), "creating", destination);
   }
   UniqueFd root(open(destination.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!root.valid()) return ErrnoStatus(errno, "opening", destination);
+  if (!root.valid()) {
+    return ErrnoStatus(errno, "opening", destination);
+  }
   Extractor extractor(*reader, root.get(), destination, options);
   Status status = extractor.Run();
-  if (!status.ok()) return status.WithContext("extracting " + archive_path);
+  if (!status.ok()) {
+    return status.WithContext("extracting " + archive_path);
+  }
   return OkStatus();
 }
 

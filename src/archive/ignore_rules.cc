@@ -29,7 +29,9 @@ constexpr size_t kMaxIgnoreFileBytes = size_t{4} * 1024 * 1024;
 StatusOr<std::optional<std::string>> ReadIgnoreFile(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT || errno == ELOOP) return std::optional<std::string>();
+    if (errno == ENOENT || errno == ELOOP) {
+      return std::optional<std::string>();
+    }
     return internal::ErrnoStatus(errno, "reading", path);
   }
   std::string content;
@@ -38,11 +40,15 @@ StatusOr<std::optional<std::string>> ReadIgnoreFile(const std::string& path) {
   while (true) {
     const ssize_t n = read(fd, buf, sizeof(buf));
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        continue;
+      }
       status = internal::ErrnoStatus(errno, "reading", path);
       break;
     }
-    if (n == 0) break;
+    if (n == 0) {
+      break;
+    }
     content.append(buf, static_cast<size_t>(n));
     if (content.size() > kMaxIgnoreFileBytes) {
       status = InvalidArgumentError("ignore file " + path + " is larger than 4 MiB");
@@ -50,7 +56,9 @@ StatusOr<std::optional<std::string>> ReadIgnoreFile(const std::string& path) {
     }
   }
   close(fd);
-  if (!status.ok()) return status;
+  if (!status.ok()) {
+    return status;
+  }
   return std::optional<std::string>(std::move(content));
 }
 
@@ -76,16 +84,22 @@ std::vector<IgnoreRules::Rule> IgnoreRules::ParseFile(std::string_view content,
     const size_t newline = content.find('\n');
     std::string_view line = content.substr(0, newline);
     content = newline == std::string_view::npos ? std::string_view() : content.substr(newline + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
     // A pattern longer than any path cannot be meant; skipping it keeps matching cheap.
-    if (line.empty() || line.front() == '#' || line.size() > kMaxPatternBytes) continue;
+    if (line.empty() || line.front() == '#' || line.size() > kMaxPatternBytes) {
+      continue;
+    }
     while (!line.empty() && line.back() == ' ') {
       // A space preceded by an odd number of backslashes is escaped and kept.
       size_t backslashes = 0;
       while (backslashes + 1 < line.size() && line[line.size() - 2 - backslashes] == '\\') {
         ++backslashes;
       }
-      if (backslashes % 2 == 1) break;
+      if (backslashes % 2 == 1) {
+        break;
+      }
       line.remove_suffix(1);
     }
     Rule rule;
@@ -100,9 +114,13 @@ std::vector<IgnoreRules::Rule> IgnoreRules::ParseFile(std::string_view content,
     }
     if (line.find('/') != std::string_view::npos) {
       rule.anchored = true;
-      if (line.front() == '/') line.remove_prefix(1);
+      if (line.front() == '/') {
+        line.remove_prefix(1);
+      }
     }
-    if (line.empty()) continue;
+    if (line.empty()) {
+      continue;
+    }
     rule.pattern = std::string(line);
     rules.push_back(std::move(rule));
   }
@@ -112,7 +130,9 @@ std::vector<IgnoreRules::Rule> IgnoreRules::ParseFile(std::string_view content,
 StatusOr<IgnoreRules> IgnoreRules::Load(const std::string& root) {
   {
     const int fd = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return InvalidArgumentError("code directory " + root + " is not a directory");
+    if (fd < 0) {
+      return InvalidArgumentError("code directory " + root + " is not a directory");
+    }
     close(fd);
   }
   IgnoreRules rules;
@@ -123,21 +143,31 @@ StatusOr<IgnoreRules> IgnoreRules::Load(const std::string& root) {
     const std::string relative = std::move(pending.back());
     pending.pop_back();
     std::string directory = root;
-    if (!relative.empty()) directory.append("/").append(relative);
+    if (!relative.empty()) {
+      directory.append("/").append(relative);
+    }
     for (const std::string_view file : kIgnoreFiles) {
       std::string path = directory;
       path.append("/").append(file);
       ASSIGN_OR_RETURN(std::optional<std::string> content, ReadIgnoreFile(path));
-      if (!content) continue;
-      for (Rule& rule : ParseFile(*content, relative)) rules.rules_.push_back(std::move(rule));
+      if (!content) {
+        continue;
+      }
+      for (Rule& rule : ParseFile(*content, relative)) {
+        rules.rules_.push_back(std::move(rule));
+      }
     }
     ASSIGN_OR_RETURN(std::vector<internal::DirEntry> entries, internal::ListDirectory(directory));
     // Reverse so the stack pops subdirectories in sorted order (only for readable traces:
     // siblings' rules never apply to each other).
     for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-      if (it->kind != internal::EntryKind::kDirectory) continue;
+      if (it->kind != internal::EntryKind::kDirectory) {
+        continue;
+      }
       std::string child = Join(relative, it->name);
-      if (rules.Ignored(child, /*is_directory=*/true)) continue;
+      if (rules.Ignored(child, /*is_directory=*/true)) {
+        continue;
+      }
       pending.push_back(std::move(child));
     }
   }
@@ -145,12 +175,16 @@ StatusOr<IgnoreRules> IgnoreRules::Load(const std::string& root) {
 }
 
 bool IgnoreRules::Ignored(std::string_view relative_path, bool is_directory) const {
-  if (relative_path.empty()) return false;
+  if (relative_path.empty()) {
+    return false;
+  }
   // Returns whether the last rule matching `path` (a file or a directory) excludes it.
   const auto excluded = [this](std::string_view path, bool directory) {
     for (auto it = rules_.rbegin(); it != rules_.rend(); ++it) {
       const Rule& rule = *it;
-      if (rule.directory_only && !directory) continue;
+      if (rule.directory_only && !directory) {
+        continue;
+      }
       std::string_view subject = path;
       if (!rule.base.empty()) {
         if (subject.size() <= rule.base.size() || !subject.starts_with(rule.base) ||
@@ -159,8 +193,12 @@ bool IgnoreRules::Ignored(std::string_view relative_path, bool is_directory) con
         }
         subject.remove_prefix(rule.base.size() + 1);
       }
-      if (!rule.anchored) subject = Basename(subject);
-      if (internal::WildMatch(rule.pattern, subject)) return !rule.negated;
+      if (!rule.anchored) {
+        subject = Basename(subject);
+      }
+      if (internal::WildMatch(rule.pattern, subject)) {
+        return !rule.negated;
+      }
     }
     return false;
   };
@@ -171,9 +209,15 @@ bool IgnoreRules::Ignored(std::string_view relative_path, bool is_directory) con
     const size_t slash = relative_path.find('/', start);
     const std::string_view component =
         relative_path.substr(start, slash == std::string_view::npos ? slash : slash - start);
-    if (component == ".git") return true;
-    if (slash == std::string_view::npos) break;
-    if (excluded(relative_path.substr(0, slash), true)) return true;
+    if (component == ".git") {
+      return true;
+    }
+    if (slash == std::string_view::npos) {
+      break;
+    }
+    if (excluded(relative_path.substr(0, slash), true)) {
+      return true;
+    }
     start = slash + 1;
   }
   return excluded(relative_path, is_directory);

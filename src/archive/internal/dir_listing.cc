@@ -31,20 +31,28 @@ Status ErrnoStatus(int error, const std::string& what, const std::string& path) 
 
 StatusOr<std::vector<DirEntry>> ListDirectory(const std::string& directory) {
   std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(directory.c_str()), closedir);
-  if (dir == nullptr) return ErrnoStatus(errno, "listing", directory);
+  if (dir == nullptr) {
+    return ErrnoStatus(errno, "listing", directory);
+  }
   std::vector<DirEntry> entries;
   while (true) {
     errno = 0;
     const dirent* item = readdir(dir.get());
     if (item == nullptr) {
-      if (errno != 0) return ErrnoStatus(errno, "listing", directory);
+      if (errno != 0) {
+        return ErrnoStatus(errno, "listing", directory);
+      }
       break;
     }
     const std::string_view name = item->d_name;
-    if (name == "." || name == "..") continue;
+    if (name == "." || name == "..") {
+      continue;
+    }
     struct stat info {};
     if (fstatat(dirfd(dir.get()), item->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
-      if (errno == ENOENT) continue;  // removed since readdir
+      if (errno == ENOENT) {
+        continue;  // removed since readdir
+      }
       return ErrnoStatus(errno, "inspecting", directory + "/" + item->d_name);
     }
     DirEntry entry;

@@ -42,7 +42,9 @@ std::string FieldString(std::string_view block, size_t offset, size_t width) {
 StatusOr<int64_t> ParseNumber(std::string_view field, std::string_view what) {
   const auto first = static_cast<unsigned char>(field.front());
   if (first & 0x80) {
-    if (first == 0xff) return InvalidArgumentError("tar header: negative " + std::string(what));
+    if (first == 0xff) {
+      return InvalidArgumentError("tar header: negative " + std::string(what));
+    }
     uint64_t value = first & 0x7f;
     for (size_t i = 1; i < field.size(); ++i) {
       if (value > (static_cast<uint64_t>(INT64_MAX) >> 8)) {
@@ -53,7 +55,9 @@ StatusOr<int64_t> ParseNumber(std::string_view field, std::string_view what) {
     return static_cast<int64_t>(value);
   }
   size_t i = 0;
-  while (i < field.size() && (field[i] == ' ' || field[i] == '\0')) ++i;
+  while (i < field.size() && (field[i] == ' ' || field[i] == '\0')) {
+    ++i;
+  }
   int64_t value = 0;
   for (; i < field.size() && field[i] >= '0' && field[i] <= '7'; ++i) {
     if (value > (INT64_MAX >> 3)) {
@@ -73,8 +77,9 @@ StatusOr<int64_t> ParseNumber(std::string_view field, std::string_view what) {
 std::string PaxRecord(std::string_view key, std::string_view value) {
   const size_t body = 1 + key.size() + 1 + value.size() + 1;  // ' ' key '=' value '\n'
   size_t length = body + 1;
-  while (std::to_string(length).size() + body != length)
+  while (std::to_string(length).size() + body != length) {
     length = std::to_string(length).size() + body;
+  }
   return std::to_string(length) + " " + std::string(key) + "=" + std::string(value) + "\n";
 }
 
@@ -95,7 +100,9 @@ std::string UstarBlock(std::string_view name, char type, int64_t size, uint32_t 
   b[kVersionOff + 1] = '0';
   std::memset(b + kChksumOff, ' ', kChksumLen);
   unsigned sum = 0;
-  for (const char c : block) sum += static_cast<unsigned char>(c);
+  for (const char c : block) {
+    sum += static_cast<unsigned char>(c);
+  }
   // Six octal digits, NUL, space: the layout GNU tar writes.
   PutOctal(b + kChksumOff, 7, sum);
   b[kChksumOff + 7] = ' ';
@@ -107,14 +114,22 @@ std::string UstarBlock(std::string_view name, char type, int64_t size, uint32_t 
 std::string EncodeHeader(std::string_view path, char type, int64_t size, uint32_t mode,
                          int64_t mtime) {
   std::string records;
-  if (path.size() > kNameLen) records += PaxRecord("path", path);
-  if (size > kMaxOctal11) records += PaxRecord("size", std::to_string(size));
-  if (mtime > kMaxOctal11) records += PaxRecord("mtime", std::to_string(mtime));
+  if (path.size() > kNameLen) {
+    records += PaxRecord("path", path);
+  }
+  if (size > kMaxOctal11) {
+    records += PaxRecord("size", std::to_string(size));
+  }
+  if (mtime > kMaxOctal11) {
+    records += PaxRecord("mtime", std::to_string(mtime));
+  }
   std::string out;
   if (!records.empty()) {
     // The pax header's own name is informational; GNU tar uses "<dir>/PaxHeaders/<base>".
     std::string_view base = path;
-    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+    while (!base.empty() && base.back() == '/') {
+      base.remove_suffix(1);
+    }
     base = base.substr(base.rfind('/') == std::string_view::npos ? 0 : base.rfind('/') + 1);
     std::string pax_name = "PaxHeaders/" + std::string(base.substr(0, kNameLen - 11));
     out += UstarBlock(pax_name, kTypePaxEntry, static_cast<int64_t>(records.size()), 0644, mtime);
@@ -130,7 +145,9 @@ bool IsZeroBlock(std::string_view block) {
 }
 
 StatusOr<TarHeader> DecodeHeader(std::string_view block) {
-  if (block.size() != kBlockSize) return InvalidArgumentError("tar header: short block");
+  if (block.size() != kBlockSize) {
+    return InvalidArgumentError("tar header: short block");
+  }
   ASSIGN_OR_RETURN(const int64_t stored_sum,
                    ParseNumber(block.substr(kChksumOff, kChksumLen), "checksum"));
   // Historic writers summed signed chars; accept either sum.
@@ -149,7 +166,9 @@ StatusOr<TarHeader> DecodeHeader(std::string_view block) {
   // Only POSIX ustar has a prefix field; GNU's "ustar  " uses those bytes for other things.
   if (block.substr(kMagicOff, 6) == std::string_view("ustar\0", 6)) {
     const std::string prefix = FieldString(block, kPrefixOff, kPrefixLen);
-    if (!prefix.empty()) header.name = prefix + "/" + header.name;
+    if (!prefix.empty()) {
+      header.name = prefix + "/" + header.name;
+    }
   }
   ASSIGN_OR_RETURN(header.mode, ParseNumber(block.substr(kModeOff, kModeLen), "mode"));
   ASSIGN_OR_RETURN(header.size, ParseNumber(block.substr(kSizeOff, kSizeLen), "size"));
@@ -160,15 +179,18 @@ StatusOr<TarHeader> DecodeHeader(std::string_view block) {
 Status ParsePaxRecords(std::string_view data, PaxOverrides& overrides) {
   while (!data.empty()) {
     // Some writers pad the data with NULs.
-    if (data.front() == '\0') break;
+    if (data.front() == '\0') {
+      break;
+    }
     const size_t space = data.find(' ');
     if (space == std::string_view::npos || space == 0 || space > 20) {
       return InvalidArgumentError("malformed pax record length");
     }
     size_t length = 0;
     for (size_t i = 0; i < space; ++i) {
-      if (data[i] < '0' || data[i] > '9')
+      if (data[i] < '0' || data[i] > '9') {
         return InvalidArgumentError("malformed pax record length");
+      }
       length = length * 10 + static_cast<size_t>(data[i] - '0');
     }
     if (length <= space + 1 || length > data.size() || data[length - 1] != '\n') {
@@ -177,7 +199,9 @@ Status ParsePaxRecords(std::string_view data, PaxOverrides& overrides) {
     const std::string_view record = data.substr(space + 1, length - space - 2);
     data.remove_prefix(length);
     const size_t equals = record.find('=');
-    if (equals == std::string_view::npos) return InvalidArgumentError("malformed pax record");
+    if (equals == std::string_view::npos) {
+      return InvalidArgumentError("malformed pax record");
+    }
     const std::string_view key = record.substr(0, equals);
     const std::string_view value = record.substr(equals + 1);
     if (key == "path") {
