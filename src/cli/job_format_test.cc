@@ -1,0 +1,155 @@
+// The exact text of the platform commands.
+#include "cli/job_format.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <boost/json.hpp>
+
+namespace inet::cli {
+namespace {
+
+namespace json = boost::json;
+
+class JobFormatTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setenv("TZ", "UTC", 1);
+    tzset();
+  }
+};
+
+constexpr int64_t kCreated = 1795000000000;  // 2026-11-18 11:06:40 UTC
+
+TEST_F(JobFormatTest, Numbers) {
+  EXPECT_EQ(FormatCount(0), "0");
+  EXPECT_EQ(FormatCount(999), "999");
+  EXPECT_EQ(FormatCount(1204), "1,204");
+  EXPECT_EQ(FormatCount(1234567), "1,234,567");
+  EXPECT_EQ(FormatBytes(512), "512 B");
+  EXPECT_EQ(FormatBytes(36909875), "35.2 MiB");
+  EXPECT_EQ(FormatBytes(int64_t{16} << 30), "16.0 GiB");
+  EXPECT_EQ(FormatDuration(12.5), "12s");
+  EXPECT_EQ(FormatDuration(185), "3m 05s");
+  EXPECT_EQ(FormatDuration(7380), "2h 03m");
+  EXPECT_EQ(FormatDuration(273600), "3d 04h");
+  EXPECT_EQ(FormatDuration(-3), "0s");
+  EXPECT_EQ(FormatTimestamp(kCreated), "2026-11-18 11:06:40");
+}
+
+TEST_F(JobFormatTest, SubmittedBlockMatchesTheIssue) {
+  json::value job = json::parse(R"j({"job_id":"bert-finetuning-abc123","state":"Queued"})j");
+  json::value capacity = json::parse(R"j({"gpus_total":4,"gpus_used":1})j");
+  EXPECT_EQ(FormatSubmitted(job, capacity),
+            "Job submitted: bert-finetuning-abc123\n"
+            "Status: Queued\n"
+            "GPU quota: 1/4 (25% of executor capacity)\n"
+            "Monitor with:\n"
+            "  inet platform logs bert-finetuning-abc123\n"
+            "  inet platform status bert-finetuning-abc123\n");
+}
+
+TEST_F(JobFormatTest, SubmittedWithoutGpusOrCapacity) {
+  json::value job = json::parse(R"j({"job_id":"x-1","state":"Pending"})j");
+  std::string no_gpus = FormatSubmitted(job, json::parse(R"j({"gpus_total":0,"gpus_used":0})j"));
+  EXPECT_NE(no_gpus.find("GPU quota: 0/0 (this executor has no GPUs)\n"), std::string::npos);
+  std::string unknown = FormatSubmitted(job, nullptr);
+  EXPECT_EQ(unknown.find("GPU quota"), std::string::npos);
+  EXPECT_NE(unknown.find("Status: Pending\n"), std::string::npos);
+}
+
+TEST_F(JobFormatTest, StatusShowsEverythingTheJobHas) {
+  json::value job = json::parse(R"j({
+    "job_id": "bert-finetuning-abc123", "name": "bert-finetuning", "team": "default",
+    "user": "admin", "state": "Failed", "reason": "exited with code 1", "attempt": 3,
+    "max_attempts": 3, "priority_class": "batch", "created_at": 1795000000000,
+    "started_at": 1795000001000, "finished_at": 1795000186000, "runtime_seconds": 185.0,
+    "resources": {"cpu": "4", "memory": "16Gi", "gpu": 1}, "gpus": [0], "exit_code": 1,
+    "last_failure": "exited with code 1 (attempt 3)",
+    "mlflow": {"experiment_id": "1", "run_id": "abc", "run_url": "/#/experiments/1/runs/abc"},
+    "artifacts": [{"name": "model.pt", "uri": "mlflow-artifacts:/1/abc/artifacts/model.pt",
+                   "size": 1234}]})j");
+  EXPECT_EQ(FormatJobStatus(job, "http://127.0.0.1:8080", kCreated + 600000),
+            "Job:          bert-finetuning-abc123\n"
+            "State:        Failed (exited with code 1)\n"
+            "Attempt:      3 of 3\n"
+            "Team:         default (user admin)\n"
+            "Priority:     batch\n"
+            "Submitted:    2026-11-18 11:06:40 (10m 00s ago)\n"
+            "Runtime:      3m 05s\n"
+            "Resources:    cpu 4, memory 16Gi, gpu 1\n"
+            "GPUs:         0\n"
+            "Exit code:    1\n"
+            "Last failure: exited with code 1 (attempt 3)\n"
+            "Artifacts:\n"
+            "  model.pt  1.2 KiB  mlflow-artifacts:/1/abc/artifacts/model.pt\n"
+            "MLflow run:   http://127.0.0.1:8080/#/experiments/1/runs/abc\n"
+            "Logs:         inet platform logs bert-finetuning-abc123\n");
+}
+
+TEST_F(JobFormatTest, StatusOfAQueuedJobIsShort) {
+  json::value job = json::parse(R"j({"job_id": "x-1", "state": "Queued",
+    "reason": "waiting for 1 GPU (0 of 0 free)", "attempt": 0, "max_attempts": 1,
+    "created_at": 1795000000000, "started_at": 0, "exit_code": null, "last_failure": "",
+    "resources": {}})j");
+  std::string text = FormatJobStatus(job, "http://h", kCreated + 5000);
+  EXPECT_NE(text.find("State:        Queued (waiting for 1 GPU (0 of 0 free))\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("Resources:    none requested\n"), std::string::npos);
+  EXPECT_EQ(text.find("Runtime"), std::string::npos);
+  EXPECT_EQ(text.find("Exit code"), std::string::npos);
+  EXPECT_NE(text.find("Logs:         inet platform logs x-1 -f\n"), std::string::npos);
+}
+
+TEST_F(JobFormatTest, JobsTable) {
+  json::value jobs = json::parse(R"j([
+    {"job_id": "bert-finetuning-abc123", "state": "Running", "attempt": 1, "max_attempts": 3,
+     "created_at": 1795000000000, "started_at": 1795000010000, "resources": {"gpu": 2},
+     "gpus": [0, 1], "reason": "attempt 1 started on GPUs 0,1"},
+    {"job_id": "etl-x1", "state": "Queued", "attempt": 0, "max_attempts": 1,
+     "created_at": 1795000060000, "resources": {"gpu": 1},
+     "reason": "waiting for capacity: this job needs 1 GPU and all 4 are in use by other jobs"}
+  ])j");
+  EXPECT_EQ(FormatJobsTable(jobs, kCreated + 120000),
+            "JOB ID                  STATE    ATTEMPT  AGE/RUNTIME    GPUS     REASON\n"
+            "bert-finetuning-abc123  Running  1/3      2m 00s/1m 50s  2 [0,1]  attempt 1 started "
+            "on GPUs 0,1\n"
+            "etl-x1                  Queued   0/1      1m 00s/-       1        waiting for "
+            "capacity: this job needs 1 GPU and all 4 are...\n");
+  EXPECT_EQ(FormatJobsTable(json::array(), 0), "No jobs.\n");
+}
+
+TEST_F(JobFormatTest, Events) {
+  json::value events = json::parse(R"j([
+    {"seq": 1, "timestamp": 1795000000000, "state": "Queued", "attempt": 0, "reason": "submitted"},
+    {"seq": 2, "timestamp": 1795000001000, "state": "Running", "attempt": 1,
+     "reason": "attempt 1 started"}])j");
+  EXPECT_EQ(FormatEvents(events),
+            "TIME                 STATE    ATTEMPT  REASON\n"
+            "2026-11-18 11:06:40  Queued   0        submitted\n"
+            "2026-11-18 11:06:41  Running  1        attempt 1 started\n");
+  EXPECT_EQ(FormatEvents(json::array()), "No events.\n");
+}
+
+TEST_F(JobFormatTest, Capacity) {
+  json::value capacity = json::parse(R"j({"cpu_millis_total": 16000, "cpu_millis_used": 4500,
+    "memory_bytes_total": 68719476736, "memory_bytes_used": 17179869184, "gpus_total": 4,
+    "gpus_used": 1, "gpu_source": "nvml", "isolation": "cgroup v2"})j");
+  EXPECT_EQ(FormatCapacity(capacity),
+            "GPUs:         1/4 used (nvml)\n"
+            "CPU:          4.5/16 cores requested\n"
+            "Memory:       16.0 GiB/64.0 GiB requested\n"
+            "Isolation:    cgroup v2\n");
+}
+
+TEST_F(JobFormatTest, Cancelled) {
+  EXPECT_EQ(FormatCancelled(json::parse(R"j({"job_id":"x","state":"Cancelled"})j")),
+            "Cancelled job x.\n");
+  EXPECT_EQ(FormatCancelled(json::parse(R"j({"job_id":"x","state":"Running"})j")),
+            "Cancel requested for job x (was Running); it stops within its grace period. "
+            "Follow it with: inet platform status x\n");
+}
+
+}  // namespace
+}  // namespace inet::cli
