@@ -74,7 +74,7 @@ class Capacity:
     gpus_used: int
     gpu_source: str
     isolation: str
-    raw: Mapping[str, Any]
+    raw: Mapping[str, Any] = field(repr=False, compare=False)
 
 
 class Job:
