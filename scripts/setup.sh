@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
 # Installs what building and testing inet needs on Debian 12, then the Python test environment.
 #
-#   scripts/setup.sh              Debian packages + .venv with requirements-test.txt
+#   scripts/setup.sh              Debian packages + .venv (requirements-test.txt) + .venv-jobs
+#   scripts/setup.sh --run        Debian packages + .venv-jobs (requirements-jobs.txt): what
+#                                 `scripts/run.sh` needs (the Python that local jobs run with)
 #   scripts/setup.sh --no-python  Debian packages for building and running only
 #
 # Idempotent and quick once done: Debian packages are checked with dpkg and apt runs only when
-# one is missing; the virtualenv is rebuilt only when requirements-test.txt or the Python
-# interpreter changes (a stamp file in .venv records their hash).
+# one is missing; a virtualenv is rebuilt only when its requirements file or the Python
+# interpreter changes (a stamp file in the venv records their hash).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 with_python=1
+with_tests=1
 for arg in "$@"; do
   case "$arg" in
     --no-python) with_python=0 ;;
+    --run) with_tests=0 ;;
     -h | --help)
-      sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
-      echo "setup.sh: unknown option '$arg' (use --no-python or --help)" >&2
+      echo "setup.sh: unknown option '$arg' (use --run, --no-python or --help)" >&2
       exit 2
       ;;
   esac
@@ -70,25 +74,32 @@ python="${PYTHON:-}"
 if [[ -z "$python" ]]; then
   if [[ -x /usr/bin/python3 ]]; then python=/usr/bin/python3; else python=python3; fi
 fi
-venv=.venv
-stamp="$venv/.inet-setup-stamp"
-want="$( { cat requirements-test.txt; "$python" -c 'import sys; print(sys.version)'; } \
-  | sha256sum | cut -d' ' -f1)"
+# ensure_venv DIR REQUIREMENTS WHAT: (re)creates DIR from REQUIREMENTS when either changed.
+ensure_venv() {
+  local venv="$1" requirements="$2" what="$3"
+  local stamp="$venv/.inet-setup-stamp" want
+  want="$( { cat "$requirements"; "$python" -c 'import sys; print(sys.version)'; } \
+    | sha256sum | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/python" ]] \
+    && "$venv/bin/python" -c 'import sys' 2>/dev/null; then
+    log "$what $venv: up to date"
+    return 0
+  fi
+  log "creating $what in $venv ($requirements)"
+  rm -f "$stamp"
+  if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
+    rm -rf "$venv"
+    "$python" -m venv "$venv"
+  fi
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
+  echo "$want" >"$stamp"
+  log "$what ready: $("$venv/bin/python" -m pip list 2>/dev/null \
+    | grep -E '^mlflow(-skinny)? ' | tr -s ' ' | paste -sd, -)"
+}
 
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/python" ]] \
-  && "$venv/bin/python" -c 'import sys' 2>/dev/null; then
-  log "Python test environment $venv: up to date"
-  exit 0
+# The Python local jobs run with by default (scripts/run.sh passes it as `inet server --python`).
+ensure_venv .venv-jobs requirements-jobs.txt "job environment"
+if ((with_tests)); then
+  ensure_venv .venv requirements-test.txt "Python test environment"
 fi
-
-log "creating Python test environment in $venv (requirements-test.txt)"
-rm -f "$stamp"
-if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
-  rm -rf "$venv"
-  "$python" -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-"$venv/bin/python" -m pip install -q --disable-pip-version-check -r requirements-test.txt
-echo "$want" >"$stamp"
-log "Python test environment ready: $("$venv/bin/python" -m pip show mlflow 2>/dev/null \
-  | sed -n 's/^Version: /mlflow /p')"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test, as CI does (.ci/run): set-up, format check, PostgreSQL for the tests, the
 # debug build (ASan + UBSan) with all C++ unit tests, the release build with the end-to-end suite
-# (real mlflow client) on SQLite and PostgreSQL, clang-tidy, and the fuzzers for a bounded time.
+# (real mlflow client, real jobs) on SQLite and PostgreSQL, the Python SDK tests, clang-tidy, and
+# the fuzzers for a bounded time.
 #
 #   ./scripts/test.sh
 #
@@ -168,6 +169,13 @@ do_e2e() {
     --junitxml="$build_root/e2e-junit.xml" -o junit_family=xunit2
 }
 
+do_sdk() {
+  # The Python SDK: unit tests against an in-memory platform, integration tests against the
+  # release binary.
+  INET_BIN="$release_dir/src/cli/inet" .venv/bin/python -m pytest python/tests \
+    -p no:cacheprovider --tb=short --junitxml="$build_root/sdk-junit.xml" -o junit_family=xunit2
+}
+
 do_tidy() {
   # The production sources only: *_test.cc and testing/ fakes are dominated by GoogleTest macro
   # expansions, and leaving them out keeps this step to a few minutes on two cores.
@@ -203,6 +211,8 @@ after debug tidy "clang-tidy over the production sources in src/" do_tidy
 after setup release "release build of the inet binary in ${release_dir#"$root"/}" do_release_build
 after release e2e \
   "end-to-end suite with the real mlflow client (SQLite and PostgreSQL)" do_e2e
+after "setup release" sdk "Python SDK tests (python/tests; integration against the release binary)" \
+  do_sdk
 
 if [[ -f scripts/run-fuzzers.sh ]]; then
   step fuzz "libFuzzer targets, ${FUZZ_SECONDS:-30}s each (scripts/run-fuzzers.sh)" do_fuzz

@@ -1,11 +1,18 @@
 // The `inet` binary: `inet server` runs the control plane; every other subcommand is a client
 // of its API (more arrive with later issues).
 #include <malloc.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <exception>
 #include <iostream>
 #include <string>
+#include <string_view>
 
+#include "cli/login_command.h"
+#include "cli/platform_commands.h"
+#include "client/client_config.h"
+#include "exec/local/supervisor.h"
 #include "server/server.h"
 
 namespace {
@@ -13,9 +20,9 @@ namespace {
 void AddServerCommand(CLI::App& app, inet::server::ServerConfig& config, bool& quiet) {
   CLI::App* cmd = app.add_subcommand(
       "server",
-      "Run the control plane: the MLflow REST API (tracking, artifacts proxy) and the platform "
-      "API. With no flags it keeps everything under ~/.inet (SQLite + a local artifact "
-      "directory).");
+      "Run the control plane: the MLflow REST API (tracking, artifacts proxy), the platform "
+      "API and the local job executor. With no flags it keeps everything under ~/.inet (SQLite, "
+      "a local artifact directory, job workspaces).");
   cmd->add_option("--host", config.host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", config.port, "Port to listen on (0 picks a free one)")
       ->capture_default_str();
@@ -38,11 +45,29 @@ void AddServerCommand(CLI::App& app, inet::server::ServerConfig& config, bool& q
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--quiet", quiet, "No access log line per request");
+  cmd->add_option("--jobs-dir", config.jobs_dir,
+                  "Where the local executor keeps job workspaces and logs "
+                  "[default: <data-dir>/jobs]");
+  cmd->add_option("--gpus", config.gpus,
+                  "GPUs the local executor hands out: a count (0 on machines without GPUs, or "
+                  "to simulate some in tests) [default: discovered through NVML or nvidia-smi]")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--python", config.python,
+                  "Python interpreter for .py job scripts (it needs mlflow for jobs that log)")
+      ->capture_default_str();
+  cmd->add_option("--external-url", config.external_url,
+                  "URL jobs and links use to reach this server [default: the listening "
+                  "address]");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The local executor's job supervisor keeps default signal handling, so it runs before the
+  // signals are blocked for the server.
+  if (argc > 1 && std::string_view(argv[1]) == "__supervise") {
+    return inet::exec::local::SupervisorMain(argc, argv);
+  }
   // Before any thread exists, so that every thread inherits the mask (see RunServer).
   inet::server::BlockShutdownSignals();
 
@@ -57,8 +82,27 @@ int main(int argc, char** argv) {
   app.add_subcommand("version", "Print the version")->callback([] {
     std::cout << "inet " << inet::server::Version() << "\n";
   });
+  inet::cli::CommandContext context;
+  context.out = &std::cout;
+  context.err = &std::cerr;
+  context.in = &std::cin;
+  context.env = inet::client::ProcessEnv();
+  context.stdin_is_tty = isatty(STDIN_FILENO) == 1;
+  context.stderr_is_tty = isatty(STDERR_FILENO) == 1;
+  context.own_signals = true;
+  inet::cli::AddPlatformCommands(app, context);
+  inet::cli::AddLoginCommand(app, context);
 
-  CLI11_PARSE(app, argc, argv);
+  // The client commands run from CLI11 callbacks inside parse(). Usage errors exit 2.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const std::exception& e) {
+    std::cerr << "inet: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  if (app.got_subcommand("platform") || app.got_subcommand("login")) return context.exit_code;
 
   if (app.got_subcommand("server")) {
     // A fixed mmap threshold (which also turns off glibc's dynamic one) makes every buffer over

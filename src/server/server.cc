@@ -12,10 +12,14 @@
 
 #include "api/mlflow/tracking_routes.h"
 #include "api/mlflow_artifacts/artifact_routes.h"
+#include "api/platform/platform_routes.h"
 #include "artifacts/artifact_store.h"
 #include "auth/token_authenticator.h"
 #include "common/clock.h"
+#include "exec/local/local_executor.h"
 #include "http/http.h"
+#include "jobs/job_service.h"
+#include "sched/admission.h"
 #include "store/metadata_store.h"
 #include "tracking/tracking_service.h"
 
@@ -57,6 +61,14 @@ std::vector<std::string> LocalArtifactRoots(const std::string& default_artifact_
   return {std::string(root)};
 }
 
+// This binary's absolute path: local jobs run under `<it> __supervise`.
+StatusOr<std::string> SelfExecutable() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return InternalError("resolving /proc/self/exe: " + ec.message());
+  return self.string();
+}
+
 }  // namespace
 
 const char* Version() { return INET_VERSION; }
@@ -89,6 +101,15 @@ StatusOr<ServerConfig> ResolveConfig(ServerConfig config) {
     config.default_artifact_root.pop_back();
   }
   if (config.workers < 0) return InvalidArgumentError("--workers must be 0 (automatic) or more");
+  if (config.jobs_dir.empty()) config.jobs_dir = config.data_dir + "/jobs";
+  config.jobs_dir = fs::absolute(ExpandUser(config.jobs_dir)).lexically_normal().string();
+  if (config.gpus < -1) return InvalidArgumentError("--gpus must be a count >= 0 (or omitted)");
+  if (config.python.empty()) config.python = "python3";
+  if (!config.external_url.empty()) {
+    if (!config.external_url.starts_with("http://") && !config.external_url.starts_with("https://"))
+      return InvalidArgumentError("--external-url must start with http:// or https://");
+    while (config.external_url.back() == '/') config.external_url.pop_back();
+  }
   return config;
 }
 
@@ -128,11 +149,37 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   options.workers = config.workers;
   options.access_log = config.access_log;
   http::Server server(options, router, authenticator);
-  RETURN_IF_ERROR(server.Start());
+  // Bound before the job routes are built: jobs and run links need the server's URL.
+  RETURN_IF_ERROR(server.Listen());
 
   std::string host = config.host == "0.0.0.0" || config.host == "::" ? "127.0.0.1" : config.host;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   std::string url = "http://" + host + ":" + std::to_string(server.port());
+  std::string external_url = config.external_url.empty() ? url : config.external_url;
+
+  ASSIGN_OR_RETURN(std::string self, SelfExecutable());
+  exec::local::LocalExecutorOptions executor_options;
+  executor_options.root = config.jobs_dir;
+  executor_options.supervisor_command = {self, "__supervise"};
+  executor_options.gpu_count = config.gpus;
+  ASSIGN_OR_RETURN(std::unique_ptr<exec::local::LocalExecutor> executor,
+                   exec::local::LocalExecutor::Create(executor_options));
+  sched::FifoCapacityAdmission admission;
+  jobs::JobServiceOptions job_options;
+  job_options.server_url = external_url;
+  job_options.python = config.python;
+  jobs::JobService job_service(*metadata, *artifact_store, *executor, admission, tracking, clock,
+                               job_options);
+  api::PlatformRouteOptions platform_options;
+  platform_options.external_url = external_url;
+  api::RegisterPlatformRoutes(router, job_service, *artifact_store, platform_options);
+  RETURN_IF_ERROR(job_service.Start());
+  if (Status started = server.Start(); !started.ok()) {
+    job_service.Stop();
+    return started;
+  }
+
+  exec::Capacity capacity = executor->capacity();
   std::string token_hint = env_token != nullptr && *env_token != '\0'
                                ? "$INET_ADMIN_TOKEN"
                                : "$(cat " + config.data_dir + "/admin-token)";
@@ -140,9 +187,16 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
       << "  metadata store: " << RedactUri(config.db_uri) << "\n"
       << "  artifacts:      " << config.artifacts_root << " (clients use "
       << config.default_artifact_root << ")\n"
+      << "  jobs:           local executor in " << config.jobs_dir << ": "
+      << capacity.cpu_millis / 1000 << " CPUs, " << capacity.memory_bytes / (1 << 20) << " MiB, "
+      << capacity.gpus.size() << " GPUs (" << capacity.gpu_source << "); " << capacity.isolation
+      << "; python " << config.python << "\n"
       << "  " << token_line << "\n"
       << "Point mlflow at it:\n"
       << "  export MLFLOW_TRACKING_URI=" << url << " MLFLOW_TRACKING_TOKEN=" << token_hint << "\n"
+      << "Submit a job:\n"
+      << "  export INET_URL=" << url << " INET_TOKEN=" << token_hint << "\n"
+      << "  inet platform train --name my-first-job --script train.py\n"
       << std::flush;
 
   sigset_t set;
@@ -155,6 +209,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   server.Stop();
   server.Wait();
+  job_service.Stop();  // running jobs keep running; the next start re-attaches them
   spdlog::info("shutdown complete");
   return OkStatus();
 }

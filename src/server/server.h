@@ -24,6 +24,14 @@ struct ServerConfig {
   std::string default_artifact_root = "mlflow-artifacts:/";
   int workers = 0;  // handler threads; 0 = automatic
   bool access_log = true;
+
+  // --- Jobs (local executor) ---
+  std::string jobs_dir;            // job workspaces and logs; default <data_dir>/jobs
+  int gpus = -1;                   // -1 = discover (NVML, nvidia-smi); >= 0 = this many, configured
+  std::string python = "python3";  // interpreter for .py job scripts
+  // The URL jobs use to reach this server (MLFLOW_TRACKING_URI, INET_URL) and the base of run
+  // links; default: the listening address.
+  std::string external_url;
 };
 
 // The inet version, also served at /version.
@@ -33,10 +41,11 @@ const char* Version();
 // which flag to fix.
 StatusOr<ServerConfig> ResolveConfig(ServerConfig config);
 
-// Starts the server, prints the banner (URL, stores, admin token location, the export line) to
-// `out`, and blocks until SIGINT or SIGTERM; in-flight requests then finish and the stores are
-// closed. The caller must have blocked SIGINT and SIGTERM in every thread (BlockShutdownSignals)
-// before any thread was started.
+// Starts the server and the job controller, prints the banner (URL, stores, executor, admin
+// token location, the export line) to `out`, and blocks until SIGINT or SIGTERM; in-flight requests
+// then finish and the stores are closed; running jobs keep running (a restart re-attaches them).
+// The caller must have blocked SIGINT and SIGTERM in every thread (BlockShutdownSignals) before any
+// thread was started.
 Status RunServer(const ServerConfig& config, std::ostream& out);
 
 // Blocks SIGINT/SIGTERM/SIGPIPE in the calling thread (and threads it starts later) so that
