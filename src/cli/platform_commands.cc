@@ -173,8 +173,9 @@ int FollowLogs(CommandContext& context, ApiClient& client, const std::string& jo
   const json::value& job = JobOf(*answer);
   std::string state = JobState(job);
   std::string detail;
-  if (const json::value* failure = job.as_object().if_contains("last_failure");
-      state != "Succeeded" && failure != nullptr && failure->is_string() &&
+  const json::value* failure =
+      job.is_object() ? job.as_object().if_contains("last_failure") : nullptr;
+  if (state != "Succeeded" && failure != nullptr && failure->is_string() &&
       !failure->get_string().empty()) {
     detail = ": " + std::string(failure->get_string());
   }
