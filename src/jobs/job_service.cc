@@ -41,6 +41,7 @@ using store::JobState;
 constexpr int kMaxWriteAttempts = 10;
 constexpr int64_t kMaxListPage = 1000;
 constexpr int kMaxReasonWritesPerPass = 32;
+constexpr int kMaxPollFailures = 50;
 
 std::string SnapshotKey(std::string_view snapshot_id) {
   return "snapshots/" + std::string(snapshot_id) + ".tar.gz";
@@ -243,6 +244,7 @@ class JobService::Controller {
     exec::Execution execution;
     ResourceTotals resources;
     bool terminate_sent = false;
+    int poll_failures = 0;  // consecutive
   };
 
   // The outcome of an ended attempt for the job's record.
@@ -493,7 +495,8 @@ void JobService::Controller::TendRunning(const JobRecord& job, int64_t now) {
       FinishAttempt(job, lost_execution, lost, /*have_execution=*/false);
       return;
     }
-    it = live_.emplace(job.job_id, LiveAttempt{*execution, ResourcesOf(SpecOf(job)), false}).first;
+    it = live_.emplace(job.job_id, LiveAttempt{*execution, ResourcesOf(SpecOf(job)), false, 0})
+             .first;
   }
   LiveAttempt& live = it->second;
 
@@ -501,11 +504,20 @@ void JobService::Controller::TendRunning(const JobRecord& job, int64_t now) {
   if (!status.ok()) {
     spdlog::warn("jobs: polling {} attempt {}: {}", job.job_id, job.attempt,
                  status.status().ToString());
+    // An execution the executor does not know (or cannot read) is lost. Other errors may
+    // pass, and declaring a live attempt lost would start a second copy of the job; they
+    // count as lost only when they persist, so nothing stays Running forever.
+    const StatusCode code = status.status().code();
+    if (code != StatusCode::kNotFound && code != StatusCode::kInvalidArgument &&
+        ++live.poll_failures < kMaxPollFailures) {
+      return;
+    }
     exec::ExecutionStatus lost;
     lost.finished = true;
     lost.vanished = true;
     status = lost;
   }
+  live.poll_failures = 0;
   if (status->finished) {
     FinishAttempt(job, live.execution, *status, /*have_execution=*/true);
     return;
@@ -619,7 +631,7 @@ void JobService::Controller::FinishAttempt(const JobRecord& job, const exec::Exe
 
   // The log is kept in the artifact store after every attempt, so it outlives the executor's
   // workspace.
-  if (have_execution) UploadLog(job.job_id);
+  UploadLog(job.job_id);
 
   bool outputs_done = false;
   std::vector<JobArtifact> artifacts;
@@ -991,7 +1003,7 @@ Status JobService::Controller::Launch(const JobRecord& job, int64_t now) {
     RevokeToken(stored.token_id);
     return updated.ok() ? OkStatus() : updated.status();
   }
-  live_[job.job_id] = LiveAttempt{*execution, resources, false};
+  live_[job.job_id] = LiveAttempt{*execution, resources, false, 0};
   return OkStatus();
 }
 

@@ -392,6 +392,27 @@ TEST_F(JobServiceTest, VanishedAttemptIsRetried) {
   EXPECT_EQ(executor_->LastLaunch(id)->attempt, 2);
 }
 
+TEST_F(JobServiceTest, TransientPollErrorsDoNotLoseTheAttempt) {
+  StartService();
+  JobSpec spec = Spec();
+  spec.retries = 1;
+  const std::string id = MustSubmit(spec).record.job_id;
+  service_->RunOnceForTest();
+  executor_->FailPolls(UnavailableError("disk busy"), 3);
+  for (int i = 0; i < 3; ++i) service_->RunOnceForTest();
+  EXPECT_EQ(MustGet(id).record.state, JobState::kRunning);
+  ASSERT_TRUE(executor_->Exit(id, 0).ok());
+  service_->RunOnceForTest();
+  EXPECT_EQ(MustGet(id).record.state, JobState::kSucceeded);
+
+  // An execution the executor does not know is lost at once.
+  const std::string other = MustSubmit(spec).record.job_id;
+  service_->RunOnceForTest();
+  executor_->FailPolls(NotFoundError("unknown attempt"), 1);
+  service_->RunOnceForTest();
+  EXPECT_THAT(MustGet(other).record.reason, StartsWith("attempt 1 lost"));
+}
+
 TEST_F(JobServiceTest, RestartReattachesRunningAttempts) {
   UseExecutor(exec::FakeExecutorOptions{.gpus = 1});
   StartService();

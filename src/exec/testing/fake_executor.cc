@@ -220,6 +220,10 @@ StatusOr<Execution> FakeExecutor::Reattach(std::string_view job_id, std::string_
 
 StatusOr<ExecutionStatus> FakeExecutor::Poll(const Execution& execution) {
   std::lock_guard lock(mu_);
+  if (fail_polls_count_ > 0 && fail_polls_status_) {
+    --fail_polls_count_;
+    return *fail_polls_status_;
+  }
   auto job = jobs_.find(execution.job_id);
   if (job == jobs_.end()) return NotFoundError("unknown execution of job " + execution.job_id);
   auto it = job->second.find(execution.attempt);
@@ -379,6 +383,12 @@ void FakeExecutor::SetLaunchHook(std::function<void(const LaunchRequest&)> hook)
 void FakeExecutor::FailNextLaunch(Status status) {
   std::lock_guard lock(mu_);
   fail_next_launch_ = std::move(status);
+}
+
+void FakeExecutor::FailPolls(Status status, int count) {
+  std::lock_guard lock(mu_);
+  fail_polls_status_ = std::move(status);
+  fail_polls_count_ = count;
 }
 
 void FakeExecutor::FailNextReattach(Status status) {

@@ -102,6 +102,8 @@ class FakeExecutor : public Executor {
   // The next Launch / Reattach fails with `status` (once).
   void FailNextLaunch(Status status);
   void FailNextReattach(Status status);
+  // The next `count` Poll calls fail with `status`.
+  void FailPolls(Status status, int count);
   // Forgets every GPU assignment, as a fresh executor process would after a control-plane
   // restart; attempts keep "running" and Reattach re-takes their GPUs.
   void SimulateRestart();
@@ -155,6 +157,8 @@ class FakeExecutor : public Executor {
   std::map<std::string, std::string, std::less<>> logs_;   // job -> log bytes; GUARDED_BY(mu_)
   std::optional<Status> fail_next_launch_;                 // GUARDED_BY(mu_)
   std::function<void(const LaunchRequest&)> launch_hook_;  // GUARDED_BY(mu_)
+  std::optional<Status> fail_polls_status_;                // GUARDED_BY(mu_)
+  int fail_polls_count_ = 0;                               // GUARDED_BY(mu_)
   std::optional<Status> fail_next_reattach_;               // GUARDED_BY(mu_)
   int release_count_ = 0;                                  // GUARDED_BY(mu_)
 };
