@@ -141,6 +141,32 @@ class TempFile {
   std::string path_;
 };
 
+// Copies an artifact-store object into a new temporary file (the executor reads the code
+// archive from a local path).
+StatusOr<TempFile> DownloadToTempFile(artifacts::ArtifactStore& store, const std::string& key) {
+  ASSIGN_OR_RETURN(TempFile file, TempFile::Create());
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> body, store.Get(key));
+  std::FILE* out = std::fopen(file.path().c_str(), "wb");
+  if (out == nullptr) return InternalError("cannot write " + file.path());
+  char buf[64 * 1024];
+  Status result;
+  while (true) {
+    StatusOr<size_t> got = body->Read(buf, sizeof buf);
+    if (!got.ok()) {
+      result = got.status();
+      break;
+    }
+    if (*got == 0) break;
+    if (std::fwrite(buf, 1, *got, out) != *got) {
+      result = InternalError("writing " + file.path() + " failed (disk full?)");
+      break;
+    }
+  }
+  if (std::fclose(out) != 0 && result.ok()) result = InternalError("writing " + file.path());
+  if (!result.ok()) return result;
+  return file;
+}
+
 // Counts and checks an uploaded snapshot as it streams into the artifact store: the first
 // bytes must be gzip's magic, and the total must stay within the limit.
 class SnapshotBodySource : public ByteSource {
@@ -909,30 +935,9 @@ Status JobService::Controller::Launch(const JobRecord& job, int64_t now) {
   // The executor keeps the unpacked code across attempts: only the first one needs it.
   std::optional<TempFile> code;
   if (attempt == 1 && !spec.code_snapshot.empty()) {
-    Status s = [&]() -> Status {
-      ASSIGN_OR_RETURN(TempFile file, TempFile::Create());
-      ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> body,
-                       artifacts_.Get(SnapshotKey(spec.code_snapshot)));
-      std::FILE* out = std::fopen(file.path().c_str(), "wb");
-      if (out == nullptr) return InternalError("cannot write " + file.path());
-      char buf[64 * 1024];
-      Status result;
-      while (true) {
-        StatusOr<size_t> got = body->Read(buf, sizeof buf);
-        if (!got.ok()) {
-          result = got.status();
-          break;
-        }
-        if (*got == 0) break;
-        if (std::fwrite(buf, 1, *got, out) != *got) {
-          result = InternalError("writing " + file.path() + " failed (disk full?)");
-          break;
-        }
-      }
-      if (std::fclose(out) != 0 && result.ok()) result = InternalError("writing " + file.path());
-      if (result.ok()) code.emplace(std::move(file));
-      return result;
-    }();
+    StatusOr<TempFile> downloaded = DownloadToTempFile(artifacts_, SnapshotKey(spec.code_snapshot));
+    Status s = downloaded.status();
+    if (downloaded.ok()) code.emplace(*std::move(downloaded));
     if (!s.ok()) {
       RevokeToken(stored.token_id);
       FailToStart(job, attempt,
