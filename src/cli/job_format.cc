@@ -16,7 +16,9 @@ namespace {
 namespace json = boost::json;
 
 const json::value* Field(const json::value& v, std::string_view key) {
-  if (!v.is_object()) return nullptr;
+  if (!v.is_object()) {
+    return nullptr;
+  }
   return v.as_object().if_contains(key);
 }
 
@@ -28,10 +30,18 @@ std::string Str(const json::value& v, std::string_view key) {
 // A number field as a double; nullopt when absent or null.
 std::optional<double> Num(const json::value& v, std::string_view key) {
   const json::value* f = Field(v, key);
-  if (f == nullptr) return std::nullopt;
-  if (f->is_int64()) return static_cast<double>(f->get_int64());
-  if (f->is_uint64()) return static_cast<double>(f->get_uint64());
-  if (f->is_double()) return f->get_double();
+  if (f == nullptr) {
+    return std::nullopt;
+  }
+  if (f->is_int64()) {
+    return static_cast<double>(f->get_int64());
+  }
+  if (f->is_uint64()) {
+    return static_cast<double>(f->get_uint64());
+  }
+  if (f->is_double()) {
+    return f->get_double();
+  }
   return std::nullopt;
 }
 
@@ -54,7 +64,9 @@ const json::value& Object(const json::value& v, std::string_view key) {
 std::string JoinGpus(const json::array& gpus) {
   std::string out;
   for (const json::value& gpu : gpus) {
-    if (!out.empty()) out += ',';
+    if (!out.empty()) {
+      out += ',';
+    }
     out += gpu.is_string() ? std::string(gpu.get_string()) : json::serialize(gpu);
   }
   return out;
@@ -62,14 +74,22 @@ std::string JoinGpus(const json::array& gpus) {
 
 std::string Resources(const json::value& resources) {
   std::vector<std::string> parts;
-  if (std::string cpu = Str(resources, "cpu"); !cpu.empty()) parts.push_back("cpu " + cpu);
+  if (std::string cpu = Str(resources, "cpu"); !cpu.empty()) {
+    parts.push_back("cpu " + cpu);
+  }
   if (std::string memory = Str(resources, "memory"); !memory.empty()) {
     parts.push_back("memory " + memory);
   }
-  if (int64_t gpu = Int(resources, "gpu"); gpu > 0) parts.push_back("gpu " + std::to_string(gpu));
-  if (parts.empty()) return "none requested";
+  if (int64_t gpu = Int(resources, "gpu"); gpu > 0) {
+    parts.push_back("gpu " + std::to_string(gpu));
+  }
+  if (parts.empty()) {
+    return "none requested";
+  }
   std::string out;
-  for (const std::string& part : parts) out += (out.empty() ? "" : ", ") + part;
+  for (const std::string& part : parts) {
+    out += (out.empty() ? "" : ", ") + part;
+  }
   return out;
 }
 
@@ -79,23 +99,33 @@ std::optional<double> Runtime(const json::value& job, int64_t now_ms) {
     return runtime;
   }
   int64_t started = Int(job, "started_at");
-  if (started <= 0) return std::nullopt;
+  if (started <= 0) {
+    return std::nullopt;
+  }
   int64_t finished = Int(job, "finished_at");
   return static_cast<double>((finished > 0 ? finished : now_ms) - started) / 1000.0;
 }
 
 std::string Truncate(std::string text, size_t width) {
   for (char& c : text) {
-    if (c == '\n' || c == '\t') c = ' ';
+    if (c == '\n' || c == '\t') {
+      c = ' ';
+    }
   }
-  if (text.size() <= width) return text;
+  if (text.size() <= width) {
+    return text;
+  }
   text.resize(width - 3);
-  while (!text.empty() && text.back() == ' ') text.pop_back();
+  while (!text.empty() && text.back() == ' ') {
+    text.pop_back();
+  }
   return text + "...";
 }
 
 std::string PadRight(std::string text, size_t width) {
-  if (text.size() < width) text.append(width - text.size(), ' ');
+  if (text.size() < width) {
+    text.append(width - text.size(), ' ');
+  }
   return text;
 }
 
@@ -103,8 +133,12 @@ std::string PadRight(std::string text, size_t width) {
 std::string Table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths;
   for (const auto& row : rows) {
-    if (widths.size() < row.size()) widths.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    if (widths.size() < row.size()) {
+      widths.resize(row.size(), 0);
+    }
+    for (size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], row[i].size());
+    }
   }
   std::string out;
   for (const auto& row : rows) {
@@ -112,7 +146,9 @@ std::string Table(const std::vector<std::vector<std::string>>& rows) {
     for (size_t i = 0; i < row.size(); ++i) {
       line += i + 1 == row.size() ? row[i] : PadRight(row[i], widths[i]) + "  ";
     }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
+    while (!line.empty() && line.back() == ' ') {
+      line.pop_back();
+    }
     out += line + "\n";
   }
   return out;
@@ -126,7 +162,9 @@ std::string FormatCount(int64_t n) {
   std::string digits = std::to_string(n < 0 ? -n : n);
   std::string out;
   for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    if (i > 0 && (digits.size() - i) % 3 == 0) {
+      out += ',';
+    }
     out += digits[i];
   }
   return n < 0 ? "-" + out : out;
@@ -134,7 +172,9 @@ std::string FormatCount(int64_t n) {
 
 std::string FormatBytes(int64_t bytes) {
   static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-  if (bytes < 1024) return std::to_string(bytes) + " B";
+  if (bytes < 1024) {
+    return std::to_string(bytes) + " B";
+  }
   double value = static_cast<double>(bytes);
   int unit = -1;
   while (value >= 1024 && unit < 4) {
@@ -147,7 +187,9 @@ std::string FormatBytes(int64_t bytes) {
 }
 
 std::string FormatDuration(double seconds) {
-  if (seconds < 0 || !std::isfinite(seconds)) seconds = 0;
+  if (seconds < 0 || !std::isfinite(seconds)) {
+    seconds = 0;
+  }
   auto total = static_cast<int64_t>(seconds);
   char buffer[48];
   if (total < 60) {
@@ -204,7 +246,9 @@ std::string FormatJobStatus(const json::value& job, std::string_view server_url,
   std::string out;
   out += Label("Job") + id + "\n";
   std::string state_line = state;
-  if (std::string reason = Str(job, "reason"); !reason.empty()) state_line += " (" + reason + ")";
+  if (std::string reason = Str(job, "reason"); !reason.empty()) {
+    state_line += " (" + reason + ")";
+  }
   out += Label("State") + state_line + "\n";
   if (Field(job, "cancel_requested") != nullptr && Field(job, "cancel_requested")->is_bool() &&
       Field(job, "cancel_requested")->get_bool() && !IsTerminalState(state)) {
@@ -217,8 +261,12 @@ std::string FormatJobStatus(const json::value& job, std::string_view server_url,
         Label("Attempt") + std::to_string(attempt) + " of " + std::to_string(max_attempts) + "\n";
   }
   std::string owner = Str(job, "team");
-  if (std::string user = Str(job, "user"); !user.empty()) owner += " (user " + user + ")";
-  if (!owner.empty()) out += Label("Team") + owner + "\n";
+  if (std::string user = Str(job, "user"); !user.empty()) {
+    owner += " (user " + user + ")";
+  }
+  if (!owner.empty()) {
+    out += Label("Team") + owner + "\n";
+  }
   if (std::string priority = Str(job, "priority_class"); !priority.empty()) {
     out += Label("Priority") + priority + "\n";
   }
@@ -258,7 +306,9 @@ std::string FormatJobStatus(const json::value& job, std::string_view server_url,
   }
   const json::value& mlflow = Object(job, "mlflow");
   if (std::string run_url = Str(mlflow, "run_url"); !run_url.empty()) {
-    if (run_url.starts_with("/")) run_url = std::string(server_url) + run_url;
+    if (run_url.starts_with("/")) {
+      run_url = std::string(server_url) + run_url;
+    }
     out += Label("MLflow run") + run_url + "\n";
   } else if (std::string run_id = Str(mlflow, "run_id"); !run_id.empty()) {
     out += Label("MLflow run") + run_id + "\n";
@@ -268,12 +318,16 @@ std::string FormatJobStatus(const json::value& job, std::string_view server_url,
 }
 
 std::string FormatJobsTable(const json::value& jobs, int64_t now_ms) {
-  if (!jobs.is_array() || jobs.get_array().empty()) return "No jobs.\n";
+  if (!jobs.is_array() || jobs.get_array().empty()) {
+    return "No jobs.\n";
+  }
   std::vector<std::vector<std::string>> rows = {
       {"JOB ID", "STATE", "ATTEMPT", "AGE/RUNTIME", "GPUS", "REASON"}};
   for (const json::value& job : jobs.get_array()) {
     std::string attempt = std::to_string(Int(job, "attempt"));
-    if (int64_t max = Int(job, "max_attempts"); max > 0) attempt += "/" + std::to_string(max);
+    if (int64_t max = Int(job, "max_attempts"); max > 0) {
+      attempt += "/" + std::to_string(max);
+    }
     std::string age = "-";
     if (int64_t created = Int(job, "created_at"); created > 0) {
       age = FormatDuration(static_cast<double>(now_ms - created) / 1000.0);
@@ -301,7 +355,9 @@ std::string FormatJobsTable(const json::value& jobs, int64_t now_ms) {
 }
 
 std::string FormatEvents(const json::value& events) {
-  if (!events.is_array() || events.get_array().empty()) return "No events.\n";
+  if (!events.is_array() || events.get_array().empty()) {
+    return "No events.\n";
+  }
   std::vector<std::vector<std::string>> rows = {{"TIME", "STATE", "ATTEMPT", "REASON"}};
   for (const json::value& event : events.get_array()) {
     int64_t timestamp = Int(event, "timestamp");
@@ -319,7 +375,9 @@ std::string FormatCapacity(const json::value& capacity) {
   if (std::string source = Str(capacity, "gpu_source"); !source.empty()) {
     gpu_line += " (" + source + ")";
   }
-  if (gpus_total == 0) gpu_line = "none on this executor";
+  if (gpus_total == 0) {
+    gpu_line = "none on this executor";
+  }
   out += Label("GPUs") + gpu_line + "\n";
   auto cores = [](int64_t millis) {
     char buffer[32];
@@ -339,8 +397,12 @@ std::string FormatCapacity(const json::value& capacity) {
 std::string FormatCancelled(const json::value& job) {
   std::string id = Str(job, "job_id");
   std::string state = Str(job, "state");
-  if (state == "Cancelled") return "Cancelled job " + id + ".\n";
-  if (IsTerminalState(state)) return "Job " + id + " had already finished: " + state + ".\n";
+  if (state == "Cancelled") {
+    return "Cancelled job " + id + ".\n";
+  }
+  if (IsTerminalState(state)) {
+    return "Job " + id + " had already finished: " + state + ".\n";
+  }
   return "Cancel requested for job " + id + " (was " + state +
          "); it stops within its grace period. Follow it with: inet platform status " + id + "\n";
 }

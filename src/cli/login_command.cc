@@ -23,9 +23,11 @@ struct LoginState {
   std::string token;
 };
 
-std::string Trim(std::string text) {
+std::string Trim(const std::string& text) {
   size_t end = text.find_last_not_of(" \t\r\n");
-  if (end == std::string::npos) return "";
+  if (end == std::string::npos) {
+    return "";
+  }
   return text.substr(text.find_first_not_of(" \t\r\n"),
                      end - text.find_first_not_of(" \t\r\n") + 1);
 }
@@ -43,9 +45,13 @@ std::optional<std::string> ReadSecretLine(CommandContext& context, const std::st
   }
   std::string line;
   bool ok = static_cast<bool>(std::getline(*context.in, line));
-  if (restore) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  if (restore) {
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  }
   *context.err << "\n";
-  if (!ok) return std::nullopt;
+  if (!ok) {
+    return std::nullopt;
+  }
   return line;
 }
 
@@ -58,12 +64,16 @@ int RunLogin(LoginState& state) {
     StatusOr<client::ClientConfig> resolved = client::ResolveClientConfig({}, context.env);
     url = resolved.ok() ? resolved->url : std::string(client::kDefaultUrl);
   }
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  while (!url.empty() && url.back() == '/') {
+    url.pop_back();
+  }
 
   std::string token = state.token;
   if (token.empty()) {
     if (context.stdin_is_tty) {
-      if (context.own_signals) WatchInterrupts();  // so Ctrl-C restores the terminal first
+      if (context.own_signals) {
+        WatchInterrupts();  // so Ctrl-C restores the terminal first
+      }
       std::optional<std::string> line = ReadSecretLine(context, "Token for " + url + ": ");
       if (!line) {
         *context.err << "inet login: cancelled\n";
@@ -121,7 +131,9 @@ void AddLoginCommand(CLI::App& app, CommandContext& context) {
       "  inet login --url http://inet.example.com:8080\n"
       "  cat ~/.inet/admin-token | inet login --url http://127.0.0.1:8080");
   cmd->callback([state] {
-    if (state->context->own_signals) DefaultInterrupts();
+    if (state->context->own_signals) {
+      DefaultInterrupts();
+    }
     state->context->exit_code = RunLogin(*state);
   });
 }

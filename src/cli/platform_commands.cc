@@ -89,7 +89,9 @@ std::string JobPath(const std::string& job_id) {
 // The "job" member of a {"job": Job} answer (or the answer itself if it has none).
 const json::value& JobOf(const json::value& answer) {
   if (answer.is_object()) {
-    if (const json::value* job = answer.as_object().if_contains("job")) return *job;
+    if (const json::value* job = answer.as_object().if_contains("job")) {
+      return *job;
+    }
   }
   return answer;
 }
@@ -120,7 +122,9 @@ int StoppedFollowing(CommandContext& context, const std::string& job_id) {
 // Streams the job's log from `offset` to stdout until the job is terminal, reconnecting after
 // the server's idle cut-off and riding out short outages. Returns the command's exit code.
 int FollowLogs(CommandContext& context, ApiClient& client, const std::string& job_id) {
-  if (context.own_signals && context.interrupt == nullptr) context.interrupt = WatchInterrupts();
+  if (context.own_signals && context.interrupt == nullptr) {
+    context.interrupt = WatchInterrupts();
+  }
   client.set_interrupt(context.interrupt);
   int64_t offset = 0;
   int failures = 0;
@@ -136,11 +140,17 @@ int FollowLogs(CommandContext& context, ApiClient& client, const std::string& jo
     StatusOr<client::StreamResult> result = client.GetStream(
         JobPath(job_id) + "/logs?offset=" + std::to_string(offset) + "&follow=true", write);
     if (!result.ok()) {
-      if (Interrupted(context)) return StoppedFollowing(context, job_id);
-      if (stdout_closed) return kExitOk;  // e.g. `inet platform logs -f x | head`
+      if (Interrupted(context)) {
+        return StoppedFollowing(context, job_id);
+      }
+      if (stdout_closed) {
+        return kExitOk;  // e.g. `inet platform logs -f x | head`
+      }
       StatusCode code = result.status().code();
       bool transient = code == StatusCode::kUnavailable || code == StatusCode::kDeadlineExceeded;
-      if (!transient || ++failures > 30) return Fail(context, result.status());
+      if (!transient || ++failures > 30) {
+        return Fail(context, result.status());
+      }
       *context.err << "inet: " << result.status().message() << "; retrying\n";
       SleepInterruptibly(context, std::chrono::seconds(std::min(failures, 5)));
       continue;
@@ -148,15 +158,21 @@ int FollowLogs(CommandContext& context, ApiClient& client, const std::string& jo
     failures = 0;
     offset += result->bytes;
     std::string state = result->headers["x-inet-job-state"];
-    if (IsTerminalState(state)) break;  // that response ran to the end of the log
+    if (IsTerminalState(state)) {
+      break;  // that response ran to the end of the log
+    }
     if (state.empty()) {
       // A server that does not say: ask, and fetch the rest once more if it has finished.
       StatusOr<json::value> job = client.GetJson(JobPath(job_id));
-      if (!job.ok()) return Fail(context, job.status());
+      if (!job.ok()) {
+        return Fail(context, job.status());
+      }
       if (IsTerminalState(JobState(JobOf(*job)))) {
         StatusOr<client::StreamResult> rest = client.GetStream(
             JobPath(job_id) + "/logs?offset=" + std::to_string(offset) + "&follow=false", write);
-        if (!rest.ok() && !stdout_closed) return Fail(context, rest.status());
+        if (!rest.ok() && !stdout_closed) {
+          return Fail(context, rest.status());
+        }
         break;
       }
     }
@@ -165,11 +181,15 @@ int FollowLogs(CommandContext& context, ApiClient& client, const std::string& jo
         std::chrono::steady_clock::now() - started < std::chrono::seconds(1)) {
       SleepInterruptibly(context, std::chrono::seconds(1));
     }
-    if (Interrupted(context)) return StoppedFollowing(context, job_id);
+    if (Interrupted(context)) {
+      return StoppedFollowing(context, job_id);
+    }
   }
 
   StatusOr<json::value> answer = client.GetJson(JobPath(job_id));
-  if (!answer.ok()) return Fail(context, answer.status());
+  if (!answer.ok()) {
+    return Fail(context, answer.status());
+  }
   const json::value& job = JobOf(*answer);
   std::string state = JobState(job);
   std::string detail;
@@ -193,14 +213,18 @@ class TempFile {
     std::vector<char> buffer(pattern.begin(), pattern.end());
     buffer.push_back('\0');
     int fd = ::mkstemps(buffer.data(), static_cast<int>(suffix.size()));
-    if (fd < 0) return InternalError("cannot create a temporary file like " + pattern);
+    if (fd < 0) {
+      return InternalError("cannot create a temporary file like " + pattern);
+    }
     ::close(fd);
     return TempFile(buffer.data());
   }
   TempFile(TempFile&& other) noexcept : path_(std::exchange(other.path_, {})) {}
   TempFile& operator=(TempFile&&) = delete;
   ~TempFile() {
-    if (!path_.empty()) ::unlink(path_.c_str());
+    if (!path_.empty()) {
+      ::unlink(path_.c_str());
+    }
   }
   const std::string& path() const { return path_; }
 
@@ -226,7 +250,9 @@ StatusOr<std::string> UploadCode(CommandContext& context, ApiClient& client,
   if (tty) {
     options.progress = [&](int64_t files, int64_t bytes) {
       auto now = std::chrono::steady_clock::now();
-      if (now - last_print < std::chrono::milliseconds(100)) return;
+      if (now - last_print < std::chrono::milliseconds(100)) {
+        return;
+      }
       last_print = now;
       err << "\r\x1b[K" << packing_line(files, bytes) << std::flush;
     };
@@ -234,7 +260,9 @@ StatusOr<std::string> UploadCode(CommandContext& context, ApiClient& client,
   StatusOr<archive::PackResult> packed =
       archive::PackDirectory(state.code_dir, archive_file.path(), options);
   if (!packed.ok()) {
-    if (tty) err << "\r\x1b[K";
+    if (tty) {
+      err << "\r\x1b[K";
+    }
     return packed.status().WithContext(
         "packing " + state.code_dir +
         " (use --code-dir to pick another directory, or --no-code to send none)");
@@ -248,7 +276,9 @@ StatusOr<std::string> UploadCode(CommandContext& context, ApiClient& client,
   if (tty) {
     progress = [&](int64_t sent, int64_t total) {
       auto now = std::chrono::steady_clock::now();
-      if (now - last_print < std::chrono::milliseconds(100)) return;
+      if (now - last_print < std::chrono::milliseconds(100)) {
+        return;
+      }
       last_print = now;
       err << "\r\x1b[KUploading code: " << (sent * 100 / std::max<int64_t>(total, 1)) << "% of "
           << FormatBytes(total) << std::flush;
@@ -256,8 +286,12 @@ StatusOr<std::string> UploadCode(CommandContext& context, ApiClient& client,
   }
   StatusOr<json::value> uploaded =
       client.PostFile("/api/v1/snapshots", archive_file.path(), "application/gzip", progress);
-  if (tty) err << "\r\x1b[K" << std::flush;
-  if (!uploaded.ok()) return uploaded.status().WithContext("uploading the code snapshot");
+  if (tty) {
+    err << "\r\x1b[K" << std::flush;
+  }
+  if (!uploaded.ok()) {
+    return uploaded.status().WithContext("uploading the code snapshot");
+  }
   const json::value* id =
       uploaded->is_object() ? uploaded->as_object().if_contains("snapshot_id") : nullptr;
   if (id == nullptr || !id->is_string()) {
@@ -280,18 +314,26 @@ int RunTrain(PlatformState& state) {
     yaml = text.str();
   }
   StatusOr<jobs::JobSpec> spec = BuildTrainSpec(state.train, yaml);
-  if (!spec.ok()) return Fail(context, spec.status(), kExitUsage);
+  if (!spec.ok()) {
+    return Fail(context, spec.status(), kExitUsage);
+  }
 
   StatusOr<std::unique_ptr<ApiClient>> client = MakeClient(state);
-  if (!client.ok()) return Fail(context, client.status());
+  if (!client.ok()) {
+    return Fail(context, client.status());
+  }
   if (!state.no_code) {
     StatusOr<std::string> snapshot = UploadCode(context, **client, state);
-    if (!snapshot.ok()) return Fail(context, snapshot.status());
+    if (!snapshot.ok()) {
+      return Fail(context, snapshot.status());
+    }
     spec->code_snapshot = *snapshot;
   }
   StatusOr<json::value> submitted =
       (*client)->PostJson("/api/v1/jobs", json::parse(jobs::JobSpecToJson(*spec)));
-  if (!submitted.ok()) return Fail(context, submitted.status().WithContext("submitting the job"));
+  if (!submitted.ok()) {
+    return Fail(context, submitted.status().WithContext("submitting the job"));
+  }
   const json::value& job = JobOf(*submitted);
 
   if (state.json_output) {
@@ -302,7 +344,9 @@ int RunTrain(PlatformState& state) {
     *context.out << FormatSubmitted(job, capacity.ok() ? *capacity : json::value(nullptr));
   }
   context.out->flush();
-  if (!state.follow) return kExitOk;
+  if (!state.follow) {
+    return kExitOk;
+  }
   const json::value* id = job.is_object() ? job.as_object().if_contains("job_id") : nullptr;
   if (id == nullptr || !id->is_string()) {
     return Fail(context, InternalError("the server's answer has no job_id to follow"));
@@ -315,10 +359,14 @@ template <typename Format>
 int ShowJson(PlatformState& state, std::string_view target, bool post, Format format) {
   CommandContext& context = *state.context;
   StatusOr<std::unique_ptr<ApiClient>> client = MakeClient(state);
-  if (!client.ok()) return Fail(context, client.status());
+  if (!client.ok()) {
+    return Fail(context, client.status());
+  }
   StatusOr<json::value> answer =
       post ? (*client)->PostJson(target, json::object()) : (*client)->GetJson(target);
-  if (!answer.ok()) return Fail(context, answer.status());
+  if (!answer.ok()) {
+    return Fail(context, answer.status());
+  }
   if (state.json_output) {
     *context.out << json::serialize(*answer) << "\n";
   } else {
@@ -330,49 +378,69 @@ int ShowJson(PlatformState& state, std::string_view target, bool post, Format fo
 int RunLogs(PlatformState& state) {
   CommandContext& context = *state.context;
   StatusOr<std::unique_ptr<ApiClient>> client = MakeClient(state);
-  if (!client.ok()) return Fail(context, client.status());
-  if (state.follow) return FollowLogs(context, **client, state.job_id);
+  if (!client.ok()) {
+    return Fail(context, client.status());
+  }
+  if (state.follow) {
+    return FollowLogs(context, **client, state.job_id);
+  }
   StatusOr<client::StreamResult> result = (*client)->GetStream(
       JobPath(state.job_id) + "/logs?offset=0&follow=false", [&](std::string_view chunk) {
         context.out->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
         return context.out->good();
       });
   context.out->flush();
-  if (!result.ok() && context.out->good()) return Fail(context, result.status());
+  if (!result.ok() && context.out->good()) {
+    return Fail(context, result.status());
+  }
   return kExitOk;
 }
 
 int RunJobs(PlatformState& state) {
   CommandContext& context = *state.context;
   StatusOr<std::unique_ptr<ApiClient>> client = MakeClient(state);
-  if (!client.ok()) return Fail(context, client.status());
+  if (!client.ok()) {
+    return Fail(context, client.status());
+  }
   std::string query;
   auto add = [&query](std::string_view key, const std::string& value) {
-    if (value.empty()) return;
+    if (value.empty()) {
+      return;
+    }
     query += (query.empty() ? "?" : "&") + std::string(key) + "=" + client::UrlEncode(value);
   };
   add("team", state.team);
   add("user", state.user);
   add("name", state.name);
-  for (const std::string& s : state.states) add("state", s);
+  for (const std::string& s : state.states) {
+    add("state", s);
+  }
   json::array jobs;
   std::string page_token;
   while (static_cast<int>(jobs.size()) < state.limit) {
     std::string target = "/api/v1/jobs" + query;
     target += (query.empty() ? "?" : "&") + std::string("max_results=") +
               std::to_string(std::min(state.limit - static_cast<int>(jobs.size()), 1000));
-    if (!page_token.empty()) target += "&page_token=" + client::UrlEncode(page_token);
+    if (!page_token.empty()) {
+      target += "&page_token=" + client::UrlEncode(page_token);
+    }
     StatusOr<json::value> page = (*client)->GetJson(target);
-    if (!page.ok()) return Fail(context, page.status());
+    if (!page.ok()) {
+      return Fail(context, page.status());
+    }
     const json::object* object = page->if_object();
     const json::value* items = object != nullptr ? object->if_contains("jobs") : nullptr;
     if (items != nullptr && items->is_array()) {
       for (const json::value& job : items->get_array()) {
-        if (static_cast<int>(jobs.size()) < state.limit) jobs.push_back(job);
+        if (static_cast<int>(jobs.size()) < state.limit) {
+          jobs.push_back(job);
+        }
       }
     }
     const json::value* next = object != nullptr ? object->if_contains("next_page_token") : nullptr;
-    if (next == nullptr || !next->is_string() || next->get_string().empty()) break;
+    if (next == nullptr || !next->is_string() || next->get_string().empty()) {
+      break;
+    }
     page_token = std::string(next->get_string());
   }
   if (state.json_output) {
@@ -399,7 +467,9 @@ void AddJobId(CLI::App* cmd, PlatformState& state) {
 template <typename Body>
 void OnRun(CLI::App* cmd, const std::shared_ptr<PlatformState>& state, Body body) {
   cmd->callback([state, body] {
-    if (state->context->own_signals) DefaultInterrupts();
+    if (state->context->own_signals) {
+      DefaultInterrupts();
+    }
     state->context->exit_code = body(*state);
   });
 }

@@ -11,21 +11,27 @@ namespace {
 namespace json = boost::json;
 
 std::string BaseName(std::string_view path) {
-  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  while (path.size() > 1 && path.back() == '/') {
+    path.remove_suffix(1);
+  }
   size_t slash = path.rfind('/');
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
 json::array ToJsonArray(const std::vector<std::string>& words) {
   json::array array;
-  for (const std::string& word : words) array.emplace_back(word);
+  for (const std::string& word : words) {
+    array.emplace_back(word);
+  }
   return array;
 }
 
 // The file's map field as an object (the canonical JSON writes maps as objects).
 json::object& ObjectField(json::object& spec, std::string_view key) {
   json::value& field = spec[key];
-  if (!field.is_object()) field = json::object();
+  if (!field.is_object()) {
+    field = json::object();
+  }
   return field.as_object();
 }
 
@@ -36,14 +42,20 @@ StatusOr<jobs::JobSpec> BuildTrainSpec(const TrainFlags& flags,
   json::object spec;
   if (config_yaml) {
     StatusOr<jobs::JobSpec> from_file = jobs::JobSpecFromYaml(*config_yaml);
-    if (!from_file.ok()) return from_file.status().WithContext("--config");
+    if (!from_file.ok()) {
+      return from_file.status().WithContext("--config");
+    }
     boost::system::error_code ec;
     json::value canonical = json::parse(jobs::JobSpecToJson(*from_file), ec);
-    if (!ec && canonical.is_object()) spec = std::move(canonical.as_object());
+    if (!ec && canonical.is_object()) {
+      spec = std::move(canonical.as_object());
+    }
   }
 
   auto set_string = [&spec](const char* key, const std::optional<std::string>& value) {
-    if (value) spec[key] = *value;
+    if (value) {
+      spec[key] = *value;
+    }
   };
   set_string("name", flags.name);
   set_string("image", flags.image);
@@ -51,19 +63,33 @@ StatusOr<jobs::JobSpec> BuildTrainSpec(const TrainFlags& flags,
   set_string("team", flags.team);
   set_string("priority_class", flags.priority_class);
   set_string("experiment", flags.experiment);
-  if (flags.timeout_hours) spec["timeout_hours"] = *flags.timeout_hours;
-  if (flags.retries) spec["retries"] = *flags.retries;
+  if (flags.timeout_hours) {
+    spec["timeout_hours"] = *flags.timeout_hours;
+  }
+  if (flags.retries) {
+    spec["retries"] = *flags.retries;
+  }
 
   if (flags.cpu || flags.memory || flags.gpu) {
     json::object& resources = ObjectField(spec, "resources");
-    if (flags.cpu) resources["cpu"] = *flags.cpu;
-    if (flags.memory) resources["memory"] = *flags.memory;
-    if (flags.gpu) resources["gpu"] = *flags.gpu;
+    if (flags.cpu) {
+      resources["cpu"] = *flags.cpu;
+    }
+    if (flags.memory) {
+      resources["memory"] = *flags.memory;
+    }
+    if (flags.gpu) {
+      resources["gpu"] = *flags.gpu;
+    }
   }
   if (flags.distributed_backend || flags.processes) {
     json::object& distributed = ObjectField(spec, "distributed");
-    if (flags.distributed_backend) distributed["backend"] = *flags.distributed_backend;
-    if (flags.processes) distributed["processes"] = *flags.processes;
+    if (flags.distributed_backend) {
+      distributed["backend"] = *flags.distributed_backend;
+    }
+    if (flags.processes) {
+      distributed["processes"] = *flags.processes;
+    }
   }
 
   if (flags.script && flags.command) {
@@ -112,7 +138,9 @@ StatusOr<jobs::JobSpec> BuildTrainSpec(const TrainFlags& flags,
   if (!flags.output_artifacts.empty()) {
     json::value& existing = spec["output_artifacts"];
     json::object outputs;
-    if (existing.is_object()) outputs = existing.as_object();
+    if (existing.is_object()) {
+      outputs = existing.as_object();
+    }
     for (const std::string& value : flags.output_artifacts) {
       size_t start = 0;
       while (start <= value.size()) {
@@ -120,7 +148,9 @@ StatusOr<jobs::JobSpec> BuildTrainSpec(const TrainFlags& flags,
         std::string item =
             value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         start = comma == std::string::npos ? value.size() + 1 : comma + 1;
-        if (item.empty()) continue;
+        if (item.empty()) {
+          continue;
+        }
         size_t eq = item.find('=');
         std::string name = eq == std::string::npos ? BaseName(item) : item.substr(0, eq);
         std::string path = eq == std::string::npos ? item : item.substr(eq + 1);
@@ -136,7 +166,9 @@ StatusOr<jobs::JobSpec> BuildTrainSpec(const TrainFlags& flags,
   }
 
   StatusOr<jobs::JobSpec> built = jobs::JobSpecFromJson(json::serialize(spec));
-  if (!built.ok()) return built.status();
+  if (!built.ok()) {
+    return built.status();
+  }
   jobs::JobSpec result = std::move(built).value();
   RETURN_IF_ERROR(jobs::Validate(result));
   return result;

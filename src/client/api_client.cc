@@ -17,7 +17,7 @@ namespace inet::client {
 namespace {
 
 // JSON answers are read whole; no legitimate answer of this API comes close.
-constexpr size_t kMaxBufferedBody = 256u * 1024 * 1024;
+constexpr size_t kMaxBufferedBody = size_t{256} << 20;
 
 std::once_flag curl_init_once;
 
@@ -30,7 +30,9 @@ struct SlistFreer {
 
 std::string Lowercase(std::string_view text) {
   std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
   return out;
 }
 
@@ -45,7 +47,9 @@ std::string_view Trim(std::string_view text) {
 }
 
 StatusCode CodeForHttpStatus(long http_status, std::string_view error_code) {
-  if (error_code == "RESOURCE_ALREADY_EXISTS") return StatusCode::kAlreadyExists;
+  if (error_code == "RESOURCE_ALREADY_EXISTS") {
+    return StatusCode::kAlreadyExists;
+  }
   switch (http_status) {
     case 400:
       return StatusCode::kInvalidArgument;
@@ -90,11 +94,17 @@ Status StatusFromErrorResponse(long http_status, std::string_view body) {
   }
   if (message.empty()) {
     std::string_view excerpt = Trim(body);
-    if (excerpt.size() > 200) excerpt = excerpt.substr(0, 200);
+    if (excerpt.size() > 200) {
+      excerpt = excerpt.substr(0, 200);
+    }
     message = "HTTP " + std::to_string(http_status);
-    if (!excerpt.empty()) message += ": " + std::string(excerpt);
+    if (!excerpt.empty()) {
+      message += ": " + std::string(excerpt);
+    }
   }
-  if (!error_code.empty()) message = error_code + ": " + message;
+  if (!error_code.empty()) {
+    message = error_code + ": " + message;
+  }
   if (http_status == 401) {
     message += " (log in with `inet login`, or set INET_TOKEN or --token)";
   }
@@ -165,13 +175,17 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
 size_t OnRead(char* buffer, size_t size, size_t count, void* user) {
   auto* t = static_cast<internal::Transfer*>(user);
   size_t n = std::fread(buffer, 1, size * count, t->upload);
-  if (n == 0 && std::ferror(t->upload)) return CURL_READFUNC_ABORT;
+  if (n == 0 && std::ferror(t->upload)) {
+    return CURL_READFUNC_ABORT;
+  }
   return n;
 }
 
 int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t upload_total, curl_off_t upload_now) {
   auto* t = static_cast<internal::Transfer*>(user);
-  if (t->interrupt != nullptr && t->interrupt->load()) return 1;  // CURLE_ABORTED_BY_CALLBACK
+  if (t->interrupt != nullptr && t->interrupt->load()) {
+    return 1;  // CURLE_ABORTED_BY_CALLBACK
+  }
   if (t->progress != nullptr && *t->progress && upload_total > 0) {
     (*t->progress)(static_cast<int64_t>(upload_now), static_cast<int64_t>(upload_total));
   }
@@ -179,7 +193,9 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t upload_total, curl
 }
 
 StatusOr<boost::json::value> ParseJsonAnswer(const std::string& body, const std::string& url) {
-  if (Trim(body).empty()) return boost::json::value(boost::json::object());
+  if (Trim(body).empty()) {
+    return boost::json::value(boost::json::object());
+  }
   boost::system::error_code ec;
   boost::json::value parsed = boost::json::parse(body, ec);
   if (ec) {
@@ -196,7 +212,9 @@ void ApiClient::CurlDeleter::operator()(void* curl) const { curl_easy_cleanup(cu
 
 ApiClient::ApiClient(std::string base_url, std::string token, ApiClientOptions options)
     : base_url_(std::move(base_url)), token_(std::move(token)), options_(options) {
-  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+  while (!base_url_.empty() && base_url_.back() == '/') {
+    base_url_.pop_back();
+  }
   std::call_once(curl_init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   curl_.reset(curl_easy_init());
 }
@@ -205,7 +223,9 @@ ApiClient::~ApiClient() = default;
 
 Status ApiClient::Perform(internal::Transfer& t) {
   CURL* curl = static_cast<CURL*>(curl_.get());
-  if (curl == nullptr) return InternalError("could not initialise libcurl");
+  if (curl == nullptr) {
+    return InternalError("could not initialise libcurl");
+  }
   curl_easy_reset(curl);
   t.curl = curl;
   t.interrupt = options_.interrupt;
@@ -233,10 +253,14 @@ Status ApiClient::Perform(internal::Transfer& t) {
     headers.reset(curl_slist_append(headers.release(), header.c_str()));
   };
   add_header("Accept: application/json");
-  if (!token_.empty()) add_header("Authorization: Bearer " + token_);
+  if (!token_.empty()) {
+    add_header("Authorization: Bearer " + token_);
+  }
   // Without this curl waits for "100 Continue" before large bodies; send them straight away.
   add_header("Expect:");
-  for (const std::string& header : t.headers) add_header(header);
+  for (const std::string& header : t.headers) {
+    add_header(header);
+  }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
 
   if (t.body != nullptr) {
@@ -264,7 +288,9 @@ Status ApiClient::Perform(internal::Transfer& t) {
 
   if (rc != CURLE_OK) {
     std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc);
-    if (t.stopped_by_caller) return AbortedError("stopped by the caller");
+    if (t.stopped_by_caller) {
+      return AbortedError("stopped by the caller");
+    }
     if (t.too_large) {
       return ResourceExhaustedError("the answer from " + url + " is larger than " +
                                     std::to_string(kMaxBufferedBody >> 20) + " MiB");
@@ -355,13 +381,21 @@ StatusOr<boost::json::value> ApiClient::PostFile(std::string_view target, const 
   if (!file) {
     int error = errno;
     std::string message = "cannot open " + path + ": " + std::strerror(error);
-    if (error == ENOENT) return NotFoundError(message);
-    if (error == EACCES) return PermissionDeniedError(message);
+    if (error == ENOENT) {
+      return NotFoundError(message);
+    }
+    if (error == EACCES) {
+      return PermissionDeniedError(message);
+    }
     return InternalError(message);
   }
-  if (std::fseek(file.get(), 0, SEEK_END) != 0) return InternalError("cannot seek in " + path);
+  if (std::fseek(file.get(), 0, SEEK_END) != 0) {
+    return InternalError("cannot seek in " + path);
+  }
   long size = std::ftell(file.get());
-  if (size < 0) return InternalError("cannot size " + path);
+  if (size < 0) {
+    return InternalError("cannot size " + path);
+  }
   std::rewind(file.get());
 
   internal::Transfer t;

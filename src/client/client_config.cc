@@ -16,7 +16,9 @@ namespace inet::client {
 namespace {
 
 std::string StripTrailingSlashes(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  while (!url.empty() && url.back() == '/') {
+    url.pop_back();
+  }
   return url;
 }
 
@@ -29,15 +31,19 @@ std::string Errno(int error) { return std::strerror(error); }
 // Reads a whole small file; nullopt when it cannot be read.
 std::optional<std::string> ReadSmallFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
+  if (!in) {
+    return std::nullopt;
+  }
   std::ostringstream contents;
   contents << in.rdbuf();
   return contents.str();
 }
 
-std::string TrimWhitespace(std::string text) {
+std::string TrimWhitespace(const std::string& text) {
   size_t end = text.find_last_not_of(" \t\r\n");
-  if (end == std::string::npos) return "";
+  if (end == std::string::npos) {
+    return "";
+  }
   size_t begin = text.find_first_not_of(" \t\r\n");
   return text.substr(begin, end - begin + 1);
 }
@@ -47,16 +53,22 @@ std::string TrimWhitespace(std::string text) {
 EnvLookup ProcessEnv() {
   return [](const std::string& name) -> std::optional<std::string> {
     const char* value = std::getenv(name.c_str());
-    if (value == nullptr) return std::nullopt;
+    if (value == nullptr) {
+      return std::nullopt;
+    }
     return std::string(value);
   };
 }
 
 StatusOr<std::string> ConfigFilePath(const EnvLookup& env) {
   std::optional<std::string> xdg = env("XDG_CONFIG_HOME");
-  if (xdg && !xdg->empty()) return *xdg + "/inet/config.json";
+  if (xdg && !xdg->empty()) {
+    return *xdg + "/inet/config.json";
+  }
   std::optional<std::string> home = env("HOME");
-  if (home && !home->empty()) return *home + "/.config/inet/config.json";
+  if (home && !home->empty()) {
+    return *home + "/.config/inet/config.json";
+  }
   return FailedPreconditionError(
       "neither XDG_CONFIG_HOME nor HOME is set, so there is no place for the inet config file");
 }
@@ -80,7 +92,9 @@ StatusOr<StoredLogin> LoadLogin(const std::string& path) {
   const boost::json::object& object = parsed.get_object();
   for (auto [field, target] : {std::pair{"url", &login.url}, std::pair{"token", &login.token}}) {
     const boost::json::value* value = object.if_contains(field);
-    if (value == nullptr) continue;
+    if (value == nullptr) {
+      continue;
+    }
     if (!value->is_string()) {
       return InvalidArgumentError("the inet config file " + path + ": \"" + field +
                                   "\" must be a string; run `inet login` again to rewrite it");
@@ -98,7 +112,9 @@ Status SaveLogin(const std::string& path, const StoredLogin& login) {
     // (e.g. ~/.config) the usual one.
     std::string dir = path.substr(0, slash);
     for (size_t pos = 1; pos <= dir.size(); ++pos) {
-      if (pos != dir.size() && dir[pos] != '/') continue;
+      if (pos != dir.size() && dir[pos] != '/') {
+        continue;
+      }
       std::string prefix = dir.substr(0, pos);
       mode_t mode = pos == dir.size() ? 0700 : 0755;
       if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST) {
@@ -113,20 +129,27 @@ Status SaveLogin(const std::string& path, const StoredLogin& login) {
 
   std::string temp = path + ".tmp";
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return PermissionDeniedError("cannot write " + temp + ": " + Errno(errno));
+  if (fd < 0) {
+    return PermissionDeniedError("cannot write " + temp + ": " + Errno(errno));
+  }
   // The mode given to open() is filtered by the umask and ignored for an existing file.
   bool ok = ::fchmod(fd, 0600) == 0;
   size_t written = 0;
   while (ok && written < contents.size()) {
     ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
       ok = false;
-    else
+    } else {
       written += static_cast<size_t>(n);
+    }
   }
   int saved_errno = errno;
-  if (::close(fd) != 0) ok = false;
+  if (::close(fd) != 0) {
+    ok = false;
+  }
   if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
     saved_errno = ok ? errno : saved_errno;
     ::unlink(temp.c_str());
@@ -137,10 +160,14 @@ Status SaveLogin(const std::string& path, const StoredLogin& login) {
 
 bool IsLoopbackUrl(std::string_view url) {
   size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos || !IsHttpUrl(url)) return false;
+  if (scheme_end == std::string_view::npos || !IsHttpUrl(url)) {
+    return false;
+  }
   std::string_view rest = url.substr(scheme_end + 3);
   rest = rest.substr(0, rest.find_first_of("/?#"));
-  if (size_t at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
+  if (size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    rest = rest.substr(at + 1);
+  }
   std::string_view host;
   if (rest.starts_with('[')) {
     host = rest.substr(0, rest.find(']') + 1);
@@ -183,7 +210,9 @@ StatusOr<ClientConfig> ResolveClientConfig(const ClientFlags& flags, const EnvLo
     StatusOr<std::string> path = ConfigFilePath(env);
     if (path.ok()) {
       StatusOr<StoredLogin> login = LoadLogin(*path);
-      if (!login.ok() && login.status().code() != StatusCode::kNotFound) return login.status();
+      if (!login.ok() && login.status().code() != StatusCode::kNotFound) {
+        return login.status();
+      }
       if (login.ok()) {
         if (config.url.empty() && !login->url.empty()) {
           config.url = login->url;
@@ -210,7 +239,9 @@ StatusOr<ClientConfig> ResolveClientConfig(const ClientFlags& flags, const EnvLo
       std::string path = *home + "/.inet/admin-token";
       if (std::optional<std::string> token = ReadSmallFile(path)) {
         config.token = TrimWhitespace(*token);
-        if (!config.token.empty()) config.token_source = path;
+        if (!config.token.empty()) {
+          config.token_source = path;
+        }
       }
     }
   }
