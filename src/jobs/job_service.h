@@ -3,11 +3,11 @@
 // Submit validates the spec, creates the job's MLflow run (experiment = spec.experiment), and
 // stores the job (Pending -> Queued). One controller thread then owns every job's life cycle:
 // it asks the Admission policy which queued jobs start, launches their attempts on the
-// Executor with the injected environment (MLFLOW_TRACKING_URI, MLFLOW_RUN_ID, MLFLOW_TRACKING_TOKEN,
-// INET_URL, INET_TOKEN (a token made for the attempt, revoked when it ends), INET_JOB_ID, plus
-// the executor's INET_OUTPUT_DIR, INET_CHECKPOINT_DIR, CUDA_VISIBLE_DEVICES), polls them,
-// enforces timeout_hours, honours cancel requests (SIGTERM, grace, SIGKILL), retries failures
-// with exponential backoff up to spec.retries, and when an attempt ends uploads the output
+// Executor with the injected environment (MLFLOW_TRACKING_URI, MLFLOW_RUN_ID,
+// MLFLOW_TRACKING_TOKEN, INET_URL, INET_TOKEN (a token made for the attempt, revoked when it ends),
+// INET_JOB_ID, plus the executor's INET_OUTPUT_DIR, INET_CHECKPOINT_DIR, CUDA_VISIBLE_DEVICES),
+// polls them, enforces timeout_hours, honours cancel requests (SIGTERM, grace, SIGKILL), retries
+// failures with exponential backoff up to spec.retries, and when an attempt ends uploads the output
 // artifacts and the log to the artifact store (jobs/<id>/outputs/<name>, jobs/<id>/job.log),
 // logs the outputs to the MLflow run and sets the run's status. Every state change is written
 // to the store with its reason (an event) before it is acted on, so a restarted server
@@ -53,13 +53,13 @@ class TrackingService;
 namespace inet::jobs {
 
 struct JobServiceOptions {
-  std::string server_url;         // injected as MLFLOW_TRACKING_URI / INET_URL
+  std::string server_url;          // injected as MLFLOW_TRACKING_URI / INET_URL
   std::string python = "python3";  // interpreter for .py scripts
   int64_t max_snapshot_bytes = 512LL * 1024 * 1024;
   int cancel_grace_seconds = 10;
-  int64_t retry_backoff_millis = 5'000;       // first retry delay; doubles per attempt
+  int64_t retry_backoff_millis = 5'000;  // first retry delay; doubles per attempt
   int64_t max_retry_backoff_millis = 300'000;
-  int64_t poll_interval_millis = 200;          // how often running attempts are polled
+  int64_t poll_interval_millis = 200;  // how often running attempts are polled
   // false: Start() re-attaches but starts no controller thread; tests then drive the
   // controller one pass at a time with RunOnceForTest().
   bool start_thread = true;
@@ -86,8 +86,8 @@ struct JobView {
   store::JobRecord record;
   JobSpec spec;
   JobResult result;
-  int max_attempts = 1;       // retries + 1
-  int64_t runtime_millis = 0; // started_at to finished_at (or now)
+  int max_attempts = 1;        // retries + 1
+  int64_t runtime_millis = 0;  // started_at to finished_at (or now)
 };
 
 // Executor capacity and what is in use, for `train`'s quota line and `inet platform capacity`.
