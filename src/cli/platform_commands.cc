@@ -263,9 +263,7 @@ StatusOr<std::string> UploadCode(CommandContext& context, ApiClient& client,
     if (tty) {
       err << "\r\x1b[K";
     }
-    return packed.status().WithContext(
-        "packing " + state.code_dir +
-        " (use --code-dir to pick another directory, or --no-code to send none)");
+    return packed.status().WithContext("packing the code in " + state.code_dir);
   }
   if (tty) {
     err << "\r\x1b[K" << packing_line(packed->files, packed->bytes) << " ("
