@@ -220,13 +220,18 @@ bool IsTerminalState(std::string_view state) {
   return state == "Succeeded" || state == "Failed" || state == "Cancelled" || state == "TimedOut";
 }
 
-std::string FormatSubmitted(const json::value& job, const json::value& capacity) {
+std::string FormatSubmitted(const json::value& job, const json::value& capacity,
+                            std::string_view state_now) {
   std::string id = Str(job, "job_id");
   std::string out = "Job submitted: " + id + "\n";
   out += "Status: " + Str(job, "state") + "\n";
   if (capacity.is_object()) {
     int64_t total = Int(capacity, "gpus_total");
     int64_t used = Int(capacity, "gpus_used");
+    std::string state = state_now.empty() ? Str(job, "state") : std::string(state_now);
+    if (state == "Pending" || state == "Queued") {
+      used += Int(Object(job, "resources"), "gpu");
+    }
     if (total <= 0) {
       out += "GPU quota: 0/0 (this executor has no GPUs)\n";
     } else {

@@ -29,9 +29,12 @@ bool IsTerminalState(std::string_view state);
 //   Monitor with:
 //     inet platform logs bert-finetuning-abc123
 //     inet platform status bert-finetuning-abc123
-// The GPU line comes from the capacity object; it reads "GPU quota: 0/0 (this executor has no
-// GPUs)" when there are none and is left out when `capacity` is null (not available).
-std::string FormatSubmitted(const boost::json::value& job, const boost::json::value& capacity);
+// The GPU line comes from the capacity object: GPUs in use, plus this job's own request while it
+// is still Pending or Queued in `state_now` (its state when the capacity was read; default: the
+// job's), so it reads as "once this job runs". It reads "GPU quota: 0/0 (this executor has no
+// GPUs)" when there are none and is left out when `capacity` is null.
+std::string FormatSubmitted(const boost::json::value& job, const boost::json::value& capacity,
+                            std::string_view state_now = {});
 
 // `inet platform status`: state and reason, attempt N of M, times, resources, GPUs, exit code,
 // last failure, artifacts and the MLflow run link (made absolute against `server_url` when the

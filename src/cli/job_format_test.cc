@@ -39,8 +39,10 @@ TEST_F(JobFormatTest, Numbers) {
 }
 
 TEST_F(JobFormatTest, SubmittedBlockMatchesTheIssue) {
-  json::value job = json::parse(R"j({"job_id":"bert-finetuning-abc123","state":"Queued"})j");
-  json::value capacity = json::parse(R"j({"gpus_total":4,"gpus_used":1})j");
+  // Queued: its GPU is not in use yet, so the line counts it on top of the 0 in use.
+  json::value job = json::parse(
+      R"j({"job_id":"bert-finetuning-abc123","state":"Queued","resources":{"gpu":1}})j");
+  json::value capacity = json::parse(R"j({"gpus_total":4,"gpus_used":0})j");
   EXPECT_EQ(FormatSubmitted(job, capacity),
             "Job submitted: bert-finetuning-abc123\n"
             "Status: Queued\n"
@@ -48,6 +50,13 @@ TEST_F(JobFormatTest, SubmittedBlockMatchesTheIssue) {
             "Monitor with:\n"
             "  inet platform logs bert-finetuning-abc123\n"
             "  inet platform status bert-finetuning-abc123\n");
+}
+
+TEST_F(JobFormatTest, SubmittedRunningJobIsCountedOnce) {
+  json::value job = json::parse(R"j({"job_id":"a-1","state":"Running","resources":{"gpu":2}})j");
+  json::value capacity = json::parse(R"j({"gpus_total":4,"gpus_used":3})j");
+  EXPECT_NE(FormatSubmitted(job, capacity).find("GPU quota: 3/4 (75% of executor capacity)\n"),
+            std::string::npos);
 }
 
 TEST_F(JobFormatTest, SubmittedWithoutGpusOrCapacity) {

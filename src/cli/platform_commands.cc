@@ -333,23 +333,27 @@ int RunTrain(PlatformState& state) {
     return Fail(context, submitted.status().WithContext("submitting the job"));
   }
   const json::value& job = JobOf(*submitted);
+  const json::value* id = job.is_object() ? job.as_object().if_contains("job_id") : nullptr;
+  if (id == nullptr || !id->is_string()) {
+    return Fail(context, InternalError("the server's answer to the submission has no job_id"));
+  }
+  const std::string job_id(id->get_string());
 
   if (state.json_output) {
     *context.out << json::serialize(*submitted) << "\n";
   } else {
     // The quota line is a courtesy: a capacity error must not hide a successful submission.
+    // The job is re-read after the capacity so that one already running is not counted twice.
     StatusOr<json::value> capacity = (*client)->GetJson("/api/v1/capacity");
-    *context.out << FormatSubmitted(job, capacity.ok() ? *capacity : json::value(nullptr));
+    StatusOr<json::value> now = (*client)->GetJson(JobPath(job_id));
+    *context.out << FormatSubmitted(job, capacity.ok() ? *capacity : json::value(nullptr),
+                                    now.ok() ? JobState(JobOf(*now)) : "");
   }
   context.out->flush();
   if (!state.follow) {
     return kExitOk;
   }
-  const json::value* id = job.is_object() ? job.as_object().if_contains("job_id") : nullptr;
-  if (id == nullptr || !id->is_string()) {
-    return Fail(context, InternalError("the server's answer has no job_id to follow"));
-  }
-  return FollowLogs(context, **client, std::string(id->get_string()));
+  return FollowLogs(context, **client, job_id);
 }
 
 // GET or POST one JSON resource and print it with `format` (or raw with --json).
