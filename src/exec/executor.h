@@ -19,9 +19,9 @@
 namespace inet::exec {
 
 struct GpuDevice {
-  int index = 0;         // the CUDA_VISIBLE_DEVICES index
-  std::string uuid;      // "GPU-..." when known
-  std::string name;      // "NVIDIA H100 80GB HBM3", or "configured" for a configured count
+  int index = 0;     // the CUDA_VISIBLE_DEVICES index
+  std::string uuid;  // "GPU-..." when known
+  std::string name;  // "NVIDIA H100 80GB HBM3", or "configured" for a configured count
   int64_t memory_bytes = 0;
 };
 
@@ -30,8 +30,8 @@ struct Capacity {
   int64_t cpu_millis = 0;    // schedulable CPU (1000 per core)
   int64_t memory_bytes = 0;  // schedulable memory
   std::vector<GpuDevice> gpus;
-  std::string gpu_source;    // "nvml", "nvidia-smi", "configured" or "none"
-  std::string isolation;     // e.g. "cgroup v2 (memory.max, cpu.max)" or "rlimits (RLIMIT_AS)"
+  std::string gpu_source;  // "nvml", "nvidia-smi", "configured" or "none"
+  std::string isolation;   // e.g. "cgroup v2 (memory.max, cpu.max)" or "rlimits (RLIMIT_AS)"
 };
 
 // Resources one attempt holds, per process group (the whole job).
@@ -43,14 +43,14 @@ struct Resources {
 
 struct LaunchRequest {
   std::string job_id;
-  int attempt = 1;                             // 1-based
-  std::vector<std::string> argv;               // argv[0] is looked up on PATH
-  std::map<std::string, std::string> env;      // added to the executor's base environment
-  std::string code_archive_path;               // local .tar.gz to unpack as the code; "" = none
-  std::string workdir;                         // relative to the code root; "" = its top
+  int attempt = 1;                         // 1-based
+  std::vector<std::string> argv;           // argv[0] is looked up on PATH
+  std::map<std::string, std::string> env;  // added to the executor's base environment
+  std::string code_archive_path;           // local .tar.gz to unpack as the code; "" = none
+  std::string workdir;                     // relative to the code root; "" = its top
   Resources resources;
-  int processes = 1;                           // > 1 with a distributed backend
-  std::string distributed_backend;             // "" or "pytorch" (torchrun's env conventions)
+  int processes = 1;                // > 1 with a distributed backend
+  std::string distributed_backend;  // "" or "pytorch" (torchrun's env conventions)
 };
 
 // A running (or finished) attempt. `state` is opaque to callers and is persisted by them so
@@ -65,12 +65,12 @@ struct Execution {
 
 struct ExecutionStatus {
   bool finished = false;
-  int exit_code = 0;         // when finished; the first failing process's code for gangs
-  int signal = 0;            // terminating signal, 0 if exited
-  bool oom_killed = false;   // the memory limit was hit
-  bool vanished = false;     // the process disappeared without a recorded exit
-  std::string message;       // human-readable summary ("exited with code 1", "killed: out of
-                             // memory (limit 512Mi)", ...)
+  int exit_code = 0;        // when finished; the first failing process's code for gangs
+  int signal = 0;           // terminating signal, 0 if exited
+  bool oom_killed = false;  // the memory limit was hit
+  bool vanished = false;    // the process disappeared without a recorded exit
+  std::string message;      // human-readable summary ("exited with code 1", "killed: out of
+                            // memory (limit 512Mi)", ...)
 };
 
 // A file an attempt produced, found by Executor::CollectOutputs.

@@ -30,15 +30,15 @@ struct JobRecord {
   std::string priority_class;  // "interactive" | "batch"
   std::string spec_json;       // the whole JobSpec as JSON (jobs/job_spec.h); opaque here
   JobState state = JobState::kPending;
-  std::string reason;          // why it is in `state`, for humans ("waiting for 1 GPU", ...)
-  int attempt = 0;             // current or last attempt, 1-based; 0 before the first start
-  int64_t created_at = 0;      // ms since epoch
+  std::string reason;      // why it is in `state`, for humans ("waiting for 1 GPU", ...)
+  int attempt = 0;         // current or last attempt, 1-based; 0 before the first start
+  int64_t created_at = 0;  // ms since epoch
   int64_t updated_at = 0;
-  int64_t started_at = 0;      // first attempt's start; 0 = not started
-  int64_t finished_at = 0;     // terminal time; 0 = not finished
-  int64_t next_attempt_at = 0; // a retry waits until this time (backoff); 0 = no wait
+  int64_t started_at = 0;       // first attempt's start; 0 = not started
+  int64_t finished_at = 0;      // terminal time; 0 = not finished
+  int64_t next_attempt_at = 0;  // a retry waits until this time (backoff); 0 = no wait
   bool cancel_requested = false;
-  std::string experiment_id;   // the MLflow run created for the job
+  std::string experiment_id;  // the MLflow run created for the job
   std::string run_id;
   std::string executor_state;  // opaque JSON the executor needs to re-attach; empty when idle
   std::string result_json;     // opaque JSON owned by jobs/: exit code, artifacts, GPUs, ...
@@ -58,10 +58,10 @@ struct JobEvent {
 struct JobQuery {
   std::string team;
   std::string user;
-  std::string name;               // exact spec name
-  std::vector<JobState> states;   // any of these
+  std::string name;              // exact spec name
+  std::vector<JobState> states;  // any of these
   int64_t max_results = 100;
-  int64_t offset = 0;             // decoded page token
+  int64_t offset = 0;  // decoded page token
 };
 
 }  // namespace inet::store
