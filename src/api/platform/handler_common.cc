@@ -1,26 +1,13 @@
 #include "api/platform/handler_common.h"
 
 #include <cctype>
-#include <exception>
 #include <optional>
 #include <string>
-#include <utility>
 
 namespace inet::api::platform {
 
 http::Response JsonResponse(const boost::json::object& body, int status) {
   return http::Response::Json(boost::json::serialize(body), status);
-}
-
-http::Handler Guard(std::function<http::Response(http::Request&)> handler) {
-  return [handler = std::move(handler)](http::Request& request) -> http::Response {
-    try {
-      return handler(request);
-    } catch (const std::exception& e) {
-      // Allocation failure or a library bug: answer, never take the server down.
-      return http::ErrorResponse(InternalError(std::string("unexpected error: ") + e.what()));
-    }
-  };
 }
 
 StatusOr<int64_t> IntegerQuery(const http::Request& request, std::string_view name,

@@ -1,11 +1,10 @@
 // Pieces every platform handler (jobs, snapshots, artifacts) shares: typed query parameters
-// with the API's 400 messages, JSON responses, and the guard that turns a thrown exception into
-// a 500 instead of a dropped connection. Private to api/platform.
+// with the API's 400 messages and JSON responses. (An exception escaping a handler is answered
+// with a 500 by the HTTP server itself.) Private to api/platform.
 #pragma once
 
 #include <boost/json.hpp>
 #include <cstdint>
-#include <functional>
 #include <string_view>
 
 #include "common/status.h"
@@ -15,9 +14,6 @@ namespace inet::api::platform {
 
 // A JSON response with this body and status.
 http::Response JsonResponse(const boost::json::object& body, int status = 200);
-
-// Wraps `handler` so that an exception escaping it answers 500 INTERNAL_ERROR.
-http::Handler Guard(std::function<http::Response(http::Request&)> handler);
 
 // A non-negative decimal integer query parameter; `fallback` when absent or empty.
 // kInvalidArgument ("... must be an integer >= 0") otherwise.

@@ -17,7 +17,6 @@ using artifacts::ArtifactStore;
 using http::Method;
 using http::Request;
 using http::Response;
-using platform::Guard;
 using platform::JsonResponse;
 
 constexpr std::string_view kMetadataDir = ".inet-metadata";
@@ -243,7 +242,7 @@ void RegisterPlatformArtifactRoutes(http::Router& router, ArtifactStore& store) 
   // shared_ptr: owned jointly by every handler the router keeps.
   auto h = std::make_shared<PlatformArtifactHandlers>(store);
   auto bind = [h](Response (PlatformArtifactHandlers::*method)(Request&)) {
-    return Guard([h, method](Request& req) { return ((*h).*method)(req); });
+    return [h, method](Request& req) { return ((*h).*method)(req); };
   };
   http::RouteOptions streaming;
   streaming.stream_body = true;

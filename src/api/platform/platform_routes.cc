@@ -21,7 +21,6 @@ using http::Method;
 using http::Request;
 using http::Response;
 using platform::BoolQuery;
-using platform::Guard;
 using platform::IntegerQuery;
 using platform::JsonResponse;
 
@@ -213,7 +212,7 @@ void RegisterPlatformRoutes(http::Router& router, jobs::JobService& jobs,
   // shared_ptr: owned jointly by every handler the router keeps.
   auto h = std::make_shared<PlatformHandlers>(jobs, std::move(options));
   auto bind = [h](Response (PlatformHandlers::*method)(Request&)) {
-    return Guard([h, method](Request& req) { return ((*h).*method)(req); });
+    return [h, method](Request& req) { return ((*h).*method)(req); };
   };
   http::RouteOptions streaming;
   streaming.stream_body = true;
