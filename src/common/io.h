@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,11 @@ class StringByteSource : public ByteSource {
   std::string data_;
   size_t pos_ = 0;
 };
+
+// Opens the file at `path` as a ByteSource reading from byte `offset` to its end (a file still
+// being appended to, like a job log, yields what is there at each Read). kNotFound when the file
+// does not exist; kInternal for other open/seek failures; Read fails with kDataLoss.
+StatusOr<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path, int64_t offset = 0);
 
 // Drains `source` into a string, failing with kResourceExhausted past `max_bytes`.
 StatusOr<std::string> ReadAll(ByteSource& source, size_t max_bytes);

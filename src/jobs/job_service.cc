@@ -95,30 +95,6 @@ std::string FormatLimit(int64_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-// A file streamed in chunks (an output artifact on its way to the artifact store).
-class FileByteSource : public ByteSource {
- public:
-  explicit FileByteSource(std::FILE* file) : file_(file) {}
-  ~FileByteSource() override { std::fclose(file_); }
-  FileByteSource(const FileByteSource&) = delete;
-  FileByteSource& operator=(const FileByteSource&) = delete;
-
-  static StatusOr<std::unique_ptr<ByteSource>> Open(const std::string& path) {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (f == nullptr) return NotFoundError("cannot open " + path);
-    return std::unique_ptr<ByteSource>(std::make_unique<FileByteSource>(f));
-  }
-
-  StatusOr<size_t> Read(char* buf, size_t n) override {
-    const size_t got = std::fread(buf, 1, n, file_);
-    if (got == 0 && std::ferror(file_)) return DataLossError("reading an output file failed");
-    return got;
-  }
-
- private:
-  std::FILE* file_;
-};
-
 // A temporary file removed when this goes out of scope.
 class TempFile {
  public:
@@ -744,7 +720,7 @@ void JobService::Controller::UploadOutputs(const JobRecord& job, const JobSpec& 
       continue;
     }
     for (const exec::OutputFile& file : *files) {
-      StatusOr<std::unique_ptr<ByteSource>> body = FileByteSource::Open(file.local_path);
+      StatusOr<std::unique_ptr<ByteSource>> body = OpenFileSource(file.local_path);
       Status s = body.ok() ? artifacts_.Put(OutputKey(job.job_id, file.name), **body, file.size)
                            : body.status();
       if (!s.ok()) {
@@ -754,7 +730,7 @@ void JobService::Controller::UploadOutputs(const JobRecord& job, const JobSpec& 
       JobArtifact artifact{file.name, "mlflow-artifacts:/" + OutputKey(job.job_id, file.name),
                            file.size};
       if (run_location) {
-        body = FileByteSource::Open(file.local_path);
+        body = OpenFileSource(file.local_path);
         s = body.ok() ? run_location->store->Put(run_location->KeyFor(file.name), **body, file.size)
                       : body.status();
         if (s.ok()) {

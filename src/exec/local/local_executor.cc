@@ -93,26 +93,6 @@ bool IsSafeRelative(std::string_view path) {
   return true;
 }
 
-// Reads the job's log from an offset; the file may still grow.
-class FileByteSource : public ByteSource {
- public:
-  explicit FileByteSource(int fd) : fd_(fd) {}
-  ~FileByteSource() override { close(fd_); }
-  FileByteSource(const FileByteSource&) = delete;
-  FileByteSource& operator=(const FileByteSource&) = delete;
-
-  StatusOr<size_t> Read(char* buf, size_t n) override {
-    while (true) {
-      ssize_t got = read(fd_, buf, n);
-      if (got >= 0) return static_cast<size_t>(got);
-      if (errno != EINTR) return DataLossError("reading the job log: " + ErrnoText(errno));
-    }
-  }
-
- private:
-  int fd_;
-};
-
 ExecutionStatus FromExitRecord(const ExitRecord& record) {
   ExecutionStatus status;
   status.finished = true;
@@ -765,18 +745,11 @@ StatusOr<std::unique_ptr<ByteSource>> LocalExecutor::OpenLog(std::string_view jo
                                                              int64_t offset) {
   RETURN_IF_ERROR(ValidateJobId(job_id));
   if (offset < 0) return InvalidArgumentError("log offset must not be negative");
-  const std::string path = JobDir(job_id) + "/job.log";
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return NotFoundError("job " + std::string(job_id) + " has no local log");
-    return InternalError("opening " + path + ": " + ErrnoText(errno));
+  StatusOr<std::unique_ptr<ByteSource>> log = OpenFileSource(JobDir(job_id) + "/job.log", offset);
+  if (log.status().code() == StatusCode::kNotFound) {
+    return NotFoundError("job " + std::string(job_id) + " has no local log");
   }
-  if (lseek(fd, offset, SEEK_SET) < 0) {
-    int err = errno;
-    close(fd);
-    return InternalError("seeking in " + path + ": " + ErrnoText(err));
-  }
-  return std::unique_ptr<ByteSource>(new FileByteSource(fd));
+  return log;
 }
 
 StatusOr<int64_t> LocalExecutor::LogSize(std::string_view job_id) {
