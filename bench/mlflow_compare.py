@@ -9,13 +9,21 @@ Rows (every throughput row uses the same fixed number of client worker processes
   log_metric       MlflowClient.log_metric, one metric per call (synchronous)
   log_batch        raw POST /runs/log-batch with 1,000 metrics per call (pre-serialised: the
                    client's per-metric protobuf conversion would otherwise dominate the client CPU)
-  search_runs      MlflowClient.search_runs over N runs (default 10,000), filter
-                   "metrics.loss < 0.5", order_by ["metrics.loss ASC"], max_results 100
+  log_batch_keys   the same with 1,000 distinct metric keys per call (one point each)
+  search_runs      raw POST /runs/search over N runs (default 10,000), the body
+                   MlflowClient.search_runs sends: filter "metrics.loss < 0.5", order_by
+                   ["metrics.loss ASC"], max_results 100 (the client's response parsing is not
+                   measured)
   metric_history   raw GET /metrics/get-history of one key holding N points (default 100,000),
                    following next_page_token like the client; JSON decoding is included
                    (the client's conversion to Metric objects is not)
   rss_1m_points    VmRSS of the server process tree (/proc/<pid>/status) after it stored
                    1,000,000 metric points through log_batch
+
+The machine's ceiling for the same work is measured in the same run by bench/tracking_ceiling
+(a small C++ program: the log_batch rows inserted straight into inet's SQLite schema in
+1,000-row durable transactions, and the history read and encoded as JSON); each server's
+log_batch, log_batch_keys and metric_history rows are reported as a share of it.
 
 Worker processes, not threads, issue the requests so that the client's GIL does not cap the
 fast servers; the client runs on the same machine as the server and shares its CPUs, so every
@@ -278,10 +286,22 @@ def _post(url: str, path: str, body: bytes | dict) -> dict:
     return r.json() if r.content else {}
 
 
-def _batch_body(run_id: str, key: str, first_step: int, n: int, ts: int) -> bytes:
-    metrics = [{"key": key, "value": random.random(), "timestamp": ts + i, "step": first_step + i}
-               for i in range(n)]
+def _batch_body(run_id: str, key: str, first_step: int, n: int, ts: int,
+                distinct_keys: bool = False) -> bytes:
+    if distinct_keys:  # n keys, one point each, all at the batch's step
+        metrics = [{"key": f"{key}_{i}", "value": random.random(), "timestamp": ts,
+                    "step": first_step} for i in range(n)]
+    else:
+        metrics = [{"key": key, "value": random.random(), "timestamp": ts + i,
+                    "step": first_step + i} for i in range(n)]
     return json.dumps({"run_id": run_id, "metrics": metrics}).encode()
+
+
+def _search_body(experiment_id: str) -> bytes:
+    """The JSON MlflowClient.search_runs sends for the search_runs row (its proto's field order)."""
+    return json.dumps({"experiment_ids": [experiment_id], "filter": "metrics.loss < 0.5",
+                       "run_view_type": "ACTIVE_ONLY", "max_results": 100,
+                       "order_by": ["metrics.loss ASC"]}).encode()
 
 
 def _history(url: str, run_id: str, key: str) -> int:
@@ -319,12 +339,14 @@ def _task(spec: tuple) -> tuple[list[float], str | None]:
                                 ctx["first_step"] + i * ctx["per_call"], ctx["per_call"],
                                 ctx["ts"] + i * ctx["per_call"])
                 _post(url, "/api/2.0/mlflow/runs/log-batch", body)
+            elif op == "log_batch_keys":
+                body = ctx["bodies"][i % len(ctx["bodies"])]
+                _post(url, "/api/2.0/mlflow/runs/log-batch", body)
             elif op == "search_runs":
-                runs = _client(url).search_runs([ctx["experiment_id"]],
-                                                filter_string="metrics.loss < 0.5",
-                                                order_by=["metrics.loss ASC"], max_results=100)
-                if len(runs) == 0:
-                    raise RuntimeError("search_runs returned no runs")
+                r = _http().post(url + "/api/2.0/mlflow/runs/search", data=ctx["body"],
+                                 headers={"Content-Type": "application/json"}, timeout=300)
+                if r.status_code != 200 or b'"run_id"' not in r.content:
+                    raise RuntimeError(f"search_runs: HTTP {r.status_code}: {r.text[:300]}")
             elif op == "metric_history":
                 got = _history(url, ctx["run_id"], "h")
                 if got != ctx["expect"]:
@@ -450,6 +472,19 @@ def bench_server(server: Server, pool, args: argparse.Namespace, sizes: Sizes,
     done(r.run("log_batch", sizes.log_batch_calls, batch_ctx, warmup=max(2, sizes.warmup // 4),
                points_per_op=1000, note="raw POST, 1,000 metrics/call"))
 
+    keys_runs = [_create_run(url, exp) for _ in range(args.workers)]
+    keys_warmup = max(2, sizes.warmup // 4)
+
+    def keys_ctx(w: int) -> dict:
+        # Bodies serialised before timing, each a new step so every point is stored.
+        step["next"] += 10_000_000
+        calls = sizes.log_batch_calls // args.workers + keys_warmup + 1
+        return {"bodies": [_batch_body(keys_runs[w], "k", step["next"] + c, 1000, now + c,
+                                       distinct_keys=True) for c in range(calls)]}
+
+    done(r.run("log_batch_keys", sizes.log_batch_calls, keys_ctx, warmup=keys_warmup,
+               points_per_op=1000, note="raw POST, 1,000 distinct keys/call"))
+
     # search_runs over a populated experiment.
     search_exp = _create_experiment(url, "bench-search")
     t0 = time.perf_counter()
@@ -459,9 +494,9 @@ def bench_server(server: Server, pool, args: argparse.Namespace, sizes: Sizes,
         rows.append(Row(server.kind, "search_runs", args.workers,
                         error=f"populating: {populate.error}"))
     else:
-        done(r.run("search_runs", sizes.search_queries, lambda w: {"experiment_id": search_exp},
-                   warmup=sizes.warmup,
-                   note=f"MlflowClient, {sizes.search_population:,} runs, 100 per page"))
+        done(r.run("search_runs", sizes.search_queries,
+                   lambda w: {"body": _search_body(search_exp)}, warmup=sizes.warmup,
+                   note=f"raw POST, {sizes.search_population:,} runs, 100 per page"))
 
     # get_metric_history of one key with history_points points.
     hist_run = _create_run(url, exp)
@@ -502,8 +537,54 @@ def bench_server(server: Server, pool, args: argparse.Namespace, sizes: Sizes,
 # ---------------------------------------------------------------------------------------------
 # Report
 
-ROW_ORDER = ["create_run", "log_metric", "log_batch", "search_runs", "metric_history",
-             "rss_1m_points"]
+ROW_ORDER = ["create_run", "log_metric", "log_batch", "log_batch_keys", "search_runs",
+             "metric_history", "rss_1m_points"]
+# Rows measured against the machine's ceiling (bench/tracking_ceiling): row -> ceiling rows whose
+# times add up to the same work.
+CEILING_OF = {"log_batch": ["sqlite_insert_few_keys"],
+              "log_batch_keys": ["sqlite_insert_many_keys"],
+              "metric_history": ["history_read", "history_json"]}
+
+
+def run_ceiling(binary: str, sizes: Sizes, log: Callable[[str], None]) -> dict[str, dict]:
+    """Runs bench/tracking_ceiling with this mode's sizes; {row: {points, seconds, ...}}."""
+    out = subprocess.run([binary, "--batches", str(sizes.log_batch_calls),
+                          "--history-points", str(sizes.history_points)],
+                         capture_output=True, text=True, timeout=600, check=True).stdout
+    rows = {(x := json.loads(line))["row"]: x for line in out.splitlines() if line.strip()}
+    for name, x in rows.items():
+        log(f"  ceiling      {name:24s} {x['points_per_s']:,.0f} points/s ({x['note']})")
+    return rows
+
+
+def ceiling_points_per_s(ceiling: dict[str, dict], row: str) -> float | None:
+    parts = [ceiling.get(name) for name in CEILING_OF.get(row, [])]
+    if not parts or any(p is None for p in parts):
+        return None
+    seconds = sum(p["seconds"] for p in parts)
+    return parts[0]["points"] / seconds if seconds > 0 else None
+
+
+def render_ceiling(rows: list[Row], servers: list[str], ceiling: dict[str, dict]) -> str:
+    if not ceiling:
+        return ""
+    by = {(x.server, x.row): x for x in rows}
+    lines = ["Share of the machine's ceiling (bench/tracking_ceiling, same sizes, no server):", "",
+             "| row | ceiling pts/s | " + " | ".join(f"{s} pts/s (share)" for s in servers) + " |",
+             "|" + "---|" * (2 + len(servers))]
+    for name in CEILING_OF:
+        limit = ceiling_points_per_s(ceiling, name)
+        if limit is None:
+            continue
+        cells = [name, f"{limit:,.0f}"]
+        for s in servers:
+            x = by.get((s, name))
+            if x is None or x.error or not x.points_per_s:
+                cells.append("—")
+            else:
+                cells.append(f"{x.points_per_s:,.0f} ({100 * x.points_per_s / limit:.0f}%)")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _fmt(v: float | None, spec: str) -> str:
@@ -574,6 +655,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4, help="client worker processes")
     parser.add_argument("--inet-bin", default=os.environ.get(
         "INET_BIN", str(REPO_ROOT / "build/release/src/cli/inet")))
+    parser.add_argument("--ceiling-bin", default=str(REPO_ROOT / "build/release/bench/tracking_ceiling"),
+                        help="bench/tracking_ceiling (configure the release preset with "
+                        "-DINET_BENCH=ON); the ceiling rows are left out when it is missing")
     parser.add_argument("--mlflow-workers", type=int, default=0,
                         help="mlflow server --workers (0: its default)")
     parser.add_argument("--rss-all", action="store_true",
@@ -598,6 +682,13 @@ def main() -> int:
     started = dt.datetime.now(dt.timezone.utc)
     import mlflow  # noqa: F401  (imported before forking so workers start warm)
 
+    ceiling: dict[str, dict] = {}
+    if os.access(args.ceiling_bin, os.X_OK):
+        log(f"== ceiling (load average {os.getloadavg()[0]:.1f})")
+        ceiling = run_ceiling(args.ceiling_bin, sizes, log)
+    else:
+        log(f"== ceiling: {args.ceiling_bin} not built (cmake --preset release -DINET_BENCH=ON; "
+            "cmake --build --preset release --target tracking_ceiling): no ceiling rows")
     ctx = multiprocessing.get_context("fork")
     rows: list[Row] = []
     commands: dict[str, str] = {}
@@ -616,6 +707,8 @@ def main() -> int:
             load[kind]["after"] = os.getloadavg()[0]
 
     table = render_table(rows, servers, args.workers)
+    if ceiling:
+        table += "\n\n" + render_ceiling(rows, servers, ceiling)
     table += "\n\n1-minute load average before/after each server: " + ", ".join(
         f"{k} {v['before']:.1f}/{v.get('after', float('nan')):.1f}" for k, v in load.items())
     print()
@@ -636,6 +729,7 @@ def main() -> int:
         "server_commands": commands,
         "load_average_1m": load,
         "rows": [asdict(x) for x in rows],
+        "ceiling": ceiling,
         "table_markdown": table,
     }
     out = Path(args.out) if args.out else REPO_ROOT / "bench/results" / (
