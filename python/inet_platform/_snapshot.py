@@ -6,8 +6,11 @@ symbolic links and special files are skipped. Ignore rules come from every ``.gi
 ``.gitignore`` in the same folder); ``.git/`` is always left out. The pattern language covers
 what projects use: ``#`` comments, ``!`` negation (last matching rule wins), a trailing ``/``
 for directories only, a ``/`` inside the pattern anchoring it to the ignore file's folder,
-``*``, ``?``, ``[...]`` and ``**``. Simplifications compared with git and the ``inet`` CLI:
-backslash escapes and trailing-space rules are not interpreted.
+``*``, ``?``, ``[...]``, ``**``, backslash escapes (``\\#``, ``\\!``, ``\\ ``) and unescaped
+trailing spaces dropped, as the ``inet`` CLI's packer reads them. Anything named ``.git`` (a
+folder, or the file a worktree or submodule has) is always left out; lines longer than 4096
+bytes are skipped, ignore files that are symbolic links are not read and one over 4 MiB is an
+error, as in the CLI.
 """
 
 from __future__ import annotations
@@ -16,12 +19,17 @@ import os
 import re
 import tarfile
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from .errors import InvalidRequestError, ResourceExhaustedError
 
 IGNORE_FILES = (".gitignore", ".inetignore")
 DEFAULT_MAX_SNAPSHOT_MB = 512
+_MAX_PATTERN_BYTES = 4096
+_MAX_IGNORE_FILE_BYTES = 4 * 1024 * 1024
+
+# Called with (files so far, bytes so far) while packing.
+PackProgress = Callable[[int, int], None]
 
 
 def _glob_to_regex(pattern: str) -> str:
@@ -46,6 +54,9 @@ def _glob_to_regex(pattern: str) -> str:
         elif c == "?":
             out.append("[^/]")
             i += 1
+        elif c == "\\" and i + 1 < n:
+            out.append(re.escape(pattern[i + 1]))  # an escaped character matches itself
+            i += 2
         elif c == "[":
             end = pattern.find("]", i + 2 if pattern.startswith("[!", i) else i + 1)
             if end < 0:
@@ -79,24 +90,34 @@ class IgnoreRules:
         self._rules: List[_Rule] = []
 
     def add_file(self, base: str, path: str) -> None:
-        """Adds the rules of the ignore file at ``path`` found in folder ``base``."""
+        """Adds the rules of the ignore file at ``path`` found in folder ``base``. A symbolic
+        link is not followed (as git); raises InvalidRequestError for a file over 4 MiB."""
+        if os.path.islink(path):
+            return
         try:
-            with open(path, encoding="utf-8", errors="replace") as f:
-                lines = f.read().splitlines()
+            with open(path, "rb") as f:
+                data = f.read(_MAX_IGNORE_FILE_BYTES + 1)
         except OSError:
             return
-        for line in lines:
-            self.add_pattern(base, line)
+        if len(data) > _MAX_IGNORE_FILE_BYTES:
+            raise InvalidRequestError(f"ignore file {path} is larger than 4 MiB")
+        for line in data.decode("utf-8", errors="replace").split("\n"):
+            self.add_pattern(base, line[:-1] if line.endswith("\r") else line)
 
     def add_pattern(self, base: str, line: str) -> None:
-        line = line.rstrip()
-        if not line or line.startswith("#"):
+        if not line or line.startswith("#") or len(line.encode()) > _MAX_PATTERN_BYTES:
             return
+        while line.endswith(" "):
+            # A space after an odd number of backslashes is escaped and kept.
+            backslashes = len(line[:-1]) - len(line[:-1].rstrip("\\"))
+            if backslashes % 2 == 1:
+                break
+            line = line[:-1]
         negated = line.startswith("!")
         if negated:
             line = line[1:]
         directory_only = line.endswith("/")
-        line = line.rstrip("/")
+        line = line[:-1] if directory_only else line
         if not line:
             return
         anchored = "/" in line
@@ -152,7 +173,8 @@ def _collect(root: str) -> Tuple[List[Tuple[str, str, bool]], List[Tuple[int, st
         for f in sorted(filenames):
             full = os.path.join(dirpath, f)
             rel = f"{rel_dir}/{f}" if rel_dir else f
-            if os.path.islink(full) or not os.path.isfile(full) or rules.ignored(rel, False):
+            if (f == ".git" or os.path.islink(full) or not os.path.isfile(full)
+                    or rules.ignored(rel, False)):
                 continue
             entries.append((full, rel, False))
             sizes.append((os.path.getsize(full), rel))
@@ -160,8 +182,10 @@ def _collect(root: str) -> Tuple[List[Tuple[str, str, bool]], List[Tuple[int, st
 
 
 def pack_directory(root: str, archive_path: str,
-                   max_mb: Optional[float] = DEFAULT_MAX_SNAPSHOT_MB) -> PackResult:
-    """Writes a .tar.gz of ``root`` (ignored files left out) to ``archive_path``.
+                   max_mb: Optional[float] = DEFAULT_MAX_SNAPSHOT_MB,
+                   progress: Optional[PackProgress] = None) -> PackResult:
+    """Writes a .tar.gz of ``root`` (ignored files left out) to ``archive_path``, calling
+    ``progress(files, bytes)`` after each file when given.
 
     Raises :class:`InvalidRequestError` if ``root`` is not a directory or a path cannot be
     stored, and :class:`ResourceExhaustedError` when the files total more than ``max_mb`` MiB
@@ -179,6 +203,7 @@ def pack_directory(root: str, archive_path: str,
             f"{max_mb:g} MiB limit; largest: {largest}. List data and outputs in an "
             ".inetignore file (gitignore syntax), or pass a larger max_snapshot_mb")
     # pax: no limit on name length, UTF-8 names; the server's reader understands it.
+    files = packed = 0
     with tarfile.open(archive_path, "w:gz", format=tarfile.PAX_FORMAT) as tar:
         for full, rel, _ in entries:
             info = tar.gettarinfo(full, arcname=rel)
@@ -193,5 +218,10 @@ def pack_directory(root: str, archive_path: str,
                     tar.addfile(info)
             except ValueError as e:  # a field the format cannot hold
                 raise InvalidRequestError(f"cannot pack {rel!r} from code_dir: {e}") from e
+            if info.isreg():
+                files += 1
+                packed += info.size
+                if progress is not None:
+                    progress(files, packed)
     return PackResult(files=len(sizes), bytes=total,
                       compressed_bytes=os.path.getsize(archive_path))

@@ -14,6 +14,7 @@ explicit arguments, then ``INET_URL``/``INET_TOKEN``, then ``MLFLOW_TRACKING_URI
 from __future__ import annotations
 
 import http.client
+import io
 import ipaddress
 import json
 import os
@@ -23,7 +24,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 from ._version import __version__
 from .errors import InetError, ServerError, ServerUnreachableError, error_from_response
@@ -207,6 +208,31 @@ class Response:
         self.close()
 
 
+class _ProgressReader(io.RawIOBase):
+    """A file whose reads report (bytes read so far, total) to a callback."""
+
+    def __init__(self, inner: BinaryIO, total: int, progress: Callable[[int, int], None]):
+        super().__init__()
+        self._inner = inner
+        self._total = total
+        self._sent = 0
+        self._progress = progress
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._inner.read(size)
+        self._sent += len(data)
+        self._progress(self._sent, self._total)
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
 class Transport:
     """Sends authenticated requests to one inet server. Thread-safe (no shared mutable state).
 
@@ -304,15 +330,17 @@ class Transport:
 
     def upload_file(self, method: str, path: str, file_path: Union[str, os.PathLike],
                     content_type: str = "application/octet-stream",
-                    headers: Optional[Mapping[str, str]] = None, query: Query = None) -> Any:
+                    headers: Optional[Mapping[str, str]] = None, query: Query = None,
+                    progress: Optional[Callable[[int, int], None]] = None) -> Any:
         """Streams a local file as the request body (never read whole into memory) and returns
-        the parsed JSON answer."""
+        the parsed JSON answer; ``progress(sent, total)`` is called as the bytes go out."""
         size = os.path.getsize(file_path)
         all_headers = {"Content-Type": content_type, "Content-Length": str(size),
                        "Accept": "application/json"}
         all_headers.update(headers or {})
         with open(file_path, "rb") as f:
-            with self.request(method, path, query=query, headers=all_headers, body=f) as r:
+            body: BinaryIO = f if progress is None else _ProgressReader(f, size, progress)
+            with self.request(method, path, query=query, headers=all_headers, body=body) as r:
                 return self._parse_json(r, method, path)
 
     def download(self, path: str, dest: BinaryIO, query: Query = None) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -31,7 +32,8 @@ _FOLLOW_READ_TIMEOUT_S = 120.0
 
 @dataclass(frozen=True)
 class JobArtifact:
-    """An output artifact of a job: ``name`` from the spec, ``uri`` in the artifact store
+    """An uploaded output file of a job: ``name`` (the spec's output name, or
+    ``name/relative/path`` for a file inside an output folder), ``uri`` in the artifact store
     (``mlflow-artifacts:/...``), ``size`` in bytes."""
 
     name: str
@@ -49,6 +51,56 @@ class JobArtifact:
         path = "/api/2.0/mlflow-artifacts/artifacts/" + quote_path(self.uri[len(prefix):]
                                                                      .lstrip("/"))
         return download_to(self._transport, path, local_file, self.name.rsplit("/", 1)[-1])
+
+
+class JobArtifacts(Mapping[str, str]):
+    """A job's uploaded outputs as a read-only mapping from the output name in the spec to its
+    URI: ``job.artifacts["model"]`` is ``"mlflow-artifacts:/.../outputs/model"``. An output that
+    was a folder maps to the folder's URI (its files are under it). Iterating gives the names,
+    like a dict; :attr:`files` lists every uploaded file with its size and a ``download()``.
+    Looking up a name that was not uploaded raises a KeyError that says which ones were."""
+
+    def __init__(self, files: Sequence[JobArtifact], state: str = ""):
+        self.files: List[JobArtifact] = list(files)
+        self._state = state
+        self._uris: Dict[str, str] = {}
+        for f in self.files:
+            output, sep, inner = f.name.partition("/")
+            if not sep:
+                self._uris[output] = f.uri
+            elif output not in self._uris and f.uri.endswith("/" + f.name):
+                # A file inside an output folder: the folder's URI is the file's minus its path.
+                self._uris[output] = f.uri[:len(f.uri) - len(inner) - 1]
+
+    def __getitem__(self, name: str) -> str:
+        try:
+            return self._uris[name]
+        except KeyError:
+            uploaded = ", ".join(repr(n) for n in self._uris) or "none"
+            when = "" if self._state in TERMINAL_STATES else \
+                " (outputs are uploaded when the job ends)"
+            raise KeyError(f"no output artifact {name!r} (uploaded: {uploaded}){when}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._uris)
+
+    def __len__(self) -> int:
+        return len(self._uris)
+
+    def file(self, name: str) -> JobArtifact:
+        """The uploaded file called ``name`` (an output name, or ``output/path`` for a file in
+        an output folder). Raises KeyError."""
+        for f in self.files:
+            if f.name == name:
+                return f
+        raise KeyError(f"no uploaded file {name!r}")
+
+    def download(self, name: str, local_file: Optional[str] = None) -> str:
+        """Downloads the output file ``name`` (see :meth:`file`); returns the local path."""
+        return self.file(name).download(local_file)
+
+    def __repr__(self) -> str:
+        return f"JobArtifacts({self._uris!r})"
 
 
 @dataclass(frozen=True)
@@ -197,11 +249,13 @@ class Job:
         return self.status == "Succeeded"
 
     @property
-    def artifacts(self) -> List[JobArtifact]:
-        """Output artifacts uploaded so far (they are uploaded when the job ends)."""
-        return [JobArtifact(a.get("name", ""), a.get("uri", ""), int(a.get("size") or 0),
-                            self._transport)
-                for a in self._fresh().get("artifacts") or []]
+    def artifacts(self) -> JobArtifacts:
+        """Output artifacts uploaded so far (they are uploaded when the job ends), as a mapping
+        from the output name to its URI; ``artifacts.files`` has every file with its size."""
+        data = self._fresh()
+        return JobArtifacts([JobArtifact(a.get("name", ""), a.get("uri", ""),
+                                         int(a.get("size") or 0), self._transport)
+                             for a in data.get("artifacts") or []], data.get("state", ""))
 
     @property
     def mlflow_run_id(self) -> Optional[str]:
@@ -299,6 +353,61 @@ class Job:
         data = self._data
         return (f"Job(id={data.get('job_id')!r}, state={data.get('state')!r}, "
                 f"attempt={data.get('attempt')}, reason={data.get('reason', '')!r})")
+
+
+def format_bytes(size: int) -> str:
+    """Sizes as the CLI prints them: ``"512 B"``, ``"35.2 MiB"``."""
+    if size < 1024:
+        return f"{size} B"
+    value = float(size)
+    units = ("KiB", "MiB", "GiB", "TiB", "PiB")
+    unit = -1
+    while value >= 1024 and unit < len(units) - 1:
+        value /= 1024
+        unit += 1
+    return f"{value:.1f} {units[unit]}"
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class _Progress:
+    """The CLI's packing and upload progress lines, redrawn in place at most every 0.1 s."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+        self._last = 0.0
+
+    def _draw(self, text: str, force: bool = False, end: str = "") -> None:
+        now = time.monotonic()
+        if not force and now - self._last < 0.1:
+            return
+        self._last = now
+        self._stream.write("\r\x1b[K" + text + end)
+        self._stream.flush()
+
+    @staticmethod
+    def _packing_line(files: int, size: int) -> str:
+        return f"Packing code: {files:,} file{'' if files == 1 else 's'}, {format_bytes(size)}"
+
+    def packing(self, files: int, size: int) -> None:
+        self._draw(self._packing_line(files, size))
+
+    def packed(self, result: Any) -> None:
+        self._draw(self._packing_line(result.files, result.bytes)
+                   + f" ({format_bytes(result.compressed_bytes)} compressed)", True, "\n")
+
+    def uploading(self, sent: int, total: int) -> None:
+        self._draw(f"Uploading code: {sent * 100 // max(total, 1)}% of {format_bytes(total)}",
+                   force=sent >= total)
+
+    def clear(self) -> None:
+        self._stream.write("\r\x1b[K")
+        self._stream.flush()
 
 
 def _quantity(value: Union[None, str, int, float], field: str) -> Optional[str]:
@@ -402,9 +511,11 @@ class ComputeClient:
                                                 Mapping[str, str]] = None,
                         env: Optional[Mapping[str, Any]] = None,
                         distributed_backend: Optional[str] = None, processes: int = 1,
-                        code_dir: Optional[str] = None, workdir: Optional[str] = None,
+                        code_dir: Union[None, str, "os.PathLike[str]"] = ".",
+                        workdir: Optional[str] = None,
                         priority_class: str = "batch", experiment: Optional[str] = None,
-                        max_snapshot_mb: Optional[float] = DEFAULT_MAX_SNAPSHOT_MB) -> Job:
+                        max_snapshot_mb: Optional[float] = DEFAULT_MAX_SNAPSHOT_MB,
+                        progress: Optional[bool] = None) -> Job:
         """Submits a job and returns it (usually ``Queued``).
 
         ``command`` is a list of arguments or one string (split by the server like a POSIX
@@ -412,11 +523,19 @@ class ComputeClient:
         ``args``. Quantities use Kubernetes syntax: ``cpu_request="4"`` or ``"500m"``,
         ``memory_request="16Gi"``. ``output_artifacts`` lists paths relative to the job's
         working directory (or maps names to paths); they are uploaded when the job ends.
-        ``code_dir`` uploads that folder as the job's code (see :meth:`upload_code`); without
-        it the job runs in an empty workspace. Raises :class:`InvalidRequestError` with the
-        server's explanation for a spec it rejects.
+
+        The job's code is the folder ``code_dir``, by default the current working directory,
+        packed and uploaded as the ``inet platform train`` CLI does (see :meth:`upload_code`:
+        ``.gitignore``/``.inetignore`` honoured, at most ``max_snapshot_mb`` MiB); the job
+        runs in its copy. ``code_dir=None`` sends no code (the job starts in an empty folder,
+        like ``--no-code``). ``progress`` prints the packing and upload progress to stderr;
+        by default only when stderr is a terminal, as the CLI does.
+
+        Raises :class:`InvalidRequestError` with the server's explanation for a spec it
+        rejects, :class:`ResourceExhaustedError` for too much code.
         """
-        snapshot = self.upload_code(code_dir, max_snapshot_mb) if code_dir else None
+        snapshot = (self.upload_code(code_dir, max_snapshot_mb, progress)
+                    if code_dir is not None and code_dir is not False else None)
         spec = build_job_spec(
             name, image=image, command=command, script=script, args=args,
             cpu_request=cpu_request, memory_request=memory_request, gpu_request=gpu_request,
@@ -432,18 +551,36 @@ class ComputeClient:
         answer = self._transport.call("POST", "/api/v1/jobs", json_body=dict(spec))
         return Job(answer["job"], self._transport)
 
-    def upload_code(self, code_dir: str,
-                    max_snapshot_mb: Optional[float] = DEFAULT_MAX_SNAPSHOT_MB) -> str:
+    def upload_code(self, code_dir: Union[str, "os.PathLike[str]"] = ".",
+                    max_snapshot_mb: Optional[float] = DEFAULT_MAX_SNAPSHOT_MB,
+                    progress: Optional[bool] = None) -> str:
         """Packs ``code_dir`` as a .tar.gz (leaving out ``.git`` and what ``.gitignore`` /
         ``.inetignore`` files exclude; links are skipped) and uploads it; returns the snapshot
         id for a JobSpec's ``code_snapshot``. Raises ResourceExhaustedError past
-        ``max_snapshot_mb`` MiB of files (or past the server's own limit)."""
-        fd, archive = tempfile.mkstemp(prefix="inet-code-", suffix=".tar.gz")
+        ``max_snapshot_mb`` MiB of files (or past the server's own limit). ``progress``: as
+        for :meth:`submit_training`."""
+        root = os.fspath(code_dir)
+        report = _Progress(sys.stderr) if (progress if progress is not None
+                                           else _is_terminal(sys.stderr)) else None
+        fd, archive = tempfile.mkstemp(prefix="inet-snapshot-", suffix=".tar.gz")
         os.close(fd)
         try:
-            pack_directory(code_dir, archive, max_snapshot_mb)
-            answer = self._transport.upload_file("POST", "/api/v1/snapshots", archive,
-                                                 content_type="application/gzip")
+            try:
+                packed = pack_directory(root, archive, max_snapshot_mb,
+                                        report.packing if report else None)
+            except BaseException:
+                if report:
+                    report.clear()
+                raise
+            if report:
+                report.packed(packed)
+            try:
+                answer = self._transport.upload_file(
+                    "POST", "/api/v1/snapshots", archive, content_type="application/gzip",
+                    progress=report.uploading if report else None)
+            finally:
+                if report:
+                    report.clear()
         finally:
             os.unlink(archive)
         return answer["snapshot_id"]

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import io
+import os
 import tarfile
 
 import pytest
 
 from inet_platform import (ComputeClient, ConflictError, InvalidRequestError, Job,
-                           NotFoundError, WaitTimeoutError)
+                           NotFoundError, ResourceExhaustedError, WaitTimeoutError)
 from inet_platform.compute import build_job_spec
 
 
 @pytest.fixture
-def client(platform):
+def client(platform, tmp_path, monkeypatch):
+    # submit_training packs the working directory by default: start each test in an empty one.
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
     return ComputeClient(namespace="ml-team", transport=platform)
+
+
+def snapshot_names(platform):
+    body = platform.last("POST", "/api/v1/snapshots").body
+    with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as tar:
+        return sorted(tar.getnames())
 
 
 class FakeTime:
@@ -32,17 +43,23 @@ class FakeTime:
         self.now += seconds
 
 
-def test_submit_training_sends_the_seed_snippets_spec(client, platform):
+def test_submit_training_sends_the_seed_snippets_spec_with_the_working_directory(client,
+                                                                               platform):
+    with open("train.py", "w") as f:
+        f.write("print('training')\n")
     job = client.submit_training(name="bert-finetuning", image="ml-training:latest",
                                  command=["python", "train.py"], cpu_request="4",
                                  memory_request="16Gi", gpu_request=1, timeout_hours=24,
                                  output_artifacts=["model.pt"])
+    # The code is the caller's working directory, as with `inet platform train`.
+    assert snapshot_names(platform) == ["train.py"]
     spec = platform.last("POST", "/api/v1/jobs").json()
     assert spec == {"name": "bert-finetuning", "image": "ml-training:latest",
                     "command": ["python", "train.py"],
                     "resources": {"cpu": "4", "memory": "16Gi", "gpu": 1},
                     "timeout_hours": 24, "retries": 0, "output_artifacts": ["model.pt"],
-                    "team": "ml-team", "priority_class": "batch"}
+                    "team": "ml-team", "priority_class": "batch",
+                    "code_snapshot": "snap-0000"}
     assert job.id.startswith("bert-finetuning-")
     assert job.job_id == job.id
     assert job.name == "bert-finetuning"
@@ -129,7 +146,8 @@ def test_live_attributes(client, platform):
     assert job.gpus == [0, 1] and job.runtime_seconds == 12.5
     assert job.started_at.year == 2023 and job.started_at.tzinfo is not None
     assert job.finished_at > job.started_at
-    (artifact,) = job.artifacts
+    assert dict(job.artifacts) == {"model.pt": "mlflow-artifacts:/1/r/artifacts/model.pt"}
+    (artifact,) = job.artifacts.files
     assert (artifact.name, artifact.uri, artifact.size) == \
         ("model.pt", "mlflow-artifacts:/1/r/artifacts/model.pt", 1234)
     assert job.mlflow_run_id == "r" * 32 and job.mlflow_experiment_id == "1"
@@ -146,8 +164,7 @@ def test_job_artifact_download_goes_through_the_mlflow_artifact_proxy(client, pl
     job = client.submit_training(name="j", command=["true"])
     platform.jobs[job.id]["artifacts"] = [
         {"name": "model.pt", "uri": "mlflow-artifacts:/1/r/artifacts/model.pt", "size": 7}]
-    (artifact,) = job.refresh().artifacts
-    path = artifact.download(str(tmp_path))
+    path = job.refresh().artifacts.download("model.pt", str(tmp_path))
     assert path == str(tmp_path / "model.pt")
     assert (tmp_path / "model.pt").read_bytes() == b"weights"
     assert platform.last().path == "/api/2.0/mlflow-artifacts/artifacts/1/r/artifacts/model.pt"
@@ -256,6 +273,71 @@ def test_code_dir_is_packed_and_uploaded(client, platform, tmp_path):
     spec = platform.last("POST", "/api/v1/jobs").json()
     assert spec["code_snapshot"] == "snap-0000" and spec["script"] == "train.py"
     assert job.spec["code_snapshot"] == "snap-0000"
+
+
+def test_no_code_is_sent_with_code_dir_none(client, platform):
+    with open("train.py", "w") as f:
+        f.write("print('training')\n")
+    client.submit_training(name="j", command=["echo", "hi"], code_dir=None)
+    assert not any(r.path == "/api/v1/snapshots" for r in platform.requests)
+    assert "code_snapshot" not in platform.last("POST", "/api/v1/jobs").json()
+
+
+def test_the_default_code_follows_the_cli_ignore_rules(client, platform):
+    os.makedirs("data")
+    os.makedirs(".git")
+    for name, text in {"train.py": "x", "data/big.bin": "0" * 100, ".git/HEAD": "ref",
+                       "notes  ": "kept: the name ends in escaped spaces", "#hash": "x",
+                       "out.log": "x", ".gitignore": "data/\n*.log  \n\\#hash\n",
+                       ".inetignore": "!out.log\nnotes\\ \\ \n"}.items():
+        with open(name, "w") as f:
+            f.write(text)
+    client.submit_training(name="j", command=["python", "train.py"])
+    # .inetignore overrides .gitignore; "*.log  " loses its trailing spaces; "\#" is a
+    # literal '#'; "notes\ \ " keeps its escaped spaces.
+    assert snapshot_names(platform) == [".gitignore", ".inetignore", "out.log", "train.py"]
+
+
+def test_too_much_code_is_refused_before_anything_is_sent(client, platform):
+    with open("weights.bin", "wb") as f:
+        f.write(b"\0" * (2 << 20))
+    with pytest.raises(ResourceExhaustedError) as e:
+        client.submit_training(name="j", command=["python", "train.py"], max_snapshot_mb=1)
+    assert "weights.bin (2.0 MiB)" in str(e.value) and ".inetignore" in str(e.value)
+    assert platform.requests == []
+
+
+def test_progress_lines_match_the_cli(client, platform, capsys):
+    with open("train.py", "w") as f:
+        f.write("print('hi')\n")
+    client.submit_training(name="j", command=["python", "train.py"], progress=True)
+    err = capsys.readouterr().err
+    assert "Packing code: 1 file, 12 B (" in err and " compressed)\n" in err
+    assert "Uploading code: 100% of " in err
+    client.submit_training(name="j", command=["python", "train.py"])  # stderr is no terminal
+    assert capsys.readouterr().err == ""
+
+
+def test_artifacts_map_output_names_to_uris(client, platform):
+    job = client.submit_training(name="j", command=["true"], code_dir=None)
+    with pytest.raises(KeyError) as e:
+        job.artifacts["model"]
+    assert "uploaded when the job ends" in str(e.value)
+    base = "mlflow-artifacts:/1/r/artifacts/"
+    platform.jobs[job.id].update(state="Succeeded", artifacts=[
+        {"name": "model", "uri": base + "model", "size": 7},
+        {"name": "ckpt/a.bin", "uri": base + "ckpt/a.bin", "size": 1},
+        {"name": "ckpt/sub/b.bin", "uri": base + "ckpt/sub/b.bin", "size": 2}])
+    artifacts = job.refresh().artifacts
+    assert artifacts["model"] == base + "model"
+    assert artifacts["ckpt"] == base + "ckpt"  # a folder output: the folder's URI
+    assert list(artifacts) == ["model", "ckpt"] and len(artifacts) == 2
+    assert "model" in artifacts and artifacts.get("metrics") is None
+    assert [f.name for f in artifacts.files] == ["model", "ckpt/a.bin", "ckpt/sub/b.bin"]
+    assert artifacts.file("ckpt/sub/b.bin").size == 2
+    with pytest.raises(KeyError) as e:
+        artifacts["metrics"]
+    assert "'model', 'ckpt'" in str(e.value) and "when the job ends" not in str(e.value)
 
 
 def test_job_from_get_job_is_a_job(client, platform):
