@@ -37,17 +37,33 @@ def _string_literal(value: str) -> str:
                      "both ' and \" quotes")
 
 
-def experiments_filter(tags: Optional[Mapping[str, str]] = None,
+def _tag_clauses(tags: Optional[Mapping[str, Any]]) -> List[str]:
+    """Equality clauses for tag values compared as MLflow stores them: ``str(value)``, so
+    ``True`` matches the ``"True"`` that ``mlflow.set_tags({"k": True})`` wrote."""
+    clauses = []
+    for key, value in (tags or {}).items():
+        if "`" in key:
+            raise ValueError(f"cannot filter on tag {key!r}: tag keys with ` are not supported")
+        clauses.append(f"tags.`{key}` = {_string_literal(str(value))}")
+    return clauses
+
+
+def experiments_filter(tags: Optional[Mapping[str, Any]] = None,
                        name: Optional[str] = None) -> str:
     """The search_experiments filter for an exact name and tag values (all must match)."""
     clauses = []
     if name is not None:
         clauses.append(f"name = {_string_literal(name)}")
-    for key, value in (tags or {}).items():
-        if "`" in key:
-            raise ValueError(f"cannot filter on tag {key!r}: tag keys with ` are not supported")
-        clauses.append(f"tags.`{key}` = {_string_literal(str(value))}")
-    return " AND ".join(clauses)
+    return " AND ".join(clauses + _tag_clauses(tags))
+
+
+def runs_filter(tags: Optional[Mapping[str, Any]]) -> str:
+    """The search_runs filter for runs whose tags have all these values."""
+    return " AND ".join(_tag_clauses(tags))
+
+
+# Experiments per search_runs request when looking for runs that carry tags.
+_EXPERIMENTS_PER_RUN_SEARCH = 100
 
 
 @dataclass(frozen=True)
@@ -81,7 +97,9 @@ class Run:
 
 class Experiment:
     """An MLflow experiment. ``metrics`` are the latest metric values of its most recently
-    started run (fetched on first use, then cached; :meth:`refresh` drops the cache)."""
+    started run, or, for an experiment found by :meth:`ExperimentTracker.get_experiments` through
+    its runs' tags, of the latest run carrying them (fetched on first use, then cached;
+    :meth:`refresh` drops the cache)."""
 
     def __init__(self, data: Mapping[str, Any], transport: Transport):
         self._data = dict(data)
@@ -118,7 +136,8 @@ class Experiment:
 
     @property
     def latest_run(self) -> Optional[Run]:
-        """The most recently started active run, or None."""
+        """The most recently started active run, or None (for an experiment found through its
+        runs' tags: the most recent run carrying them)."""
         if self._latest is None:
             self._latest = self.runs(max_results=1)
         return self._latest[0] if self._latest else None
@@ -235,12 +254,7 @@ class ExperimentTracker:
                 "with mlflow.tracking.MlflowClient().restore_experiment(id) or pick another name")
         return experiment
 
-    def get_experiments(self, tags: Optional[Mapping[str, str]] = None,
-                        name: Optional[str] = None) -> List[Experiment]:
-        """Active experiments whose tags equal every ``tags`` item (and whose name is ``name``
-        when given), following pages. ``exp.metrics`` gives each one's latest run's metrics."""
-        filter_string = experiments_filter(tags, name)
-
+    def _search_experiments(self, filter_string: str) -> List[Experiment]:
         def fetch(page_token):
             body: Dict[str, Any] = {"max_results": 1000, "view_type": "ACTIVE_ONLY"}
             if filter_string:
@@ -250,6 +264,54 @@ class ExperimentTracker:
             return self._transport.call("POST", _MLFLOW + "/experiments/search", json_body=body)
 
         return [Experiment(e, self._transport) for e in iter_pages(fetch, "experiments")]
+
+    def _latest_tagged_runs(self, experiment_ids: List[str],
+                            tags: Mapping[str, Any]) -> Dict[str, Run]:
+        """experiment id -> its most recently started active run carrying every tag."""
+        filter_string = runs_filter(tags)
+        latest: Dict[str, Run] = {}
+        for i in range(0, len(experiment_ids), _EXPERIMENTS_PER_RUN_SEARCH):
+            chunk = experiment_ids[i:i + _EXPERIMENTS_PER_RUN_SEARCH]
+
+            def fetch(page_token, chunk=chunk):
+                body: Dict[str, Any] = {
+                    "experiment_ids": chunk, "filter": filter_string,
+                    "order_by": ["attributes.start_time DESC"], "max_results": 1000,
+                    "run_view_type": "ACTIVE_ONLY"}
+                if page_token:
+                    body["page_token"] = page_token
+                return self._transport.call("POST", _MLFLOW + "/runs/search", json_body=body)
+
+            for data in iter_pages(fetch, "runs"):
+                run = Run.from_json(data)
+                latest.setdefault(run.experiment_id, run)  # newest first
+        return latest
+
+    def get_experiments(self, tags: Optional[Mapping[str, Any]] = None,
+                        name: Optional[str] = None) -> List[Experiment]:
+        """Active experiments (named ``name`` when given) that carry every ``tags`` item,
+        either as experiment tags or on one of their active runs (the tags
+        ``mlflow.set_tags`` sets inside a run), following pages. Values compare as MLflow
+        stores them, as strings: ``{"production_candidate": True}`` finds ``"True"``.
+
+        ``exp.metrics`` are the latest metrics of the experiment's most recent run that
+        carries the tags (of its most recent run when only the experiment's own tags match).
+        """
+        if not tags:
+            return self._search_experiments(experiments_filter(None, name))
+        by_experiment_tags = {e.experiment_id
+                              for e in self._search_experiments(experiments_filter(tags, name))}
+        candidates = self._search_experiments(experiments_filter(None, name))
+        tagged_runs = self._latest_tagged_runs([e.experiment_id for e in candidates], tags)
+        found = []
+        for experiment in candidates:
+            run = tagged_runs.get(experiment.experiment_id)
+            if run is not None:
+                experiment._latest = [run]
+            elif experiment.experiment_id not in by_experiment_tags:
+                continue
+            found.append(experiment)
+        return found
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
         """Sets tags on the workspace's experiment (what ``get_experiments(tags=...)`` finds)."""

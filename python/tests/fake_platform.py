@@ -271,14 +271,16 @@ class FakePlatform(Transport):
         self.experiments[exp_id] = exp
         return exp
 
-    def add_run(self, experiment_id, start_time, metrics=None, run_id=None):
+    def add_run(self, experiment_id, start_time, metrics=None, run_id=None, tags=None,
+                lifecycle_stage="active"):
         run = {"info": {"run_id": run_id or f"run{len(self.runs)}", "experiment_id": experiment_id,
                         "run_name": "r", "status": "FINISHED", "start_time": start_time,
                         "end_time": start_time + 1, "artifact_uri": "x",
-                        "lifecycle_stage": "active"},
+                        "lifecycle_stage": lifecycle_stage},
                "data": {"metrics": [{"key": k, "value": v, "timestamp": 1, "step": 0}
                                     for k, v in (metrics or {}).items()],
-                        "params": [{"key": "lr", "value": "0.1"}], "tags": []}}
+                        "params": [{"key": "lr", "value": "0.1"}],
+                        "tags": [{"key": k, "value": v} for k, v in (tags or {}).items()]}}
         self.runs.append(run)
         return run
 
@@ -303,15 +305,22 @@ class FakePlatform(Transport):
 
     _CLAUSE = re.compile(r"""(?:tags\.`([^`]*)`|(name))\s*=\s*(?:'([^']*)'|"([^"]*)")""")
 
-    def _exp_search(self, req):
-        body = req.json()
+    def _clauses(self, filter_string):
+        """(tag key or None for the name, value) pairs; None for a clause it cannot read."""
         clauses = []
-        for part in filter(None, (body.get("filter") or "").split(" AND ")):
+        for part in filter(None, (filter_string or "").split(" AND ")):
             m = self._CLAUSE.fullmatch(part.strip())
             if not m:
-                return error(400, "INVALID_PARAMETER_VALUE", f"bad filter clause {part!r}")
+                return None
             value = m.group(3) if m.group(3) is not None else m.group(4)
             clauses.append((m.group(1), value))
+        return clauses
+
+    def _exp_search(self, req):
+        body = req.json()
+        clauses = self._clauses(body.get("filter"))
+        if clauses is None:
+            return error(400, "INVALID_PARAMETER_VALUE", f"bad filter {body.get('filter')!r}")
         selected = []
         for exp in self.experiments.values():
             if exp["lifecycle_stage"] != "active":
@@ -335,7 +344,14 @@ class FakePlatform(Transport):
 
     def _runs_search(self, req):
         body = req.json()
-        runs = [r for r in self.runs if r["info"]["experiment_id"] in body["experiment_ids"]]
+        clauses = self._clauses(body.get("filter"))
+        if clauses is None or any(k is None for k, _ in clauses):
+            return error(400, "INVALID_PARAMETER_VALUE", f"bad filter {body.get('filter')!r}")
+        runs = [r for r in self.runs if r["info"]["experiment_id"] in body["experiment_ids"]
+                and (body.get("run_view_type") != "ACTIVE_ONLY"
+                     or r["info"]["lifecycle_stage"] == "active")
+                and all({t["key"]: t["value"] for t in r["data"]["tags"]}.get(k) == v
+                        for k, v in clauses)]
         if body.get("order_by") == ["attributes.start_time DESC"]:
             runs.sort(key=lambda r: -r["info"]["start_time"])
         size = min(int(body.get("max_results", 1000)), self.page_size_cap)

@@ -85,8 +85,8 @@ def test_get_experiments_by_tags_with_latest_metrics(platform, no_mlflow):
 
     found = tracker.get_experiments(tags={"team": "nlp"})
     assert [e.name for e in found] == ["bert", "gpt"]
-    assert platform.last("POST", "/api/2.0/mlflow/experiments/search").json()["filter"] == \
-        "tags.`team` = 'nlp'"
+    assert any(r.json().get("filter") == "tags.`team` = 'nlp'" for r in platform.requests
+               if r.path == "/api/2.0/mlflow/experiments/search")
     bert, gpt = found
     assert bert.metrics == {"accuracy": 0.92}
     runs_search = platform.last("POST", "/api/2.0/mlflow/runs/search").json()
@@ -102,6 +102,45 @@ def test_get_experiments_by_tags_with_latest_metrics(platform, no_mlflow):
     assert [e.name for e in both] == ["bert"]
     assert [e.name for e in tracker.get_experiments(name="resnet")] == ["resnet"]
     assert repr(bert) == "Experiment(name='bert', experiment_id='1')"
+
+
+def test_get_experiments_finds_experiments_through_their_runs_tags(platform, no_mlflow):
+    # The article: mlflow.set_tags({"production_candidate": True, ...}) inside a run, then
+    # get_experiments(tags={"production_candidate": True}); MLflow stores the tag as "True".
+    bert = platform.add_experiment("bert-experiments")
+    other = platform.add_experiment("gpt-experiments")
+    platform.add_run(bert["experiment_id"], 100, {"val_loss": 1.5},
+                     tags={"team": "nlp", "production_candidate": "True"})
+    platform.add_run(bert["experiment_id"], 200, {"val_loss": 9.0})  # newer, not tagged
+    platform.add_run(bert["experiment_id"], 300, {"val_loss": 7.0}, lifecycle_stage="deleted",
+                     tags={"production_candidate": "True"})
+    platform.add_run(other["experiment_id"], 100, {"val_loss": 2.0},
+                     tags={"production_candidate": "False"})
+    tracker = ExperimentTracker(workspace="bert-experiments", transport=platform)
+
+    found = tracker.get_experiments(tags={"production_candidate": True})
+    assert [f"{exp.name}: {exp.metrics['val_loss']:.3f}" for exp in found] == \
+        ["bert-experiments: 1.500"]
+    assert found[0].latest_run.tags["team"] == "nlp"
+    runs_search = platform.last("POST", "/api/2.0/mlflow/runs/search").json()
+    assert runs_search["filter"] == "tags.`production_candidate` = 'True'"
+    assert runs_search["experiment_ids"] == ["1", "2"]
+    assert [e.name for e in tracker.get_experiments(
+        tags={"production_candidate": True, "team": "nlp"})] == ["bert-experiments"]
+    assert tracker.get_experiments(tags={"production_candidate": True, "team": "cv"}) == []
+    assert [e.name for e in tracker.get_experiments(tags={"production_candidate": False})] == \
+        ["gpt-experiments"]
+
+
+def test_get_experiments_searches_runs_in_batches_of_experiments(platform, no_mlflow):
+    for i in range(250):
+        platform.add_experiment(f"e{i}")
+    platform.add_run("250", 1, {"loss": 0.1}, tags={"k": "v"})
+    tracker = ExperimentTracker(workspace="e0", transport=platform)
+    assert [e.name for e in tracker.get_experiments(tags={"k": "v"})] == ["e249"]
+    batches = [len(r.json()["experiment_ids"]) for r in platform.requests
+               if r.path == "/api/2.0/mlflow/runs/search"]
+    assert batches == [100, 100, 50]
 
 
 def test_get_experiments_follows_pages(platform, no_mlflow):
