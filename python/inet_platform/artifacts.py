@@ -2,8 +2,8 @@
 
 Files live in the server's artifact store under ``platform/<namespace>/<path>`` and are
 reachable by MLflow as ``mlflow-artifacts:/platform/<namespace>/<path>``. Bytes are streamed
-both ways, so files larger than memory are fine. Metadata (a flat JSON object of strings and
-numbers) is kept beside each file by the server.
+both ways, so files larger than memory are fine. Metadata (any JSON object, nested values
+included) is kept beside each file by the server.
 """
 
 from __future__ import annotations
@@ -16,8 +16,13 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 
 from ._transport import Transport, iter_pages, quote_path
 from ._util import download_to, from_ms
+from .errors import InvalidRequestError, NotFoundError
 
-BACKENDS = ("server", "local", "s3")
+# backend= -> the kind of store the server must have (None: whatever it has).
+BACKENDS: Dict[str, Optional[str]] = {"server": None, "local": "local", "s3": "s3",
+                                      "minio": "s3", "ceph": "s3"}
+_KIND_NAMES = {"local": "a local directory on the server",
+               "s3": "an S3-compatible store (AWS S3, MinIO, Ceph)"}
 
 
 @dataclass(frozen=True)
@@ -43,25 +48,44 @@ class Artifact:
                         metadata=dict(data.get("metadata") or {}), uri=data.get("uri", ""))
 
 
-def _check_metadata(metadata: Mapping[str, Any]) -> Dict[str, Union[str, int, float]]:
-    checked: Dict[str, Union[str, int, float]] = {}
-    for key, value in metadata.items():
+def _metadata_header(metadata: Mapping[str, Any]) -> str:
+    """The metadata as the header's JSON text. Raises TypeError for a key that is not a string
+    or a value JSON cannot hold, ValueError for NaN or infinity."""
+    for key in metadata:
         if not isinstance(key, str):
             raise TypeError(f"metadata keys must be strings, not {type(key).__name__}")
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise TypeError(f"metadata[{key!r}] must be a string or a number, "
-                            f"not {type(value).__name__}")
-        checked[key] = value
-    return checked
+    try:
+        return json.dumps(dict(metadata), allow_nan=False)
+    except ValueError as e:
+        raise ValueError(f"metadata cannot be stored as JSON: {e}") from e
+    except TypeError as e:
+        raise TypeError(f"metadata must hold JSON values (strings, numbers, booleans, None, "
+                        f"lists and dicts): {e}") from e
+
+
+def _files_under(folder: str) -> List[tuple]:
+    """(relative '/'-separated path, full path) of the regular files below ``folder``, in
+    path order; symbolic links are followed as ``open`` would."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            if os.path.isfile(full):
+                found.append((os.path.relpath(full, folder).replace(os.sep, "/"), full))
+    return sorted(found)
 
 
 class ArtifactStore:
     """Stores files on the platform under one namespace (team).
 
     Args:
-        backend: ``"server"``, ``"local"`` or ``"s3"``. Informational only: the server's
-            configured artifact store (a local directory or S3) decides where the bytes go;
-            the SDK always talks to the server. Any other value raises ValueError.
+        backend: the kind of store you expect the server to keep the bytes in: ``"local"`` (a
+            directory on the server), or ``"s3"``, ``"minio"`` or ``"ceph"`` (an S3-compatible
+            store); ``"server"`` (the default) takes whatever the server has. The SDK always
+            talks to the server, whose configuration decides where the bytes go; a backend
+            the server's store is not raises InvalidRequestError saying what it has. Any other
+            value raises ValueError.
         namespace: the team whose files these are.
         url, token, transport: as for :class:`~inet_platform.ComputeClient`.
     """
@@ -77,6 +101,28 @@ class ArtifactStore:
         self.backend = backend
         self.namespace = namespace
         self._transport = transport or Transport(url=url, token=token)
+        expected = BACKENDS[backend]
+        if expected is not None and self.store_kind != expected:
+            raise InvalidRequestError(
+                f"ArtifactStore(backend={backend!r}) expects {_KIND_NAMES[expected]}, but the "
+                f"server at {self._transport.url} keeps artifacts in "
+                f"{_KIND_NAMES.get(self.store_kind, repr(self.store_kind))}; use "
+                f"backend={self.store_kind!r} or leave backend out, or have the server started "
+                f"with an artifact store of that kind")
+
+    @property
+    def store_kind(self) -> str:
+        """The kind of store the server keeps the bytes in: ``"local"`` or ``"s3"``
+        (asked once, then cached)."""
+        kind = getattr(self, "_store_kind", None)
+        if kind is None:
+            try:
+                kind = str(self._transport.call("GET", "/api/v1/artifact-store").get("kind")
+                           or "local")
+            except NotFoundError:
+                kind = "local"  # servers before this route had only local stores
+            self._store_kind = kind
+        return kind
 
     def _path(self, path: str) -> str:
         if not path or path.startswith("/"):
@@ -85,13 +131,25 @@ class ArtifactStore:
                f"{quote_path(path)}"
 
     def save_artifact(self, path: str, local_file: Union[str, os.PathLike],
-                      metadata: Optional[Mapping[str, Any]] = None) -> Artifact:
+                      metadata: Optional[Mapping[str, Any]] = None
+                      ) -> Union[Artifact, List[Artifact]]:
         """Uploads ``local_file`` as ``path`` (replacing what was there) with optional
-        ``metadata`` such as ``{"accuracy": 0.92}``. Raises InvalidRequestError for a path the
-        server refuses (absolute, containing ".."), FileNotFoundError for a missing file."""
+        ``metadata``, any JSON object such as ``{"accuracy": 0.92, "hyperparams": {...}}``;
+        returns the :class:`Artifact`. A folder (e.g. what ``save_pretrained`` writes) is
+        uploaded file by file as ``path/<file's path in the folder>``, each with the metadata;
+        that returns the list of Artifacts in path order. Raises InvalidRequestError for a path
+        the server refuses (absolute, containing ".."), FileNotFoundError for a missing file,
+        TypeError or ValueError for metadata JSON cannot hold."""
         headers = {}
         if metadata:
-            headers["X-Inet-Artifact-Metadata"] = json.dumps(_check_metadata(metadata))
+            headers["X-Inet-Artifact-Metadata"] = _metadata_header(metadata)
+        if os.path.isdir(local_file):
+            return [self._upload(f"{path.rstrip('/')}/{rel}", full, headers)
+                    for rel, full in _files_under(os.fspath(local_file))]
+        return self._upload(path, local_file, headers)
+
+    def _upload(self, path: str, local_file: Union[str, os.PathLike],
+                headers: Mapping[str, str]) -> Artifact:
         answer = self._transport.upload_file("PUT", self._path(path), local_file,
                                              headers=headers)
         return Artifact.from_json(answer["artifact"])

@@ -52,6 +52,7 @@ class FakePlatform(Transport):
         self.state_script: Dict[str, List[str]] = {}
         self.snapshots: Dict[str, bytes] = {}
         self.artifacts: Dict[Tuple[str, str], Dict[str, Any]] = {}
+        self.store_kind = "local"  # what GET /api/v1/artifact-store answers; None: no route
         self.experiments: Dict[str, Dict[str, Any]] = {}
         self.runs: List[Dict[str, Any]] = []
         self.page_size_cap = 1000
@@ -70,6 +71,7 @@ class FakePlatform(Transport):
         r(("GET", re.compile(r"/api/v1/jobs/([^/]+)/logs"), self._logs))
         r(("POST", re.compile(r"/api/v1/snapshots"), self._snapshot))
         r(("GET", re.compile(r"/api/v1/capacity"), lambda req: self.capacity))
+        r(("GET", re.compile(r"/api/v1/artifact-store"), self._artifact_store))
         r(("PUT", re.compile(r"/api/v1/artifacts/([^/]+)/(.+)"), self._put_artifact))
         r(("GET", re.compile(r"/api/v1/artifacts/([^/]+)"), self._list_artifacts))
         r(("GET", re.compile(r"/api/v1/artifacts/([^/]+)/(.+)"), self._get_artifact))
@@ -221,6 +223,11 @@ class FakePlatform(Transport):
         return 201, {}, json.dumps({"snapshot_id": snap, "size": len(req.body)}).encode()
 
     # -- platform artifacts ------------------------------------------------------------------
+
+    def _artifact_store(self, req):
+        if self.store_kind is None:
+            return error(404, "ENDPOINT_NOT_FOUND", "no route GET /api/v1/artifact-store")
+        return {"kind": self.store_kind}
 
     def _put_artifact(self, req, ns, path):
         if ".." in path.split("/") or path.startswith("/"):

@@ -12,15 +12,31 @@ from inet_platform import Artifact, ArtifactStore, InvalidRequestError, NotFound
 
 @pytest.fixture
 def store(platform):
-    return ArtifactStore(backend="s3", namespace="ml-team", transport=platform)
+    return ArtifactStore(backend="local", namespace="ml-team", transport=platform)
 
 
-def test_backend_is_checked():
-    for backend in ("server", "local", "s3"):
-        ArtifactStore(backend=backend, transport=object())
+def test_backend_names_the_kind_of_store_the_server_must_have(platform):
+    ArtifactStore(transport=object())  # "server": whatever it has, nothing asked
+    ArtifactStore(backend="local", transport=platform)
+    for backend in ("minio", "ceph", "s3"):
+        with pytest.raises(InvalidRequestError) as e:
+            ArtifactStore(backend=backend, transport=platform)
+        assert str(e.value) == (
+            f"ArtifactStore(backend='{backend}') expects an S3-compatible store (AWS S3, MinIO, "
+            "Ceph), but the server at http://inet.test keeps artifacts in a local directory on "
+            "the server; use backend='local' or leave backend out, or have the server started "
+            "with an artifact store of that kind")
+    platform.store_kind = "s3"
+    for backend in ("minio", "ceph", "s3", "server"):
+        assert ArtifactStore(backend=backend, transport=platform).store_kind == "s3"
+    with pytest.raises(InvalidRequestError) as e:
+        ArtifactStore(backend="local", transport=platform)
+    assert "expects a local directory on the server" in str(e.value)
+    platform.store_kind = None  # an older server: only local stores existed
+    assert ArtifactStore(backend="local", transport=platform).store_kind == "local"
     with pytest.raises(ValueError) as e:
         ArtifactStore(backend="gcs", transport=object())
-    assert "server, local, s3" in str(e.value)
+    assert "server, local, s3, minio, ceph" in str(e.value)
 
 
 def test_seed_snippet_round_trip(store, platform, tmp_path, monkeypatch):
@@ -88,9 +104,40 @@ def test_bad_paths_and_metadata(store, platform, tmp_path):
     with pytest.raises(InvalidRequestError):
         store.save_artifact("a/../../b", f)
     with pytest.raises(TypeError):
-        store.save_artifact("a", f, metadata={"nested": {"x": 1}})
+        store.save_artifact("a", f, metadata={"when": object()})
     with pytest.raises(TypeError):
-        store.save_artifact("a", f, metadata={"flag": True})
+        store.save_artifact("a", f, metadata={1: "x"})
+    with pytest.raises(ValueError):
+        store.save_artifact("a", f, metadata={"loss": float("nan")})
+    # Only the ".." path reached the server (which refused it); bad metadata never leaves.
+    assert [r.path for r in platform.requests if r.method == "PUT"] == \
+        ["/api/v1/artifacts/ml-team/a/../../b"]
+
+
+def test_nested_metadata_as_in_the_article(store, platform, tmp_path):
+    f = tmp_path / "final_model.pt"
+    f.write_bytes(b"x")
+    metadata = {"model_type": "BERT", "framework": "pytorch", "dataset": "wikitext-103",
+                "hyperparams": {"lr": 1e-5, "batch_size": 32, "epochs": 3}, "ok": True}
+    saved = store.save_artifact(path="bert-finetuning/v2/model.pt", local_file=str(f),
+                                metadata=metadata)
+    assert json.loads(platform.last("PUT").headers["x-inet-artifact-metadata"]) == metadata
+    assert saved.metadata == metadata
+
+
+def test_a_folder_is_saved_file_by_file(store, platform, tmp_path):
+    final = tmp_path / "checkpoints" / "final"
+    (final / "sub").mkdir(parents=True)
+    (final / "config.json").write_text("{}")
+    (final / "sub" / "model.safetensors").write_bytes(b"w" * 10)
+    saved = store.save_artifact("bert-sentiment/v3/model/", str(final),
+                                metadata={"accuracy": 0.942})
+    assert [a.path for a in saved] == ["bert-sentiment/v3/model/config.json",
+                                       "bert-sentiment/v3/model/sub/model.safetensors"]
+    assert [a.size for a in saved] == [2, 10]
+    assert all(a.metadata == {"accuracy": 0.942} for a in saved)
+    assert [a.path for a in store.list_artifacts("bert-sentiment/")] == \
+        [a.path for a in saved]
     with pytest.raises(FileNotFoundError):
         store.save_artifact("a", tmp_path / "missing")
 
