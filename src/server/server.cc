@@ -172,6 +172,9 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
                                job_options);
   api::PlatformRouteOptions platform_options;
   platform_options.external_url = external_url;
+  // What the SDK's ArtifactStore(backend=...) checks: s3:// roots are S3-compatible stores.
+  platform_options.artifact_store_kind =
+      config.artifacts_root.starts_with("s3://") ? "s3" : "local";
   api::RegisterPlatformRoutes(router, job_service, *artifact_store, platform_options);
   RETURN_IF_ERROR(job_service.Start());
   if (Status started = server.Start(); !started.ok()) {

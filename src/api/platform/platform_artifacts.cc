@@ -69,7 +69,7 @@ StatusOr<std::string> PathOf(const Request& req) {
   return *key;
 }
 
-// The X-Inet-Artifact-Metadata header: a JSON object whose values are strings or numbers.
+// The X-Inet-Artifact-Metadata header: a JSON object (any values, nested ones included).
 StatusOr<json::object> MetadataOf(const Request& req) {
   std::string_view header = req.Header(kMetadataHeader);
   if (header.empty()) return json::object();
@@ -80,17 +80,20 @@ StatusOr<json::object> MetadataOf(const Request& req) {
   boost::system::error_code ec;
   json::value v = json::parse(header, ec);
   if (ec || !v.is_object()) return invalid("must be a JSON object");
-  for (const auto& [key, value] : v.as_object()) {
-    if (!value.is_string() && !value.is_number()) {
-      return invalid("value of '" + std::string(key) + "' must be a string or a number");
-    }
-  }
   return std::move(v.as_object());
 }
 
 class PlatformArtifactHandlers {
  public:
-  explicit PlatformArtifactHandlers(ArtifactStore& store) : store_(store) {}
+  PlatformArtifactHandlers(ArtifactStore& store, std::string store_kind)
+      : store_(store), store_kind_(std::move(store_kind)) {}
+
+  // GET /api/v1/artifact-store -> {"kind": "local"}: what kind of store holds the bytes.
+  Response StoreInfo(Request&) {
+    json::object out;
+    out["kind"] = store_kind_;
+    return JsonResponse(out);
+  }
 
   // PUT /api/v1/artifacts/{namespace}/{path...}: streams the body in, then writes (or clears)
   // the metadata sidecar -> 201 {"artifact": Artifact}.
@@ -234,13 +237,15 @@ class PlatformArtifactHandlers {
   }
 
   ArtifactStore& store_;
+  const std::string store_kind_;
 };
 
 }  // namespace
 
-void RegisterPlatformArtifactRoutes(http::Router& router, ArtifactStore& store) {
+void RegisterPlatformArtifactRoutes(http::Router& router, ArtifactStore& store,
+                                    std::string store_kind) {
   // shared_ptr: owned jointly by every handler the router keeps.
-  auto h = std::make_shared<PlatformArtifactHandlers>(store);
+  auto h = std::make_shared<PlatformArtifactHandlers>(store, std::move(store_kind));
   auto bind = [h](Response (PlatformArtifactHandlers::*method)(Request&)) {
     return [h, method](Request& req) { return ((*h).*method)(req); };
   };
@@ -253,6 +258,7 @@ void RegisterPlatformArtifactRoutes(http::Router& router, ArtifactStore& store) 
   router.Add(Method::kDelete, "/api/v1/artifacts/{namespace}/{path...}",
              bind(&PlatformArtifactHandlers::Delete));
   router.Add(Method::kGet, "/api/v1/artifacts/{namespace}", bind(&PlatformArtifactHandlers::List));
+  router.Add(Method::kGet, "/api/v1/artifact-store", bind(&PlatformArtifactHandlers::StoreInfo));
 }
 
 }  // namespace inet::api

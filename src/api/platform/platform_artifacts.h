@@ -5,23 +5,28 @@
 //   GET    /api/v1/artifacts/{namespace}?prefix=&max_results=&page_token=
 //   GET    /api/v1/artifacts/{namespace}/{path...}   bytes streamed
 //   DELETE /api/v1/artifacts/{namespace}/{path...}
+//   GET    /api/v1/artifact-store                    {"kind": "local" | "s3"}
 //
 // Objects live under "platform/<namespace>/<path>" in the store, so their URIs are
 // "mlflow-artifacts:/platform/<namespace>/<path>". User metadata (the X-Inet-Artifact-Metadata
-// header: a JSON object of string or number values) is kept in a sidecar object
+// header: a JSON object, at most 64 KiB, values of any JSON type) is kept in a sidecar object
 // "platform/<namespace>/.inet-metadata/<path>.json", hidden from listings; the first path
 // segment ".inet-metadata" is therefore reserved.
 #pragma once
+
+#include <string>
 
 #include "artifacts/artifact_store.h"
 #include "http/http.h"
 
 namespace inet::api {
 
-// Registers the four routes above. Paths and namespaces are checked with
-// artifacts::ValidateKey ("..", absolute, empty segments, backslashes -> 400
-// INVALID_PARAMETER_VALUE); a missing object is 404 RESOURCE_DOES_NOT_EXIST. `store` is
+// Registers the five routes above; `store_kind` is what the store-info route answers (the kind
+// of store behind `store`, e.g. "local" for a directory, "s3" for an S3-compatible one). Paths and
+// namespaces are checked with artifacts::ValidateKey ("..", absolute, empty segments, backslashes
+// -> 400 INVALID_PARAMETER_VALUE); a missing object is 404 RESOURCE_DOES_NOT_EXIST. `store` is
 // borrowed and must outlive the router; handlers may run concurrently.
-void RegisterPlatformArtifactRoutes(http::Router& router, artifacts::ArtifactStore& store);
+void RegisterPlatformArtifactRoutes(http::Router& router, artifacts::ArtifactStore& store,
+                                    std::string store_kind);
 
 }  // namespace inet::api

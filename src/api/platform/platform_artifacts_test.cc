@@ -28,7 +28,7 @@ struct CallOptions {
 
 class PlatformArtifactsTest : public ::testing::Test {
  protected:
-  void SetUp() override { RegisterPlatformArtifactRoutes(router_, store_); }
+  void SetUp() override { RegisterPlatformArtifactRoutes(router_, store_, "local"); }
 
   http::Response Call(Method method, const std::string& path, CallOptions options = {}) {
     auto match = router_.Find(method, path);
@@ -188,8 +188,8 @@ TEST_F(PlatformArtifactsTest, BadPathsAreRejectedBeforeTheStore) {
 }
 
 TEST_F(PlatformArtifactsTest, BadMetadataAndMaxResultsAre400) {
-  for (const std::string metadata :
-       {"[1]", "{not json", R"({"k": {"nested": 1}})", R"({"k": true})", R"({"k": null})"}) {
+  for (const std::string& metadata : std::vector<std::string>{
+           "[1]", "{not json", R"("text")", "null", std::string(65 * 1024, ' ') + "{}"}) {
     std::string message =
         Error(Call(Method::kPut, "/api/v1/artifacts/ns/a.txt",
                    {.body = "x", .headers = {{"x-inet-artifact-metadata", metadata}}}),
@@ -203,6 +203,23 @@ TEST_F(PlatformArtifactsTest, BadMetadataAndMaxResultsAre400) {
               "INVALID_PARAMETER_VALUE");
     EXPECT_THAT(message, HasSubstr("max_results")) << n;
   }
+}
+
+// The article's metadata: nested objects, floats, lists and booleans come back as sent.
+TEST_F(PlatformArtifactsTest, NestedMetadataRoundTrips) {
+  const std::string metadata =
+      R"({"model_type": "BERT", "hyperparams": {"lr": 1e-05, "batch_size": 32, "epochs": 3},)"
+      R"( "tags": ["nlp", true, null]})";
+  json::value put = Put("team-a/bert/v2/model.pt", "weights", metadata);
+  const json::value& sent = put.at("artifact").at("metadata");
+  EXPECT_EQ(sent, json::parse(metadata));
+  json::value listed = Json(Call(Method::kGet, "/api/v1/artifacts/team-a"), 200);
+  EXPECT_EQ(listed.at("artifacts").at(0).at("metadata"), json::parse(metadata));
+}
+
+TEST_F(PlatformArtifactsTest, StoreInfoNamesTheKindOfStore) {
+  json::value info = Json(Call(Method::kGet, "/api/v1/artifact-store"), 200);
+  EXPECT_EQ(info, json::parse(R"({"kind": "local"})"));
 }
 
 TEST_F(PlatformArtifactsTest, DeleteOfMissingArtifactIsOk) {

@@ -209,6 +209,7 @@ class PlatformHandlers {
 
 void RegisterPlatformRoutes(http::Router& router, jobs::JobService& jobs,
                             artifacts::ArtifactStore& artifacts, PlatformRouteOptions options) {
+  std::string store_kind = options.artifact_store_kind;
   // shared_ptr: owned jointly by every handler the router keeps.
   auto h = std::make_shared<PlatformHandlers>(jobs, std::move(options));
   auto bind = [h](Response (PlatformHandlers::*method)(Request&)) {
@@ -225,7 +226,7 @@ void RegisterPlatformRoutes(http::Router& router, jobs::JobService& jobs,
   router.Add(Method::kGet, "/api/v1/jobs/{job_id}/logs", bind(&PlatformHandlers::Logs));
   router.Add(Method::kPost, "/api/v1/snapshots", bind(&PlatformHandlers::PutSnapshot), streaming);
   router.Add(Method::kGet, "/api/v1/capacity", bind(&PlatformHandlers::Capacity));
-  RegisterPlatformArtifactRoutes(router, artifacts);
+  RegisterPlatformArtifactRoutes(router, artifacts, std::move(store_kind));
 }
 
 }  // namespace inet::api

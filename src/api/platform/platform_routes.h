@@ -22,6 +22,9 @@ struct PlatformRouteOptions {
   // A followed log stream ends after this long without output (clients reconnect with their
   // offset).
   int follow_idle_seconds = 30;
+  // The kind of the artifact store, answered by GET /api/v1/artifact-store: "local" (a
+  // directory) or "s3" (S3-compatible: AWS S3, MinIO, Ceph).
+  std::string artifact_store_kind = "local";
 };
 
 // Registers, all authenticated (the caller's identity goes to the service):
@@ -34,6 +37,7 @@ struct PlatformRouteOptions {
 //   GET  /api/v1/jobs/{job_id}/logs?offset=&follow=   text/plain, streamed; X-Inet-Job-State
 //   POST /api/v1/snapshots                 .tar.gz streamed -> 201 {"snapshot_id", "size"}
 //   GET  /api/v1/capacity                  -> CapacityView JSON
+//   GET  /api/v1/artifact-store            -> {"kind": options.artifact_store_kind}
 // and the platform artifact routes (platform_artifacts.h). Errors: 400 INVALID_PARAMETER_VALUE
 // for a bad spec (the validation message), bad state filter, max_results outside 1..1000, a
 // negative or non-integer offset, a snapshot that is not a .tar.gz; 404 RESOURCE_DOES_NOT_EXIST
