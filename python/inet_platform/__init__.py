@@ -4,8 +4,9 @@
 
     job = ComputeClient(namespace="ml-team").submit_training(
         name="bert-finetuning", command=["python", "train.py"], gpu_request=1,
-        memory_request="16Gi", output_artifacts=["model.pt"])
+        memory_request="16Gi", output_artifacts=["model.pt"])  # sends "." as the code
     job.wait()
+    print(job.artifacts["model.pt"])
 
 The server and token are found like the ``inet`` CLI finds them (INET_URL / INET_TOKEN, the file
 written by ``inet login``, or the local server's admin token); see docs/python-sdk.md. Standard
@@ -16,7 +17,7 @@ from ._transport import ServerConfig, Transport, resolve_config
 from ._version import __version__
 from .artifacts import Artifact, ArtifactStore
 from .compute import (JOB_STATES, TERMINAL_STATES, Capacity, ComputeClient, Job, JobArtifact,
-                      JobEvent)
+                      JobArtifacts, JobEvent)
 from .errors import (AuthenticationError, ConflictError, InetError, InvalidRequestError,
                      NotFoundError, PermissionDeniedError, ResourceExhaustedError, ServerError,
                      ServerUnreachableError, WaitTimeoutError)
@@ -24,7 +25,7 @@ from .tracking import Experiment, ExperimentTracker, Run
 
 __all__ = [
     "__version__",
-    "ComputeClient", "Job", "JobArtifact", "JobEvent", "Capacity", "JOB_STATES",
+    "ComputeClient", "Job", "JobArtifact", "JobArtifacts", "JobEvent", "Capacity", "JOB_STATES",
     "TERMINAL_STATES",
     "ArtifactStore", "Artifact",
     "ExperimentTracker", "Experiment", "Run",

@@ -32,7 +32,10 @@ TRAIN_PY = textwrap.dedent("""\
 
 
 @pytest.fixture
-def client(inet_server):
+def client(inet_server, tmp_path, monkeypatch):
+    # submit_training sends the working directory as the code: start in an empty one.
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
     return ComputeClient(namespace="default", url=inet_server.url, token=inet_server.token)
 
 
@@ -69,7 +72,9 @@ def test_training_job_with_code_metrics_and_artifact(client, inet_server, tmp_pa
     assert "epoch 2 done" in logs and "saved model.pt" in logs
     assert job.logs(offset=len(logs.encode()) - 15) == logs[-15:]
 
-    (artifact,) = job.artifacts
+    assert list(job.artifacts) == ["model.pt"]
+    (artifact,) = job.artifacts.files
+    assert job.artifacts["model.pt"] == artifact.uri
     assert artifact.name == "model.pt" and artifact.size == 7
     assert artifact.uri.startswith("mlflow-artifacts:/")
     downloaded = artifact.download(str(tmp_path / "model.pt"))

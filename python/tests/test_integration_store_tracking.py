@@ -69,3 +69,23 @@ def test_tracker_logs_with_mlflow_and_finds_by_tags(inet_server):
     assert found[workspace].latest_run.params == {"lr": "0.01"}
     assert [e.name for e in tracker.get_experiments(tags={"team": "cv"}, name=workspace + "-b")] \
         == [workspace + "-b"]
+
+
+def test_store_kind_and_folders(inet_server, tmp_path):
+    store = ArtifactStore(url=inet_server.url, token=inet_server.token, namespace="folders")
+    assert store.store_kind == "local"
+    with pytest.raises(InvalidRequestError) as e:
+        ArtifactStore(backend="s3", url=inet_server.url, token=inet_server.token)
+    assert "keeps artifacts in a local directory" in str(e.value)
+    final = tmp_path / "checkpoints" / "final"
+    (final / "tokenizer").mkdir(parents=True)
+    (final / "config.json").write_text('{"layers": 12}')
+    (final / "tokenizer" / "vocab.txt").write_text("[CLS]\n")
+    saved = store.save_artifact("bert-sentiment/v3/model", str(final),
+                                metadata={"accuracy": 0.942, "f1": 0.943})
+    assert [a.path for a in saved] == ["bert-sentiment/v3/model/config.json",
+                                       "bert-sentiment/v3/model/tokenizer/vocab.txt"]
+    listed = store.list_artifacts("bert-sentiment/v3/model/")
+    assert [(a.path, a.size, a.metadata) for a in listed] == [
+        ("bert-sentiment/v3/model/config.json", 14, {"accuracy": 0.942, "f1": 0.943}),
+        ("bert-sentiment/v3/model/tokenizer/vocab.txt", 6, {"accuracy": 0.942, "f1": 0.943})]

@@ -39,9 +39,36 @@ def rules(*lines, base=""):
     (["file?.txt"], "file1.txt", False, True),
     (["file[0-9].txt"], "filea.txt", False, False),
     (["file[!0-9].txt"], "filea.txt", False, True),
+    # As the CLI's packer reads them: escapes, and unescaped trailing spaces dropped.
+    (["\\#hash"], "#hash", False, True),
+    (["\\!bang"], "!bang", False, True),
+    (["*.log  "], "x.log", False, True),
+    (["name\\ "], "name ", False, True),
+    (["name\\ "], "name", False, False),
+    (["build/  "], "build", True, True),
 ])
 def test_patterns(lines, path, is_dir, expected):
     assert rules(*lines).ignored(path, is_dir) is expected
+
+
+def test_git_files_and_symlinked_ignore_files(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / ".git").write_text("gitdir: ../../.git/worktrees/sub\n")
+    (tmp_path / "train.py").write_text("x")
+    (tmp_path / "real-ignore").write_text("train.py\n")
+    (tmp_path / ".gitignore").symlink_to(tmp_path / "real-ignore")
+    archive = tmp_path.parent / (tmp_path.name + ".tar.gz")
+    pack_directory(str(tmp_path), str(archive))
+    with tarfile.open(archive) as tar:
+        # git does not follow a symlinked .gitignore; a worktree's .git file is left out.
+        assert sorted(tar.getnames()) == ["real-ignore", "sub", "train.py"]
+
+
+def test_an_oversized_ignore_file_is_an_error(tmp_path):
+    (tmp_path / ".inetignore").write_bytes(b"#" * (4 * 1024 * 1024 + 1))
+    with pytest.raises(InvalidRequestError) as e:
+        pack_directory(str(tmp_path), str(tmp_path.parent / "x.tar.gz"))
+    assert "larger than 4 MiB" in str(e.value)
 
 
 def test_nested_rules_apply_to_their_subtree_only():
