@@ -16,7 +16,9 @@
 //   happens above them in tracking/.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,6 +66,10 @@ struct LoggedModelQuery {
   int64_t offset = 0;
 };
 
+// Chooses which of a run's `total` ordered metric points to fetch (see
+// GetMetricHistoryBulkInterval): ascending indexes below `total`.
+using MetricPointSelector = std::function<std::vector<size_t>(size_t total)>;
+
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
@@ -110,13 +116,15 @@ class MetadataStore {
   // offset when max_results > 0, all points otherwise.
   virtual StatusOr<Page<Metric>> GetMetricHistory(std::string_view run_id, std::string_view key,
                                                   int64_t max_results, int64_t offset) = 0;
-  // About `max_results` points per run of metric `key` for charts: when the run has more
-  // steps in [start_step, end_step] than fit, evenly spaced steps are sampled as MLflow does
-  // (internal::SampleSteps: first and last kept, so up to max_results + 1 steps). Each Metric
-  // has run_id set. Runs in the given order.
+  // Points of metric `key` of each run, runs in the given order, each run's points ordered by
+  // (step, timestamp, value, is_nan) and limited to steps in [start_step, end_step] when both
+  // are set. `select(total)` is called once per run with its number of such points and returns
+  // which of them to fetch: ascending indexes below `total` (the sampling rule is the caller's:
+  // tracking::SampleMetricPoints). Each Metric has run_id set; an unknown run has no points.
   virtual StatusOr<std::vector<Metric>> GetMetricHistoryBulkInterval(
       const std::vector<std::string>& run_ids, std::string_view key,
-      std::optional<int64_t> start_step, std::optional<int64_t> end_step, int64_t max_results) = 0;
+      std::optional<int64_t> start_step, std::optional<int64_t> end_step,
+      const MetricPointSelector& select) = 0;
 
   // --- Logged models (MLflow 3) --------------------------------------------------------------
   // Stores a new model (id and artifact_uri chosen by the caller), status PENDING.

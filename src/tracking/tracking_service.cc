@@ -10,6 +10,7 @@
 
 #include "common/ids.h"
 #include "search/search.h"
+#include "tracking/metric_sampling.h"
 #include "tracking/validation.h"
 
 namespace inet::tracking {
@@ -375,7 +376,9 @@ StatusOr<std::vector<store::Metric>> TrackingService::GetMetricHistoryBulkInterv
                                 std::to_string(*start_step) +
                                 " and end_step=" + std::to_string(*end_step) + ".");
   }
-  return store_.GetMetricHistoryBulkInterval(run_ids, key, start_step, end_step, limit);
+  return store_.GetMetricHistoryBulkInterval(
+      run_ids, key, start_step, end_step,
+      [limit](size_t total) { return SampleMetricPoints(total, limit); });
 }
 
 StatusOr<std::vector<store::Metric>> TrackingService::GetMetricHistoryBulk(

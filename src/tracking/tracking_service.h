@@ -148,7 +148,8 @@ class TrackingService {
                                                         std::string_view key,
                                                         std::optional<int64_t> max_results,
                                                         std::string_view page_token);
-  // Sampled history of one metric across 1..100 runs (UI charts). `max_results` 1..2500
+  // Sampled history of one metric across 1..100 runs (UI charts): at most `max_results` points
+  // per run, picked by SampleMetricPoints as mlflow server does. `max_results` 1..2500
   // (default 2500); start_step and end_step both or neither, start <= end.
   StatusOr<std::vector<store::Metric>> GetMetricHistoryBulkInterval(
       const Identity& caller, const std::vector<std::string>& run_ids, std::string_view key,

@@ -190,6 +190,20 @@ TEST_F(TrackingServiceTest, BulkIntervalValidation) {
       HasSubstr("at most 100 run_ids. Received 101 run_ids."));
 }
 
+// The store numbers each run's points; the service decides which ones come back.
+TEST_F(TrackingServiceTest, BulkIntervalSamplesAsMlflowServer) {
+  store::MetricPointSelector select;
+  EXPECT_CALL(store_,
+              GetMetricHistoryBulkInterval(ElementsAre("a"), std::string_view("m"),
+                                           std::optional<int64_t>(), std::optional<int64_t>(), _))
+      .WillOnce(DoAll(SaveArg<4>(&select), Return(std::vector<store::Metric>{})));
+  ASSERT_TRUE(service_.GetMetricHistoryBulkInterval(alice_, {"a"}, "m", {}, {}, 5).ok());
+  ASSERT_TRUE(select);
+  // Steps 0-9 at timestamps 1 and 2: (0,1) (2,1) (4,1) (6,1) (9,2).
+  EXPECT_THAT(select(20), ElementsAre(0, 4, 8, 12, 19));
+  EXPECT_THAT(select(3), ElementsAre(0, 1, 2));
+}
+
 TEST_F(TrackingServiceTest, BulkHistorySortsRunsAndPoints) {
   auto point = [](double v, int64_t ts, int64_t step) {
     store::Metric m;

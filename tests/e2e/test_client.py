@@ -148,6 +148,28 @@ def test_metric_history(tracking):
     assert tracking.get_metric_history(rid, "never-logged") == []
 
 
+def test_metric_history_bulk_interval_samples_repeated_steps(server, tracking):
+    """The UI's chart sampling, as mlflow server 3.17.2 answers it (reference-checked)."""
+    exp = tracking.create_experiment(unique("interval"))
+    a = tracking.create_run(exp).info.run_id
+    b = tracking.create_run(exp).info.run_id
+    tracking.log_batch(a, metrics=[Metric("m", float(step), ts, step)
+                                   for step in range(10) for ts in (1, 2)])
+    tracking.log_batch(b, metrics=[Metric("m", 1.0, 5, 3), Metric("m", 2.0, 6, 4)])
+
+    def interval(**params):
+        resp = server.api("GET", "/api/2.0/mlflow/metrics/get-history-bulk-interval",
+                          params={"run_ids": [a, b], "metric_key": "m", **params})
+        assert resp.status_code == 200, resp.text
+        return [(m["run_id"], m["step"], m["timestamp"]) for m in resp.json()["metrics"]]
+
+    assert interval(max_results=5) == [
+        (a, 0, 1), (a, 2, 1), (a, 4, 1), (a, 6, 1), (a, 9, 2), (b, 3, 5), (b, 4, 6)]
+    assert interval(max_results=1) == [(a, 9, 2), (b, 4, 6)]
+    assert interval(max_results=3, start_step=2, end_step=3) == [
+        (a, 2, 1), (a, 3, 1), (a, 3, 2), (b, 3, 5)]
+
+
 def test_log_batch_at_the_limits(tracking):
     exp = tracking.create_experiment(unique("limits"))
     rid = tracking.create_run(exp).info.run_id

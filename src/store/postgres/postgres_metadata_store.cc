@@ -13,7 +13,6 @@
 
 #include "common/clock.h"
 #include "common/ids.h"
-#include "store/internal/metric_sampling.h"
 #include "store/internal/sql_search.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_pool.h"
@@ -734,39 +733,35 @@ class PostgresMetadataStore : public MetadataStore {
   StatusOr<std::vector<Metric>> GetMetricHistoryBulkInterval(
       const std::vector<std::string>& run_ids, std::string_view key,
       std::optional<int64_t> start_step, std::optional<int64_t> end_step,
-      int64_t max_results) override {
-    if (max_results <= 0) {
-      return InvalidArgumentError("max_results must be positive, got " +
-                                  std::to_string(max_results));
-    }
+      const MetricPointSelector& select) override {
+    const bool ranged = start_step && end_step;
+    const std::string lo = PgInt(ranged ? *start_step : std::numeric_limits<int64_t>::min());
+    const std::string hi = PgInt(ranged ? *end_step : std::numeric_limits<int64_t>::max());
     std::vector<Metric> out;
     RETURN_IF_ERROR(Read("getting metric history", [&](PgConnection& c) -> Status {
       out.clear();
-      std::vector<std::vector<int64_t>> steps_per_run;
       for (const std::string& run_id : run_ids) {
-        ASSIGN_OR_RETURN(PgResult steps,
-                         c.Exec("SELECT DISTINCT step FROM metrics WHERE run_uuid = $1::text "
-                                "AND key = $2::text ORDER BY step",
-                                {run_id, std::string(key)}));
-        std::vector<int64_t>& run_steps = steps_per_run.emplace_back();
-        for (int i = 0; i < steps.rows(); ++i) run_steps.push_back(steps.GetInt64(i, 0));
-      }
-      std::vector<int64_t> sampled =
-          internal::SampleSteps(steps_per_run, start_step, end_step, max_results);
-      if (sampled.empty()) return OkStatus();
-      std::vector<std::string> chosen;
-      for (int64_t step : sampled) chosen.push_back(std::to_string(step));
-      const size_t per_run_cap = std::max(static_cast<size_t>(max_results), sampled.size());
-      for (const std::string& run_id : run_ids) {
+        ASSIGN_OR_RETURN(PgResult count,
+                         c.Exec("SELECT COUNT(*) FROM metrics WHERE run_uuid = $1::text AND "
+                                "key = $2::text AND step BETWEEN $3::bigint AND $4::bigint",
+                                {run_id, std::string(key), lo, hi}));
+        const auto total = static_cast<size_t>(count.GetInt64(0, 0));
+        const std::vector<size_t> wanted = select(total);
+        if (wanted.empty()) continue;
+        std::vector<std::string> indexes;
+        indexes.reserve(wanted.size());
+        for (size_t i : wanted) indexes.push_back(std::to_string(i));
+        // The database numbers the ordered points and sends only the wanted ones.
         ASSIGN_OR_RETURN(
             PgResult res,
             c.Exec("SELECT key, value, is_nan, timestamp, step, model_id, dataset_name, "
-                   "dataset_digest FROM metrics WHERE run_uuid = $1::text AND key = $2::text "
-                   "AND step = ANY($3::bigint[]) ORDER BY step, timestamp, is_nan, value",
-                   {run_id, std::string(key), PgArray(chosen)}));
-        for (size_t idx :
-             internal::EvenlySpacedIndices(static_cast<size_t>(res.rows()), per_run_cap)) {
-          int i = static_cast<int>(idx);
+                   "dataset_digest FROM (SELECT key, value, is_nan, timestamp, step, model_id, "
+                   "dataset_name, dataset_digest, row_number() OVER (ORDER BY step, timestamp, "
+                   "value, is_nan) - 1 AS i FROM metrics WHERE run_uuid = $1::text AND key = "
+                   "$2::text AND step BETWEEN $3::bigint AND $4::bigint) points WHERE i = "
+                   "ANY($5::bigint[]) ORDER BY i",
+                   {run_id, std::string(key), lo, hi, PgArray(indexes)}));
+        for (int i = 0; i < res.rows(); ++i) {
           Metric m;
           m.key = res.GetString(i, 0);
           m.value = MetricValue(res, i, 1);

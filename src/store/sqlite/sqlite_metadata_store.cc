@@ -18,7 +18,6 @@
 
 #include "common/ids.h"
 #include "search/search.h"
-#include "store/internal/metric_sampling.h"
 #include "store/internal/sql_search.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/sqlite/sqlite_schema.h"
@@ -115,7 +114,7 @@ class SqliteMetadataStore : public MetadataStore {
   StatusOr<std::vector<Metric>> GetMetricHistoryBulkInterval(
       const std::vector<std::string>& run_ids, std::string_view key,
       std::optional<int64_t> start_step, std::optional<int64_t> end_step,
-      int64_t max_results) override;
+      const MetricPointSelector& select) override;
 
   // --- Logged models ---
   Status CreateLoggedModel(const LoggedModel& model) override;
@@ -1041,48 +1040,41 @@ StatusOr<Page<Metric>> SqliteMetadataStore::GetMetricHistory(std::string_view ru
 
 StatusOr<std::vector<Metric>> SqliteMetadataStore::GetMetricHistoryBulkInterval(
     const std::vector<std::string>& run_ids, std::string_view key,
-    std::optional<int64_t> start_step, std::optional<int64_t> end_step, int64_t max_results) {
-  if (max_results <= 0) {
-    return InvalidArgumentError("max_results must be positive, got " + std::to_string(max_results));
-  }
+    std::optional<int64_t> start_step, std::optional<int64_t> end_step,
+    const MetricPointSelector& select) {
+  const bool ranged = start_step && end_step;
+  const int64_t lo = ranged ? *start_step : std::numeric_limits<int64_t>::min();
+  const int64_t hi = ranged ? *end_step : std::numeric_limits<int64_t>::max();
   std::vector<Metric> out;
   RETURN_IF_ERROR(Read([&](Connection& db) -> Status {
     out.clear();
-    std::vector<std::vector<int64_t>> steps_per_run;
+    ASSIGN_OR_RETURN(Statement count,
+                     db.Prepare("SELECT COUNT(*) FROM metrics WHERE run_uuid = ?1 AND key = ?2 "
+                                "AND step BETWEEN ?3 AND ?4"));
+    ASSIGN_OR_RETURN(Statement q,
+                     db.Prepare("SELECT key, value, is_nan, timestamp, step, model_id, "
+                                "dataset_name, dataset_digest FROM metrics WHERE run_uuid = ?1 "
+                                "AND key = ?2 AND step BETWEEN ?3 AND ?4 ORDER BY step, "
+                                "timestamp, value, is_nan"));
     for (const std::string& run_id : run_ids) {
-      std::vector<int64_t>& steps = steps_per_run.emplace_back();
-      ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT DISTINCT step FROM metrics WHERE run_uuid = "
-                                               "?1 AND key = ?2 ORDER BY step"));
-      q.Bind(1, run_id).Bind(2, key);
-      while (true) {
+      count.Reset();
+      count.Bind(1, run_id).Bind(2, key).Bind(3, lo).Bind(4, hi);
+      ASSIGN_OR_RETURN(bool counted, count.Step());
+      const auto total = static_cast<size_t>(counted ? count.Int(0) : 0);
+      const std::vector<size_t> wanted = select(total);
+      if (wanted.empty()) continue;
+      q.Reset();
+      q.Bind(1, run_id).Bind(2, key).Bind(3, lo).Bind(4, hi);
+      // One pass over the ordered points, decoding only the wanted ones.
+      size_t next = 0;
+      for (size_t i = 0; next < wanted.size(); ++i) {
         ASSIGN_OR_RETURN(bool row, q.Step());
         if (!row) break;
-        steps.push_back(q.Int(0));
-      }
-    }
-    std::vector<int64_t> sampled =
-        internal::SampleSteps(steps_per_run, start_step, end_step, max_results);
-    if (sampled.empty()) return OkStatus();
-    const std::set<int64_t> chosen(sampled.begin(), sampled.end());
-    const size_t per_run_cap = std::max(static_cast<size_t>(max_results), sampled.size());
-    for (const std::string& run_id : run_ids) {
-      ASSIGN_OR_RETURN(Statement q,
-                       db.Prepare("SELECT key, value, is_nan, timestamp, step, model_id, "
-                                  "dataset_name, dataset_digest FROM metrics WHERE run_uuid = ?1 "
-                                  "AND key = ?2 AND step BETWEEN ?3 AND ?4 ORDER BY step, "
-                                  "timestamp, is_nan, value"));
-      q.Bind(1, run_id).Bind(2, key).Bind(3, sampled.front()).Bind(4, sampled.back());
-      std::vector<Metric> points;
-      while (true) {
-        ASSIGN_OR_RETURN(bool row, q.Step());
-        if (!row) break;
-        if (!chosen.contains(q.Int(4))) continue;
+        if (i != wanted[next]) continue;
+        ++next;
         Metric m = ReadHistoryRow(q, 0);
         m.run_id = run_id;
-        points.push_back(std::move(m));
-      }
-      for (size_t i : internal::EvenlySpacedIndices(points.size(), per_run_cap)) {
-        out.push_back(std::move(points[i]));
+        out.push_back(std::move(m));
       }
     }
     return OkStatus();

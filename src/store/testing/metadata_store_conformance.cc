@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "common/ids.h"
@@ -505,48 +506,58 @@ TEST_P(MetadataStoreConformanceTest, MetricHistoryOrderAndPaging) {
   EXPECT_EQ(store().GetMetricHistory("nope", "loss", 0, 0).status().code(), StatusCode::kNotFound);
 }
 
-TEST_P(MetadataStoreConformanceTest, BulkIntervalSamplesStepsKeepingEnds) {
+// Picks every `stride`-th point of `total` (a stand-in for tracking's sampling rule): the
+// adapter must number the points in (step, timestamp, value, is_nan) order.
+MetricPointSelector EveryNth(size_t stride, std::vector<size_t>* totals) {
+  return [stride, totals](size_t total) {
+    totals->push_back(total);
+    std::vector<size_t> out;
+    for (size_t i = 0; i < total; i += stride) out.push_back(i);
+    return out;
+  };
+}
+
+TEST_P(MetadataStoreConformanceTest, BulkIntervalFetchesTheSelectedPointsInOrder) {
   std::string a = MakeRun("0");
   std::string b = MakeRun("0");
   std::vector<Metric> batch;
-  for (int step = 0; step < 100; ++step) batch.push_back(M("acc", step * 0.01, 1000 + step, step));
-  ASSERT_OK(store().LogBatch(a, batch, {}, {}));
-  ASSERT_OK(store().LogBatch(b, {M("acc", 1, 1, 5), M("acc", 2, 2, 7)}, {}, {}));
-
-  std::vector<Metric> sampled = ValueOrDie(
-      store().GetMetricHistoryBulkInterval({b, a}, "acc", std::nullopt, std::nullopt, 10));
-  std::vector<int64_t> a_steps;
-  std::vector<int64_t> b_steps;
-  bool seen_a = false;
-  for (const Metric& m : sampled) {
-    if (m.run_id == a) {
-      seen_a = true;
-      a_steps.push_back(m.step);
-    } else {
-      EXPECT_EQ(m.run_id, b);
-      EXPECT_FALSE(seen_a) << "runs must come in the requested order";
-      b_steps.push_back(m.step);
-    }
+  // Logged out of order, each step twice (timestamps 2 then 1), one NaN and one negative step.
+  for (int step = 9; step >= 0; --step) {
+    batch.push_back(M("acc", step, 2, step));
+    batch.push_back(M("acc", step, 1, step));
   }
-  EXPECT_THAT(b_steps, ElementsAre(5, 7));
-  // MLflow's sampling over the union of the runs' steps: every (n / max_results)-th step, the
-  // last one, and each run's first and last step.
-  EXPECT_THAT(a_steps, ElementsAre(0, 5, 7, 10, 20, 30, 40, 50, 60, 70, 80, 90, 99));
+  batch.push_back(M("acc", std::numeric_limits<double>::quiet_NaN(), 3, 9));
+  batch.push_back(M("acc", 5, 1, -1));
+  ASSERT_OK(store().LogBatch(a, batch, {}, {}));
+  ASSERT_OK(
+      store().LogBatch(b, {M("acc", 1, 1, 5), M("acc", 2, 2, 7), M("other", 3, 1, 6)}, {}, {}));
 
-  std::vector<Metric> one =
-      ValueOrDie(store().GetMetricHistoryBulkInterval({a}, "acc", std::nullopt, std::nullopt, 1));
-  ASSERT_EQ(one.size(), 2u);
-  EXPECT_EQ(one[0].step, 0);
-  EXPECT_EQ(one[1].step, 99);
-  EXPECT_THAT(ValueOrDie(store().GetMetricHistoryBulkInterval({"no-such-run"}, "acc", std::nullopt,
-                                                              std::nullopt, 10)),
-              IsEmpty());
+  std::vector<size_t> totals;
+  std::vector<Metric> got = ValueOrDie(store().GetMetricHistoryBulkInterval(
+      {b, a, "no-such-run"}, "acc", std::nullopt, std::nullopt, EveryNth(4, &totals)));
+  EXPECT_THAT(totals, ElementsAre(2, 22, 0));
+  std::vector<std::tuple<std::string, int64_t, int64_t>> points;
+  for (const Metric& m : got) points.emplace_back(m.run_id, m.step, m.timestamp);
+  // a's points in order: (-1,1) (0,1) (0,2) (1,1) (1,2) ... (9,1) (9,2) (9,3 NaN).
+  EXPECT_THAT(points, ElementsAre(std::tuple(b, 5, 1), std::tuple(a, -1, 1), std::tuple(a, 1, 2),
+                                  std::tuple(a, 3, 2), std::tuple(a, 5, 2), std::tuple(a, 7, 2),
+                                  std::tuple(a, 9, 2)));
+  EXPECT_EQ(got[1].value, 5);
+  EXPECT_EQ(got[1].key, "acc");
 
-  std::vector<Metric> window =
-      ValueOrDie(store().GetMetricHistoryBulkInterval({a}, "acc", int64_t{20}, int64_t{29}, 100));
-  ASSERT_EQ(window.size(), 10u);
-  EXPECT_EQ(window.front().step, 20);
-  EXPECT_EQ(window.back().step, 29);
+  // A range limits the numbered points; the last one here is the NaN at step 9.
+  totals.clear();
+  std::vector<Metric> last = ValueOrDie(
+      store().GetMetricHistoryBulkInterval({a}, "acc", int64_t{8}, int64_t{9}, [&](size_t total) {
+        totals.push_back(total);
+        return std::vector<size_t>{0, total - 1};
+      }));
+  EXPECT_THAT(totals, ElementsAre(5));
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_EQ(last[0].step, 8);
+  EXPECT_EQ(last[0].timestamp, 1);
+  EXPECT_EQ(last[1].timestamp, 3);
+  EXPECT_TRUE(std::isnan(last[1].value));
 }
 
 // --- Inputs, outputs ------------------------------------------------------------------------

@@ -45,7 +45,7 @@ class MockMetadataStore : public store::MetadataStore {
               (std::string_view, std::string_view, int64_t, int64_t), (override));
   MOCK_METHOD(StatusOr<std::vector<store::Metric>>, GetMetricHistoryBulkInterval,
               (const std::vector<std::string>&, std::string_view, std::optional<int64_t>,
-               std::optional<int64_t>, int64_t),
+               std::optional<int64_t>, const store::MetricPointSelector&),
               (override));
   MOCK_METHOD(Status, CreateLoggedModel, (const store::LoggedModel&), (override));
   MOCK_METHOD(StatusOr<store::LoggedModel>, GetLoggedModel, (std::string_view, bool), (override));
