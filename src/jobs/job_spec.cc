@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstddef>
 #include <exception>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -326,6 +327,48 @@ Status CheckRelativePath(std::string_view field, std::string_view path) {
   if (HasDotDotComponent(path)) {
     return InvalidArgumentError(std::string(field) + " " + Quoted(path) +
                                 " must not contain \"..\"; give a path inside the code directory");
+  }
+  return OkStatus();
+}
+
+// A program's arguments and environment end each string at a NUL, so a spec string with one
+// would run something other than what was asked (an argument cut short).
+Status CheckNoNul(const std::string& field, std::string_view value) {
+  if (value.find('\0') == std::string_view::npos) return OkStatus();
+  return InvalidArgumentError(field +
+                              " contains a NUL character (\\x00), which a program's arguments "
+                              "and environment cannot carry; remove it");
+}
+
+Status CheckNoNulInSpec(const JobSpec& spec) {
+  for (const auto& [field, value] :
+       std::initializer_list<std::pair<const char*, const std::string*>>{
+           {"name", &spec.name},
+           {"image", &spec.image},
+           {"script", &spec.script},
+           {"resources.cpu", &spec.resources.cpu},
+           {"resources.memory", &spec.resources.memory},
+           {"distributed backend", &spec.distributed_backend},
+           {"code_snapshot", &spec.code_snapshot},
+           {"workdir", &spec.workdir},
+           {"team", &spec.team},
+           {"priority_class", &spec.priority_class},
+           {"experiment", &spec.experiment}}) {
+    RETURN_IF_ERROR(CheckNoNul(field, *value));
+  }
+  for (size_t i = 0; i < spec.command.size(); ++i) {
+    RETURN_IF_ERROR(CheckNoNul("command[" + std::to_string(i) + "]", spec.command[i]));
+  }
+  for (size_t i = 0; i < spec.args.size(); ++i) {
+    RETURN_IF_ERROR(CheckNoNul("args[" + std::to_string(i) + "]", spec.args[i]));
+  }
+  for (const auto& [key, value] : spec.env) {
+    RETURN_IF_ERROR(CheckNoNul("an env name", key));
+    RETURN_IF_ERROR(CheckNoNul("env " + key, value));
+  }
+  for (const auto& [name, path] : spec.output_artifacts) {
+    RETURN_IF_ERROR(CheckNoNul("an output artifact name", name));
+    RETURN_IF_ERROR(CheckNoNul("output artifact " + name + " path", path));
   }
   return OkStatus();
 }
@@ -925,6 +968,7 @@ std::string FormatMemory(int64_t bytes) {
 }
 
 Status Validate(JobSpec& spec) {
+  RETURN_IF_ERROR(CheckNoNulInSpec(spec));
   if (spec.name.empty()) {
     return InvalidArgumentError(
         "name is required: lowercase letters, digits and '-', starting with a letter, such as "

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace inet::jobs {
@@ -198,6 +200,37 @@ TEST(ValidateTest, AcceptsMinimalSpecAndFillsDefaults) {
   EXPECT_EQ(spec.experiment, "bert-finetuning");
   EXPECT_EQ(spec.team, "default");
   EXPECT_EQ(spec.priority_class, "batch");
+}
+
+// exec and the environment cut a string at its first NUL: refuse it instead of running less.
+TEST(ValidateTest, RejectsNulBytesInEveryString) {
+  using namespace std::string_literals;
+  const std::vector<std::pair<std::function<void(JobSpec&)>, std::string>> cases = {
+      {[](JobSpec& s) {
+         s.args = {"--lr", "0.1\0; rm -rf /"s};
+       },
+       "args[1]"},
+      {[](JobSpec& s) { s.env["TOKEN"] = "a\0b"s; }, "env TOKEN"},
+      {[](JobSpec& s) { s.env["A\0B"s] = "v"; }, "an env name"},
+      {[](JobSpec& s) { s.name = "bert\0x"s; }, "name"},
+      {[](JobSpec& s) { s.script = "train.py\0"s; }, "script"},
+      {[](JobSpec& s) { s.experiment = "e\0"s; }, "experiment"},
+      {[](JobSpec& s) { s.output_artifacts["model"] = "out\0/x"s; }, "output artifact model path"},
+      {[](JobSpec& s) {
+         s.script.clear();
+         s.command = {"python", "x\0.py"s};
+       },
+       "command[1]"},
+  };
+  for (const auto& [mutate, field] : cases) {
+    JobSpec spec = Valid();
+    mutate(spec);
+    Status s = Validate(spec);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << field;
+    EXPECT_EQ(s.message(), field +
+                               " contains a NUL character (\\x00), which a program's "
+                               "arguments and environment cannot carry; remove it");
+  }
 }
 
 TEST(ValidateTest, KeepsGivenExperiment) {

@@ -158,6 +158,8 @@ StatusOr<store::Run> TrackingService::CreateRun(const Identity& caller, CreateRu
   }
   auto name_tag = std::find_if(request.tags.begin(), request.tags.end(),
                                [](const store::Tag& t) { return t.key == kRunNameTag; });
+  RETURN_IF_ERROR(ValidateNoNul(request.run_name, "run_name"));
+  RETURN_IF_ERROR(ValidateNoNul(request.user_id, "user_id"));
   std::string run_name = std::move(request.run_name);
   if (name_tag != request.tags.end()) {
     if (!run_name.empty() && !name_tag->value.empty() && run_name != name_tag->value) {
@@ -207,6 +209,7 @@ StatusOr<store::RunInfo> TrackingService::UpdateRun(const Identity& /*caller*/,
                                                     std::optional<int64_t> end_time,
                                                     std::optional<std::string> run_name) {
   if (run_name && run_name->empty()) run_name.reset();
+  if (run_name) RETURN_IF_ERROR(ValidateNoNul(*run_name, "run_name"));
   return store_.UpdateRun(run_id, status, end_time, std::move(run_name));
 }
 

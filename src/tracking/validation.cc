@@ -3,7 +3,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <set>
+#include <utility>
 
 namespace inet::tracking {
 namespace {
@@ -200,6 +202,13 @@ std::string ExceedsMaximumLengthMessage(std::string_view path, size_t limit) {
          " characters";
 }
 
+Status ValidateNoNul(std::string_view value, std::string_view path) {
+  if (value.find('\0') == std::string_view::npos) return OkStatus();
+  return InvalidArgumentError("Invalid value for parameter '" + std::string(path) +
+                              "' supplied: it contains a NUL character (\\x00), which is not "
+                              "allowed.");
+}
+
 std::string PosixNormPath(std::string_view path) {
   if (path.empty()) return ".";
   size_t initial_slashes = 0;
@@ -278,6 +287,9 @@ Status ValidateTagName(std::string_view name, std::string_view path) {
 
 Status ValidateMetric(const store::Metric& metric, std::string_view path) {
   RETURN_IF_ERROR(ValidateMetricName(metric.key, JoinPath(path, "name")));
+  RETURN_IF_ERROR(ValidateNoNul(metric.model_id, JoinPath(path, "model_id")));
+  RETURN_IF_ERROR(ValidateNoNul(metric.dataset_name, JoinPath(path, "dataset_name")));
+  RETURN_IF_ERROR(ValidateNoNul(metric.dataset_digest, JoinPath(path, "dataset_digest")));
   if (metric.timestamp < 0) {
     return InvalidArgumentError(
         InvalidValueMessage(JoinPath(path, "timestamp"), FormatInt(metric.timestamp),
@@ -290,6 +302,7 @@ Status ValidateMetric(const store::Metric& metric, std::string_view path) {
 Status ValidateParam(store::Param& param, std::string_view path, bool truncate) {
   RETURN_IF_ERROR(ValidateParamName(param.key, JoinPath(path, "key")));
   RETURN_IF_ERROR(CheckLength("Param key", kMaxEntityKeyLength, param.key));
+  RETURN_IF_ERROR(ValidateNoNul(param.value, JoinPath(path, "value")));
   return LimitLength("Param value", kMaxParamValueLength, param.value, truncate);
 }
 
@@ -297,12 +310,14 @@ Status ValidateRunTag(store::Tag& tag, std::string_view path, bool truncate) {
   std::string key_path = JoinPath(path, "key");
   RETURN_IF_ERROR(ValidateTagName(tag.key, key_path));
   RETURN_IF_ERROR(CheckLength(key_path, kMaxEntityKeyLength, tag.key));
+  RETURN_IF_ERROR(ValidateNoNul(tag.value, JoinPath(path, "value")));
   return LimitLength(JoinPath(path, "value"), kMaxTagValueLength, tag.value, truncate);
 }
 
 Status ValidateExperimentTag(const store::Tag& tag) {
   RETURN_IF_ERROR(ValidateTagName(tag.key, "key"));
   RETURN_IF_ERROR(CheckLength("key", kMaxExperimentTagKeyLength, tag.key));
+  RETURN_IF_ERROR(ValidateNoNul(tag.value, "value"));
   return CheckLength("value", kMaxExperimentTagValueLength, tag.value);
 }
 
@@ -347,7 +362,7 @@ Status ValidateExperimentName(std::string_view name) {
   if (CodePointLength(name) > kMaxExperimentNameLength) {
     return InvalidArgumentError(ExceedsMaximumLengthMessage("name", kMaxExperimentNameLength));
   }
-  return OkStatus();
+  return ValidateNoNul(name, "name");
 }
 
 Status ValidateExperimentArtifactLocation(std::string_view location) {
@@ -355,7 +370,7 @@ Status ValidateExperimentArtifactLocation(std::string_view location) {
     return InvalidArgumentError("Artifact location cannot be a runs:/ URI. Given: '" +
                                 std::string(location) + "'");
   }
-  return OkStatus();
+  return ValidateNoNul(location, "artifact_location");
 }
 
 namespace {
@@ -387,7 +402,7 @@ Status ValidateLoggedModelName(std::string_view name) {
         ") provided. Model name must be a non-empty string and cannot contain the following "
         "characters: ('/', ':', '.', '%', '\"', \"'\")");
   }
-  return OkStatus();
+  return ValidateNoNul(name, "name");
 }
 
 Status ValidateDatasetInput(const store::DatasetInput& input) {
@@ -401,10 +416,20 @@ Status ValidateDatasetInput(const store::DatasetInput& input) {
   RETURN_IF_ERROR(CheckLength("source", kMaxDatasetSourceSize, d.source));
   RETURN_IF_ERROR(CheckLength("schema", kMaxDatasetSchemaSize, d.schema));
   RETURN_IF_ERROR(CheckLength("profile", kMaxDatasetProfileSize, d.profile));
+  for (const auto& [field, value] : {std::pair<std::string_view, std::string_view>{"name", d.name},
+                                     {"digest", d.digest},
+                                     {"source_type", d.source_type},
+                                     {"source", d.source},
+                                     {"schema", d.schema},
+                                     {"profile", d.profile}}) {
+    RETURN_IF_ERROR(ValidateNoNul(value, field));
+  }
   for (const auto& tag : input.tags) {
     if (tag.key.empty()) return InvalidArgumentError("InputTag key cannot be None");
     RETURN_IF_ERROR(CheckLength("key", kMaxInputTagKeySize, tag.key));
     RETURN_IF_ERROR(CheckLength("value", kMaxInputTagValueSize, tag.value));
+    RETURN_IF_ERROR(ValidateNoNul(tag.key, "key"));
+    RETURN_IF_ERROR(ValidateNoNul(tag.value, "value"));
   }
   return OkStatus();
 }

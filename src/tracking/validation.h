@@ -53,6 +53,11 @@ std::string MissingValueMessage(std::string_view path);
 // "'<path>' exceeds the maximum length of <limit> characters"
 std::string ExceedsMaximumLengthMessage(std::string_view path, size_t limit);
 
+// kInvalidArgument naming `path` when `value` holds a NUL byte: stores and processes cut or
+// refuse strings at a NUL, so names, params, tags and paths must not contain one. Every
+// Validate* function below that checks a string also applies this.
+Status ValidateNoNul(std::string_view value, std::string_view path);
+
 // Python's posixpath.normpath.
 std::string PosixNormPath(std::string_view path);
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace inet::tracking {
 namespace {
 
@@ -147,6 +149,40 @@ TEST(DatasetValidationTest, Limits) {
   in.dataset.digest = "abc";
   in.dataset.name.clear();
   EXPECT_EQ(ValidateDatasetInput(in).message(), "Dataset name cannot be None");
+}
+
+// Stores and processes cut strings at a NUL; every string a client can log is checked.
+TEST(NulValidationTest, RejectedEverywhereAStringIsLogged) {
+  using namespace std::string_literals;
+  const std::string nul = "a\0b"s;
+  Status s = ValidateNoNul(nul, "params[2].value");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "Invalid value for parameter 'params[2].value' supplied: it contains a NUL character "
+            "(\\x00), which is not allowed.");
+  EXPECT_TRUE(ValidateNoNul("ab", "x").ok());
+
+  store::Param param{"p", nul};
+  EXPECT_EQ(ValidateParam(param, "params[0]", true).code(), StatusCode::kInvalidArgument);
+  store::Tag tag{"t", nul};
+  EXPECT_EQ(ValidateRunTag(tag, "", true).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateExperimentTag({"t", nul}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateParamName(nul).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateTagName(nul).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateExperimentName(nul).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateExperimentArtifactLocation("/tmp/"s + nul).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateLoggedModelName(nul).code(), StatusCode::kInvalidArgument);
+  store::Metric metric;
+  metric.key = "m";
+  metric.dataset_name = nul;
+  EXPECT_EQ(ValidateMetric(metric).code(), StatusCode::kInvalidArgument);
+  store::DatasetInput in;
+  in.dataset = {"ds", "abc", "local", "/tmp/x" + nul, "", ""};
+  EXPECT_EQ(ValidateDatasetInput(in).code(), StatusCode::kInvalidArgument);
+  in.dataset.source = "/tmp/x";
+  in.tags = {{"k", nul}};
+  EXPECT_EQ(ValidateDatasetInput(in).code(), StatusCode::kInvalidArgument);
 }
 
 TEST(PyJsonStringTest, EscapesLikePython) {

@@ -113,6 +113,36 @@ def test_server_side_validation(server, run_id, case):
     assert resp.json()["error_code"] == "INVALID_PARAMETER_VALUE"
 
 
+@pytest.mark.reference_incompatible  # mlflow server stores NULs on SQLite
+@pytest.mark.parametrize("path,body", [
+    ("runs/log-parameter", {"key": "p", "value": "a\x00b"}),
+    ("runs/set-tag", {"key": "t", "value": "a\x00b"}),
+    ("runs/log-batch", {"params": [{"key": "p", "value": "a\x00b"}]}),
+    ("runs/log-batch", {"tags": [{"key": "t", "value": "v\x00"}]}),
+    ("runs/update", {"run_name": "a\x00b"}),
+], ids=["param", "tag", "batch-param", "batch-tag", "run-name"])
+def test_nul_bytes_are_rejected(server, tracking, run_id, path, body):
+    resp = _post(server, path, dict(body, run_id=run_id))
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert "NUL" in resp.json()["message"]
+    run = tracking.get_run(run_id)
+    assert "p" not in run.data.params and "t" not in run.data.tags
+    assert "\x00" not in run.info.run_name
+
+
+@pytest.mark.reference_incompatible  # mlflow server stores NULs on SQLite
+def test_nul_bytes_in_names_are_rejected(server, run_id):
+    name = f"nul-{secrets.token_hex(4)}"
+    resp = _post(server, "experiments/create", {"name": name + "\x00x"})
+    assert resp.status_code == 400, resp.text
+    assert "NUL" in resp.json()["message"]
+    assert mlflow.MlflowClient(server.url).get_experiment_by_name(name) is None
+    resp = _post(server, "runs/create", {"experiment_id": "0", "run_name": "r\x00x"})
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
 @pytest.mark.parametrize("path,key,limit", [
     ("runs/log-parameter", "value", 6000),
     ("runs/set-tag", "value", 8000),

@@ -314,6 +314,19 @@ def test_bad_requests_get_clear_4xx(jobs_server):
     assert res.status_code == 401
 
 
+@pytest.mark.parametrize("spec,field", [
+    ({"command": ["echo", "--lr", "0.1\x00; rm -rf /"]}, "command[2]"),
+    ({"command": ["true"], "env": {"TOKEN": "a\x00b"}}, "env TOKEN"),
+    ({"command": ["true"], "args": ["x\x00"]}, "args[0]"),
+], ids=["command", "env", "args"])
+def test_nul_bytes_in_specs_are_rejected(jobs_server, spec, field):
+    """exec and the environment would cut the string at the NUL and run something else."""
+    res = jobs_server.api("POST", "/api/v1/jobs", json=dict(spec, name="nul"))
+    assert res.status_code == 400, res.text
+    assert res.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert res.json()["message"].startswith(field + " contains a NUL character")
+
+
 def test_list_and_follow_logs(jobs_server, tmp_path):
     job = submit(jobs_server, {"name": "chatty", "command": script("""
         import time
