@@ -138,7 +138,8 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
       public_route);
   router.Add(
       http::Method::kGet, "/version",
-      [](http::Request&) { return http::Response::Text(Version()); }, public_route);
+      [](http::Request&) { return http::Response::Text(std::string(api::kMlflowApiVersion)); },
+      public_route);
   api::RegisterMlflowTrackingRoutes(router, tracking);
   api::RegisterArtifactRoutes(router, *metadata, *artifact_store,
                               LocalArtifactRoots(config.default_artifact_root));
@@ -175,6 +176,8 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   // What the SDK's ArtifactStore(backend=...) checks: s3:// roots are S3-compatible stores.
   platform_options.artifact_store_kind =
       config.artifacts_root.starts_with("s3://") ? "s3" : "local";
+  platform_options.version = Version();
+  platform_options.mlflow_version = std::string(api::kMlflowApiVersion);
   api::RegisterPlatformRoutes(router, job_service, *artifact_store, platform_options);
   RETURN_IF_ERROR(job_service.Start());
   if (Status started = server.Start(); !started.ok()) {
@@ -186,7 +189,8 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   std::string token_hint = env_token != nullptr && *env_token != '\0'
                                ? "$INET_ADMIN_TOKEN"
                                : "$(cat " + config.data_dir + "/admin-token)";
-  out << "inet server " << Version() << " listening on " << url << "\n"
+  out << "inet server " << Version() << " (MLflow " << api::kMlflowApiVersion
+      << " API) listening on " << url << "\n"
       << "  metadata store: " << RedactUri(config.db_uri) << "\n"
       << "  artifacts:      " << config.artifacts_root << " (clients use "
       << config.default_artifact_root << ")\n"

@@ -34,7 +34,8 @@ struct ServerConfig {
   std::string external_url;
 };
 
-// The inet version, also served at /version.
+// The inet version, also served at /api/v1/version and printed in the banner (/version
+// answers the MLflow API version, api::kMlflowApiVersion).
 const char* Version();
 
 // Fills defaults from the data dir and validates. kInvalidArgument with a message that says

@@ -6,6 +6,7 @@ import time
 import mlflow
 import pandas as pd
 import pytest
+import requests
 from mlflow.entities import Metric, Param, RunTag, ViewType
 from mlflow.exceptions import MlflowException
 
@@ -328,3 +329,26 @@ def test_list_and_download_nested_artifacts(tracking, tmp_path):
     one = tracking.download_artifacts(rid, "out/d1/d2/c.bin", str(tmp_path / "one"))
     with open(one, "rb") as f:
         assert f.read() == files["d1/d2/c.bin"]
+
+
+def test_version_passes_the_clients_feature_gates(server):
+    """The client gates features on /version (log_spans needs a 3.4+ server): it must name the
+    MLflow version whose API the server speaks, the one the tests pin."""
+    from mlflow.store.tracking.rest_store import RestStore
+    from mlflow.utils.rest_utils import MlflowHostCreds
+    from packaging.version import Version
+
+    RestStore._get_server_version.cache_clear()
+    version = RestStore._get_server_version(MlflowHostCreds(server.url))
+    assert version == Version(mlflow.__version__)
+    assert version >= Version("3.4")
+
+
+@pytest.mark.reference_incompatible  # inet's own API
+def test_platform_version_names_inet_and_the_mlflow_api(server):
+    resp = requests.get(server.url + "/api/v1/version", timeout=30)  # no token needed
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["mlflow_version"] == mlflow.__version__
+    assert body["version"] and body["version"] != body["mlflow_version"]
+    assert f"inet server {body['version']} " in server.log_text()

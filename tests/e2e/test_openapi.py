@@ -29,6 +29,7 @@ CONTRACT = {
     ("get", "/api/v1/jobs/{job_id}/logs"),
     ("post", "/api/v1/snapshots"),
     ("get", "/api/v1/capacity"),
+    ("get", "/api/v1/version"),
     ("put", "/api/v1/artifacts/{namespace}/{path}"),
     ("get", "/api/v1/artifacts/{namespace}/{path}"),
     ("delete", "/api/v1/artifacts/{namespace}/{path}"),

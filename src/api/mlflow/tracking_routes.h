@@ -5,10 +5,17 @@
 // through http::ErrorResponse. Model-registry and artifact routes live elsewhere.
 #pragma once
 
+#include <string_view>
+
 #include "http/http.h"
 #include "tracking/tracking_service.h"
 
 namespace inet::api {
+
+// The MLflow version whose REST API these routes speak (the client version the tests pin).
+// GET /version answers it, as mlflow server answers its own version: the mlflow client gates
+// features on it (log_spans needs a server of at least 3.4).
+inline constexpr std::string_view kMlflowApiVersion = "3.17.2";
 
 // Registers every tracking route under /api/2.0 and /ajax-api/2.0 (plus the UI's ajax-only
 // routes metrics/get-history-bulk and experiments/search-datasets under /ajax-api/2.0).

@@ -194,6 +194,13 @@ class PlatformHandlers {
   // GET /api/v1/capacity
   Response Capacity(Request&) { return JsonResponse(CapacityToJson(jobs_.Capacity())); }
 
+  Response Version(Request&) {
+    json::object body;
+    body["version"] = options_.version;
+    body["mlflow_version"] = options_.mlflow_version;
+    return JsonResponse(body);
+  }
+
  private:
   Response JobResponse(const jobs::JobView& job, int status) {
     json::object body;
@@ -226,6 +233,9 @@ void RegisterPlatformRoutes(http::Router& router, jobs::JobService& jobs,
   router.Add(Method::kGet, "/api/v1/jobs/{job_id}/logs", bind(&PlatformHandlers::Logs));
   router.Add(Method::kPost, "/api/v1/snapshots", bind(&PlatformHandlers::PutSnapshot), streaming);
   router.Add(Method::kGet, "/api/v1/capacity", bind(&PlatformHandlers::Capacity));
+  http::RouteOptions public_route;
+  public_route.public_route = true;
+  router.Add(Method::kGet, "/api/v1/version", bind(&PlatformHandlers::Version), public_route);
   RegisterPlatformArtifactRoutes(router, artifacts, std::move(store_kind));
 }
 

@@ -3,8 +3,8 @@
 // artifact store the Python SDK's ArtifactStore uses. Handlers decode the request, call
 // jobs::JobService (or the artifact store) with the caller's identity, and answer JSON; every
 // error is an MLflow-shaped body {"error_code", "message"} from http::ErrorResponse. Every route
-// requires authentication. Streaming: snapshot and artifact uploads are read from the socket in
-// chunks, and logs and artifact downloads are streamed to it.
+// requires authentication but /api/v1/version. Streaming: snapshot and artifact uploads are read
+// from the socket in chunks, and logs and artifact downloads are streamed to it.
 #pragma once
 
 #include <string>
@@ -25,6 +25,10 @@ struct PlatformRouteOptions {
   // The kind of the artifact store, answered by GET /api/v1/artifact-store: "local" (a
   // directory) or "s3" (S3-compatible: AWS S3, MinIO, Ceph).
   std::string artifact_store_kind = "local";
+  // inet's own version and the MLflow version whose API the server speaks, for
+  // GET /api/v1/version.
+  std::string version;
+  std::string mlflow_version;
 };
 
 // Registers, all authenticated (the caller's identity goes to the service):
@@ -38,6 +42,7 @@ struct PlatformRouteOptions {
 //   POST /api/v1/snapshots                 .tar.gz streamed -> 201 {"snapshot_id", "size"}
 //   GET  /api/v1/capacity                  -> CapacityView JSON
 //   GET  /api/v1/artifact-store            -> {"kind": options.artifact_store_kind}
+//   GET  /api/v1/version                   -> {"version", "mlflow_version"} (no token needed)
 // and the platform artifact routes (platform_artifacts.h). Errors: 400 INVALID_PARAMETER_VALUE
 // for a bad spec (the validation message), bad state filter, max_results outside 1..1000, a
 // negative or non-integer offset, a snapshot that is not a .tar.gz; 404 RESOURCE_DOES_NOT_EXIST

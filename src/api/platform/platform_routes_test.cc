@@ -64,8 +64,10 @@ class PlatformRoutesTest : public ::testing::Test {
     service_ = std::make_unique<jobs::JobService>(*store_, artifacts_, *executor_, admission_,
                                                   *tracking_, clock_, options);
     ASSERT_TRUE(service_->Start().ok());
-    RegisterPlatformRoutes(router_, *service_, artifacts_,
-                           PlatformRouteOptions{.external_url = kExternalUrl});
+    RegisterPlatformRoutes(
+        router_, *service_, artifacts_,
+        PlatformRouteOptions{
+            .external_url = kExternalUrl, .version = "9.8.7", .mlflow_version = "3.17.2"});
   }
 
   void TearDown() override {
@@ -423,6 +425,15 @@ TEST_F(PlatformRoutesTest, CapacityReportsTheExecutorAndWhatJobsHold) {
   json::value after = Json(Call(Method::kGet, "/api/v1/capacity"), 200);
   EXPECT_EQ(after.at("gpus_used").as_int64(), 1);
   EXPECT_THAT(GetJob(id).at("gpus").as_array(), ::testing::SizeIs(1));
+}
+
+TEST_F(PlatformRoutesTest, VersionNamesInetAndTheMlflowApiWithoutAToken) {
+  auto match = router_.Find(Method::kGet, "/api/v1/version");
+  ASSERT_TRUE(match);
+  EXPECT_TRUE(match->route->options.public_route);
+  json::value v = Json(Call(Method::kGet, "/api/v1/version"), 200);
+  EXPECT_EQ(v.at("version").as_string(), "9.8.7");
+  EXPECT_EQ(v.at("mlflow_version").as_string(), "3.17.2");
 }
 
 TEST_F(PlatformRoutesTest, PlatformArtifactRoutesAreRegisteredToo) {
