@@ -410,6 +410,12 @@ StatusOr<std::vector<RawClause>> ParseSyntax(std::string_view input,
       return InvalidClause(input, tokens, start);
     }
     clauses.push_back(std::move(clause));
+    if (clauses.size() > kMaxFilterClauses) {
+      return InvalidArgumentError(
+          "Invalid filter string: it has more than " + std::to_string(kMaxFilterClauses) +
+          " clauses; at most " + std::to_string(kMaxFilterClauses) +
+          " are allowed. Combine values in an IN list or split the search.");
+    }
     if (tokens[i].kind == TokenKind::kEnd) {
       return clauses;
     }
@@ -626,6 +632,11 @@ std::span<const Comparator> OpsFor(const ResolvedIdentifier& id) {
 }
 
 StatusOr<Filter> ParseFilter(std::string_view input, const Target& target) {
+  if (input.size() > kMaxFilterLength) {
+    return InvalidArgumentError("Invalid filter string: it is " + std::to_string(input.size()) +
+                                " bytes long; at most " + std::to_string(kMaxFilterLength) +
+                                " are allowed. Split the search into several requests.");
+  }
   if (!IsCleanUtf8(input)) {
     return InvalidArgumentError("Invalid filter string: it must be UTF-8 text without NUL bytes");
   }
@@ -633,10 +644,21 @@ StatusOr<Filter> ParseFilter(std::string_view input, const Target& target) {
   ASSIGN_OR_RETURN(std::vector<RawClause> raw, ParseSyntax(input, tokens));
   Filter filter;
   filter.clauses.reserve(raw.size());
+  size_t list_items = 0;
   for (const RawClause& clause : raw) {
     ASSIGN_OR_RETURN(ResolvedIdentifier id,
                      Resolve(clause.identifier, target, target.filter_attributes));
     ASSIGN_OR_RETURN(Value value, ValueFor(id, clause.value, target));
+    if (const auto* items = std::get_if<std::vector<std::string>>(&value)) {
+      list_items += items->size();
+      if (list_items > kMaxFilterListItems) {
+        return InvalidArgumentError("Invalid filter string: its IN lists hold more than " +
+                                    std::to_string(kMaxFilterListItems) + " values; at most " +
+                                    std::to_string(kMaxFilterListItems) +
+                                    " are allowed. Split the search into several "
+                                    "requests.");
+      }
+    }
     const std::span<const Comparator> ops = OpsFor(id);
     const std::optional<Comparator> op = ComparatorFromText(clause.op);
     bool allowed = false;

@@ -12,6 +12,7 @@
 // specified. Valid keys are '...'"), so the API layer can pass it through unchanged.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,6 +22,13 @@
 #include "common/status.h"
 
 namespace inet::search {
+
+// Bounds on a filter string, checked before anything reaches SQL (MLflow sets none; these keep
+// a request's cost linear and small, and its SQL inside both databases' limits on bound
+// parameters and expression depth). Over them a filter is kInvalidArgument saying which bound.
+inline constexpr size_t kMaxFilterLength = 1'000'000;  // bytes
+inline constexpr size_t kMaxFilterClauses = 100;       // AND-ed comparisons
+inline constexpr size_t kMaxFilterListItems = 10'000;  // values in all IN / NOT IN lists
 
 enum class Entity { kAttribute, kMetric, kParam, kTag, kDataset };
 
@@ -56,6 +64,10 @@ struct OrderBy {
   bool ascending = true;
 };
 
+// Every Parse*Filter applies the bounds above: "Invalid filter string: it is N bytes long; at
+// most 1000000 are allowed", "... it has more than 100 clauses ...", "... its IN lists hold
+// N values; at most 10000 are allowed ...".
+//
 // Run search (runs/search). Attributes: run_id, run_name, status, user_id, artifact_uri,
 // lifecycle_stage (string); start_time, end_time (numeric). metrics (numeric comparators,
 // number), params and tags (= != LIKE ILIKE, string), datasets name/digest/context (= != LIKE

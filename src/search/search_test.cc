@@ -527,25 +527,77 @@ TEST(RunFilter, RejectsNulAndInvalidUtf8) {
                                  "param|p|=|'\xe2\x82\xac \xf0\x9f\x98\x80'"}});
 }
 
-TEST(RunFilter, LargeInputs) {
+TEST(RunFilter, LargeInputsUpToTheBounds) {
   std::string filter;
-  for (int i = 0; i < 20000; ++i) {
+  for (size_t i = 0; i < kMaxFilterClauses; ++i) {
     if (i > 0) filter += " AND ";
     filter += "metrics.m" + std::to_string(i) + " > " + std::to_string(i);
   }
   StatusOr<Filter> f = ParseRunFilter(filter);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
-  EXPECT_EQ(f->clauses.size(), 20000u);
-  EXPECT_EQ(f->clauses.back().key, "m19999");
+  EXPECT_EQ(f->clauses.size(), kMaxFilterClauses);
+  EXPECT_EQ(f->clauses.back().key, "m99");
 
-  const std::string big(1 << 20, 'x');
+  // A value as long as the length bound allows.
+  const std::string big(kMaxFilterLength - 14, 'x');
   f = ParseRunFilter("params.p = '" + big + "'");
-  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
   EXPECT_EQ(std::get<std::string>(f->clauses[0].value), big);
+
+  // The most IN-list values, over two lists.
+  std::string lists = "attributes.run_id IN (";
+  for (size_t i = 0; i < kMaxFilterListItems; ++i) {
+    if (i == kMaxFilterListItems / 2)
+      lists += ") AND datasets.name NOT IN (";
+    else if (i > 0)
+      lists += ", ";
+    lists += "'r" + std::to_string(i) + "'";
+  }
+  f = ParseRunFilter(lists + ")");
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_EQ(f->clauses.size(), 2u);
+  EXPECT_EQ(std::get<std::vector<std::string>>(f->clauses[1].value).back(),
+            "r" + std::to_string(kMaxFilterListItems - 1));
 
   EXPECT_FALSE(ParseRunFilter(std::string(100000, '(')).ok());
   EXPECT_FALSE(ParseRunFilter("run_id IN " + std::string(100000, '(')).ok());
   EXPECT_FALSE(ParseRunFilter(std::string(100000, '\'')).ok());
+}
+
+// Past a bound a filter is a clear 400 before any SQL is built: a 999-clause filter used to
+// exceed SQLite's expression depth, and 100,000-value IN lists its bound parameters.
+TEST(RunFilter, BoundsAreCleanErrors) {
+  std::string clauses;
+  for (int i = 0; i < 999; ++i) {
+    if (i > 0) clauses += " AND ";
+    clauses += "params.p" + std::to_string(i) + " = 'v'";
+  }
+  for (ParseFn parse : {&ParseRunFilter, &ParseExperimentFilter, &ParseLoggedModelFilter}) {
+    StatusOr<Filter> f = parse(clauses);
+    ASSERT_FALSE(f.ok());
+    EXPECT_EQ(f.status().code(), StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(ParseRunFilter(clauses).status().message(),
+            "Invalid filter string: it has more than 100 clauses; at most 100 are allowed. "
+            "Combine values in an IN list or split the search.");
+
+  std::string list = "attributes.run_id IN (";
+  for (size_t i = 0; i <= kMaxFilterListItems; ++i)
+    list += (i > 0 ? ", '" : "'") + std::to_string(i) + "'";
+  EXPECT_EQ(ParseRunFilter(list + ")").status().message(),
+            "Invalid filter string: its IN lists hold more than 10000 values; at most 10000 are "
+            "allowed. Split the search into several requests.");
+  // The bound counts every list of the filter.
+  std::string half = "('a'";
+  for (size_t i = 1; i < kMaxFilterListItems / 2 + 1; ++i) half += ", 'a'";
+  half += ")";
+  EXPECT_FALSE(ParseRunFilter("run_id IN " + half + " AND datasets.name IN " + half).ok());
+
+  const std::string too_long = "params.p = '" + std::string(kMaxFilterLength, 'x') + "'";
+  EXPECT_EQ(ParseRunFilter(too_long).status().message(),
+            "Invalid filter string: it is 1000013 bytes long; at most 1000000 are allowed. "
+            "Split the search into several requests.");
+  EXPECT_FALSE(ParseExperimentFilter(too_long).ok());
 }
 
 // ---- Runs: order_by ----------------------------------------------------------------------------

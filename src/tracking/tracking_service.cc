@@ -294,6 +294,8 @@ StatusOr<store::Page<store::Run>> TrackingService::SearchRuns(const Identity& /*
                                 " for parameter 'max_results' supplied. It must be a positive "
                                 "integer");
   }
+  RETURN_IF_ERROR(ValidateExperimentIdCount("SearchRuns", request.experiment_ids.size(),
+                                            kMaxExperimentIdsPerSearch));
   query.experiment_ids = request.experiment_ids;
   ASSIGN_OR_RETURN(query.filter, search::ParseRunFilter(request.filter));
   for (const std::string& clause : request.order_by) {
@@ -421,12 +423,8 @@ StatusOr<std::vector<DatasetSummary>> TrackingService::SearchDatasets(
   if (experiment_ids.empty()) {
     return InvalidArgumentError("SearchDatasets request must specify at least one experiment_id.");
   }
-  if (experiment_ids.size() > kMaxExperimentIdsPerDatasetSearch) {
-    return InvalidArgumentError("SearchDatasets request cannot specify more than " +
-                                std::to_string(kMaxExperimentIdsPerDatasetSearch) +
-                                " experiment_ids. Received " +
-                                std::to_string(experiment_ids.size()) + " experiment_ids.");
-  }
+  RETURN_IF_ERROR(ValidateExperimentIdCount("SearchDatasets", experiment_ids.size(),
+                                            kMaxExperimentIdsPerDatasetSearch));
   // Runs carry their inputs, so one paged search over the experiments collects every dataset.
   std::vector<DatasetSummary> out;
   std::set<std::tuple<std::string, std::string, std::string, std::string>> seen;
@@ -541,6 +539,8 @@ StatusOr<store::Page<store::LoggedModel>> TrackingService::SearchLoggedModels(
   store::LoggedModelQuery query;
   query.max_results = request.max_results.value_or(kDefaultLoggedModelMaxResults);
   RETURN_IF_ERROR(ValidatePositiveMaxResults(query.max_results, kMaxSearchRunsResults));
+  RETURN_IF_ERROR(ValidateExperimentIdCount("SearchLoggedModels", request.experiment_ids.size(),
+                                            kMaxExperimentIdsPerSearch));
   query.experiment_ids = request.experiment_ids;
   ASSIGN_OR_RETURN(query.filter, search::ParseLoggedModelFilter(request.filter));
   query.datasets = request.datasets;

@@ -7,6 +7,7 @@
 
 #include "search/search.h"
 #include "tracking/testing/mock_metadata_store.h"
+#include "tracking/validation.h"
 
 namespace inet::tracking {
 namespace {
@@ -171,6 +172,23 @@ TEST_F(TrackingServiceTest, SearchExperimentsValidatesMaxResults) {
   req.max_results = 0;
   EXPECT_EQ(service_.SearchExperiments(alice_, req).status().message(),
             "Invalid value 0 for parameter 'max_results' supplied. It must be a positive integer");
+}
+
+// Bounded before the store is asked: each id is a bound SQL parameter.
+TEST_F(TrackingServiceTest, SearchesBoundTheExperimentIds) {
+  SearchRunsRequest runs;
+  runs.experiment_ids.assign(kMaxExperimentIdsPerSearch + 1, "1");
+  EXPECT_EQ(service_.SearchRuns(alice_, runs).status().message(),
+            "SearchRuns request cannot specify more than 10000 experiment_ids. Received 10001 "
+            "experiment_ids.");
+  SearchLoggedModelsRequest models;
+  models.experiment_ids.assign(kMaxExperimentIdsPerSearch + 1, "1");
+  EXPECT_EQ(service_.SearchLoggedModels(alice_, models).status().code(),
+            StatusCode::kInvalidArgument);
+  // At the bound the store is asked.
+  runs.experiment_ids.resize(kMaxExperimentIdsPerSearch);
+  EXPECT_CALL(store_, SearchRuns(_)).WillOnce(Return(store::Page<store::Run>{}));
+  EXPECT_TRUE(service_.SearchRuns(alice_, runs).ok());
 }
 
 TEST_F(TrackingServiceTest, BulkIntervalValidation) {

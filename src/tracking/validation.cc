@@ -202,6 +202,13 @@ std::string ExceedsMaximumLengthMessage(std::string_view path, size_t limit) {
          " characters";
 }
 
+Status ValidateExperimentIdCount(std::string_view request, size_t count, size_t limit) {
+  if (count <= limit) return OkStatus();
+  return InvalidArgumentError(std::string(request) + " request cannot specify more than " +
+                              std::to_string(limit) + " experiment_ids. Received " +
+                              std::to_string(count) + " experiment_ids.");
+}
+
 Status ValidateNoNul(std::string_view value, std::string_view path) {
   if (value.find('\0') == std::string_view::npos) return OkStatus();
   return InvalidArgumentError("Invalid value for parameter '" + std::string(path) +

@@ -41,6 +41,13 @@ inline constexpr size_t kMaxRunsPerBulkHistory = 100;
 inline constexpr int64_t kMaxResultsPerRunBulkInterval = 2500;
 inline constexpr int64_t kMaxBulkHistoryResults = 25000;
 inline constexpr size_t kMaxExperimentIdsPerDatasetSearch = 20;
+// Not an MLflow limit (it sets none): keeps a run or logged-model search's SQL within both
+// databases' bound-parameter limits, together with search::kMaxFilterListItems.
+inline constexpr size_t kMaxExperimentIdsPerSearch = 10000;
+
+// "<request> request cannot specify more than <limit> experiment_ids. Received <n>
+// experiment_ids." (the wording of MLflow's SearchDatasets check).
+Status ValidateExperimentIdCount(std::string_view request, size_t count, size_t limit);
 
 // "Invalid value <json> for parameter '<path>' supplied[: <detail>|.]" where <json> is the
 // value rendered as Python's json.dumps would (strings quoted, non-ASCII escaped).

@@ -7,6 +7,8 @@ import pytest
 from mlflow.entities import Param
 from mlflow.exceptions import MlflowException
 
+from conftest import REFERENCE
+
 MISSING_RUN = "0123456789abcdef0123456789abcdef"
 
 
@@ -187,3 +189,54 @@ def test_bad_page_token(tracking, run_id):
     exp = tracking.get_run(run_id).info.experiment_id
     assert error_code(tracking.search_runs, [exp], page_token="not-a-token!!") == \
         "INVALID_PARAMETER_VALUE"
+
+
+def _search_runs(server, experiment_ids, filter_string):
+    return _post(server, "runs/search", {"experiment_ids": experiment_ids,
+                                         "filter": filter_string, "max_results": 100})
+
+
+def test_large_filters_within_the_bounds_answer(server, tracking):
+    """10,000 IN-list values and 100 clauses, inet's bounds, still answer correctly. mlflow
+    server's sqlparse refuses lists of more than about 3,300 values ("Maximum number of tokens
+    exceeded"), so the reference run checks 3,000."""
+    exp = tracking.create_experiment(f"big-filter-{secrets.token_hex(4)}")
+    runs = [tracking.create_run(exp).info.run_id for _ in range(3)]
+    tracking.log_batch(runs[0], params=[Param(f"p{i}", "v") for i in range(100)])
+    values = 3000 if REFERENCE else 10_000
+    ids = [f"{i:032x}" for i in range(values - 2)] + runs[:2]
+    listed = ", ".join(f"'{r}'" for r in ids)
+    resp = _search_runs(server, [exp], f"attributes.run_id IN ({listed})")
+    assert resp.status_code == 200, resp.text
+    assert sorted(r["info"]["run_id"] for r in resp.json()["runs"]) == sorted(runs[:2])
+    clauses = " AND ".join(f"params.p{i} = 'v'" for i in range(100))
+    resp = _search_runs(server, [exp], clauses)
+    assert resp.status_code == 200, resp.text
+    assert [r["info"]["run_id"] for r in resp.json()["runs"]] == [runs[0]]
+
+
+@pytest.mark.reference_incompatible  # mlflow server sets no bounds (and answers slowly or 500)
+@pytest.mark.parametrize("case", ["clauses", "list", "length", "experiment_ids"])
+def test_filters_past_the_bounds_are_clear_400s(server, case):
+    exp = "0"
+    experiment_ids, filter_string, message = [exp], "", ""
+    if case == "clauses":
+        filter_string = " AND ".join(f"params.p{i} = 'v'" for i in range(999))
+        message = "it has more than 100 clauses"
+    elif case == "list":
+        listed = ",".join(f"'{i}'" for i in range(20_000))
+        filter_string = f"attributes.run_id IN ({listed})"
+        message = "its IN lists hold more than 10000 values"
+    elif case == "length":  # 100,000 run ids took 37 s before the bounds
+        listed = ", ".join(f"'{i:032x}'" for i in range(100_000))
+        filter_string = f"attributes.run_id IN ({listed})"
+        message = "bytes long; at most 1000000 are allowed"
+    else:
+        experiment_ids = [str(i) for i in range(200_000)]
+        message = "cannot specify more than 10000 experiment_ids. Received 200000"
+    resp = _search_runs(server, experiment_ids, filter_string)
+    assert resp.status_code == 400, resp.text[:500]
+    assert resp.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert message in resp.json()["message"]
+    # The server is still answering.
+    assert server.api("GET", "/health", timeout=30).status_code == 200
