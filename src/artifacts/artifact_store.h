@@ -75,8 +75,7 @@ class ArtifactStore {
 // trailing '/'). The empty key is valid only where `allow_empty` (listing the root).
 StatusOr<std::string> ValidateKey(std::string_view key, bool allow_empty = false);
 
-// Opens the store for `uri`: "file:///abs/dir" or a bare path (local directory). The S3
-// adapter comes later; other schemes are kInvalidArgument.
-StatusOr<std::unique_ptr<ArtifactStore>> OpenArtifactStore(std::string_view uri);
+// Stores are opened by URI through the scheme registry: OpenArtifactStore in
+// artifacts/artifact_schemes.h.
 
 }  // namespace inet::artifacts

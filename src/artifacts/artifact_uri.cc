@@ -4,30 +4,12 @@
 #include <filesystem>
 #include <system_error>
 
-#include "artifacts/local/local_artifact_store.h"
+#include "artifacts/file_uri.h"
 
 namespace inet::artifacts {
 namespace {
 
 constexpr std::string_view kProxyAnchor = "/api/2.0/mlflow-artifacts/artifacts";
-
-StatusOr<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      return InvalidArgumentError("malformed percent-escape in artifact URI");
-    }
-    out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-    i += 2;
-  }
-  return out;
-}
 
 std::string_view Scheme(std::string_view uri) {
   if (uri.empty() || !std::isalpha(static_cast<unsigned char>(uri[0]))) return {};
@@ -56,7 +38,7 @@ StatusOr<std::string> ProxiedPath(std::string_view uri, std::string_view scheme)
     rest = rest.substr(anchor + kProxyAnchor.size());
     if (!rest.empty() && rest.front() != '/') return InvalidArgumentError("not a proxied URI");
   }
-  ASSIGN_OR_RETURN(std::string decoded, PercentDecode(rest));
+  ASSIGN_OR_RETURN(std::string decoded, PercentDecodeUriPath(rest));
   size_t start = decoded.find_first_not_of('/');
   std::string_view path =
       start == std::string::npos ? std::string_view() : std::string_view(decoded).substr(start);
@@ -111,10 +93,13 @@ bool UnderLocalRoot(const std::string& dir, const std::vector<std::string>& root
 
 }  // namespace
 
+ArtifactUriResolver::ArtifactUriResolver(ArtifactStore& destination)
+    : destination_(&destination), schemes_(nullptr), max_stores_(0) {}
+
 ArtifactUriResolver::ArtifactUriResolver(ArtifactStore& destination,
-                                         std::vector<std::string> local_roots,
-                                         size_t max_local_stores)
-    : destination_(&destination), max_local_stores_(max_local_stores) {
+                                         const ArtifactSchemeRegistry& schemes,
+                                         std::vector<std::string> local_roots, size_t max_stores)
+    : destination_(&destination), schemes_(&schemes), max_stores_(max_stores) {
   for (const std::string& root : local_roots) {
     if (!root.empty()) local_roots_.push_back(Canonical(root));
   }
@@ -128,27 +113,25 @@ StatusOr<ArtifactLocation> ArtifactUriResolver::Resolve(std::string_view uri, bo
     return ArtifactLocation{std::shared_ptr<ArtifactStore>(std::shared_ptr<void>(), destination_),
                             std::move(path), true};
   }
-  std::string_view path_part;
-  if (scheme == "file") {
-    std::string_view rest = StripQuery(uri.substr(5));
-    if (rest.starts_with("//")) {  // file://[localhost]/abs
-      size_t slash = rest.find('/', 2);
-      std::string_view host =
-          rest.substr(2, slash == std::string_view::npos ? rest.npos : slash - 2);
-      if (!host.empty() && host != "localhost") {
-        return InvalidArgumentError("unsupported artifact URI '" + std::string(uri) +
-                                    "': remote file host");
-      }
-      rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-    }
-    path_part = rest;
-  } else if (scheme.empty() && uri.starts_with("/")) {
-    path_part = uri;
-  } else {
-    return InvalidArgumentError("unsupported artifact URI '" + std::string(uri) + "'");
+  // Lower-cased, so "FILE:///etc" is a file URI too and meets the local-root check.
+  std::string scheme_name = UriScheme(uri);
+  const bool is_file = scheme_name == "file" || (scheme_name.empty() && uri.starts_with("/"));
+  if (is_file) scheme_name = "file";
+  if (schemes_ == nullptr || scheme_name.empty() || schemes_->Find(scheme_name) == nullptr) {
+    std::string registered = "mlflow-artifacts, http(s) proxy URIs";
+    if (schemes_ != nullptr) registered += ", " + RegisteredSchemesText(*schemes_);
+    return InvalidArgumentError(
+        "unsupported artifact URI '" + std::string(uri) + "'" +
+        (scheme_name.empty() ? std::string() : ": no adapter for scheme '" + scheme_name + "'") +
+        " (this server resolves " + registered + ")");
   }
-  ASSIGN_OR_RETURN(std::string dir,
-                   scheme == "file" ? PercentDecode(path_part) : std::string(path_part));
+  if (!is_file) {
+    // Another registered scheme: its adapter roots the store at the URI.
+    ASSIGN_OR_RETURN(std::shared_ptr<ArtifactStore> store,
+                     CachedStore(std::string(StripQuery(uri)), create));
+    return ArtifactLocation{std::move(store), "", false};
+  }
+  ASSIGN_OR_RETURN(std::string dir, FileUriPath(uri));
   if (dir.empty() || dir.front() != '/') {
     return InvalidArgumentError("artifact URI '" + std::string(uri) +
                                 "' must name an absolute directory");
@@ -170,67 +153,35 @@ StatusOr<ArtifactLocation> ArtifactUriResolver::Resolve(std::string_view uri, bo
                                  "mlflow-artifacts:/ location or one under "
                                  "--default-artifact-root");
   }
-  ASSIGN_OR_RETURN(std::shared_ptr<ArtifactStore> store, LocalStore(dir, create));
+  ASSIGN_OR_RETURN(std::shared_ptr<ArtifactStore> store, CachedStore(FileUriFor(dir), create));
   return ArtifactLocation{std::move(store), "", false};
 }
 
-StatusOr<std::shared_ptr<ArtifactStore>> ArtifactUriResolver::LocalStore(const std::string& dir,
-                                                                         bool create) {
+StatusOr<std::shared_ptr<ArtifactStore>> ArtifactUriResolver::CachedStore(
+    const std::string& store_uri, bool create) {
   {
     std::lock_guard lock(mu_);
-    auto it = by_dir_.find(dir);
-    if (it != by_dir_.end()) {
+    auto it = by_uri_.find(store_uri);
+    if (it != by_uri_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second);
       return it->second->second;
     }
   }
-  // Opened outside the lock: it touches the disk. A racing open of the same directory is
-  // harmless; the first one inserted wins.
-  auto opened = LocalArtifactStore::Open(dir, {.create_root = create});
+  // Opened outside the lock: it touches the disk or the network. A racing open of the same
+  // root is harmless; the first one inserted wins.
+  auto opened = schemes_->Open(store_uri, create);
   if (!opened.ok()) return opened.status();
   std::shared_ptr<ArtifactStore> store = std::move(opened).value();
   std::lock_guard lock(mu_);
-  auto it = by_dir_.find(dir);
-  if (it != by_dir_.end()) return it->second->second;
-  lru_.emplace_front(dir, store);
-  by_dir_[dir] = lru_.begin();
-  while (lru_.size() > max_local_stores_) {
-    by_dir_.erase(lru_.back().first);
+  auto it = by_uri_.find(store_uri);
+  if (it != by_uri_.end()) return it->second->second;
+  lru_.emplace_front(store_uri, store);
+  by_uri_[store_uri] = lru_.begin();
+  while (lru_.size() > max_stores_) {
+    by_uri_.erase(lru_.back().first);
     lru_.pop_back();
   }
   return store;
-}
-
-StatusOr<std::unique_ptr<ArtifactStore>> OpenArtifactStore(std::string_view uri) {
-  std::string_view scheme = Scheme(uri);
-  std::string dir;
-  if (scheme == "file") {
-    std::string_view rest = uri.substr(5);
-    if (rest.starts_with("//")) {
-      size_t slash = rest.find('/', 2);
-      std::string_view host =
-          rest.substr(2, slash == std::string_view::npos ? rest.npos : slash - 2);
-      if (!host.empty() && host != "localhost") {
-        return InvalidArgumentError("unsupported artifact store URI '" + std::string(uri) + "'");
-      }
-      rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-    }
-    ASSIGN_OR_RETURN(dir, PercentDecode(rest));
-  } else if (scheme.empty() && !uri.empty()) {
-    dir = std::string(uri);
-  } else {
-    return InvalidArgumentError("unsupported artifact store URI '" + std::string(uri) +
-                                "' (supported: file:///abs/dir or a directory path)");
-  }
-  if (dir.front() != '/') {
-    // A relative directory (e.g. "./mlartifacts") is relative to the working directory.
-    std::error_code ec;
-    std::filesystem::path absolute = std::filesystem::absolute(dir, ec);
-    if (ec) return InternalError("resolving '" + dir + "': " + ec.message());
-    dir = absolute.lexically_normal().string();
-  }
-  ASSIGN_OR_RETURN(auto store, LocalArtifactStore::Open(dir));
-  return std::unique_ptr<ArtifactStore>(std::move(store));
 }
 
 }  // namespace inet::artifacts

@@ -5,9 +5,16 @@
 //   http(s)://host[:port]/.../api/2.0/mlflow-artifacts/artifacts/<path>
 //       -> the server's destination store (--artifacts-root), key prefix <path>
 //   file:///abs/dir, file:/abs/dir, /abs/dir
-//       -> a LocalArtifactStore rooted at /abs/dir, key prefix ""
-//   anything else (s3:// until the S3 adapter exists, relative paths, ...)
-//       -> kInvalidArgument "unsupported artifact URI"
+//       -> the "file" scheme's store rooted at /abs/dir (only inside the local roots), key
+//          prefix ""
+//   <scheme>:... for any other scheme in the ArtifactSchemeRegistry (s3:// once the S3
+//   adapter registers it)
+//       -> the store that scheme's adapter opens for the URI, key prefix ""
+//   anything else (an unregistered scheme, relative paths, ...)
+//       -> kInvalidArgument "unsupported artifact URI ..." naming the registered schemes
+//
+// The resolver names no adapter: every store comes from the registry the composition root
+// filled.
 //
 // Percent-escapes in the path are decoded; a path that would leave its root ("..", absolute
 // after decoding, NUL, backslash) is kInvalidArgument.
@@ -23,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "artifacts/artifact_schemes.h"
 #include "artifacts/artifact_store.h"
 
 namespace inet::artifacts {
@@ -45,28 +53,34 @@ bool IsProxiedArtifactUri(std::string_view uri);
 // Maps artifact URIs to stores. Thread-safe.
 class ArtifactUriResolver {
  public:
-  // `destination` is borrowed and must outlive the resolver. Local directories are served only
-  // when they lie inside one of `local_roots` (absolute paths; symlinks resolved), so an
-  // experiment whose artifact location names "/etc" cannot read the server's files. Up to
-  // `max_local_stores` local directory stores are kept open (least recently used dropped first).
-  ArtifactUriResolver(ArtifactStore& destination, std::vector<std::string> local_roots,
-                      size_t max_local_stores = 64);
+  // Resolves only proxied URIs (every other one is kInvalidArgument). `destination` is
+  // borrowed and must outlive the resolver.
+  explicit ArtifactUriResolver(ArtifactStore& destination);
+  // `destination` and `schemes` are borrowed and must outlive the resolver. Other URIs open
+  // through `schemes`; "file" directories are served only when they lie inside one of
+  // `local_roots` (absolute paths; symlinks resolved), so an experiment whose artifact
+  // location names "/etc" cannot read the server's files. Up to `max_stores` opened stores
+  // are kept (least recently used dropped first).
+  ArtifactUriResolver(ArtifactStore& destination, const ArtifactSchemeRegistry& schemes,
+                      std::vector<std::string> local_roots, size_t max_stores = 64);
 
-  // Resolves `uri` as described above. For a local directory that does not exist, `create`
-  // makes it; otherwise the result is kNotFound. kPermissionDenied for a local directory
-  // outside every local root.
+  // Resolves `uri` as described above. For a root that does not exist (a local directory),
+  // `create` makes it; otherwise the result is kNotFound. kPermissionDenied for a local
+  // directory outside every local root.
   StatusOr<ArtifactLocation> Resolve(std::string_view uri, bool create = false);
 
  private:
-  StatusOr<std::shared_ptr<ArtifactStore>> LocalStore(const std::string& dir, bool create);
+  // The store `store_uri` opens, from the cache or the registry.
+  StatusOr<std::shared_ptr<ArtifactStore>> CachedStore(const std::string& store_uri, bool create);
 
   ArtifactStore* destination_;
-  std::vector<std::string> local_roots_;  // canonical absolute paths
-  size_t max_local_stores_;
+  const ArtifactSchemeRegistry* schemes_;  // nullptr: proxied URIs only
+  std::vector<std::string> local_roots_;   // canonical absolute paths
+  size_t max_stores_;
   std::mutex mu_;
   // Most recently used first.
   std::list<std::pair<std::string, std::shared_ptr<ArtifactStore>>> lru_;  // guarded by mu_
-  std::unordered_map<std::string, decltype(lru_)::iterator> by_dir_;       // guarded by mu_
+  std::unordered_map<std::string, decltype(lru_)::iterator> by_uri_;       // guarded by mu_
 };
 
 }  // namespace inet::artifacts

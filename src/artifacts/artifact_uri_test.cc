@@ -5,7 +5,9 @@
 
 #include <filesystem>
 
+#include "artifacts/artifact_schemes.h"
 #include "artifacts/local/local_artifact_store.h"
+#include "artifacts/testing/in_memory_artifact_store.h"
 
 namespace inet::artifacts {
 namespace {
@@ -20,6 +22,7 @@ class ArtifactUriTest : public testing::Test {
     auto store = LocalArtifactStore::Open((dir_ / "destination").string());
     ASSERT_TRUE(store.ok());
     destination_ = std::move(store).value();
+    ASSERT_TRUE(schemes_.Register("file", OpenLocalArtifactStoreUri).ok());
   }
   void TearDown() override {
     std::error_code ec;
@@ -28,10 +31,11 @@ class ArtifactUriTest : public testing::Test {
 
   fs::path dir_;
   std::unique_ptr<LocalArtifactStore> destination_;
+  ArtifactSchemeRegistry schemes_;
 };
 
 TEST_F(ArtifactUriTest, ProxiedUrisMapToTheDestination) {
-  ArtifactUriResolver resolver(*destination_, {dir_.string()});
+  ArtifactUriResolver resolver(*destination_, schemes_, {dir_.string()});
   struct Case {
     std::string uri;
     std::string prefix;
@@ -65,7 +69,7 @@ TEST_F(ArtifactUriTest, KeyForJoinsPaths) {
 }
 
 TEST_F(ArtifactUriTest, UnsafeProxiedPathsAreRejected) {
-  ArtifactUriResolver resolver(*destination_, {dir_.string()});
+  ArtifactUriResolver resolver(*destination_, schemes_, {dir_.string()});
   for (const char* uri : {"mlflow-artifacts:/../../etc", "mlflow-artifacts://h/a/%2e%2e/%2e%2e/x",
                           "http://h/api/2.0/mlflow-artifacts/artifacts/../x",
                           "mlflow-artifacts:/a%00b", "mlflow-artifacts:/a%zz"}) {
@@ -75,7 +79,7 @@ TEST_F(ArtifactUriTest, UnsafeProxiedPathsAreRejected) {
 }
 
 TEST_F(ArtifactUriTest, LocalUrisOpenCachedLocalStores) {
-  ArtifactUriResolver resolver(*destination_, {dir_.string()}, /*max_local_stores=*/2);
+  ArtifactUriResolver resolver(*destination_, schemes_, {dir_.string()}, /*max_local_stores=*/2);
   fs::path run_dir = dir_ / "mlruns/0/run/artifacts";
   fs::create_directories(run_dir);
   auto a = resolver.Resolve("file://" + run_dir.string());
@@ -109,25 +113,26 @@ TEST_F(ArtifactUriTest, LocalDirectoriesOutsideTheRootsAreRefused) {
   fs::create_directories(dir_ / "served/run");
   fs::create_directories(dir_ / "private");
   fs::create_directory_symlink(dir_ / "private", dir_ / "served/escape");
-  ArtifactUriResolver resolver(*destination_, {(dir_ / "served").string()});
+  ArtifactUriResolver resolver(*destination_, schemes_, {(dir_ / "served").string()});
   EXPECT_TRUE(resolver.Resolve("file://" + (dir_ / "served/run").string()).ok());
   for (const std::string& uri :
-       {std::string("file:///etc"), std::string("/"), (dir_ / "private").string(),
-        (dir_ / "served-sibling").string(), (dir_ / "served/escape").string()}) {
+       {std::string("file:///etc"), std::string("FILE:///etc"), std::string("/"),
+        (dir_ / "private").string(), (dir_ / "served-sibling").string(),
+        (dir_ / "served/escape").string()}) {
     SCOPED_TRACE(uri);
     EXPECT_EQ(resolver.Resolve(uri, /*create=*/true).status().code(),
               StatusCode::kPermissionDenied);
   }
   EXPECT_FALSE(fs::exists(dir_ / "served-sibling"));
   // No local roots: only proxied locations resolve.
-  ArtifactUriResolver proxied_only(*destination_, {});
+  ArtifactUriResolver proxied_only(*destination_, schemes_, {});
   EXPECT_EQ(proxied_only.Resolve("file://" + (dir_ / "served/run").string()).status().code(),
             StatusCode::kPermissionDenied);
   EXPECT_TRUE(proxied_only.Resolve("mlflow-artifacts:/0/r/artifacts").ok());
 }
 
 TEST_F(ArtifactUriTest, UnsupportedUrisAreRejected) {
-  ArtifactUriResolver resolver(*destination_, {dir_.string()});
+  ArtifactUriResolver resolver(*destination_, schemes_, {dir_.string()});
   for (const char* uri : {"s3://bucket/path", "relative/dir", "file://otherhost/x", "ftp://x/y",
                           "http://example.com/not-artifacts", "/a/../etc", ""}) {
     SCOPED_TRACE(uri);
@@ -136,14 +141,54 @@ TEST_F(ArtifactUriTest, UnsupportedUrisAreRejected) {
   }
 }
 
+TEST_F(ArtifactUriTest, UnregisteredSchemesNameTheRegisteredOnes) {
+  ArtifactUriResolver resolver(*destination_, schemes_, {dir_.string()});
+  EXPECT_EQ(resolver.Resolve("s3://bucket/path").status().message(),
+            "unsupported artifact URI 's3://bucket/path': no adapter for scheme 's3' (this server "
+            "resolves mlflow-artifacts, http(s) proxy URIs, file)");
+  // Without a registry only proxied URIs resolve, local directories included.
+  ArtifactUriResolver bare(*destination_);
+  EXPECT_EQ(bare.Resolve((dir_ / "x").string()).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(bare.Resolve("mlflow-artifacts:/0/r").ok());
+}
+
+// A scheme registered by the composition root (as s3 will be) resolves through its adapter,
+// rooted at the URI, and its store is opened once.
+TEST_F(ArtifactUriTest, OtherRegisteredSchemesOpenThroughTheirAdapter) {
+  std::vector<std::string> opened;
+  ASSERT_TRUE(
+      schemes_
+          .Register("mem",
+                    [&](std::string_view uri, bool) -> StatusOr<std::unique_ptr<ArtifactStore>> {
+                      opened.emplace_back(uri);
+                      return std::unique_ptr<ArtifactStore>(
+                          std::make_unique<InMemoryArtifactStore>());
+                    })
+          .ok());
+  ArtifactUriResolver resolver(*destination_, schemes_, {});
+  auto first = resolver.Resolve("mem://bucket/runs/1");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_FALSE(first->is_destination);
+  EXPECT_EQ(first->key_prefix, "");
+  StringByteSource body("x");
+  ASSERT_TRUE(first->store->Put("a.txt", body).ok());
+  auto again = resolver.Resolve("MEM://bucket/runs/1");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->store.get(), first->store.get());
+  EXPECT_EQ(opened, std::vector<std::string>{"mem://bucket/runs/1"});
+}
+
 TEST_F(ArtifactUriTest, OpenArtifactStoreAcceptsDirectories) {
-  auto by_uri = OpenArtifactStore("file://" + (dir_ / "s1").string());
+  auto by_uri = OpenArtifactStore("file://" + (dir_ / "s1").string(), schemes_);
   ASSERT_TRUE(by_uri.ok()) << by_uri.status().ToString();
   EXPECT_TRUE(fs::is_directory(dir_ / "s1"));
-  auto by_path = OpenArtifactStore((dir_ / "s2").string());
+  auto by_path = OpenArtifactStore((dir_ / "s2").string(), schemes_);
   ASSERT_TRUE(by_path.ok());
-  EXPECT_EQ(OpenArtifactStore("s3://bucket").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(OpenArtifactStore("").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(fs::is_directory(dir_ / "s2"));
+  EXPECT_EQ(OpenArtifactStore("s3://bucket", schemes_).status().message(),
+            "unsupported artifact store URI 's3://bucket': no adapter for scheme 's3' "
+            "(registered: file)");
+  EXPECT_EQ(OpenArtifactStore("", schemes_).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -215,7 +215,7 @@ class JobService::Controller {
         tracking_(tracking),
         clock_(clock),
         options_(std::move(options)),
-        resolver_(artifacts, {}) {}
+        resolver_(artifacts) {}
 
   ~Controller() { Stop(); }
 

@@ -13,7 +13,9 @@
 #include "api/mlflow/tracking_routes.h"
 #include "api/mlflow_artifacts/artifact_routes.h"
 #include "api/platform/platform_routes.h"
+#include "artifacts/artifact_schemes.h"
 #include "artifacts/artifact_store.h"
+#include "artifacts/local/local_artifact_store.h"
 #include "auth/token_authenticator.h"
 #include "common/clock.h"
 #include "exec/local/local_executor.h"
@@ -118,8 +120,11 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
 
   ASSIGN_OR_RETURN(std::unique_ptr<store::MetadataStore> metadata,
                    store::OpenMetadataStore(config.db_uri, config.default_artifact_root));
+  // The artifact URI schemes this binary serves, each with its adapter (s3 joins here).
+  artifacts::ArtifactSchemeRegistry artifact_schemes;
+  RETURN_IF_ERROR(artifact_schemes.Register("file", artifacts::OpenLocalArtifactStoreUri));
   ASSIGN_OR_RETURN(std::unique_ptr<artifacts::ArtifactStore> artifact_store,
-                   artifacts::OpenArtifactStore(config.artifacts_root));
+                   artifacts::OpenArtifactStore(config.artifacts_root, artifact_schemes));
 
   const char* env_token = std::getenv("INET_ADMIN_TOKEN");
   ASSIGN_OR_RETURN(std::string token_line,
@@ -141,7 +146,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
       [](http::Request&) { return http::Response::Text(std::string(api::kMlflowApiVersion)); },
       public_route);
   api::RegisterMlflowTrackingRoutes(router, tracking);
-  api::RegisterArtifactRoutes(router, *metadata, *artifact_store,
+  api::RegisterArtifactRoutes(router, *metadata, *artifact_store, artifact_schemes,
                               LocalArtifactRoots(config.default_artifact_root));
 
   http::ServerOptions options;

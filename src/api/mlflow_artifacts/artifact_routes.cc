@@ -284,8 +284,11 @@ std::optional<int64_t> IntField(const json::object& o, std::string_view name) {
 class ArtifactHandlers {
  public:
   ArtifactHandlers(store::MetadataStore& store, ArtifactStore& destination,
+                   const artifacts::ArtifactSchemeRegistry& schemes,
                    std::vector<std::string> local_roots)
-      : store_(store), destination_(destination), resolver_(destination, std::move(local_roots)) {}
+      : store_(store),
+        destination_(destination),
+        resolver_(destination, schemes, std::move(local_roots)) {}
 
   // PUT /mlflow-artifacts/artifacts/<path>: streams the body into the destination.
   Response Upload(Request& req) {
@@ -584,9 +587,10 @@ class ArtifactHandlers {
 
 void RegisterArtifactRoutes(http::Router& router, store::MetadataStore& store,
                             artifacts::ArtifactStore& destination,
+                            const artifacts::ArtifactSchemeRegistry& schemes,
                             std::vector<std::string> local_roots) {
   // shared_ptr: owned jointly by every handler the router keeps.
-  auto h = std::make_shared<ArtifactHandlers>(store, destination, std::move(local_roots));
+  auto h = std::make_shared<ArtifactHandlers>(store, destination, schemes, std::move(local_roots));
   auto bind = [h](Response (ArtifactHandlers::*method)(Request&)) {
     return [h, method](Request& req) { return ((*h).*method)(req); };
   };

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "artifacts/artifact_schemes.h"
 #include "artifacts/artifact_store.h"
 #include "http/http.h"
 #include "store/metadata_store.h"
@@ -22,11 +23,13 @@ namespace inet::api {
 // Registers every artifact route on `router` (under /api/2.0 and /ajax-api/2.0 where MLflow
 // serves both, plus the root /get-artifact). `store` and `destination` (the server's
 // --artifacts-root store, where mlflow-artifacts: URIs point) are borrowed and must outlive the
-// router. Runs and models whose artifact URI is a local directory are served only when it
+// router. Runs and models whose artifact URI is not proxied open their store through
+// `schemes` (borrowed, must outlive the router); a local directory is served only when it
 // lies inside one of `local_roots` (see artifacts::ArtifactUriResolver). Handlers are
 // thread-safe.
 void RegisterArtifactRoutes(http::Router& router, store::MetadataStore& store,
                             artifacts::ArtifactStore& destination,
+                            const artifacts::ArtifactSchemeRegistry& schemes,
                             std::vector<std::string> local_roots);
 
 }  // namespace inet::api

@@ -102,7 +102,8 @@ class ArtifactRoutesTest : public ::testing::Test {
     model.artifact_uri = std::string("mlflow-artifacts:/0/models/") + kModelId + "/artifacts";
     ASSERT_TRUE(store_->CreateLoggedModel(model).ok());
 
-    RegisterArtifactRoutes(router_, *store_, *destination_, {(dir_ / "mlruns").string()});
+    ASSERT_TRUE(schemes_.Register("file", artifacts::OpenLocalArtifactStoreUri).ok());
+    RegisterArtifactRoutes(router_, *store_, *destination_, schemes_, {(dir_ / "mlruns").string()});
   }
 
   void TearDown() override {
@@ -179,6 +180,7 @@ class ArtifactRoutesTest : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<store::MetadataStore> store_;
   std::unique_ptr<artifacts::LocalArtifactStore> destination_;
+  artifacts::ArtifactSchemeRegistry schemes_;  // outlives the router's handlers
   http::Router router_;
   const http::Router::Route* last_route_ = nullptr;
 };
@@ -551,7 +553,8 @@ TEST(ArtifactRoutesNoMultipartTest, AnswersLikeMlflowSoTheClientFallsBack) {
   auto store = store::OpenSqliteMetadataStore("sqlite:///:memory:", "mlflow-artifacts:/");
   ASSERT_TRUE(store.ok());
   http::Router router;
-  RegisterArtifactRoutes(router, **store, destination, {});
+  artifacts::ArtifactSchemeRegistry schemes;
+  RegisterArtifactRoutes(router, **store, destination, schemes, {});
   auto match = router.Find(Method::kPost, "/api/2.0/mlflow-artifacts/mpu/create/0/x");
   ASSERT_TRUE(match);
   http::Request req;

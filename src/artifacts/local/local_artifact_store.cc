@@ -9,12 +9,15 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
+#include "artifacts/file_uri.h"
 #include "common/ids.h"
 
 namespace inet::artifacts {
@@ -664,6 +667,24 @@ Status LocalArtifactStore::AbortMultipartUpload(std::string_view key_in,
     return ErrnoStatus(errno, "removing multipart upload");
   }
   return OkStatus();
+}
+
+StatusOr<std::unique_ptr<ArtifactStore>> OpenLocalArtifactStoreUri(std::string_view uri,
+                                                                   bool create) {
+  ASSIGN_OR_RETURN(std::string dir, FileUriPath(uri));
+  if (dir.empty()) {
+    return InvalidArgumentError("artifact URI '" + std::string(uri) + "' names no directory");
+  }
+  if (dir.front() != '/') {
+    // A relative directory (e.g. "./mlartifacts") is relative to the working directory.
+    std::error_code ec;
+    std::filesystem::path absolute = std::filesystem::absolute(dir, ec);
+    if (ec) return InternalError("resolving '" + dir + "': " + ec.message());
+    dir = absolute.lexically_normal().string();
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<LocalArtifactStore> store,
+                   LocalArtifactStore::Open(dir, {.create_root = create}));
+  return std::unique_ptr<ArtifactStore>(std::move(store));
 }
 
 }  // namespace inet::artifacts

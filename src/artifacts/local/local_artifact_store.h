@@ -69,4 +69,11 @@ class LocalArtifactStore : public ArtifactStore {
   int root_fd_;  // owned; every path is resolved relative to it
 };
 
+// The ArtifactStoreOpener of the "file" scheme (artifacts/artifact_schemes.h), registered by
+// the composition root: file:///abs/dir, file://localhost/abs/dir, file:/abs/dir, or a bare
+// directory path (relative to the working directory). `create` makes a missing directory;
+// otherwise it is kNotFound. kInvalidArgument for a remote file host or a malformed escape.
+StatusOr<std::unique_ptr<ArtifactStore>> OpenLocalArtifactStoreUri(std::string_view uri,
+                                                                   bool create);
+
 }  // namespace inet::artifacts
