@@ -1,11 +1,13 @@
 #include "exec/local/local_executor.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <spdlog/spdlog.h>
 #include <sys/poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@
 #include "archive/archive.h"
 #include "exec/local/cgroups.h"
 #include "exec/local/gpus.h"
+#include "exec/local/landlock.h"
 #include "exec/local/os.h"
 #include "exec/local/supervisor_protocol.h"
 
@@ -91,6 +94,65 @@ bool IsSafeRelative(std::string_view path) {
     if (part == "..") return false;
   }
   return true;
+}
+
+bool Inherited(std::string_view name) {
+  for (std::string_view pattern : kInheritedEnvironment) {
+    if (pattern.ends_with('*') ? name.starts_with(pattern.substr(0, pattern.size() - 1))
+                               : name == pattern) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Environment values the human-readable spec file must not show: the attempt's tokens and
+// anything named like a credential.
+bool LooksSecret(std::string_view name) {
+  for (std::string_view word : {"TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "_KEY"}) {
+    if (name.find(word) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+std::string RedactedSpecJson(AttemptSpec spec) {
+  for (auto& env : spec.process_env) {
+    for (auto& kv : env) {
+      size_t eq = kv.find('=');
+      if (eq != std::string::npos && LooksSecret(std::string_view(kv).substr(0, eq))) {
+        kv = kv.substr(0, eq + 1) + "<redacted>";
+      }
+    }
+  }
+  return AttemptSpecToJson(spec);
+}
+
+// chmod that reports what failed.
+Status Chmod(const std::string& path, mode_t mode) {
+  if (chmod(path.c_str(), mode) != 0) {
+    return InternalError("chmod " + path + ": " + ErrnoText(errno));
+  }
+  return OkStatus();
+}
+
+// Gives `path` (and, with `recursive`, everything beneath it, symlinks not followed) to uid:gid.
+Status ChownTree(const std::string& path, int64_t uid, int64_t gid, bool recursive) {
+  if (uid < 0) return OkStatus();
+  auto own = [&](const fs::path& p) -> Status {
+    if (lchown(p.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0) {
+      return InternalError("chown " + p.string() + ": " + ErrnoText(errno));
+    }
+    return OkStatus();
+  };
+  RETURN_IF_ERROR(own(path));
+  if (!recursive) return OkStatus();
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(path, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    RETURN_IF_ERROR(own(it->path()));
+  }
+  if (ec) return InternalError("listing " + path + ": " + ec.message());
+  return OkStatus();
 }
 
 ExecutionStatus FromExitRecord(const ExitRecord& record) {
@@ -186,8 +248,39 @@ StatusOr<std::unique_ptr<LocalExecutor>> LocalExecutor::Create(LocalExecutorOpti
         (options.supervisor_command.empty() ? std::string() : options.supervisor_command[0]) +
         "')");
   }
-  if (options.cpu_millis < 0 || options.memory_bytes < 0 || options.gang_grace_seconds < 0) {
-    return InvalidArgumentError("local executor: negative cpu, memory or grace setting");
+  if (options.cpu_millis < 0 || options.memory_bytes < 0 || options.gang_grace_seconds < 0 ||
+      options.max_log_bytes < 0 || options.max_processes < 0 || options.max_file_bytes < 0) {
+    return InvalidArgumentError(
+        "local executor: negative cpu, memory, grace, log, process or file-size setting");
+  }
+  JobUser job_user;
+  if (!options.job_user.empty()) {
+    std::vector<char> buf(16384);
+    passwd pw{};
+    passwd* found = nullptr;
+    getpwnam_r(options.job_user.c_str(), &pw, buf.data(), buf.size(), &found);
+    if (found == nullptr) {
+      return InvalidArgumentError("local executor: the job user '" + options.job_user +
+                                  "' does not exist; create it (as root: useradd --system "
+                                  "--create-home --home-dir /var/lib/" +
+                                  options.job_user + " --shell /usr/sbin/nologin " +
+                                  options.job_user + ", as scripts/setup.sh does)");
+    }
+    if (found->pw_uid == 0) {
+      return InvalidArgumentError("local executor: the job user '" + options.job_user +
+                                  "' is root; jobs need an unprivileged user");
+    }
+    if (geteuid() != 0 && geteuid() != found->pw_uid) {
+      return InvalidArgumentError("local executor: running jobs as '" + options.job_user +
+                                  "' needs a server running as root");
+    }
+    job_user.name = options.job_user;
+    job_user.uid = found->pw_uid;
+    job_user.gid = found->pw_gid;
+    std::error_code home_ec;
+    if (found->pw_dir != nullptr && fs::is_directory(found->pw_dir, home_ec)) {
+      job_user.home = found->pw_dir;
+    }
   }
   std::error_code ec;
   fs::create_directories(options.root, ec);
@@ -195,6 +288,36 @@ StatusOr<std::unique_ptr<LocalExecutor>> LocalExecutor::Create(LocalExecutorOpti
   fs::path root = fs::canonical(options.root, ec);
   if (ec) return InternalError("resolving executor root " + options.root + ": " + ec.message());
   options.root = root.string();
+  // Only the server's user may list the root; a job user may pass through to its own
+  // workspace. Workspaces left by older versions get the same modes, and their spec files
+  // (which held tokens) become private.
+  const mode_t dir_mode = job_user.uid >= 0 ? 0711 : 0700;
+  RETURN_IF_ERROR(Chmod(options.root, dir_mode));
+  for (const auto& entry : fs::directory_iterator(options.root, ec)) {
+    std::error_code entry_ec;
+    if (!entry.is_directory(entry_ec) || entry.is_symlink(entry_ec)) continue;
+    RETURN_IF_ERROR(Chmod(entry.path().string(), dir_mode));
+    for (const auto& file : fs::directory_iterator(entry.path(), entry_ec)) {
+      const std::string name = file.path().filename().string();
+      if (name == "job.log" || name.starts_with("attempt-")) {
+        if (!file.is_symlink(entry_ec)) RETURN_IF_ERROR(Chmod(file.path().string(), 0600));
+      }
+    }
+  }
+  if (job_user.uid >= 0) {
+    // Jobs run in <root>/<job>/code and Python from the path prefix: the job user must be
+    // able to get there (a parent directory of mode 0700, e.g. under /root, stops it).
+    std::vector<std::string> needed = options.path_prefix;
+    needed.insert(needed.begin(), options.root);
+    for (const auto& path : needed) {
+      if (!UserCanAccess(job_user.uid, job_user.gid, path, X_OK)) {
+        return FailedPreconditionError(
+            "local executor: the job user '" + job_user.name + "' cannot reach " + path +
+            " (a directory on the way is closed to other users); use paths other users may "
+            "traverse, e.g. --jobs-dir /var/lib/inet/jobs");
+      }
+    }
+  }
 
   Capacity capacity;
   capacity.cpu_millis = options.cpu_millis > 0 ? options.cpu_millis : CpuMillis();
@@ -219,9 +342,42 @@ StatusOr<std::unique_ptr<LocalExecutor>> LocalExecutor::Create(LocalExecutorOpti
   } else {
     capacity.isolation = "rlimits (RLIMIT_AS for memory; no CPU rate limit)";
   }
+  capacity.isolation +=
+      "; at most " +
+      (options.max_processes > 0 ? std::to_string(options.max_processes)
+                                 : std::string("unlimited")) +
+      " processes (RLIMIT_NPROC), files up to " +
+      (options.max_file_bytes > 0 ? FormatBytes(options.max_file_bytes) : std::string("any size")) +
+      " (RLIMIT_FSIZE), logs up to " +
+      (options.max_log_bytes > 0 ? FormatBytes(options.max_log_bytes) : std::string("any size"));
+  const int landlock_abi = options.use_landlock ? LandlockAbi() : 0;
+  std::string confinement;
+  if (!job_user.name.empty()) {
+    confinement = "jobs run as user " + job_user.name + " (uid " + std::to_string(job_user.uid) +
+                  "), which cannot read the data directory";
+  }
+  if (landlock_abi > 0) {
+    std::string hidden = options.root;
+    for (const auto& h : options.hidden_paths) hidden = h + ", " + hidden;
+    confinement += (confinement.empty() ? "" : "; ") + std::string("landlock ABI ") +
+                   std::to_string(landlock_abi) + " hides " + hidden +
+                   " from jobs except their own workspace";
+  }
+  const bool confined = !confinement.empty();
+  if (!confined) {
+    confinement = std::string(
+                      "NOT ISOLATED: jobs run as the server's user and can read and "
+                      "write everything it can, the data directory included (") +
+                  (options.use_landlock ? "this kernel has no Landlock" : "Landlock disabled") +
+                  "; run the server as root with --job-user to fix this)";
+  }
+  capacity.isolation += "; " + confinement;
 
   spdlog::info("local executor: jobs in {}; {} millicores, {} memory", options.root,
                capacity.cpu_millis, FormatBytes(capacity.memory_bytes));
+  if (!confined) {
+    spdlog::error("local executor: {}", confinement);
+  }
   if (cgroup_parent.empty()) {
     spdlog::warn("local executor: isolation: {} -- cgroup v2 not used: {}", capacity.isolation,
                  why_not_cgroups);
@@ -238,19 +394,41 @@ StatusOr<std::unique_ptr<LocalExecutor>> LocalExecutor::Create(LocalExecutorOpti
                gpu_list.empty() ? "" : ":" + gpu_list,
                gpus.note.empty() ? "" : " (" + gpus.note + ")");
 
-  std::vector<std::string> base_env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) base_env.emplace_back(*e);
+  std::map<std::string, std::string> base_env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view kv = *e;
+    size_t eq = kv.find('=');
+    if (eq != std::string_view::npos && Inherited(kv.substr(0, eq))) {
+      base_env[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+    }
+  }
+  if (!job_user.name.empty()) {
+    // The server's HOME (root's) is not the job's; Launch sets the job user's.
+    base_env.erase("HOME");
+    base_env["USER"] = job_user.name;
+    base_env["LOGNAME"] = job_user.name;
+  }
+  std::string path =
+      base_env.count("PATH") != 0 ? base_env["PATH"] : "/usr/local/bin:/usr/bin:/bin";
+  for (auto it = options.path_prefix.rbegin(); it != options.path_prefix.rend(); ++it) {
+    path = *it + ":" + path;
+  }
+  base_env["PATH"] = path;
 
-  return std::unique_ptr<LocalExecutor>(new LocalExecutor(
-      std::move(options), std::move(capacity), std::move(cgroup_parent), std::move(base_env)));
+  return std::unique_ptr<LocalExecutor>(
+      new LocalExecutor(std::move(options), std::move(capacity), std::move(cgroup_parent),
+                        std::move(base_env), std::move(job_user), landlock_abi > 0));
 }
 
 LocalExecutor::LocalExecutor(LocalExecutorOptions options, Capacity capacity,
-                             std::string cgroup_parent, std::vector<std::string> base_env)
+                             std::string cgroup_parent, std::map<std::string, std::string> base_env,
+                             JobUser job_user, bool use_landlock)
     : options_(std::move(options)),
       capacity_(std::move(capacity)),
       cgroup_parent_(std::move(cgroup_parent)),
       base_env_(std::move(base_env)),
+      job_user_(std::move(job_user)),
+      use_landlock_(use_landlock),
       gpu_owner_(capacity_.gpus.size()) {}
 
 Capacity LocalExecutor::capacity() const { return capacity_; }
@@ -285,9 +463,16 @@ void LocalExecutor::FreeGpus(const std::string& owner) {
 Status LocalExecutor::PrepareWorkspace(const LaunchRequest& request, std::string& cwd) {
   const std::string dir = JobDir(request.job_id);
   std::error_code ec;
-  for (const char* sub : {"outputs", "checkpoints"}) {
+  fs::create_directories(dir, ec);
+  if (ec) return InternalError("creating " + dir + ": " + ec.message());
+  RETURN_IF_ERROR(Chmod(dir, job_user_.uid >= 0 ? 0711 : 0700));
+  std::vector<std::string> subs = {"outputs", "checkpoints", "tmp"};
+  if (job_user_.uid >= 0 && job_user_.home.empty()) subs.push_back("home");
+  for (const auto& sub : subs) {
     fs::create_directories(dir + "/" + sub, ec);
     if (ec) return InternalError("creating " + dir + "/" + sub + ": " + ec.message());
+    RETURN_IF_ERROR(Chmod(dir + "/" + sub, 0700));
+    RETURN_IF_ERROR(ChownTree(dir + "/" + sub, job_user_.uid, job_user_.gid, false));
   }
   const std::string code = dir + "/code";
   if (!fs::exists(code, ec)) {
@@ -305,6 +490,8 @@ Status LocalExecutor::PrepareWorkspace(const LaunchRequest& request, std::string
         return extracted.WithContext("unpacking the code snapshot");
       }
     }
+    RETURN_IF_ERROR(Chmod(partial, 0755));
+    RETURN_IF_ERROR(ChownTree(partial, job_user_.uid, job_user_.gid, true));
     fs::rename(partial, code, ec);
     if (ec) return InternalError("moving the code into " + code + ": " + ec.message());
   }
@@ -347,12 +534,12 @@ StatusOr<Execution> LocalExecutor::Launch(const LaunchRequest& request) {
   std::string cwd;
   RETURN_IF_ERROR(PrepareWorkspace(request, cwd));
 
-  // The environment: the server's, then the request's; StartAttempt adds what we inject.
-  std::map<std::string, std::string> env;
-  for (const auto& kv : base_env_) {
-    size_t eq = kv.find('=');
-    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  // The environment: the server's allow-listed variables, the job's own HOME and TMPDIR, then
+  // the request's; StartAttempt adds what we inject.
+  std::map<std::string, std::string> env = base_env_;
+  const std::string dir = JobDir(request.job_id);
+  if (job_user_.uid >= 0) env["HOME"] = job_user_.home.empty() ? dir + "/home" : job_user_.home;
+  env["TMPDIR"] = dir + "/tmp";
   for (const auto& [k, v] : request.env) env[k] = v;
 
   auto path_env = env.find("PATH");
@@ -415,6 +602,20 @@ StatusOr<Execution> LocalExecutor::StartAttempt(const LaunchRequest& request,
   spec.exit_path = dir + "/" + attempt_name + ".exit";
   spec.memory_limit_bytes = request.resources.memory_bytes;
   spec.gang_grace_seconds = options_.gang_grace_seconds;
+  spec.rlimit_nproc = options_.max_processes;
+  spec.rlimit_fsize_bytes = options_.max_file_bytes;
+  spec.max_log_bytes = options_.max_log_bytes;
+  spec.run_as_uid = job_user_.uid;
+  spec.run_as_gid = job_user_.gid;
+  // A root server without a job user: the job keeps uid 0 but none of root's capabilities.
+  spec.drop_capabilities = job_user_.uid < 0 && geteuid() == 0;
+  if (use_landlock_) {
+    spec.landlock_hidden = options_.hidden_paths;
+    spec.landlock_hidden.push_back(options_.root);
+    spec.landlock_allowed = {dir + "/code", dir + "/outputs", dir + "/checkpoints", dir + "/tmp"};
+    if (job_user_.uid >= 0 && job_user_.home.empty())
+      spec.landlock_allowed.push_back(dir + "/home");
+  }
   if (!cgroup_parent_.empty()) {
     spec.cgroup_path =
         cgroup_parent_ + "/" + request.job_id + "-a" + std::to_string(request.attempt);
@@ -428,9 +629,9 @@ StatusOr<Execution> LocalExecutor::StartAttempt(const LaunchRequest& request,
     return status;
   };
 
+  // The supervisor reads the spec (tokens included) from a pipe; the file is for humans.
   const std::string spec_path = dir + "/" + attempt_name + ".spec.json";
-  if (Status s = WriteFileAtomically(spec_path, AttemptSpecToJson(spec), /*durable=*/false);
-      !s.ok())
+  if (Status s = WriteFileAtomically(spec_path, RedactedSpecJson(spec), /*durable=*/false); !s.ok())
     return fail(s);
   unlink(spec.exit_path.c_str());  // a stale record from an earlier launch of this attempt
 
@@ -439,18 +640,29 @@ StatusOr<Execution> LocalExecutor::StartAttempt(const LaunchRequest& request,
   // by the supervisor).
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return fail(InternalError("pipe: " + ErrnoText(errno)));
-  if (fds[1] == kHandshakeFd) {  // dup2(fd, fd) would keep O_CLOEXEC
-    int moved = fcntl(fds[1], F_DUPFD_CLOEXEC, kHandshakeFd + 1);
+  int spec_fds[2];  // a socket pair so that writing to a dead reader is EPIPE, not SIGPIPE
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, spec_fds) != 0) {
+    close(fds[0]);
     close(fds[1]);
-    fds[1] = moved;
+    return fail(InternalError("pipe: " + ErrnoText(errno)));
+  }
+  // dup2(fd, fd) would keep O_CLOEXEC, and one dup2 must not overwrite the other's source:
+  // move both sources above the target numbers first.
+  for (int* fd : {&fds[1], &spec_fds[0]}) {
+    if (*fd <= kSpecFd) {
+      int moved = fcntl(*fd, F_DUPFD_CLOEXEC, kSpecFd + 1);
+      close(*fd);
+      *fd = moved;
+    }
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, spec.log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+                                   O_WRONLY | O_CREAT | O_APPEND, 0600);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   posix_spawn_file_actions_adddup2(&actions, fds[1], kHandshakeFd);
+  posix_spawn_file_actions_adddup2(&actions, spec_fds[0], kSpecFd);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none, defaults;
@@ -470,13 +682,35 @@ StatusOr<Execution> LocalExecutor::StartAttempt(const LaunchRequest& request,
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t spawned = 0;
-  int rc = posix_spawn(&spawned, argv[0], &actions, &attr, argv.data(), environ);
+  // The supervisor gets the allow-listed environment too: a job could read its parent's
+  // /proc/<pid>/environ.
+  std::vector<std::string> supervisor_env;
+  for (const auto& [k, v] : base_env_) supervisor_env.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& e : supervisor_env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  int rc = posix_spawn(&spawned, argv[0], &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   close(fds[1]);
+  close(spec_fds[0]);
   if (rc != 0) {
     close(fds[0]);
+    close(spec_fds[1]);
     return fail(InternalError("starting the supervisor " + args[0] + ": " + ErrnoText(rc)));
+  }
+  {
+    // The supervisor reads the whole spec before it answers, so this cannot deadlock; if it
+    // died first, the send fails and the handshake below reports it.
+    const std::string full = AttemptSpecToJson(spec);
+    size_t done = 0;
+    while (done < full.size()) {
+      ssize_t n = send(spec_fds[1], full.data() + done, full.size() - done, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    close(spec_fds[1]);
   }
 
   // Wait for the handshake line (EOF once both supervisor processes closed the pipe).

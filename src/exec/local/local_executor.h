@@ -6,15 +6,24 @@
 //   <job>/code/                  the code snapshot, unpacked on the first attempt, reused after
 //   <job>/outputs/               INET_OUTPUT_DIR
 //   <job>/checkpoints/           INET_CHECKPOINT_DIR, kept across attempts
-//   <job>/job.log                stdout+stderr of every process of every attempt, with markers
-//   <job>/attempt-<n>.spec.json  what the supervisor runs
+//   <job>/tmp/                   TMPDIR
+//   <job>/home/                  HOME when the job user has no home directory
+//   <job>/job.log                stdout+stderr of every process of every attempt, with markers,
+//                                capped at max_log_bytes (0600)
+//   <job>/attempt-<n>.spec.json  what the supervisor runs, secrets redacted (0600)
 //   <job>/attempt-<n>.exit       how the attempt ended (written atomically by the supervisor)
+// The directories a job uses (code, outputs, checkpoints, tmp, home) belong to the job user; the
+// job directory itself and its control files belong to the server's user.
 //
-// Isolation: cgroup v2 (memory.max, memory.swap.max=0, cpu.max) when a writable cgroup v2
+// A job is untrusted code. It gets an allow-listed environment (kInheritedEnvironment below,
+// never the server's secrets), runs as `job_user` when one is set (the server must be root),
+// and, where the kernel has Landlock, cannot reach beneath the root or `hidden_paths` except
+// its own workspace; RLIMIT_NPROC and RLIMIT_FSIZE bound its processes and files.
+// Resources: cgroup v2 (memory.max, memory.swap.max=0, cpu.max) when a writable cgroup v2
 // subtree with the memory and cpu controllers is available; otherwise RLIMIT_AS for memory and
-// no CPU rate limit. capacity().isolation says which. GPUs: whole devices, discovered through
-// NVML or nvidia-smi or configured by count, handed out exclusively (lowest free indices
-// first) and exposed through CUDA_VISIBLE_DEVICES.
+// no CPU rate limit. capacity().isolation says all of it. GPUs: whole devices, discovered
+// through NVML or nvidia-smi or configured by count, handed out exclusively (lowest free
+// indices first) and exposed through CUDA_VISIBLE_DEVICES.
 //
 // Thread-safe: every method may be called from any thread.
 #pragma once
@@ -31,6 +40,18 @@
 
 namespace inet::exec::local {
 
+// The server's environment variables a job inherits (names; a trailing '*' is a prefix):
+// the locale, the time zone, the search path and proxy/CA settings. Nothing else of the
+// server's environment (its tokens, database passwords, cloud credentials) reaches a job.
+inline constexpr const char* kInheritedEnvironment[] = {
+    "PATH",          "HOME",         "USER",
+    "LOGNAME",       "LANG",         "LANGUAGE",
+    "LC_*",          "TZ",           "TERM",
+    "http_proxy",    "https_proxy",  "no_proxy",
+    "HTTP_PROXY",    "HTTPS_PROXY",  "NO_PROXY",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE"};
+
 struct LocalExecutorOptions {
   std::string root;  // <data-dir>/jobs: one directory per job (created if missing)
   // argv prefix that runs SupervisorMain, e.g. {"/usr/bin/inet", "__supervise"}; the attempt's
@@ -42,6 +63,19 @@ struct LocalExecutorOptions {
   bool use_cgroups = true;      // false forces rlimits (tests)
   std::string cgroup_parent;    // "" = /sys/fs/cgroup/inet; or a delegated cgroup v2 directory
   int gang_grace_seconds = 10;  // when one process of a gang fails, the others get this long
+
+  // --- confinement of jobs ---
+  // A user name: job processes switch to it (the server must run as root; kInvalidArgument
+  // otherwise or when it does not exist). "" = jobs run as the server's user.
+  std::string job_user;
+  // Directories jobs must not reach (the server's data directory), besides `root`; enforced
+  // with Landlock where the kernel has it. Each job keeps its own workspace.
+  std::vector<std::string> hidden_paths;
+  bool use_landlock = true;              // false: no Landlock (tests of the fallback)
+  std::vector<std::string> path_prefix;  // put first on the job's PATH (the job Python's bin)
+  int64_t max_log_bytes = 256LL << 20;   // job.log stops growing past this; 0 = no limit
+  int64_t max_processes = 4096;          // RLIMIT_NPROC (per user); 0 = no limit
+  int64_t max_file_bytes = 64LL << 30;   // RLIMIT_FSIZE; 0 = no limit
 };
 
 class LocalExecutor final : public Executor {
@@ -59,7 +93,9 @@ class LocalExecutor final : public Executor {
 
   // Also: kInvalidArgument for an unsafe job id or workdir, a workdir missing from the code,
   // or a program not on PATH ("program 'pythn' not found on PATH"). Returns once every process
-  // has started (or none has). The environment is the server's, then request.env, then
+  // has started (or none has). The environment is the server's allow-listed variables
+  // (kInheritedEnvironment; PATH with path_prefix first; HOME, USER and LOGNAME those of the
+  // job user when there is one; TMPDIR the job's tmp/), then request.env, then
   // INET_OUTPUT_DIR, INET_CHECKPOINT_DIR, INET_ATTEMPT, CUDA_VISIBLE_DEVICES (the assigned
   // indices, "" when no GPU was requested), CUDA_DEVICE_ORDER=PCI_BUS_ID (so indices match
   // nvidia-smi's), PYTHONUNBUFFERED=1, and for the "pytorch" backend torchrun's WORLD_SIZE,
@@ -106,8 +142,15 @@ class LocalExecutor final : public Executor {
     int64_t kill_supervisor_at_millis = 0;
   };
 
+  struct JobUser {
+    std::string name;  // "" = the server's own user
+    int64_t uid = -1;
+    int64_t gid = -1;
+    std::string home;  // "" when it has none that exists
+  };
+
   LocalExecutor(LocalExecutorOptions options, Capacity capacity, std::string cgroup_parent,
-                std::vector<std::string> base_env);
+                std::map<std::string, std::string> base_env, JobUser job_user, bool use_landlock);
 
   std::string JobDir(std::string_view job_id) const;
   StatusOr<std::vector<int>> AllocateGpus(const std::string& owner, int count);
@@ -123,8 +166,10 @@ class LocalExecutor final : public Executor {
 
   const LocalExecutorOptions options_;
   const Capacity capacity_;
-  const std::string cgroup_parent_;          // "" = rlimits
-  const std::vector<std::string> base_env_;  // "K=V", the server's environment at Create
+  const std::string cgroup_parent_;                    // "" = rlimits
+  const std::map<std::string, std::string> base_env_;  // allow-listed, from Create
+  const JobUser job_user_;
+  const bool use_landlock_;
 
   mutable std::mutex mu_;
   std::vector<std::string> gpu_owner_;  // per GPU index: "" or "<job>#<attempt>"; GUARDED_BY(mu_)

@@ -15,14 +15,17 @@
 #include <thread>
 
 #include "archive/archive.h"
+#include "exec/local/landlock.h"
 #include "exec/local/os.h"
 
 namespace inet::exec::local {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 constexpr auto kDeadline = std::chrono::seconds(60);
 
@@ -169,15 +172,21 @@ TEST_F(LocalExecutorTest, CapturesOutputWithAttemptMarkers) {
 }
 
 TEST_F(LocalExecutorTest, InjectsTheEnvironment) {
-  setenv("INET_EXEC_TEST_FROM_SERVER", "inherited", 1);
+  // The server's secrets stay with the server: only allow-listed variables are inherited.
+  setenv("INET_EXEC_TEST_FROM_SERVER", "secret", 1);
+  setenv("INET_ADMIN_TOKEN", "admin-secret", 1);
+  setenv("LC_EXEC_TEST", "inherited", 1);
   auto executor = Make();
   unsetenv("INET_EXEC_TEST_FROM_SERVER");
+  unsetenv("INET_ADMIN_TOKEN");
+  unsetenv("LC_EXEC_TEST");
   ASSERT_NE(executor, nullptr);
   LaunchRequest request =
       Shell("env-1",
-            "echo \"FOO=$FOO SERVER=$INET_EXEC_TEST_FROM_SERVER OUT=$INET_OUTPUT_DIR "
+            "echo \"FOO=$FOO SERVER=[$INET_EXEC_TEST_FROM_SERVER$INET_ADMIN_TOKEN] "
+            "LC=$LC_EXEC_TEST OUT=$INET_OUTPUT_DIR "
             "CKPT=$INET_CHECKPOINT_DIR ATTEMPT=$INET_ATTEMPT CVD=[$CUDA_VISIBLE_DEVICES] "
-            "PYU=$PYTHONUNBUFFERED PWD=$(pwd)\"");
+            "PYU=$PYTHONUNBUFFERED TMP=$TMPDIR PWD=$(pwd)\"; env | grep -c secret; exit 0");
   request.env = {{"FOO", "bar baz"}};
   request.attempt = 2;
   auto execution = executor->Launch(request);
@@ -186,8 +195,166 @@ TEST_F(LocalExecutorTest, InjectsTheEnvironment) {
   const std::string dir = JobDir("env-1");
   EXPECT_EQ(execution->output_dir, dir + "/outputs");
   std::string log = Log(*executor, "env-1");
-  EXPECT_THAT(log, HasSubstr("FOO=bar baz SERVER=inherited OUT=" + dir + "/outputs CKPT=" + dir +
-                             "/checkpoints ATTEMPT=2 CVD=[] PYU=1 PWD=" + dir + "/code\n"));
+  EXPECT_THAT(log, HasSubstr("FOO=bar baz SERVER=[] LC=inherited OUT=" + dir + "/outputs CKPT=" +
+                             dir + "/checkpoints ATTEMPT=2 CVD=[] PYU=1 TMP=" + dir +
+                             "/tmp PWD=" + dir + "/code\n0\n"));
+}
+
+TEST_F(LocalExecutorTest, PutsThePathPrefixFirst) {
+  const std::string bin = dir_ + "/venv/bin";
+  fs::create_directories(bin);
+  std::ofstream(bin + "/pip") << "#!/bin/sh\necho venv pip\n";
+  fs::permissions(bin + "/pip", fs::perms::owner_all);
+  LocalExecutorOptions options = Options();
+  options.path_prefix = {bin};
+  auto executor = LocalExecutor::Create(options);
+  ASSERT_TRUE(executor.ok()) << executor.status().ToString();
+  LaunchRequest request;
+  request.job_id = "path-1";
+  request.argv = {"pip"};
+  auto execution = (*executor)->Launch(request);
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  EXPECT_EQ(WaitFinished(**executor, *execution).exit_code, 0);
+  EXPECT_THAT(Log(**executor, "path-1"), HasSubstr("venv pip\n"));
+}
+
+// The attempt's token reaches the job through its environment only: the spec file beside the
+// workspace is private and shows no secret.
+TEST_F(LocalExecutorTest, KeepsSecretsOutOfTheSpecFile) {
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  LaunchRequest request = Shell("spec-1", "echo token=$MLFLOW_TRACKING_TOKEN");
+  request.env = {{"MLFLOW_TRACKING_TOKEN", "attempt-token-123"}, {"PLAIN", "visible"}};
+  auto execution = executor->Launch(request);
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  EXPECT_EQ(WaitFinished(*executor, *execution).exit_code, 0);
+  EXPECT_THAT(Log(*executor, "spec-1"), HasSubstr("token=attempt-token-123\n"));
+  const std::string dir = JobDir("spec-1");
+  for (const char* name : {"/attempt-1.spec.json", "/attempt-1.exit", "/job.log"}) {
+    struct stat st {};
+    ASSERT_EQ(stat((dir + name).c_str(), &st), 0) << name;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << name;
+  }
+  struct stat st {};
+  ASSERT_EQ(stat(dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  auto spec = ReadFile(dir + "/attempt-1.spec.json");
+  ASSERT_TRUE(spec.ok());
+  EXPECT_THAT(*spec, Not(HasSubstr("attempt-token-123")));
+  EXPECT_THAT(*spec, HasSubstr("MLFLOW_TRACKING_TOKEN=<redacted>"));
+  EXPECT_THAT(*spec, HasSubstr("PLAIN=visible"));
+}
+
+TEST_F(LocalExecutorTest, LimitsProcessesAndFileSizes) {
+  LocalExecutorOptions options = Options();
+  options.max_processes = 77;
+  options.max_file_bytes = 1 << 20;
+  auto executor = LocalExecutor::Create(options);
+  ASSERT_TRUE(executor.ok()) << executor.status().ToString();
+  EXPECT_THAT((*executor)->capacity().isolation, HasSubstr("at most 77 processes"));
+  auto limits = (*executor)->Launch(Shell("limits-1", "cat /proc/self/limits"));
+  ASSERT_TRUE(limits.ok()) << limits.status().ToString();
+  EXPECT_EQ(WaitFinished(**executor, *limits).exit_code, 0);
+  EXPECT_THAT(Log(**executor, "limits-1"), ContainsRegex("Max processes +77 +77"));
+  EXPECT_THAT(Log(**executor, "limits-1"), ContainsRegex("Max file size +1048576 +1048576"));
+
+  auto big = (*executor)->Launch(Shell("limits-2", "head -c 2000000 /dev/zero > big.bin"));
+  ASSERT_TRUE(big.ok()) << big.status().ToString();
+  ExecutionStatus status = WaitFinished(**executor, *big);
+  EXPECT_NE(status.exit_code, 0);
+  EXPECT_LE(fs::file_size(JobDir("limits-2") + "/code/big.bin"), 1u << 20);
+}
+
+TEST_F(LocalExecutorTest, CapsTheLog) {
+  LocalExecutorOptions options = Options();
+  options.max_log_bytes = 1 << 20;
+  auto executor = LocalExecutor::Create(options);
+  ASSERT_TRUE(executor.ok()) << executor.status().ToString();
+  // `yes` would write forever; head bounds the test, the cap bounds the log.
+  auto execution = (*executor)->Launch(Shell("spam-1", "yes spam | head -c 5000000; echo done"));
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  EXPECT_EQ(WaitFinished(**executor, *execution).exit_code, 0);
+  auto size = (*executor)->LogSize("spam-1");
+  ASSERT_TRUE(size.ok());
+  EXPECT_LT(*size, (1 << 20) + 1024);  // the cap plus the marker lines
+  std::string log = Log(**executor, "spam-1", *size - 2048);
+  EXPECT_THAT(log, HasSubstr("\n==> log truncated: the job log reached its limit of 1Mi"));
+  EXPECT_THAT(log, HasSubstr("==> attempt 1 finished at "));
+  EXPECT_THAT(log, Not(HasSubstr("done\n")));
+}
+
+// Landlock hides the root (other jobs) and the hidden paths (the data directory) from a job
+// running as the server's own user; its own workspace stays usable.
+TEST_F(LocalExecutorTest, HidesTheDataDirectoryWithLandlock) {
+  if (LandlockAbi() == 0) GTEST_SKIP() << "this kernel has no Landlock";
+  const std::string data = dir_ + "/data";
+  fs::create_directories(data);
+  std::ofstream(data + "/admin-token") << "admin-secret\n";
+  LocalExecutorOptions options = Options();
+  options.hidden_paths = {data};
+  auto executor = LocalExecutor::Create(options);
+  ASSERT_TRUE(executor.ok()) << executor.status().ToString();
+  EXPECT_THAT((*executor)->capacity().isolation, HasSubstr("landlock ABI"));
+  auto other = (*executor)->Launch(Shell("other-1", "echo other-job-secret > mine.txt"));
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  EXPECT_EQ(WaitFinished(**executor, *other).exit_code, 0);
+
+  auto probe = (*executor)->Launch(
+      Shell("probe-1", "cat " + data + "/admin-token || echo no-token; echo x > " + data +
+                           "/planted || echo no-write; cat " + JobDir("other-1") +
+                           "/code/mine.txt || echo no-other; echo ok > \"$INET_OUTPUT_DIR/o\" && "
+                           "echo t > \"$TMPDIR/t\" && cat \"$INET_OUTPUT_DIR/o\" /etc/hostname "
+                           ">/dev/null && echo workspace-ok"));
+  ASSERT_TRUE(probe.ok()) << probe.status().ToString();
+  EXPECT_EQ(WaitFinished(**executor, *probe).exit_code, 0);
+  std::string log = Log(**executor, "probe-1");
+  EXPECT_THAT(log, Not(HasSubstr("admin-secret")));
+  EXPECT_THAT(log, Not(HasSubstr("other-job-secret")));
+  EXPECT_THAT(log, HasSubstr("no-token\n"));
+  EXPECT_THAT(log, HasSubstr("no-write\n"));
+  EXPECT_THAT(log, HasSubstr("no-other\n"));
+  EXPECT_THAT(log, HasSubstr("workspace-ok\n"));
+  EXPECT_FALSE(fs::exists(data + "/planted"));
+}
+
+// Without a job user, a root server's jobs keep uid 0 but lose every capability, so neither
+// Landlock nor the permissions of the server's files can be overridden, and the server's and
+// supervisor's /proc/<pid>/environ (not dumpable) stay closed.
+TEST_F(LocalExecutorTest, JobsOfARootServerHaveNoCapabilities) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  auto execution = executor->Launch(
+      Shell("caps-1",
+            "grep -E '^Cap(Eff|Prm|Bnd)' /proc/self/status; "
+            "cat /proc/$PPID/environ > /dev/null 2>&1 || echo no-supervisor-environ"));
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  EXPECT_EQ(WaitFinished(*executor, *execution).exit_code, 0);
+  std::string log = Log(*executor, "caps-1");
+  EXPECT_THAT(log, HasSubstr("CapPrm:\t0000000000000000\n"));
+  EXPECT_THAT(log, HasSubstr("CapEff:\t0000000000000000\n"));
+  EXPECT_THAT(log, HasSubstr("CapBnd:\t0000000000000000\n"));
+  EXPECT_THAT(log, HasSubstr("no-supervisor-environ\n"));
+}
+
+// A job that kills its own supervisor must not leave processes behind: inside Landlock (ABI 6)
+// it cannot signal the supervisor at all, so the attempt ends normally and every descendant,
+// even one in its own session, is reaped.
+TEST_F(LocalExecutorTest, AJobCannotKillItsSupervisor) {
+  if (LandlockAbi() < 6) GTEST_SKIP() << "needs Landlock ABI 6 (signal scoping)";
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  auto execution =
+      executor->Launch(Shell("killer-1", "setsid sleep 1000 & echo $! > bg.pid; kill -9 " +
+                                             std::string("$(awk '{print $4}' /proc/$$/stat)") +
+                                             " && echo killed || echo refused; exit 0"));
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  ExecutionStatus status = WaitFinished(*executor, *execution);
+  EXPECT_FALSE(status.vanished) << status.message;
+  EXPECT_THAT(Log(*executor, "killer-1"), HasSubstr("refused\n"));
+  int pid = ReadPid(JobDir("killer-1") + "/code/bg.pid");
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(WaitForProcessGone(pid)) << "pid " << pid << " outlived the job";
 }
 
 // The server blocks SIGTERM/SIGINT, ignores SIGPIPE and holds descriptors (its listening
@@ -213,9 +380,12 @@ TEST_F(LocalExecutorTest, JobsStartWithCleanSignalsAndDescriptors) {
   std::string log = Log(*executor, "clean-1");
   EXPECT_THAT(log, HasSubstr("SigBlk:\t0000000000000000\n"));
   EXPECT_THAT(log, HasSubstr("SigIgn:\t0000000000000000\n"));
-  EXPECT_THAT(log, HasSubstr("job.log"));  // stdout is the log
   EXPECT_THAT(log, Not(HasSubstr("/etc/hostname")));
-  EXPECT_THAT(log, Not(HasSubstr("pipe:")));  // the handshake pipe stays with the supervisor
+  // stdin, stdout/stderr (the supervisor's log relay) and ls's own directory (3); the
+  // handshake and spec descriptors stay with the supervisor.
+  EXPECT_THAT(log, ContainsRegex(" 1 -> pipe:"));
+  EXPECT_THAT(log, Not(ContainsRegex(" 3 -> (pipe|socket):")));
+  EXPECT_THAT(log, Not(ContainsRegex(" [4-9] -> ")));
 }
 
 TEST_F(LocalExecutorTest, KeepsCodeAndCheckpointsAcrossAttempts) {
@@ -623,7 +793,21 @@ TEST_F(LocalExecutorTest, ValidatesItsOptions) {
   EXPECT_EQ(capacity.cpu_millis, 4000);
   EXPECT_EQ(capacity.memory_bytes, 8LL << 30);
   EXPECT_EQ(capacity.gpus.size(), 3u);
-  EXPECT_EQ(capacity.isolation, "rlimits (RLIMIT_AS for memory; no CPU rate limit)");
+  EXPECT_THAT(capacity.isolation, StartsWith("rlimits (RLIMIT_AS for memory; no CPU rate limit)"));
+
+  // Neither a job user nor Landlock: the capacity says so loudly.
+  options = Options();
+  options.use_landlock = false;
+  executor = LocalExecutor::Create(options);
+  ASSERT_TRUE(executor.ok());
+  EXPECT_THAT((*executor)->capacity().isolation, HasSubstr("NOT ISOLATED"));
+  options.job_user = "inet-no-such-user";
+  EXPECT_EQ(LocalExecutor::Create(options).status().code(), StatusCode::kInvalidArgument);
+  options.job_user = "root";
+  EXPECT_EQ(LocalExecutor::Create(options).status().code(), StatusCode::kInvalidArgument);
+  options.job_user.clear();
+  options.max_log_bytes = -1;
+  EXPECT_EQ(LocalExecutor::Create(options).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

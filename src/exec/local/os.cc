@@ -3,9 +3,11 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -147,7 +149,7 @@ StatusOr<int> FreeTcpPort() {
 
 Status WriteFileAtomically(const std::string& path, std::string_view content, bool durable) {
   std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return InternalError("creating " + tmp + ": " + ErrnoText(errno));
   size_t done = 0;
   while (done < content.size()) {
@@ -170,6 +172,21 @@ Status WriteFileAtomically(const std::string& path, std::string_view content, bo
     return InternalError("renaming " + tmp + ": " + ErrnoText(errno));
   }
   return OkStatus();
+}
+
+bool UserCanAccess(int64_t uid, int64_t gid, const std::string& path, int mode) {
+  if (uid < 0 || static_cast<uid_t>(uid) == geteuid()) return access(path.c_str(), mode) == 0;
+  pid_t child = fork();
+  if (child < 0) return false;
+  if (child == 0) {
+    const gid_t g = static_cast<gid_t>(gid);
+    if (setgroups(1, &g) != 0 || setgid(g) != 0 || setuid(static_cast<uid_t>(uid)) != 0) _exit(2);
+    _exit(access(path.c_str(), mode) == 0 ? 0 : 1);
+  }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 std::string UtcTimestamp(int64_t millis) {

@@ -41,8 +41,14 @@ StatusOr<int> FreeTcpPort();
 
 // Writes `content` to `path` through `<path>.tmp` and a rename, so readers see the old file, no
 // file, or the whole new one; with `durable`, fsyncs before the rename so it also survives a
-// machine crash.
+// machine crash. The file is private to this user (0600): specs and exit records are read by
+// the server and the supervisor only.
 Status WriteFileAtomically(const std::string& path, std::string_view content, bool durable = true);
+
+// Whether user `uid` (group `gid`, no supplementary groups) could access(`path`, `mode`):
+// checked in a forked child that switches to that user, so every directory on the way counts.
+// Needs root to switch; for the calling user's own uid it is a plain access().
+bool UserCanAccess(int64_t uid, int64_t gid, const std::string& path, int mode);
 
 // Reads a whole (small) file. kNotFound when it does not exist.
 StatusOr<std::string> ReadFile(const std::string& path);

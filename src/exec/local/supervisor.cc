@@ -1,9 +1,13 @@
 #include "exec/local/supervisor.h"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -20,6 +24,7 @@
 #include <vector>
 
 #include "exec/local/cgroups.h"
+#include "exec/local/landlock.h"
 #include "exec/local/os.h"
 #include "exec/local/supervisor_protocol.h"
 
@@ -107,7 +112,8 @@ struct ChildFailure {
   int stage = 0;  // one of the kStage* below
   int err = 0;
 };
-constexpr int kStageCgroup = 1, kStageRlimit = 2, kStageChdir = 3, kStageExec = 4;
+constexpr int kStageCgroup = 1, kStageRlimit = 2, kStageChdir = 3, kStageExec = 4, kStageUser = 5,
+              kStageLandlock = 6, kStageOutput = 7, kStageCapabilities = 8;
 
 [[noreturn]] void ChildFail(int pipe_fd, int stage) {
   ChildFailure failure{stage, errno};
@@ -116,23 +122,56 @@ constexpr int kStageCgroup = 1, kStageRlimit = 2, kStageChdir = 3, kStageExec = 
   _exit(127);
 }
 
-// Runs in the forked child: joins the group (and cgroup), sets limits, restores the signal
-// state the job expects, and execs. Only system calls here.
+// Empties the bounding set (so no exec regains a capability) and the thread's own sets.
+// Only system calls: runs in the forked child.
+bool DropCapabilities() {
+  for (int cap = 0; cap <= 63; ++cap) {
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) return false;
+  }
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  return syscall(SYS_capset, &header, data) == 0;
+}
+
+bool SetLimit(int resource, int64_t value) {
+  if (value <= 0) return true;
+  rlimit limit{static_cast<rlim_t>(value), static_cast<rlim_t>(value)};
+  return setrlimit(resource, &limit) == 0;
+}
+
+// Runs in the forked child: joins the group (and cgroup), sets limits, sends its output to the
+// supervisor's relay pipe, becomes the job user, enters the Landlock domain, restores the
+// signal state the job expects, and execs. Only system calls here.
 [[noreturn]] void RunChild(const AttemptSpec& spec, const ExecArrays& arrays, int pgid,
-                           const std::string& cgroup_procs, int pipe_fd, pid_t supervisor) {
+                           const std::string& cgroup_procs, int pipe_fd, pid_t supervisor,
+                           int output_fd, int landlock_fd) {
   setpgid(0, pgid);
   if (!cgroup_procs.empty()) {
     int fd = open(cgroup_procs.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0 || write(fd, "0", 1) != 1) ChildFail(pipe_fd, kStageCgroup);
     close(fd);
   }
-  if (spec.rlimit_as_bytes > 0) {
-    rlimit limit{static_cast<rlim_t>(spec.rlimit_as_bytes),
-                 static_cast<rlim_t>(spec.rlimit_as_bytes)};
-    if (setrlimit(RLIMIT_AS, &limit) != 0) ChildFail(pipe_fd, kStageRlimit);
+  if (!SetLimit(RLIMIT_AS, spec.rlimit_as_bytes) || !SetLimit(RLIMIT_NPROC, spec.rlimit_nproc) ||
+      !SetLimit(RLIMIT_FSIZE, spec.rlimit_fsize_bytes)) {
+    ChildFail(pipe_fd, kStageRlimit);
   }
+  if (dup2(output_fd, STDOUT_FILENO) < 0 || dup2(output_fd, STDERR_FILENO) < 0) {
+    ChildFail(pipe_fd, kStageOutput);
+  }
+  if (spec.run_as_uid >= 0) {
+    const gid_t gid = static_cast<gid_t>(spec.run_as_gid);
+    if (setgroups(1, &gid) != 0 || setgid(gid) != 0 ||
+        setuid(static_cast<uid_t>(spec.run_as_uid)) != 0) {
+      ChildFail(pipe_fd, kStageUser);
+    }
+  }
+  if (landlock_fd >= 0 && EnforceLandlockRuleset(landlock_fd) != 0) {
+    ChildFail(pipe_fd, kStageLandlock);
+  }
+  if (spec.drop_capabilities && !DropCapabilities()) ChildFail(pipe_fd, kStageCapabilities);
   // If the supervisor dies (kill -9), its direct children die with it instead of running
-  // unsupervised beside a retry.
+  // unsupervised beside a retry. (After setuid, which clears the setting.)
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != supervisor) _exit(127);
   for (int sig = 1; sig < NSIG; ++sig) {
@@ -148,6 +187,7 @@ constexpr int kStageCgroup = 1, kStageRlimit = 2, kStageChdir = 3, kStageExec = 
   sigset_t empty;
   sigemptyset(&empty);
   sigprocmask(SIG_SETMASK, &empty, nullptr);
+  umask(022);  // the server runs with 077; a job's files get the usual modes
   if (chdir(spec.cwd.c_str()) != 0) ChildFail(pipe_fd, kStageChdir);
   execve(spec.program.c_str(), arrays.argv.data(), arrays.envp.data());
   ChildFail(pipe_fd, kStageExec);
@@ -160,7 +200,22 @@ std::string DescribeChildFailure(const AttemptSpec& spec, const ChildFailure& fa
       what = "joining cgroup " + spec.cgroup_path;
       break;
     case kStageRlimit:
-      what = "setting RLIMIT_AS to " + FormatBytes(spec.rlimit_as_bytes);
+      what = "setting the resource limits (RLIMIT_AS " + FormatBytes(spec.rlimit_as_bytes) +
+             ", RLIMIT_NPROC " + std::to_string(spec.rlimit_nproc) + ", RLIMIT_FSIZE " +
+             FormatBytes(spec.rlimit_fsize_bytes) + ")";
+      break;
+    case kStageUser:
+      what = "switching to uid " + std::to_string(spec.run_as_uid) + " gid " +
+             std::to_string(spec.run_as_gid);
+      break;
+    case kStageLandlock:
+      what = "entering the Landlock sandbox";
+      break;
+    case kStageOutput:
+      what = "connecting stdout/stderr to the log";
+      break;
+    case kStageCapabilities:
+      what = "dropping root's capabilities";
       break;
     case kStageChdir:
       what = "changing to directory " + spec.cwd;
@@ -191,6 +246,84 @@ void KillLeftovers(int pgid, const std::string& cgroup) {
   }
 }
 
+// Copies what the attempt's processes write (one pipe for all of them) into the job log, up to
+// the spec's max_log_bytes for the whole file; past it, one marker line says so and the rest is
+// read and dropped, so a job that writes without end can neither fill the disk nor block.
+class LogRelay {
+ public:
+  LogRelay(int read_fd, int64_t log_size, int64_t max_bytes, int attempt)
+      : fd_(read_fd), size_(log_size), max_(max_bytes), attempt_(attempt) {}
+  LogRelay(const LogRelay&) = delete;
+  LogRelay& operator=(const LogRelay&) = delete;
+  ~LogRelay() {
+    if (fd_ >= 0) close(fd_);
+  }
+
+  int fd() const { return fd_; }
+
+  // Copies what is readable now; closes the pipe at end of file.
+  void Pump() {
+    char buf[65536];
+    while (fd_ >= 0) {
+      ssize_t n = read(fd_, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return;  // EAGAIN: nothing more for now
+      if (n == 0) {
+        close(fd_);
+        fd_ = -1;
+        return;
+      }
+      Append(std::string_view(buf, static_cast<size_t>(n)));
+    }
+  }
+
+ private:
+  void Append(std::string_view data) {
+    if (truncated_) return;
+    if (max_ > 0 && size_ + static_cast<int64_t>(data.size()) > max_) {
+      WriteAll(STDOUT_FILENO,
+               data.substr(0, static_cast<size_t>(std::max<int64_t>(0, max_ - size_))));
+      LogLine("\n==> log truncated: the job log reached its limit of " + FormatBytes(max_) +
+              " (inet server --max-log-bytes); the rest of attempt " + std::to_string(attempt_) +
+              "'s output is discarded <==");
+      truncated_ = true;
+      return;
+    }
+    WriteAll(STDOUT_FILENO, data);
+    size_ += static_cast<int64_t>(data.size());
+  }
+
+  int fd_;
+  int64_t size_;
+  const int64_t max_;
+  const int attempt_;
+  bool truncated_ = false;
+};
+
+// The attempt spec: from kSpecFd when the executor passed it there (the file then holds only
+// what a human may read), else from the file.
+StatusOr<AttemptSpec> ReadSpec(const char* path) {
+  if (fcntl(kSpecFd, F_GETFD) < 0) {
+    ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+    return AttemptSpecFromJson(text);
+  }
+  std::string text;
+  char buf[65536];
+  while (true) {
+    ssize_t n = read(kSpecFd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(kSpecFd);
+      return InternalError("reading the spec from descriptor 4: " + ErrnoText(err));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  close(kSpecFd);
+  return AttemptSpecFromJson(text);
+}
+
 }  // namespace
 
 int SupervisorMain(int argc, char** argv) {
@@ -201,6 +334,9 @@ int SupervisorMain(int argc, char** argv) {
                  argc > 0 ? argv[0] : "inet");
     return 2;
   }
+  // Not dumpable: a job running as this user cannot read our memory or /proc/<pid>/environ.
+  prctl(PR_SET_DUMPABLE, 0);
+  StatusOr<AttemptSpec> parsed = ReadSpec(argv[2]);
   // Keep stdin/stdout/stderr and the handshake pipe; the server's other descriptors (its
   // listening socket, database files) must not leak into jobs.
   close_range(kHandshakeFd + 1, ~0U, 0);
@@ -208,9 +344,6 @@ int SupervisorMain(int argc, char** argv) {
   if (have_pipe) fcntl(kHandshakeFd, F_SETFD, FD_CLOEXEC);
 
   Handshake handshake;
-  StatusOr<std::string> spec_text = ReadFile(argv[2]);
-  StatusOr<AttemptSpec> parsed =
-      spec_text.ok() ? AttemptSpecFromJson(*spec_text) : StatusOr<AttemptSpec>(spec_text.status());
   if (!parsed.ok()) {
     handshake.error = "reading the attempt spec: " + parsed.status().message();
     LogLine("==> supervisor: " + handshake.error + " <==");
@@ -220,7 +353,7 @@ int SupervisorMain(int argc, char** argv) {
   const AttemptSpec& spec = *parsed;
   const int n = static_cast<int>(spec.process_env.size());
 
-  // Signals are taken synchronously with sigtimedwait; SIGCHLD must not be ignored (children
+  // Signals are taken synchronously (a signalfd); SIGCHLD must not be ignored (children
   // would be reaped behind our back) and SIGPIPE must not kill us.
   sigset_t handled;
   sigemptyset(&handled);
@@ -261,6 +394,29 @@ int SupervisorMain(int argc, char** argv) {
   const std::string cgroup_procs =
       spec.cgroup_path.empty() ? std::string() : spec.cgroup_path + "/cgroup.procs";
 
+  // One pipe carries every process's stdout and stderr to the relay.
+  int output_pipe[2];
+  if (pipe2(output_pipe, O_CLOEXEC) != 0) {
+    handshake.error = "pipe: " + ErrnoText(errno);
+    SendHandshake(have_pipe, handshake);
+    return 1;
+  }
+  fcntl(output_pipe[0], F_SETFL, O_NONBLOCK);
+  LogRelay relay(output_pipe[0], attempt_log_offset, spec.max_log_bytes, spec.attempt);
+
+  int landlock_fd = -1;
+  if (!spec.landlock_hidden.empty()) {
+    StatusOr<int> ruleset = BuildLandlockRuleset(spec.landlock_hidden, spec.landlock_allowed);
+    if (!ruleset.ok()) {
+      handshake.error = "preparing the Landlock sandbox: " + ruleset.status().message();
+      LogLine("==> attempt " + std::to_string(spec.attempt) +
+              " failed to start: " + handshake.error + " <==");
+      SendHandshake(have_pipe, handshake);
+      return 1;
+    }
+    landlock_fd = *ruleset;
+  }
+
   int pgid = 0;
   std::vector<pid_t> pids;
   std::optional<std::string> start_error;
@@ -274,7 +430,7 @@ int SupervisorMain(int argc, char** argv) {
     pid_t pid = fork();
     if (pid == 0) {
       close(pipe_fds[0]);
-      RunChild(spec, arrays[i], pgid, cgroup_procs, pipe_fds[1], self);
+      RunChild(spec, arrays[i], pgid, cgroup_procs, pipe_fds[1], self, output_pipe[1], landlock_fd);
     }
     close(pipe_fds[1]);
     if (pid < 0) {
@@ -298,6 +454,8 @@ int SupervisorMain(int argc, char** argv) {
       if (failure.stage == kStageExec) start_errno = failure.err;
     }
   }
+  close(output_pipe[1]);  // the children hold the write ends now
+  if (landlock_fd >= 0) close(landlock_fd);
   if (start_error) {
     for (pid_t pid : pids) kill(pid, SIGKILL);
     KillLeftovers(pgid, spec.cgroup_path);
@@ -317,6 +475,10 @@ int SupervisorMain(int argc, char** argv) {
     handshake.leader_start_time = leader->start_time;
   }
   SendHandshake(have_pipe, handshake);
+
+  // Signals arrive through a descriptor so one poll() waits for them and for output.
+  const int signal_fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd < 0) LogLine("==> supervisor: signalfd: " + ErrnoText(errno) + " <==");
 
   // Wait for every process; forward stop requests; escalate to SIGKILL at the deadline.
   std::vector<std::optional<int>> statuses(n);
@@ -365,20 +527,24 @@ int SupervisorMain(int argc, char** argv) {
           std::chrono::duration_cast<std::chrono::milliseconds>(kill_deadline - SteadyClock::now());
       wait_for = std::clamp(left, std::chrono::milliseconds(1), wait_for);
     }
-    timespec timeout{static_cast<time_t>(wait_for.count() / 1000),
-                     static_cast<long>((wait_for.count() % 1000) * 1'000'000)};
-    siginfo_t info{};
-    int sig = sigtimedwait(&handled, &info, &timeout);
-    if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
-      int grace = info.si_code == SI_QUEUE ? info.si_value.sival_int : spec.default_grace_seconds;
-      stop(grace);
-    } else if (sig == SIGUSR1) {
-      kill_everything();
+    // Wait for output to relay, a signal (SIGCHLD included) or the timeout.
+    pollfd fds[2] = {{signal_fd, POLLIN, 0}, {relay.fd(), POLLIN, 0}};
+    poll(fds, relay.fd() >= 0 ? 2 : 1, static_cast<int>(wait_for.count()));
+    if (relay.fd() >= 0 && fds[1].revents != 0) relay.Pump();
+    signalfd_siginfo info{};
+    while (signal_fd >= 0 && read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
+      const int sig = static_cast<int>(info.ssi_signo);
+      if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+        stop(info.ssi_code == SI_QUEUE ? info.ssi_int : spec.default_grace_seconds);
+      } else if (sig == SIGUSR1) {
+        kill_everything();
+      }
     }
   }
 
   const bool cgroup_oom = CgroupOomKills(spec.cgroup_path) > 0;
   KillLeftovers(pgid, spec.cgroup_path);
+  relay.Pump();  // what the last writers left in the pipe (not waiting for an end of file)
 
   const int reported = first_failure.value_or(0);
   const int wait_status = *statuses[reported];
@@ -390,6 +556,10 @@ int SupervisorMain(int argc, char** argv) {
     record.exit_code = 128 + record.signal;  // the shell's convention
   }
   record.message = DescribeWaitStatus(wait_status);
+  if (record.signal == SIGXFSZ && spec.rlimit_fsize_bytes > 0) {
+    record.message += ": a file reached the jobs' file-size limit of " +
+                      FormatBytes(spec.rlimit_fsize_bytes) + " (inet server --job-max-file-bytes)";
+  }
   if (n > 1 && first_failure) {
     record.message =
         "process " + std::to_string(reported) + " of " + std::to_string(n) + " " + record.message;

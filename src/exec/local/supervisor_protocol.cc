@@ -83,6 +83,14 @@ std::string AttemptSpecToJson(const AttemptSpec& spec) {
                  {"exit_path", spec.exit_path},
                  {"cgroup_path", spec.cgroup_path},
                  {"rlimit_as_bytes", spec.rlimit_as_bytes},
+                 {"rlimit_nproc", spec.rlimit_nproc},
+                 {"rlimit_fsize_bytes", spec.rlimit_fsize_bytes},
+                 {"max_log_bytes", spec.max_log_bytes},
+                 {"run_as_uid", spec.run_as_uid},
+                 {"run_as_gid", spec.run_as_gid},
+                 {"drop_capabilities", spec.drop_capabilities},
+                 {"landlock_hidden", StringArray(spec.landlock_hidden)},
+                 {"landlock_allowed", StringArray(spec.landlock_allowed)},
                  {"memory_limit_bytes", spec.memory_limit_bytes},
                  {"default_grace_seconds", spec.default_grace_seconds},
                  {"gang_grace_seconds", spec.gang_grace_seconds}};
@@ -123,6 +131,18 @@ StatusOr<AttemptSpec> AttemptSpecFromJson(std::string_view text) {
   spec.default_grace_seconds = static_cast<int>(n);
   if (!GetInt(o, "gang_grace_seconds", n)) return Missing(kWhat, "gang_grace_seconds");
   spec.gang_grace_seconds = static_cast<int>(n);
+  // The confinement fields; a missing one (a spec written by hand) means "none".
+  GetInt(o, "rlimit_nproc", spec.rlimit_nproc);
+  GetInt(o, "rlimit_fsize_bytes", spec.rlimit_fsize_bytes);
+  GetInt(o, "max_log_bytes", spec.max_log_bytes);
+  GetInt(o, "run_as_uid", spec.run_as_uid);
+  GetInt(o, "run_as_gid", spec.run_as_gid);
+  GetBool(o, "drop_capabilities", spec.drop_capabilities);
+  for (auto [key, out] : {std::pair{"landlock_hidden", &spec.landlock_hidden},
+                          std::pair{"landlock_allowed", &spec.landlock_allowed}}) {
+    const json::value* v = o.if_contains(key);
+    if (v != nullptr && !GetStrings(*v, *out)) return Missing(kWhat, key);
+  }
   return spec;
 }
 

@@ -16,6 +16,10 @@ namespace inet::exec::local {
 
 // The file descriptor on which the supervisor writes its handshake line.
 inline constexpr int kHandshakeFd = 3;
+// The file descriptor from which the supervisor reads its attempt spec (JSON, to EOF) when it
+// is open; the spec file named on its command line is then only what a human reads (secrets
+// redacted). Without it (a supervisor started by hand) the file is read.
+inline constexpr int kSpecFd = 4;
 
 // Everything the supervisor needs to run one attempt; written by LocalExecutor::Launch.
 struct AttemptSpec {
@@ -29,6 +33,16 @@ struct AttemptSpec {
   std::string exit_path;           // where the exit record goes (written via <exit_path>.tmp)
   std::string cgroup_path;         // "" = no cgroup; else processes join it before exec
   int64_t rlimit_as_bytes = 0;     // > 0: RLIMIT_AS for every process (no cgroup)
+  int64_t rlimit_nproc = 0;        // > 0: RLIMIT_NPROC for every process
+  int64_t rlimit_fsize_bytes = 0;  // > 0: RLIMIT_FSIZE for every process
+  int64_t max_log_bytes = 0;       // > 0: job.log stops growing (a marker says so) past this
+  int64_t run_as_uid = -1;         // >= 0: processes switch to this user (and run_as_gid)
+  int64_t run_as_gid = -1;
+  bool drop_capabilities = false;  // processes give up every capability (uid 0 without a job user)
+  // Landlock (landlock.h): when non-empty, the processes cannot reach beneath these paths
+  // except beneath landlock_allowed.
+  std::vector<std::string> landlock_hidden;
+  std::vector<std::string> landlock_allowed;
   int64_t memory_limit_bytes = 0;  // the memory request, for messages
   int default_grace_seconds = 10;  // SIGTERM -> SIGKILL when the stop request carries none
   int gang_grace_seconds = 10;     // after one process of a gang fails, the others get this long

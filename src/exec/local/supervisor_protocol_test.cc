@@ -19,6 +19,14 @@ TEST(SupervisorProtocolTest, AttemptSpecRoundTrips) {
   spec.memory_limit_bytes = 512LL << 20;
   spec.default_grace_seconds = 7;
   spec.gang_grace_seconds = 3;
+  spec.rlimit_nproc = 100;
+  spec.rlimit_fsize_bytes = 1LL << 30;
+  spec.max_log_bytes = 1LL << 20;
+  spec.run_as_uid = 999;
+  spec.run_as_gid = 998;
+  spec.drop_capabilities = true;
+  spec.landlock_hidden = {"/data"};
+  spec.landlock_allowed = {"/data/jobs/train-abc123/code", "/data/jobs/train-abc123/tmp"};
   auto parsed = AttemptSpecFromJson(AttemptSpecToJson(spec));
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_EQ(parsed->job_id, spec.job_id);
@@ -28,6 +36,14 @@ TEST(SupervisorProtocolTest, AttemptSpecRoundTrips) {
   EXPECT_EQ(parsed->rlimit_as_bytes, spec.rlimit_as_bytes);
   EXPECT_EQ(parsed->default_grace_seconds, 7);
   EXPECT_EQ(parsed->gang_grace_seconds, 3);
+  EXPECT_EQ(parsed->rlimit_nproc, 100);
+  EXPECT_EQ(parsed->rlimit_fsize_bytes, 1LL << 30);
+  EXPECT_EQ(parsed->max_log_bytes, 1LL << 20);
+  EXPECT_EQ(parsed->run_as_uid, 999);
+  EXPECT_EQ(parsed->run_as_gid, 998);
+  EXPECT_TRUE(parsed->drop_capabilities);
+  EXPECT_EQ(parsed->landlock_hidden, spec.landlock_hidden);
+  EXPECT_EQ(parsed->landlock_allowed, spec.landlock_allowed);
 }
 
 TEST(SupervisorProtocolTest, RejectsMalformedSpecs) {
