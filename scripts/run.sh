@@ -5,10 +5,10 @@
 #   ./scripts/run.sh                      build if needed, then `inet server`
 #   ./scripts/run.sh --port 0 --data-dir /tmp/inet   any `inet server` flags are passed through
 #
-# The first run installs Debian build packages and the job environment .venv-jobs (the MLflow
-# client and the inet_platform SDK: the Python that jobs run with unless --python names another;
-# scripts/setup.sh --run), then compiles; later runs rebuild only what changed and start in
-# seconds.
+# The first run installs Debian build packages, the job user inet-job (as root: jobs run as it)
+# and the job environment .venv-jobs (the MLflow client and the inet_platform SDK: the Python
+# that jobs run with unless --python names another; scripts/setup.sh --run), then compiles;
+# later runs rebuild only what changed and start in seconds.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

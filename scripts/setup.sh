@@ -6,6 +6,8 @@
 #                                 `scripts/run.sh` needs (the Python that local jobs run with)
 #   scripts/setup.sh --no-python  Debian packages for building and running only
 #
+# As root it also creates the system user `inet-job` that local jobs run as.
+#
 # Idempotent and quick once done: Debian packages are checked with dpkg and apt runs only when
 # one is missing; a virtualenv is rebuilt only when its requirements file or the Python
 # interpreter changes (a stamp file in the venv records their hash).
@@ -19,7 +21,7 @@ for arg in "$@"; do
     --no-python) with_python=0 ;;
     --run) with_tests=0 ;;
     -h | --help)
-      sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -64,6 +66,23 @@ if ((${#missing[@]})); then
 else
   log "Debian packages: all ${#packages[@]} present"
 fi
+
+# The unprivileged user local jobs run as when the server runs as root (inet server
+# --job-user, default inet-job): it cannot read the server's data directory. Only root can
+# create it; without root, jobs run as the server's user, confined with Landlock.
+ensure_job_user() {
+  local user=inet-job
+  if getent passwd "$user" >/dev/null; then
+    log "job user $user: present"
+  elif [[ "$(id -u)" == 0 ]]; then
+    useradd --system --user-group --create-home --home-dir "/var/lib/$user" \
+      --shell /usr/sbin/nologin --comment "inet platform jobs" "$user"
+    log "job user $user: created"
+  else
+    log "job user $user: not created (needs root); jobs will run as the server's user"
+  fi
+}
+ensure_job_user
 
 if ((!with_python)); then
   exit 0

@@ -55,6 +55,25 @@ void AddServerCommand(CLI::App& app, inet::server::ServerConfig& config, bool& q
   cmd->add_option("--python", config.python,
                   "Python interpreter for .py job scripts (it needs mlflow for jobs that log)")
       ->capture_default_str();
+  cmd->add_option("--job-user", config.job_user,
+                  "User that jobs run as (the server must run as root); '' = the server's own "
+                  "user, confined with Landlock where the kernel has it [default: inet-job when "
+                  "running as root and that user exists (scripts/setup.sh creates it), else the "
+                  "server's user]");
+  cmd->add_option("--max-log-bytes", config.max_log_bytes,
+                  "Largest job log in bytes; past it the log says it was truncated and the rest "
+                  "is discarded (0 = no limit)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--job-max-processes", config.job_max_processes,
+                  "RLIMIT_NPROC for jobs: processes and threads of the job user (0 = no limit)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--job-max-file-bytes", config.job_max_file_bytes,
+                  "RLIMIT_FSIZE for jobs: the largest file a job may write, in bytes (0 = no "
+                  "limit)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--external-url", config.external_url,
                   "URL jobs and links use to reach this server [default: the listening "
                   "address]");

@@ -1,10 +1,14 @@
 #include "server/server.h"
 
+#include <pwd.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <ostream>
 #include <string_view>
@@ -71,6 +75,78 @@ StatusOr<std::string> SelfExecutable() {
   return self.string();
 }
 
+// The default job user that scripts/setup.sh creates.
+constexpr const char* kDefaultJobUser = "inet-job";
+
+bool UserExists(const std::string& name) {
+  std::vector<char> buf(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found);
+  return found != nullptr;
+}
+
+bool IsWithin(const std::string& path, const std::string& dir) {
+  return path == dir || path.starts_with(dir + "/");
+}
+
+// A local directory or file path from a file:// or sqlite:/// URI, or "" for other kinds.
+std::string LocalPathOf(std::string_view uri) {
+  if (uri.starts_with('/')) return std::string(uri);
+  for (std::string_view prefix : {"sqlite:///", "file://"}) {
+    if (uri.starts_with(prefix)) {
+      std::string path(uri.substr(prefix.size() - (prefix == "sqlite:///" ? 1 : 0)));
+      if (size_t q = path.find('?'); q != std::string::npos) path.resize(q);
+      return path.starts_with('/') ? path : "";
+    }
+  }
+  return "";
+}
+
+// Makes the data directory and the secrets in it private to the server's user: the directory
+// 0700 (0711 when jobs run as another user and must pass through it to their workspaces under
+// jobs/), the database, the admin token, the artifact directory and every other entry in it
+// without group or other access. Also fixes a data
+// directory made by an older version with the usual 0755/0644.
+void SecureDataDir(const ServerConfig& config, bool traversable) {
+  auto set = [](const std::string& path, mode_t mode) {
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(path, ec)) || fs::is_symlink(fs::symlink_status(path, ec)))
+      return;
+    if (chmod(path.c_str(), mode) != 0) {
+      spdlog::warn("could not make {} private (chmod {:o}): {}", path, mode, strerror(errno));
+    }
+  };
+  set(config.data_dir, traversable ? 0711 : 0700);
+  set(config.data_dir + "/admin-token", 0600);
+  // Whatever else lies directly in it (a backup, a key someone left there) loses its group and
+  // other bits: a job user may pass through the directory. The executor owns jobs/.
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(config.data_dir, ec)) {
+    std::error_code entry_ec;
+    const std::string path = entry.path().string();
+    struct stat st {};
+    if (path == config.jobs_dir || entry.is_symlink(entry_ec) || lstat(path.c_str(), &st) != 0) {
+      continue;
+    }
+    if ((st.st_mode & 077) != 0) set(path, st.st_mode & 0700);
+  }
+  if (std::string db = LocalPathOf(config.db_uri); !db.empty()) {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) set(db + suffix, 0600);
+  }
+  if (std::string artifacts = LocalPathOf(config.artifacts_root); !artifacts.empty()) {
+    set(artifacts, 0700);
+  }
+}
+
+// Directories the job Python's environment provides commands from (python, pip, torchrun):
+// its bin directory when --python names a path.
+std::vector<std::string> JobPathPrefix(const std::string& python) {
+  if (python.find('/') == std::string::npos) return {};
+  fs::path bin = fs::absolute(python).lexically_normal().parent_path();
+  return {bin.string()};
+}
+
 }  // namespace
 
 const char* Version() { return INET_VERSION; }
@@ -117,6 +193,17 @@ StatusOr<ServerConfig> ResolveConfig(ServerConfig config) {
 
 Status RunServer(const ServerConfig& config, std::ostream& out) {
   SystemClock clock;
+  // Everything the server creates (database, tokens, artifacts, job control files) is private
+  // to its user unless made otherwise on purpose.
+  umask(077);
+  // Not dumpable: a job running as the server's user (confined with Landlock) cannot read the
+  // server's memory or /proc/<pid>/environ, where INET_ADMIN_TOKEN may be.
+  prctl(PR_SET_DUMPABLE, 0);
+  std::string job_user = config.job_user;
+  const bool auto_job_user = job_user == "auto";
+  if (auto_job_user)
+    job_user = geteuid() == 0 && UserExists(kDefaultJobUser) ? kDefaultJobUser : "";
+  SecureDataDir(config, !job_user.empty() && IsWithin(config.jobs_dir, config.data_dir));
 
   ASSIGN_OR_RETURN(std::unique_ptr<store::MetadataStore> metadata,
                    store::OpenMetadataStore(config.db_uri, config.default_artifact_root));
@@ -168,8 +255,33 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   executor_options.root = config.jobs_dir;
   executor_options.supervisor_command = {self, "__supervise"};
   executor_options.gpu_count = config.gpus;
-  ASSIGN_OR_RETURN(std::unique_ptr<exec::local::LocalExecutor> executor,
-                   exec::local::LocalExecutor::Create(executor_options));
+  executor_options.job_user = job_user;
+  executor_options.hidden_paths = {config.data_dir};
+  for (const std::string& uri : {config.db_uri, config.artifacts_root}) {
+    std::string path = LocalPathOf(uri);
+    if (!path.empty() && !IsWithin(path, config.data_dir))
+      executor_options.hidden_paths.push_back(path);
+  }
+  executor_options.path_prefix = JobPathPrefix(config.python);
+  executor_options.max_log_bytes = config.max_log_bytes;
+  executor_options.max_processes = config.job_max_processes;
+  executor_options.max_file_bytes = config.job_max_file_bytes;
+  StatusOr<std::unique_ptr<exec::local::LocalExecutor>> created =
+      exec::local::LocalExecutor::Create(executor_options);
+  if (!created.ok() && auto_job_user && !job_user.empty() &&
+      created.status().code() == StatusCode::kFailedPrecondition) {
+    // The default job user cannot reach the workspaces or the job Python: run jobs as the
+    // server's user (Landlock-confined where possible) rather than not at all, and say why.
+    spdlog::error(
+        "jobs cannot run as {}: {}; they run as the server's user instead (pass "
+        "--job-user {} to insist, or --job-user '' to silence this)",
+        job_user, created.status().message(), job_user);
+    executor_options.job_user.clear();
+    SecureDataDir(config, false);
+    created = exec::local::LocalExecutor::Create(executor_options);
+  }
+  if (!created.ok()) return created.status();
+  std::unique_ptr<exec::local::LocalExecutor> executor = *std::move(created);
   sched::FifoCapacityAdmission admission;
   jobs::JobServiceOptions job_options;
   job_options.server_url = external_url;
@@ -201,8 +313,13 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
       << config.default_artifact_root << ")\n"
       << "  jobs:           local executor in " << config.jobs_dir << ": "
       << capacity.cpu_millis / 1000 << " CPUs, " << capacity.memory_bytes / (1 << 20) << " MiB, "
-      << capacity.gpus.size() << " GPUs (" << capacity.gpu_source << "); " << capacity.isolation
-      << "; python " << config.python << "\n"
+      << capacity.gpus.size() << " GPUs (" << capacity.gpu_source << "); python " << config.python
+      << "\n"
+      << "  isolation:      " << capacity.isolation << "\n"
+      << (capacity.isolation.find("NOT ISOLATED") != std::string::npos
+              ? "  WARNING: jobs can read this server's data directory and admin token; run it as "
+                "root with --job-user, or on a kernel with Landlock\n"
+              : "")
       << "  " << token_line << "\n"
       << "Point mlflow at it:\n"
       << "  export MLFLOW_TRACKING_URI=" << url << " MLFLOW_TRACKING_TOKEN=" << token_hint << "\n"

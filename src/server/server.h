@@ -32,6 +32,13 @@ struct ServerConfig {
   // The URL jobs use to reach this server (MLFLOW_TRACKING_URI, INET_URL) and the base of run
   // links; default: the listening address.
   std::string external_url;
+  // The user jobs run as. "auto": inet-job when the server runs as root and that user exists
+  // (scripts/setup.sh creates it), else the server's own user; "" = the server's own user.
+  // Jobs running as the server's user are confined with Landlock where the kernel has it.
+  std::string job_user = "auto";
+  int64_t max_log_bytes = 256LL << 20;      // a job's log stops growing past this; 0 = no cap
+  int64_t job_max_processes = 4096;         // RLIMIT_NPROC for jobs; 0 = no limit
+  int64_t job_max_file_bytes = 64LL << 30;  // RLIMIT_FSIZE for jobs; 0 = no limit
 };
 
 // The inet version, also served at /api/v1/version and printed in the banner (/version
@@ -42,11 +49,11 @@ const char* Version();
 // which flag to fix.
 StatusOr<ServerConfig> ResolveConfig(ServerConfig config);
 
-// Starts the server and the job controller, prints the banner (URL, stores, executor, admin
-// token location, the export line) to `out`, and blocks until SIGINT or SIGTERM; in-flight requests
-// then finish and the stores are closed; running jobs keep running (a restart re-attaches them).
-// The caller must have blocked SIGINT and SIGTERM in every thread (BlockShutdownSignals) before any
-// thread was started.
+// Starts the server and the job controller, prints the banner (URL, stores, executor, how jobs
+// are isolated, admin token location, the export line) to `out`, and blocks until SIGINT or
+// SIGTERM; in-flight requests then finish and the stores are closed; running jobs keep running (a
+// restart re-attaches them). The caller must have blocked SIGINT and SIGTERM in every thread
+// (BlockShutdownSignals) before any thread was started.
 Status RunServer(const ServerConfig& config, std::ostream& out);
 
 // Blocks SIGINT/SIGTERM/SIGPIPE in the calling thread (and threads it starts later) so that

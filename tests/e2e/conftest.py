@@ -91,13 +91,17 @@ class ServerProcess:
     """
 
     def __init__(self, workdir: Path, backend: str, db_uri: str | None,
-                 extra_args: list[str] | None = None):
+                 extra_args: list[str] | None = None, command_prefix: list[str] | None = None):
         self.workdir = workdir
         self.extra_args = list(extra_args or [])
+        # Prepended to the server's command line, e.g. setpriv to run it as another user.
+        self.command_prefix = list(command_prefix or [])
         self.backend = backend
         self.db_uri = db_uri
         self.data_dir = workdir / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0 and not REFERENCE:
+            os.chmod(workdir, 0o711)  # the job user passes through to <data-dir>/jobs
         # Where artifact bytes end up: inet's default is <data-dir>/artifacts.
         self.artifacts_dir = self.data_dir / "artifacts"
         self.proc: subprocess.Popen | None = None
@@ -129,7 +133,7 @@ class ServerProcess:
                "--data-dir", str(self.data_dir)]
         if self.backend == "postgres":
             cmd += ["--db", self.db_uri]
-        return cmd + self.extra_args, None
+        return self.command_prefix + cmd + self.extra_args, None
 
     def start(self) -> str:
         assert self.proc is None, "already running"
@@ -224,6 +228,26 @@ class ServerProcess:
         headers.setdefault("Authorization", f"Bearer {ADMIN_TOKEN}")
         kwargs.setdefault("timeout", 60)
         return requests.request(method, self.url + path, headers=headers, **kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _job_user_can_reach_test_dirs(tmp_path_factory):
+    """As root, the server runs jobs as the unprivileged job user (inet-job), which must pass
+    through the test's temporary directories (pytest makes them 0700) to reach the job
+    workspaces under each server's data directory."""
+    if os.geteuid() == 0 and not REFERENCE:
+        base = tmp_path_factory.getbasetemp()
+        for path in (base, base.parent):
+            os.chmod(path, 0o711)
+
+
+@pytest.fixture
+def tmp_path(tmp_path):
+    """pytest's tmp_path, writable by the job user too: tests hand it to jobs for marker
+    files."""
+    if os.geteuid() == 0 and not REFERENCE:
+        os.chmod(tmp_path, 0o777)
+    return tmp_path
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

@@ -1,16 +1,22 @@
-"""Authentication and hostile input: tokens, body limits, malformed JSON, filter injection and
-artifact path traversal. Raw HTTP so that no client-side check hides what the server does."""
+"""Authentication and hostile input: tokens, body limits, malformed JSON, filter injection,
+artifact path traversal, and hostile jobs (a job must not reach the server's secrets). Raw HTTP
+so that no client-side check hides what the server does."""
 
+import hashlib
 import http.client
+import json
 import os
 import secrets
 import select
+import shutil
 import socket
+import sys
+import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_TOKEN
+from conftest import ADMIN_TOKEN, REFERENCE, ServerProcess
 
 SEARCH = "/api/2.0/mlflow/experiments/search"
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
@@ -282,3 +288,166 @@ def test_traversal_attempts_leave_the_server_working(server, tracking, tmp_path)
     tracking.log_artifact(run_id, str(f), "sub")
     assert [a.path for a in tracking.list_artifacts(run_id, "sub")] == ["sub/ok.txt"]
     assert server.api("GET", "/health").status_code == 200
+
+
+# -- a job is untrusted code ----------------------------------------------------------------
+#
+# The server is started as the issue's reproduction was: INET_ADMIN_TOKEN in its environment
+# (conftest does that). Each job below tries what a hostile job would; every attempt must fail.
+
+JOB_WAIT_S = 120.0
+
+PROBE = r"""
+import hashlib, json, os, sys
+data_dir, server_pid, admin_token_sha256 = sys.argv[1], sys.argv[2], sys.argv[3]
+result = {}
+
+def attempt(name, fn):
+    try:
+        fn()
+        result[name] = "allowed"
+    except FileNotFoundError:
+        result[name] = "missing"  # proves nothing: the tests make sure the files exist
+    except OSError as e:
+        result[name] = "denied: " + e.__class__.__name__
+
+attempt("read admin-token", lambda: open(os.path.join(data_dir, "admin-token")).read())
+attempt("read inet.db", lambda: open(os.path.join(data_dir, "inet.db"), "rb").read(16))
+attempt("write inet.db", lambda: open(os.path.join(data_dir, "inet.db"), "ab").close())
+attempt("list data dir files", lambda: [open(os.path.join(data_dir, n), "rb").close()
+                                         for n in os.listdir(data_dir)
+                                         if os.path.isfile(os.path.join(data_dir, n))])
+attempt("read server environ", lambda: open(f"/proc/{server_pid}/environ", "rb").read())
+attempt("plant a file in the data dir",
+        lambda: open(os.path.join(data_dir, "planted"), "w").close())
+result["admin token in env"] = any(hashlib.sha256(v.encode()).hexdigest() == admin_token_sha256
+                                   for v in os.environ.values())
+result["INET_ADMIN_TOKEN set"] = "INET_ADMIN_TOKEN" in os.environ
+result["uid"] = os.getuid()
+print("PROBE " + json.dumps(result), flush=True)
+"""
+
+
+def _run_probe(srv: ServerProcess) -> tuple[dict, str]:
+    res = srv.api("POST", "/api/v1/jobs", json={
+        "name": "hostile-probe",
+        # The token's hash only: the command line itself is in the spec file, which must not
+        # hold the token.
+        "command": ["python", "-c", PROBE, str(srv.data_dir), str(srv.proc.pid),
+                    hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest()]})
+    assert res.status_code == 201, res.text
+    job_id = res.json()["job"]["job_id"]
+    deadline = time.monotonic() + JOB_WAIT_S
+    while True:
+        job = srv.api("GET", f"/api/v1/jobs/{job_id}").json()["job"]
+        if job["state"] in ("Succeeded", "Failed", "Cancelled", "TimedOut"):
+            break
+        assert time.monotonic() < deadline, f"job did not finish: {job}\n{srv.log_tail()}"
+        time.sleep(0.1)
+    log = srv.api("GET", f"/api/v1/jobs/{job_id}/logs").text
+    assert job["state"] == "Succeeded", (job, log)
+    line = next((l for l in log.splitlines() if l.startswith("PROBE ")), None)
+    assert line, log
+    return json.loads(line[len("PROBE "):]), job_id
+
+
+def _assert_confined(result: dict) -> None:
+    for probe in ("read admin-token", "read inet.db", "write inet.db", "list data dir files",
+                  "read server environ", "plant a file in the data dir"):
+        assert result[probe].startswith("denied"), (probe, result)
+    assert result["INET_ADMIN_TOKEN set"] is False, result
+    assert result["admin token in env"] is False, result
+
+
+def _plant_secrets(srv: ServerProcess, backend: str) -> None:
+    """The files a hostile job goes for, present whatever the backend: the admin-token file
+    (the server writes none when INET_ADMIN_TOKEN is set) and, without SQLite, an inet.db."""
+    (srv.data_dir / "admin-token").write_text("admin-token-file-secret\n")
+    if backend != "sqlite":
+        (srv.data_dir / "inet.db").write_bytes(b"SQLite format 3\0")
+
+
+def _assert_private(srv: ServerProcess, job_id: str) -> None:
+    data = srv.data_dir
+    assert (data.stat().st_mode & 0o077) in (0, 0o011), oct(data.stat().st_mode)
+    for name in ("admin-token", "inet.db"):
+        if (data / name).exists():
+            assert (data / name).stat().st_mode & 0o077 == 0, (name, oct((data / name).stat().st_mode))
+    for spec in (data / "jobs" / job_id).glob("attempt-*.spec.json"):
+        assert spec.stat().st_mode & 0o077 == 0, oct(spec.stat().st_mode)
+        text = spec.read_text()
+        assert ADMIN_TOKEN not in text
+        assert "MLFLOW_TRACKING_TOKEN=<redacted>" in text, text
+
+
+@pytest.fixture(scope="module")
+def jobs_server(backend, postgres_db, tmp_path_factory):
+    if REFERENCE:
+        pytest.skip("platform jobs are not part of the reference mlflow server")
+    srv = ServerProcess(tmp_path_factory.mktemp(f"hostile-{backend}"), backend, postgres_db,
+                        extra_args=["--gpus", "0", "--python", sys.executable])
+    _plant_secrets(srv, backend)
+    srv.start()
+    yield srv
+    assert srv.stop() == 0, srv.log_tail()
+
+
+@pytest.mark.reference_incompatible
+def test_a_job_cannot_read_the_servers_secrets(jobs_server):
+    isolation = jobs_server.api("GET", "/api/v1/capacity").json()["isolation"]
+    assert "NOT ISOLATED" not in isolation, isolation
+    if os.geteuid() == 0 and _user_exists("inet-job"):
+        assert "user inet-job" in isolation, isolation  # CI: the job-user path
+    result, job_id = _run_probe(jobs_server)
+    _assert_confined(result)
+    if os.geteuid() == 0 and _user_exists("inet-job"):
+        assert result["uid"] != 0, result
+    _assert_private(jobs_server, job_id)
+    assert not (jobs_server.data_dir / "planted").exists()
+
+
+def _user_exists(name: str) -> bool:
+    import pwd
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def _landlock_abi() -> int:
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    abi = libc.syscall(444, None, 0, 1)  # landlock_create_ruleset(NULL, 0, VERSION)
+    return max(abi, 0)
+
+
+@pytest.mark.reference_incompatible
+def test_a_job_of_an_unprivileged_server_is_confined_by_landlock(backend, tmp_path_factory):
+    """The non-root path: a server that cannot switch users confines its jobs with Landlock."""
+    if REFERENCE or backend != "sqlite":
+        pytest.skip("one backend is enough for the confinement")
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to start the server as an unprivileged user")
+    if _landlock_abi() == 0:
+        pytest.skip("this kernel has no Landlock")
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    workdir = tmp_path_factory.mktemp("unprivileged")
+    srv = ServerProcess(workdir, backend, None,
+                        extra_args=["--gpus", "0", "--python", sys.executable],
+                        command_prefix=["setpriv", f"--reuid={nobody.pw_uid}",
+                                        f"--regid={nobody.pw_gid}", "--clear-groups"])
+    _plant_secrets(srv, backend)
+    for path in (srv.data_dir, srv.data_dir / "admin-token"):
+        os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    srv.start()
+    try:
+        isolation = srv.api("GET", "/api/v1/capacity").json()["isolation"]
+        assert "landlock" in isolation and "NOT ISOLATED" not in isolation, isolation
+        result, job_id = _run_probe(srv)
+        _assert_confined(result)
+        assert result["uid"] == nobody.pw_uid, result
+        _assert_private(srv, job_id)
+    finally:
+        assert srv.stop() == 0, srv.log_tail()
