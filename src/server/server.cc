@@ -1,10 +1,13 @@
 #include "server/server.h"
 
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
+#include <spawn.h>
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -28,6 +31,8 @@
 #include "sched/admission.h"
 #include "store/metadata_store.h"
 #include "tracking/tracking_service.h"
+
+extern char** environ;
 
 namespace inet::server {
 namespace {
@@ -137,6 +142,38 @@ void SecureDataDir(const ServerConfig& config, bool traversable) {
   if (std::string artifacts = LocalPathOf(config.artifacts_root); !artifacts.empty()) {
     set(artifacts, 0700);
   }
+}
+
+// Whether the job Python can import mlflow (find_spec: looked up, not imported, so fast): ""
+// when it can, else a warning saying what to do.
+std::string JobPythonWarning(const std::string& python) {
+  std::vector<std::string> args = {
+      python, "-c",
+      "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('mlflow') else 3)"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, python.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  if (rc == 0) {
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  if (rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
+  const std::string fix =
+      "start the server with --python pointing at an environment with mlflow, e.g. "
+      "scripts/run.sh's .venv-jobs/bin/python";
+  if (rc != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 3) {
+    return "the job Python '" + python + "' does not run; " + fix;
+  }
+  return "the job Python '" + python + "' has no mlflow: jobs that log to MLflow will fail; " + fix;
 }
 
 // Directories the job Python's environment provides commands from (python, pip, torchrun):
@@ -303,6 +340,8 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   }
 
   exec::Capacity capacity = executor->capacity();
+  const std::string python_warning = JobPythonWarning(config.python);
+  if (!python_warning.empty()) spdlog::warn("{}", python_warning);
   std::string token_hint = env_token != nullptr && *env_token != '\0'
                                ? "$INET_ADMIN_TOKEN"
                                : "$(cat " + config.data_dir + "/admin-token)";
@@ -320,7 +359,8 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
               ? "  WARNING: jobs can read this server's data directory and admin token; run it as "
                 "root with --job-user, or on a kernel with Landlock\n"
               : "")
-      << "  " << token_line << "\n"
+      << (python_warning.empty() ? "" : "  WARNING: " + python_warning + "\n") << "  " << token_line
+      << "\n"
       << "Point mlflow at it:\n"
       << "  export MLFLOW_TRACKING_URI=" << url << " MLFLOW_TRACKING_TOKEN=" << token_hint << "\n"
       << "Submit a job:\n"

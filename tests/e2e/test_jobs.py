@@ -393,3 +393,21 @@ def test_vanished_job_is_marked_and_retried_after_restart(jobs_server, tmp_path)
     events = jobs_server.api("GET", f"/api/v1/jobs/{job['job_id']}/events").json()["events"]
     assert any("vanished" in e["reason"] for e in events), events
     assert "second attempt ran" in logs(jobs_server, job["job_id"])
+
+
+def test_a_job_python_without_mlflow_is_reported_at_start_up(jobs_server, tmp_path_factory):
+    assert "has no mlflow" not in jobs_server.log_text()  # sys.executable has mlflow
+    bare = "/usr/bin/python3"
+    probe = subprocess.run([bare, "-c", "import importlib.util as u; print(u.find_spec('mlflow'))"],
+                           capture_output=True, text=True) if Path(bare).exists() else None
+    if probe is None or probe.stdout.strip() != "None":
+        pytest.skip(f"needs a Python without mlflow at {bare}")
+    srv = ServerProcess(tmp_path_factory.mktemp("no-mlflow"), "sqlite", None,
+                        extra_args=["--gpus", "0", "--python", bare])
+    srv.start()
+    try:
+        banner = srv.log_text()
+        assert f"WARNING: the job Python '{bare}' has no mlflow" in banner, banner
+        assert "--python pointing at an environment with mlflow" in banner, banner
+    finally:
+        assert srv.stop() == 0, srv.log_tail()
