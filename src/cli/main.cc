@@ -44,6 +44,14 @@ void AddServerCommand(CLI::App& app, inet::server::ServerConfig& config, bool& q
                   "Request handler threads (0 = twice the CPU count, at least 4)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-connections", config.max_connections,
+                  "Open connections the server accepts; past it a new one gets 503")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-connections-per-client", config.max_connections_per_client,
+                  "Open connections from one client address; past it a new one gets 503")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet", quiet, "No access log line per request");
   cmd->add_option("--jobs-dir", config.jobs_dir,
                   "Where the local executor keeps job workspaces and logs "

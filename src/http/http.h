@@ -5,7 +5,7 @@
 // block on the database. Bodies are buffered (up to a limit, 413 past it) unless the route asks
 // for a streaming body, in which case the handler reads it from `Request::body_stream` in
 // chunks; a response may likewise stream from a ByteSource. Every request except those on
-// public routes is authenticated before its handler runs.
+// public routes is authenticated on its headers, before any byte of its body is read.
 #pragma once
 
 #include <cstdint>
@@ -116,7 +116,9 @@ class Router {
   std::unique_ptr<Node> root_;
 };
 
-// Decides who a request comes from. Implementations must be thread-safe.
+// Decides who a request comes from. Implementations must be thread-safe. The server calls it
+// before reading the request's body, so `request.body` is empty and `body_stream` null: only
+// the method, target, path, query, headers and remote address are set.
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
@@ -134,7 +136,11 @@ struct ServerOptions {
   int body_timeout_seconds = 300;            // between body chunks
   int idle_timeout_seconds = 75;             // keep-alive idle
   int shutdown_grace_seconds = 30;           // in-flight requests get this long on Stop()
-  bool access_log = true;                    // one line per request
+  // Open connections, in total and from one client address; a connection past either limit
+  // is answered 503 and closed. 0 = no limit.
+  int max_connections = 1024;
+  int max_connections_per_client = 256;
+  bool access_log = true;  // one line per request
 };
 
 // The HTTP server. Start() binds and begins serving on background threads; Stop() stops

@@ -78,8 +78,9 @@ enum class Next { kKeepAlive, kClose, kLingerClose };
 struct Connection {
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
   beast::tcp_stream stream;  // its executor is this connection's strand
-  std::string remote;
-  bool idle = false;  // strand-only: waiting for the first byte of the next request
+  std::string remote;        // address:port, for logs
+  std::string address;       // the client's address, for the per-client connection limit
+  bool idle = false;         // strand-only: waiting for the first byte of the next request
 };
 
 // The request body of a streaming route, pulled from the socket by a worker thread: each Read
@@ -228,6 +229,8 @@ class Server::Impl {
   };
 
   asio::awaitable<void> AcceptLoop();
+  // Answers a connection past the connection limits with 503 and closes it.
+  asio::awaitable<void> Refuse(std::shared_ptr<Connection> conn, std::string reason);
   asio::awaitable<void> Session(std::shared_ptr<Connection> conn);
   asio::awaitable<Next> Serve(Connection& conn, beast::flat_buffer& buffer,
                               bhttp::request_parser<bhttp::empty_body>& header);
@@ -236,7 +239,11 @@ class Server::Impl {
   asio::awaitable<Written> Write(beast::tcp_stream& stream, Response& res, bool head,
                                  bool keep_alive, unsigned version);
   asio::awaitable<void> Linger(beast::tcp_stream& stream);
-  Response Dispatch(const Router::Route& route, Request& req);
+  // Authenticates `req` on its headers, setting req.identity. The error response (401 with
+  // WWW-Authenticate, or what the authenticator's status maps to) when it fails. Pool only.
+  std::optional<Response> Authenticate(Request& req);
+  // Authenticates (unless public or `authenticated`) and runs the handler. Pool only.
+  Response Dispatch(const Router::Route& route, Request& req, bool authenticated);
   void CloseConnections(bool idle_only);
   void RunIo();
 
@@ -267,6 +274,7 @@ class Server::Impl {
   std::condition_variable cv_;
   State state_ = State::kIdle;                                              // guarded by mu_
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;  // guarded by mu_
+  std::unordered_map<std::string, int> per_client_;  // open connections by address; mu_
 
   std::optional<asio::thread_pool> pool_;  // handlers; created by Start()
   // Destroyed before the members above: pending coroutine frames it destroys unregister
@@ -369,11 +377,31 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
     beast::error_code ignored;
     conn->stream.socket().set_option(tcp::no_delay(true), ignored);
     auto remote = conn->stream.socket().remote_endpoint(ignored);
-    conn->remote = remote.address().to_string(ignored) + ":" + std::to_string(remote.port());
+    conn->address = remote.address().to_string(ignored);
+    conn->remote = conn->address + ":" + std::to_string(remote.port());
+    std::string refusal;
     {
       std::lock_guard lock(mu_);
       if (stopping_) continue;  // Stop() has already swept the registry; drop it
-      connections_.emplace(conn.get(), conn);
+      int& from_client = per_client_[conn->address];
+      if (options_.max_connections > 0 &&
+          connections_.size() >= static_cast<size_t>(options_.max_connections)) {
+        refusal = "The server has " + std::to_string(connections_.size()) +
+                  " open connections, its limit; retry shortly";
+      } else if (options_.max_connections_per_client > 0 &&
+                 from_client >= options_.max_connections_per_client) {
+        refusal = "Too many connections from " + conn->address + " (the limit is " +
+                  std::to_string(options_.max_connections_per_client) +
+                  "); reuse connections or retry shortly";
+      } else {
+        ++from_client;
+        connections_.emplace(conn.get(), conn);
+      }
+      if (from_client == 0) per_client_.erase(conn->address);
+    }
+    if (!refusal.empty()) {
+      asio::co_spawn(conn->stream.get_executor(), Refuse(conn, std::move(refusal)), asio::detached);
+      continue;
     }
     asio::co_spawn(conn->stream.get_executor(), Session(conn), [](std::exception_ptr e) {
       if (!e) return;
@@ -384,6 +412,23 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
       }
     });
   }
+}
+
+asio::awaitable<void> Server::Impl::Refuse(std::shared_ptr<Connection> conn, std::string reason) {
+  // Answered before the request is read: a client reads it after sending its request. The
+  // linger then swallows that request so that the close does not reset the answer away.
+  if (options_.access_log) spdlog::info("{} - - - 503 0 refused: {}", conn->remote, reason);
+  try {
+    Response res = ErrorResponse(UnavailableError(std::move(reason)));
+    res.headers.emplace_back("Retry-After", "1");
+    Written written = co_await Write(conn->stream, res, false, false, 11);
+    if (written.ok) co_await Linger(conn->stream);
+  } catch (const std::exception& e) {
+    spdlog::error("http: refusing connection {} failed: {}", conn->remote, e.what());
+  }
+  beast::error_code ignored;
+  conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  conn->stream.close();
 }
 
 asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
@@ -435,6 +480,8 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
   {
     std::lock_guard lock(mu_);
     connections_.erase(conn.get());
+    auto it = per_client_.find(conn->address);
+    if (it != per_client_.end() && --it->second <= 0) per_client_.erase(it);
   }
   cv_.notify_all();
 }
@@ -490,7 +537,7 @@ asio::awaitable<Next> Server::Impl::Serve(Connection& conn, beast::flat_buffer& 
                               expect_continue);
       StringByteSource empty{std::string()};
       req.body_stream = body_pending ? static_cast<ByteSource*>(&source) : &empty;
-      auto run = [&] { res = Dispatch(route, req); };
+      auto run = [&] { res = Dispatch(route, req, /*authenticated=*/false); };
       co_await OnPool(run);
       req.body_stream = nullptr;
       if (!parser.is_done()) {
@@ -502,7 +549,25 @@ asio::awaitable<Next> Server::Impl::Serve(Connection& conn, beast::flat_buffer& 
       }
     } else {
       bool body_ok = true;
-      if (body_pending) {
+      bool authenticated = false;
+      // Authenticate on the headers before reading a body byte, unless the body has already
+      // arrived with them (then one pool hop does both).
+      const bool body_in_hand =
+          !body_pending || (req.content_length && buffer.size() >= *req.content_length);
+      if (!route.options.public_route && !body_in_hand) {
+        std::optional<Response> refused;
+        auto authenticate = [&] { refused = Authenticate(req); };
+        co_await OnPool(authenticate);
+        if (refused) {
+          // The body is never read: answer and close (a client sending it sees the answer
+          // thanks to the lingering close; one that waits for 100 Continue never sends it).
+          res = std::move(*refused);
+          next = expect_continue ? Next::kClose : Next::kLingerClose;
+          body_ok = false;
+        }
+        authenticated = true;
+      }
+      if (body_ok && body_pending) {
         std::optional<uint64_t> length = req.content_length;
         if (length && *length > options_.max_body_bytes) {
           res = TooLarge(length, options_.max_body_bytes);
@@ -537,7 +602,7 @@ asio::awaitable<Next> Server::Impl::Serve(Connection& conn, beast::flat_buffer& 
         }
       }
       if (body_ok) {
-        auto run = [&] { res = Dispatch(route, req); };
+        auto run = [&] { res = Dispatch(route, req, authenticated); };
         co_await OnPool(run);
       }
     }
@@ -581,16 +646,27 @@ asio::awaitable<Next> Server::Impl::Serve(Connection& conn, beast::flat_buffer& 
   co_return next;
 }
 
-Response Server::Impl::Dispatch(const Router::Route& route, Request& req) {
+std::optional<Response> Server::Impl::Authenticate(Request& req) {
   try {
-    if (!route.options.public_route) {
-      StatusOr<Identity> identity = auth_.Authenticate(req);
-      if (!identity.ok()) {
-        Response r = ErrorResponse(identity.status());
-        if (r.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"inet\"");
-        return r;
-      }
+    StatusOr<Identity> identity = auth_.Authenticate(req);
+    if (identity.ok()) {
       req.identity = std::move(identity).value();
+      return std::nullopt;
+    }
+    Response r = ErrorResponse(identity.status());
+    if (r.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"inet\"");
+    return r;
+  } catch (const std::exception& e) {
+    spdlog::error("http: authenticating {} {} threw: {}", MethodName(req.method), req.path,
+                  e.what());
+  }
+  return ErrorResponse(InternalError("Internal error while authenticating the request"));
+}
+
+Response Server::Impl::Dispatch(const Router::Route& route, Request& req, bool authenticated) {
+  try {
+    if (!route.options.public_route && !authenticated) {
+      if (std::optional<Response> refused = Authenticate(req)) return std::move(*refused);
     }
     return route.handler(req);
   } catch (const std::exception& e) {

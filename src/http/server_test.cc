@@ -80,6 +80,13 @@ class Client {
 
   void WriteRaw(std::string_view data) { asio::write(socket_, asio::buffer(data)); }
 
+  // A blocking read that waits longer than this fails instead of hanging the test (a liveness
+  // bound for tests whose bug would leave the server silent).
+  void SetReadTimeout(int seconds) {
+    timeval tv{.tv_sec = seconds, .tv_usec = 0};
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+
   // True when the server has closed the connection (EOF or reset on the next read).
   bool ServerClosed() {
     char c;
@@ -118,6 +125,8 @@ class ServerTest : public ::testing::Test {
         {.public_route = true});
     router_.Add(Method::kGet, "/whoami",
                 [](Request& req) { return Response::Text(req.identity.user); });
+    router_.Add(Method::kPost, "/private-echo",
+                [](Request& req) { return Response::Json(req.body); });
     router_.Add(Method::kPost, "/echo", [](Request& req) { return Response::Json(req.body); },
                 {.public_route = true});
     router_.Add(Method::kGet, "/files/{path...}",
@@ -165,13 +174,17 @@ class ServerTest : public ::testing::Test {
 
   void StartServer(int idle_timeout_seconds = 75, int header_timeout_seconds = 30) {
     ServerOptions options;
+    options.idle_timeout_seconds = idle_timeout_seconds;
+    options.header_timeout_seconds = header_timeout_seconds;
+    StartServerWith(options);
+  }
+
+  void StartServerWith(ServerOptions options) {
     options.port = 0;
     options.workers = 4;
     options.io_threads = 2;
     options.max_body_bytes = 1024;
     options.access_log = false;
-    options.idle_timeout_seconds = idle_timeout_seconds;
-    options.header_timeout_seconds = header_timeout_seconds;
     server_ = std::make_unique<Server>(options, router_, auth_);
     ASSERT_TRUE(server_->Start().ok());
     ASSERT_NE(server_->port(), 0);
@@ -209,6 +222,75 @@ TEST_F(ServerTest, AuthenticationRequiredUnlessPublic) {
   r = client.Get("/whoami", "good");
   EXPECT_EQ(r.result_int(), 200);
   EXPECT_EQ(r.body(), "alice");
+}
+
+TEST_F(ServerTest, UnauthenticatedBodyIsRefusedBeforeItIsRead) {
+  StartServer();
+  Client client(server_->port());
+  client.SetReadTimeout(30);
+  // Headers only: a server that waited for the announced body before authenticating would
+  // never answer.
+  client.WriteRaw("POST /private-echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
+  ClientResponse r = client.Read();
+  EXPECT_EQ(r.result_int(), 401);
+  EXPECT_EQ(ErrorCode(r), "UNAUTHENTICATED");
+  EXPECT_FALSE(r.keep_alive());
+  EXPECT_TRUE(client.ServerClosed());
+
+  // With a token the same request is read and answered.
+  Client authorized(server_->port());
+  authorized.WriteRaw(
+      "POST /private-echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer good\r\n"
+      "Content-Length: 2\r\n\r\n");
+  authorized.WriteRaw("{}");
+  r = authorized.Read();
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "{}");
+}
+
+TEST_F(ServerTest, ConnectionsPastThePerClientLimitGet503) {
+  ServerOptions options;
+  options.max_connections_per_client = 2;
+  StartServerWith(options);
+  auto first = std::make_unique<Client>(server_->port());
+  Client second(server_->port());
+  EXPECT_EQ(first->Get("/items/1").body(), "1|-");
+  EXPECT_EQ(second.Get("/items/2").body(), "2|-");
+  Client third(server_->port());
+  third.SetReadTimeout(30);
+  ClientResponse r = third.Get("/items/3");
+  EXPECT_EQ(r.result_int(), 503);
+  EXPECT_EQ(ErrorCode(r), "TEMPORARILY_UNAVAILABLE");
+  EXPECT_EQ(Message(r),
+            "Too many connections from 127.0.0.1 (the limit is 2); reuse connections or retry "
+            "shortly");
+  EXPECT_FALSE(r.keep_alive());
+  EXPECT_EQ(second.Get("/items/4").body(), "4|-");  // the admitted ones carry on
+  // Once a connection closes, its slot is free again (the server notices the close shortly).
+  first.reset();
+  int status = 0;
+  for (int i = 0; i < 200 && status != 200; ++i) {
+    Client retry(server_->port());
+    retry.SetReadTimeout(30);
+    status = retry.Get("/items/5").result_int();
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(status, 200);
+}
+
+TEST_F(ServerTest, ConnectionsPastTheTotalLimitGet503) {
+  ServerOptions options;
+  options.max_connections = 1;
+  options.max_connections_per_client = 0;
+  StartServerWith(options);
+  Client first(server_->port());
+  EXPECT_EQ(first.Get("/items/1").body(), "1|-");
+  Client second(server_->port());
+  second.SetReadTimeout(30);
+  ClientResponse r = second.Get("/items/2");
+  EXPECT_EQ(r.result_int(), 503);
+  EXPECT_EQ(Message(r), "The server has 1 open connections, its limit; retry shortly");
+  EXPECT_EQ(r[bhttp::field::retry_after], "1");
 }
 
 TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {

@@ -6,10 +6,12 @@
 #include <spawn.h>
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -184,6 +186,27 @@ std::vector<std::string> JobPathPrefix(const std::string& python) {
   return {bin.string()};
 }
 
+// Every connection is a file descriptor: lift the soft limit (often 1024) towards the hard one
+// so that --max-connections, not EMFILE, is what bounds connections.
+void RaiseOpenFileLimit(int max_connections) {
+  constexpr rlim_t kReserve = 256;  // stores, job logs, spooled bodies
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  rlim_t wanted = static_cast<rlim_t>(max_connections) + kReserve;
+  if (limit.rlim_cur >= wanted) return;
+  rlim_t raised = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  if (raised > limit.rlim_cur) {
+    limit.rlim_cur = raised;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (raised < wanted) {
+    spdlog::warn(
+        "open-file limit is {}: fewer than --max-connections {} can be served; raise "
+        "it with `ulimit -n` or LimitNOFILE=",
+        raised, max_connections);
+  }
+}
+
 }  // namespace
 
 const char* Version() { return INET_VERSION; }
@@ -216,6 +239,10 @@ StatusOr<ServerConfig> ResolveConfig(ServerConfig config) {
     config.default_artifact_root.pop_back();
   }
   if (config.workers < 0) return InvalidArgumentError("--workers must be 0 (automatic) or more");
+  if (config.max_connections < 1) return InvalidArgumentError("--max-connections must be >= 1");
+  if (config.max_connections_per_client < 1) {
+    return InvalidArgumentError("--max-connections-per-client must be >= 1");
+  }
   if (config.jobs_dir.empty()) config.jobs_dir = config.data_dir + "/jobs";
   config.jobs_dir = fs::absolute(ExpandUser(config.jobs_dir)).lexically_normal().string();
   if (config.gpus < -1) return InvalidArgumentError("--gpus must be a count >= 0 (or omitted)");
@@ -278,6 +305,9 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   options.port = config.port;
   options.workers = config.workers;
   options.access_log = config.access_log;
+  options.max_connections = config.max_connections;
+  options.max_connections_per_client = config.max_connections_per_client;
+  RaiseOpenFileLimit(config.max_connections);
   http::Server server(options, router, authenticator);
   // Bound before the job routes are built: jobs and run links need the server's URL.
   RETURN_IF_ERROR(server.Listen());

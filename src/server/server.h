@@ -24,6 +24,9 @@ struct ServerConfig {
   std::string default_artifact_root = "mlflow-artifacts:/";
   int workers = 0;  // handler threads; 0 = automatic
   bool access_log = true;
+  // Open connections in total and from one client address (>= 1); past them, 503.
+  int max_connections = 1024;
+  int max_connections_per_client = 256;
 
   // --- Jobs (local executor) ---
   std::string jobs_dir;            // job workspaces and logs; default <data_dir>/jobs
