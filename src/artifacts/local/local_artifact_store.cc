@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -66,6 +67,7 @@ Status ErrnoStatus(int err, std::string_view what) {
     case EDQUOT:
       return ResourceExhaustedError(std::move(message));
     case ELOOP:
+    case ENAMETOOLONG:
       return InvalidArgumentError(std::move(message));
     default:
       return InternalError(std::move(message));
@@ -84,11 +86,20 @@ std::vector<std::string> SplitKey(std::string_view key) {
   return out;
 }
 
-// ValidateKey plus the local reservation of the top-level ".inet" directory.
+// ValidateKey plus what a local file system adds: the reserved top-level ".inet" directory,
+// and names of at most NAME_MAX bytes (an S3 key has no such limit per segment).
 StatusOr<std::string> CheckKey(std::string_view key, bool allow_empty = false) {
   ASSIGN_OR_RETURN(std::string k, ValidateKey(key, allow_empty));
   if (k == kReservedDir || k.starts_with(std::string(kReservedDir) + "/")) {
     return InvalidArgumentError("artifact key '" + k + "' is reserved by the local store");
+  }
+  for (const std::string& segment : SplitKey(k)) {
+    if (segment.size() > NAME_MAX) {
+      return InvalidArgumentError("artifact path component '" + segment.substr(0, 32) + "...' is " +
+                                  std::to_string(segment.size()) +
+                                  " bytes; the local artifact store allows at most " +
+                                  std::to_string(NAME_MAX) + " bytes per file or directory name");
+    }
   }
   return k;
 }

@@ -171,6 +171,21 @@ TEST_F(LocalArtifactStoreTest, ScratchSpaceIsReservedAndHidden) {
   EXPECT_TRUE(PutString(*store_, "a/.inet", "x").ok());
 }
 
+TEST_F(LocalArtifactStoreTest, NamesLongerThanTheFileSystemAllowsAreInvalidArguments) {
+  const std::string long_name(300, 'n');
+  Status put = PutString(*store_, "dir/" + long_name + "/file", "x");
+  EXPECT_EQ(put.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(put.message(),
+            "artifact path component '" + long_name.substr(0, 32) +
+                "...' is 300 bytes; the local artifact store allows at most 255 bytes per file or "
+                "directory name");
+  EXPECT_EQ(store_->Get(long_name).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Head("a/" + long_name).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Delete(long_name).code(), StatusCode::kInvalidArgument);
+  // 255 bytes is a legal name.
+  EXPECT_TRUE(PutString(*store_, std::string(255, 'm'), "x").ok());
+}
+
 class BrokenSource : public ByteSource {
  public:
   StatusOr<size_t> Read(char*, size_t) override { return DataLossError("truncated body"); }
