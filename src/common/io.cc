@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
+
+#include "common/live_byte_source.h"
 
 namespace inet {
 namespace {
@@ -43,6 +46,14 @@ StatusOr<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path, in
     return InternalError("seeking in " + path + ": " + strerror(errno));
   }
   return std::unique_ptr<ByteSource>(std::move(source));
+}
+
+StatusOr<size_t> LiveByteSource::Read(char* buf, size_t n) {
+  for (;;) {
+    ASSIGN_OR_RETURN(size_t got, ReadAvailable(buf, n));
+    if (got > 0 || n == 0 || ended()) return got;
+    std::this_thread::sleep_for(kPollInterval);
+  }
 }
 
 StatusOr<size_t> StringByteSource::Read(char* buf, size_t n) {

@@ -35,8 +35,9 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
   std::map<std::string, std::string> path_params;            // from {name} / {name...}
-  std::string body;                   // the whole body, unless the route streams it
-  ByteSource* body_stream = nullptr;  // streaming routes only; valid during the handler
+  std::string body;  // the whole body, unless the route streams it
+  ByteSource* body_stream =
+      nullptr;  // streaming routes only; the complete body, during the handler
   std::optional<uint64_t> content_length;
   Identity identity;  // set by authentication before the handler runs
   std::string remote_address;
@@ -55,7 +56,10 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   // When set, the body is streamed from here instead of `body`; `stream_length` >= 0 gives a
-  // Content-Length, otherwise the response is chunked.
+  // Content-Length, otherwise the response is chunked. Each chunk is read on a worker. A
+  // LiveByteSource (common/live_byte_source.h) is polled instead: asked for what it has now,
+  // and, while it has nothing, asked again from a timer, so a following client never holds a
+  // worker while it waits.
   std::unique_ptr<ByteSource> stream;
   int64_t stream_length = -1;
 
@@ -72,7 +76,10 @@ Response ErrorResponse(const Status& status, std::string_view error_code = {});
 using Handler = std::function<Response(Request&)>;
 
 struct RouteOptions {
-  bool stream_body = false;   // handler reads Request::body_stream; no size limit applied
+  // The handler reads Request::body_stream; no size limit applied. The server receives the
+  // whole body first (past 256 KiB into an unlinked spool file), so the handler runs only
+  // once it is complete and a slow client never holds a worker.
+  bool stream_body = false;
   bool public_route = false;  // no authentication (health, version)
 };
 
@@ -133,9 +140,15 @@ struct ServerOptions {
   int io_threads = 1;    // threads running the Asio event loop
   size_t max_body_bytes = 64 * 1024 * 1024;  // buffered bodies beyond this get 413
   int header_timeout_seconds = 30;           // to receive a request's header
-  int body_timeout_seconds = 300;            // between body chunks
-  int idle_timeout_seconds = 75;             // keep-alive idle
-  int shutdown_grace_seconds = 30;           // in-flight requests get this long on Stop()
+  int body_timeout_seconds = 60;             // between body chunks, and per response write
+  // After its first body_timeout_seconds a request body must have averaged this rate (0: no
+  // minimum), so that a client trickling bytes cannot hold a connection for ever.
+  uint64_t body_min_bytes_per_second = 1024;
+  // Where streaming routes' bodies are spooled while they arrive (unlinked files); empty: the
+  // system's temporary directory.
+  std::string spool_dir;
+  int idle_timeout_seconds = 75;    // keep-alive idle
+  int shutdown_grace_seconds = 30;  // in-flight requests get this long on Stop()
   // Open connections, in total and from one client address; a connection past either limit
   // is answered 503 and closed. 0 = no limit.
   int max_connections = 1024;

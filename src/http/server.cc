@@ -5,22 +5,27 @@
 // hops to the worker pool to authenticate and run the handler, and hops back to write the
 // response. No handler or ByteSource read ever runs on an io thread. See docs/design/http.md.
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 
+#include "common/live_byte_source.h"
 #include "http/http.h"
+#include "http/internal/body_spool.h"
 #include "http/internal/target.h"
 
 namespace inet::http {
@@ -38,6 +43,9 @@ constexpr size_t kDrainLimit = 4 << 20;      // unread body we discard to keep a
 constexpr size_t kLingerLimit = 8 << 20;     // discarded after an early error, before close
 constexpr auto kLingerTime = seconds(2);     // bound on that discarding
 constexpr size_t kStreamChunk = 256 * 1024;  // streamed response chunk
+constexpr size_t kSpoolMemory = 256 * 1024;  // streaming request bodies past this are spooled
+constexpr auto kLivePollMin = std::chrono::milliseconds(100);   // a live stream with nothing
+constexpr auto kLivePollMax = std::chrono::milliseconds(1000);  // new is polled this often
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
@@ -83,101 +91,40 @@ struct Connection {
   bool idle = false;         // strand-only: waiting for the first byte of the next request
 };
 
-// The request body of a streaming route, pulled from the socket by a worker thread: each Read
-// posts one async read to the connection's strand and blocks until it completes. Safe because
-// the connection's coroutine is suspended (awaiting the handler) and issues no I/O meanwhile.
-class SocketBodySource final : public ByteSource {
- public:
-  SocketBodySource(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                   bhttp::request_parser<bhttp::buffer_body>& parser, seconds timeout,
-                   bool send_continue)
-      : stream_(stream),
-        buffer_(buffer),
-        parser_(parser),
-        timeout_(timeout),
-        send_continue_(send_continue) {}
-
-  // True while "100 Continue" was expected but never sent: the client holds the body back.
-  // Call only after the handler has returned.
-  bool continue_pending() const { return send_continue_; }
-
-  StatusOr<size_t> Read(char* out, size_t n) override {
-    if (n == 0) return size_t{0};
-    for (;;) {
-      if (!error_.ok()) return error_;
-      if (parser_.is_done()) return size_t{0};
-      {
-        std::lock_guard lock(mu_);
-        ready_ = false;
-      }
-      asio::post(stream_.get_executor(), [this, out, n] { StartRead(out, n); });
-      beast::error_code ec;
-      size_t got = 0;
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return ready_; });
-        ec = ec_;
-        got = got_;
-      }
-      if (ec) {
-        if (ec == beast::error::timeout) {
-          error_ = DeadlineExceededError("request body: no data for " +
-                                         std::to_string(timeout_.count()) + " s");
-        } else if (ec == bhttp::error::partial_message || ec == asio::error::eof ||
-                   ec == bhttp::error::end_of_stream) {
-          error_ = DataLossError("request body: the client closed the connection early");
-        } else {
-          error_ = UnavailableError("request body: " + ec.message());
-        }
-        return error_;
-      }
-      if (got > 0) return got;
-    }
-  }
-
- private:
-  // Runs on the connection's strand.
-  void StartRead(char* out, size_t n) {
-    if (send_continue_) {
-      send_continue_ = false;
-      stream_.expires_after(timeout_);
-      asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                        [this, out, n](beast::error_code ec, size_t) {
-                          if (ec) return Complete(ec, 0);
-                          StartRead(out, n);
-                        });
-      return;
-    }
-    parser_.get().body().data = out;
-    parser_.get().body().size = n;
-    stream_.expires_after(timeout_);
-    bhttp::async_read_some(stream_, buffer_, parser_, [this, n](beast::error_code ec, size_t) {
-      if (ec == bhttp::error::need_buffer) ec = {};
-      Complete(ec, n - parser_.get().body().size);
-    });
-  }
-
-  void Complete(beast::error_code ec, size_t got) {
-    std::lock_guard lock(mu_);
-    ec_ = ec;
-    got_ = got;
-    ready_ = true;
-    cv_.notify_one();
-  }
-
-  beast::tcp_stream& stream_;
-  beast::flat_buffer& buffer_;
-  bhttp::request_parser<bhttp::buffer_body>& parser_;
-  seconds timeout_;
-  bool send_continue_;  // strand-only once reading starts
-  Status error_;        // worker-only: sticky first error
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool ready_ = false;    // guarded by mu_
-  beast::error_code ec_;  // guarded by mu_
-  size_t got_ = 0;        // guarded by mu_
+// A request body as the connection's coroutine received it: whole in memory, or (streaming
+// routes past kSpoolMemory) in a spool file.
+struct ReceivedBody {
+  enum class Outcome {
+    kComplete,
+    kTooLarge,    // a buffered body past max_body_bytes
+    kMalformed,   // bad chunk framing
+    kStalled,     // no progress within the idle / minimum-rate bounds (the socket is closed)
+    kClientGone,  // the client closed or reset the connection mid-body
+    kSpoolFailed  // the spool file could not be created or written (a full disk)
+  };
+  Outcome outcome = Outcome::kComplete;
+  std::string memory;
+  std::unique_ptr<internal::BodySpool> spool;
+  std::string detail;  // for kMalformed, kStalled, kSpoolFailed
 };
+
+// True when the peer has closed (or reset) its side: a non-blocking peek, for a connection
+// that is only written to (a followed log) and would otherwise notice only at its next write.
+bool PeerGone(beast::tcp_stream& stream) {
+  if (!stream.socket().is_open()) return true;
+  char c;
+  ssize_t n = ::recv(stream.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return true;
+  return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+}
+
+// Transfer-Encoding other than exactly "chunked": a framing the server cannot read, so it
+// cannot tell where the body ends (RFC 9112 6.1: 501 and close).
+bool UnsupportedTransferEncoding(std::string_view te) {
+  while (!te.empty() && (te.front() == ' ' || te.front() == '\t')) te.remove_prefix(1);
+  while (!te.empty() && (te.back() == ' ' || te.back() == '\t')) te.remove_suffix(1);
+  return !beast::iequals(te, "chunked");
+}
 
 template <class Body>
 void FillHeader(bhttp::response<Body>& r, const Response& res, bool keep_alive) {
@@ -202,12 +149,21 @@ Response TooLarge(std::optional<uint64_t> size, size_t limit) {
   return r;
 }
 
+ServerOptions WithDefaults(ServerOptions options) {
+  if (options.spool_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+    options.spool_dir = (ec ? std::filesystem::path("/tmp") : tmp).string();
+  }
+  return options;
+}
+
 }  // namespace
 
 class Server::Impl {
  public:
   Impl(ServerOptions options, const Router& router, Authenticator& authenticator)
-      : options_(std::move(options)),
+      : options_(WithDefaults(std::move(options))),
         router_(router),
         auth_(authenticator),
         ioc_(std::max(1, options_.io_threads)),
@@ -234,6 +190,12 @@ class Server::Impl {
   asio::awaitable<void> Session(std::shared_ptr<Connection> conn);
   asio::awaitable<Next> Serve(Connection& conn, beast::flat_buffer& buffer,
                               bhttp::request_parser<bhttp::empty_body>& header);
+  // Reads the request body in the connection's coroutine (never on a worker): into memory up to
+  // max_body_bytes for buffered routes; for streaming routes (`spool`) into memory up to
+  // kSpoolMemory and past that into a spool file, written on the pool.
+  asio::awaitable<ReceivedBody> ReceiveBody(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                            bhttp::request_parser<bhttp::empty_body>& header,
+                                            bool spool, bool send_continue);
   asio::awaitable<bool> Drain(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                               bhttp::request_parser<bhttp::buffer_body>& parser, size_t limit);
   asio::awaitable<Written> Write(beast::tcp_stream& stream, Response& res, bool head,
@@ -513,6 +475,8 @@ asio::awaitable<Next> Server::Impl::Serve(Connection& conn, beast::flat_buffer& 
 
   Response res;
   Next next = Next::kKeepAlive;
+  bool client_gone = false;  // the client left or stalled mid-body: nobody to answer
+  std::string gone_reason;   // for the access log: status, bytes, why
   auto drain_unread = [&]() -> asio::awaitable<void> {
     if (!body_pending) co_return;
     if (expect_continue) {
@@ -527,84 +491,87 @@ asio::awaitable<Next> Server::Impl::Serve(Connection& conn, beast::flat_buffer& 
   if (Status parsed = internal::ParseTarget(req.target, req.path, req.query); !parsed.ok()) {
     res = ErrorResponse(InvalidArgumentError("Malformed request target: " + parsed.message()));
     next = Next::kLingerClose;
+  } else if (h.find(bhttp::field::transfer_encoding) != h.end() &&
+             UnsupportedTransferEncoding(h[bhttp::field::transfer_encoding])) {
+    res = ErrorResponse(UnimplementedError(
+        "Transfer-Encoding '" + std::string(h[bhttp::field::transfer_encoding]) +
+        "' is not supported; send the body with Content-Length or Transfer-Encoding: chunked"));
+    next = Next::kLingerClose;  // where its body ends is unknown
   } else if (bool exists = false; auto match = router_.Find(req.method, req.path, &exists)) {
     req.path_params = std::move(match->params);
     const Router::Route& route = *match->route;
-    if (route.options.stream_body) {
-      bhttp::request_parser<bhttp::buffer_body> parser(std::move(header));
-      parser.body_limit(boost::none);
-      SocketBodySource source(stream, buffer, parser, seconds(options_.body_timeout_seconds),
-                              expect_continue);
-      StringByteSource empty{std::string()};
-      req.body_stream = body_pending ? static_cast<ByteSource*>(&source) : &empty;
-      auto run = [&] { res = Dispatch(route, req, /*authenticated=*/false); };
+    const bool streaming = route.options.stream_body;
+    bool proceed = true;
+    bool authenticated = false;
+    if (!streaming && body_pending && req.content_length &&
+        *req.content_length > options_.max_body_bytes) {
+      res = TooLarge(req.content_length, options_.max_body_bytes);
+      next = expect_continue ? Next::kClose : Next::kLingerClose;
+      proceed = false;
+    }
+    // Authenticate on the headers before reading a body byte, unless the body has already
+    // arrived with them (then one pool hop does both).
+    const bool body_in_hand =
+        !body_pending || (req.content_length && buffer.size() >= *req.content_length);
+    if (proceed && !route.options.public_route && !body_in_hand) {
+      std::optional<Response> refused;
+      auto authenticate = [&] { refused = Authenticate(req); };
+      co_await OnPool(authenticate);
+      if (refused) {
+        // The body is never read: answer and close (a client sending it sees the answer thanks
+        // to the lingering close; one that waits for 100 Continue never sends it).
+        res = std::move(*refused);
+        next = expect_continue ? Next::kClose : Next::kLingerClose;
+        proceed = false;
+      }
+      authenticated = true;
+    }
+    ReceivedBody body;
+    if (proceed && body_pending) {
+      body = co_await ReceiveBody(stream, buffer, header, streaming, expect_continue);
+      using Outcome = ReceivedBody::Outcome;
+      switch (body.outcome) {
+        case Outcome::kComplete:
+          break;
+        case Outcome::kTooLarge:
+          res = TooLarge(std::nullopt, options_.max_body_bytes);
+          next = Next::kLingerClose;
+          break;
+        case Outcome::kMalformed:
+          res = ErrorResponse(InvalidArgumentError("Malformed request body: " + body.detail));
+          next = Next::kLingerClose;
+          break;
+        case Outcome::kStalled:
+          // beast::tcp_stream closes the socket when its deadline passes: nobody to answer.
+          client_gone = true;
+          gone_reason = "408 0 request body stalled: " + body.detail;
+          break;
+        case Outcome::kSpoolFailed:
+          res = ErrorResponse(UnavailableError(body.detail));
+          next = Next::kLingerClose;
+          break;
+        case Outcome::kClientGone:
+          client_gone = true;
+          gone_reason = "499 0 client closed the connection during the request body";
+          break;
+      }
+      proceed = body.outcome == Outcome::kComplete;
+    }
+    if (proceed) {
+      std::unique_ptr<ByteSource> body_source;
+      if (streaming) {
+        body_source = body.spool ? body.spool->Reader()
+                                 : std::make_unique<StringByteSource>(std::move(body.memory));
+        req.body_stream = body_source.get();
+      } else {
+        req.body = std::move(body.memory);
+      }
+      auto run = [&] { res = Dispatch(route, req, authenticated); };
       co_await OnPool(run);
       req.body_stream = nullptr;
-      if (!parser.is_done()) {
-        if (source.continue_pending()) {
-          next = Next::kClose;
-        } else if (!co_await Drain(stream, buffer, parser, kDrainLimit)) {
-          next = Next::kLingerClose;
-        }
-      }
-    } else {
-      bool body_ok = true;
-      bool authenticated = false;
-      // Authenticate on the headers before reading a body byte, unless the body has already
-      // arrived with them (then one pool hop does both).
-      const bool body_in_hand =
-          !body_pending || (req.content_length && buffer.size() >= *req.content_length);
-      if (!route.options.public_route && !body_in_hand) {
-        std::optional<Response> refused;
-        auto authenticate = [&] { refused = Authenticate(req); };
-        co_await OnPool(authenticate);
-        if (refused) {
-          // The body is never read: answer and close (a client sending it sees the answer
-          // thanks to the lingering close; one that waits for 100 Continue never sends it).
-          res = std::move(*refused);
-          next = expect_continue ? Next::kClose : Next::kLingerClose;
-          body_ok = false;
-        }
-        authenticated = true;
-      }
-      if (body_ok && body_pending) {
-        std::optional<uint64_t> length = req.content_length;
-        if (length && *length > options_.max_body_bytes) {
-          res = TooLarge(length, options_.max_body_bytes);
-          next = expect_continue ? Next::kClose : Next::kLingerClose;
-          body_ok = false;
-        } else {
-          if (expect_continue) {
-            stream.expires_after(seconds(options_.body_timeout_seconds));
-            auto [ec, n] = co_await asio::async_write(
-                stream, asio::buffer(kContinue.data(), kContinue.size()), kTuple);
-            if (ec) co_return Next::kClose;
-          }
-          bhttp::request_parser<bhttp::string_body> parser(std::move(header));
-          parser.body_limit(options_.max_body_bytes);
-          while (!parser.is_done()) {
-            stream.expires_after(seconds(options_.body_timeout_seconds));
-            auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, kTuple);
-            if (!ec) continue;
-            if (ec == bhttp::error::body_limit) {
-              res = TooLarge(std::nullopt, options_.max_body_bytes);
-              next = Next::kLingerClose;
-            } else if (IsHttpParseError(ec)) {
-              res = ErrorResponse(InvalidArgumentError("Malformed request body: " + ec.message()));
-              next = Next::kLingerClose;
-            } else {
-              co_return Next::kClose;  // the client went away or stalled; nobody to answer
-            }
-            body_ok = false;
-            break;
-          }
-          if (body_ok) req.body = std::move(parser.get().body());
-        }
-      }
-      if (body_ok) {
-        auto run = [&] { res = Dispatch(route, req, authenticated); };
-        co_await OnPool(run);
-      }
+      body_source.reset();
+      auto release = [&] { body.spool.reset(); };  // closing a large spool file may block
+      if (body.spool) co_await OnPool(release);
     }
   } else if (exists) {
     std::string allow;
@@ -625,6 +592,15 @@ asio::awaitable<Next> Server::Impl::Serve(Connection& conn, beast::flat_buffer& 
     co_await drain_unread();
   }
 
+  if (client_gone) {
+    if (options_.access_log) {
+      std::string_view path = req.target;
+      spdlog::info("{} {} {} {} {}", conn.remote,
+                   req.identity.user.empty() ? "-" : req.identity.user, MethodName(req.method),
+                   path.substr(0, path.find('?')), gone_reason);
+    }
+    co_return Next::kClose;
+  }
   // Stop() may have begun while the handler ran: tell the client this connection ends here.
   if (next != Next::kKeepAlive || stopping_) keep_alive = false;
   Written written = co_await Write(stream, res, head, keep_alive, version);
@@ -676,6 +652,110 @@ Response Server::Impl::Dispatch(const Router::Route& route, Request& req, bool a
                   req.path);
   }
   return ErrorResponse(InternalError("Internal error while handling the request"));
+}
+
+asio::awaitable<ReceivedBody> Server::Impl::ReceiveBody(
+    beast::tcp_stream& stream, beast::flat_buffer& buffer,
+    bhttp::request_parser<bhttp::empty_body>& header, bool spool, bool send_continue) {
+  using Outcome = ReceivedBody::Outcome;
+  using Clock = std::chrono::steady_clock;
+  ReceivedBody out;
+  const auto idle = seconds(std::max(1, options_.body_timeout_seconds));
+  if (send_continue) {
+    stream.expires_after(idle);
+    auto [ec, n] = co_await asio::async_write(
+        stream, asio::buffer(kContinue.data(), kContinue.size()), kTuple);
+    if (ec) {
+      out.outcome = Outcome::kClientGone;
+      co_return out;
+    }
+  }
+  bhttp::request_parser<bhttp::buffer_body> parser(std::move(header));
+  parser.body_limit(spool ? boost::optional<uint64_t>() : options_.max_body_bytes);
+  const std::optional<uint64_t> length =
+      parser.content_length() ? std::optional<uint64_t>(*parser.content_length()) : std::nullopt;
+  const size_t cap = spool ? kSpoolMemory : options_.max_body_bytes;
+  const auto started = Clock::now();
+  const uint64_t rate = options_.body_min_bytes_per_second;
+  uint64_t received = 0;
+  size_t filled = 0;  // bytes of out.memory holding body
+  auto flush = [&]() -> asio::awaitable<bool> {
+    Status written;
+    auto write = [&] {
+      if (!out.spool) {
+        StatusOr<std::unique_ptr<internal::BodySpool>> created =
+            internal::BodySpool::Create(options_.spool_dir);
+        if (!created.ok()) {
+          written = created.status();
+          return;
+        }
+        out.spool = std::move(created).value();
+      }
+      written = out.spool->Append(std::string_view(out.memory.data(), filled));
+    };
+    co_await OnPool(write);
+    if (!written.ok()) {
+      out.outcome = Outcome::kSpoolFailed;
+      out.detail = written.message();
+      co_return false;
+    }
+    filled = 0;
+    co_return true;
+  };
+  while (!parser.is_done()) {
+    if (filled == out.memory.size()) {
+      if (spool && filled == cap) {
+        if (!co_await flush()) co_return out;
+      } else if (filled < cap) {
+        // Known length: room for all of it at once; chunked: grow by doubling.
+        size_t size = length ? static_cast<size_t>(std::min<uint64_t>(*length, cap))
+                             : std::min(cap, std::max<size_t>(64 * 1024, 2 * out.memory.size()));
+        out.memory.resize(std::max(size, filled + 1));
+      }
+      // Else a full buffered body: the next read finds the end or passes the body limit.
+    }
+    parser.get().body().data = out.memory.data() + filled;
+    parser.get().body().size = out.memory.size() - filled;
+    // Idle bound per read, and a minimum average rate after the first idle period, so that a
+    // client trickling a byte now and then cannot keep a connection for ever.
+    auto deadline = Clock::now() + idle;
+    bool rate_bound = false;
+    if (rate > 0) {
+      auto progress = started + idle + std::chrono::milliseconds(received * 1000 / rate);
+      rate_bound = progress < deadline;
+      if (rate_bound) deadline = progress;
+    }
+    stream.expires_at(deadline);
+    auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, kTuple);
+    size_t got = out.memory.size() - filled - parser.get().body().size;
+    filled += got;
+    received += got;
+    if (ec == bhttp::error::need_buffer) {
+      if (got == 0 && filled == cap && !spool) {
+        out.outcome = Outcome::kTooLarge;
+        co_return out;
+      }
+      ec = {};
+    }
+    if (!ec) continue;
+    if (ec == bhttp::error::body_limit) {
+      out.outcome = Outcome::kTooLarge;
+    } else if (ec == beast::error::timeout) {
+      out.outcome = Outcome::kStalled;
+      out.detail = rate_bound ? "arriving slower than " + std::to_string(rate) + " bytes/s"
+                              : "no data for " + std::to_string(idle.count()) + " s";
+    } else if (IsHttpParseError(ec)) {
+      out.outcome = Outcome::kMalformed;
+      out.detail = ec.message();
+    } else {
+      out.outcome = Outcome::kClientGone;
+    }
+    co_return out;
+  }
+  if (out.spool && filled > 0 && !co_await flush()) co_return out;
+  out.memory.resize(filled);
+  if (out.spool) std::string().swap(out.memory);
+  co_return out;
 }
 
 asio::awaitable<bool> Server::Impl::Drain(beast::tcp_stream& stream, beast::flat_buffer& buffer,
@@ -775,11 +855,17 @@ asio::awaitable<Server::Impl::Written> Server::Impl::Write(beast::tcp_stream& st
   out.bytes = hn;
   auto chunk = std::make_unique_for_overwrite<char[]>(kStreamChunk);
   uint64_t sent = 0;
+  // A live source (a followed log) is asked for what it has now; while it has nothing, the
+  // coroutine waits on a timer, so no worker is held between polls.
+  auto* live = dynamic_cast<LiveByteSource*>(res.stream.get());
+  auto poll_delay = kLivePollMin;
+  asio::steady_timer timer(stream.get_executor());
   for (;;) {
     StatusOr<size_t> got = size_t{0};
     auto read = [&] {
       try {
-        got = res.stream->Read(chunk.get(), kStreamChunk);
+        got = live != nullptr ? live->ReadAvailable(chunk.get(), kStreamChunk)
+                              : res.stream->Read(chunk.get(), kStreamChunk);
       } catch (const std::exception& e) {
         got = InternalError(e.what());
       }
@@ -792,7 +878,15 @@ asio::awaitable<Server::Impl::Written> Server::Impl::Write(beast::tcp_stream& st
       co_return out;
     }
     size_t n = *got;
+    if (n == 0 && live != nullptr && !live->ended() && !stopping_) {
+      timer.expires_after(poll_delay);
+      co_await timer.async_wait(kTuple);
+      if (PeerGone(stream)) co_return out;  // the follower left: free its socket now
+      poll_delay = std::min(poll_delay * 2, std::chrono::milliseconds(kLivePollMax));
+      continue;
+    }
     if (n == 0) break;
+    poll_delay = kLivePollMin;
     if (length >= 0 && sent + n > static_cast<uint64_t>(length)) {
       spdlog::error("http: response stream is longer than its declared {} bytes", length);
       co_return out;

@@ -1,5 +1,8 @@
 // End-to-end tests of http::Server over real loopback sockets, with a blocking Beast client.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -7,9 +10,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstring>
 #include <future>
 #include <thread>
 
+#include "common/live_byte_source.h"
 #include "http/http.h"
 #include "http/testing/fake_authenticator.h"
 
@@ -172,8 +177,14 @@ class ServerTest : public ::testing::Test {
                 {.public_route = true});
   }
 
-  void StartServer(int idle_timeout_seconds = 75, int header_timeout_seconds = 30) {
+  static ServerOptions Quiet() {
     ServerOptions options;
+    options.access_log = false;
+    return options;
+  }
+
+  void StartServer(int idle_timeout_seconds = 75, int header_timeout_seconds = 30) {
+    ServerOptions options = Quiet();
     options.idle_timeout_seconds = idle_timeout_seconds;
     options.header_timeout_seconds = header_timeout_seconds;
     StartServerWith(options);
@@ -184,10 +195,34 @@ class ServerTest : public ::testing::Test {
     options.workers = 4;
     options.io_threads = 2;
     options.max_body_bytes = 1024;
-    options.access_log = false;
     server_ = std::make_unique<Server>(options, router_, auth_);
     ASSERT_TRUE(server_->Start().ok());
     ASSERT_NE(server_->port(), 0);
+  }
+
+  // A server whose bodies must progress within `seconds` and average `min_bytes_per_second`,
+  // and a client of it.
+  std::unique_ptr<Client> StartWithBodyTimeout(int seconds, uint64_t min_bytes_per_second) {
+    ServerOptions options = Quiet();
+    options.body_timeout_seconds = seconds;
+    options.body_min_bytes_per_second = min_bytes_per_second;
+    StartServerWith(options);
+    auto client = std::make_unique<Client>(server_->port());
+    client->SetReadTimeout(30);
+    return client;
+  }
+
+  // Retries GET /items/1 on new connections for a few seconds while the server answers 503 (a
+  // connection slot not yet freed); the last status.
+  int StatusOnceASlotIsFree() {
+    int status = 0;
+    for (int i = 0; i < 200 && status != 200; ++i) {
+      Client retry(server_->port());
+      retry.SetReadTimeout(30);
+      status = retry.Get("/items/1").result_int();
+      if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return status;
   }
 
   void TearDown() override {
@@ -224,18 +259,22 @@ TEST_F(ServerTest, AuthenticationRequiredUnlessPublic) {
   EXPECT_EQ(r.body(), "alice");
 }
 
-TEST_F(ServerTest, UnauthenticatedBodyIsRefusedBeforeItIsRead) {
+TEST_F(ServerTest, UnauthenticatedBodiesAreRefusedBeforeTheyAreRead) {
   StartServer();
-  Client client(server_->port());
-  client.SetReadTimeout(30);
-  // Headers only: a server that waited for the announced body before authenticating would
-  // never answer.
-  client.WriteRaw("POST /private-echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
-  ClientResponse r = client.Read();
-  EXPECT_EQ(r.result_int(), 401);
-  EXPECT_EQ(ErrorCode(r), "UNAUTHENTICATED");
-  EXPECT_FALSE(r.keep_alive());
-  EXPECT_TRUE(client.ServerClosed());
+  // Headers only, on a buffered and a streaming route: a server that waited for the announced
+  // body before authenticating would never answer.
+  for (std::string head :
+       {"POST /private-echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n",
+        "PUT /private-upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n"}) {
+    Client client(server_->port());
+    client.SetReadTimeout(30);
+    client.WriteRaw(head);
+    ClientResponse r = client.Read();
+    EXPECT_EQ(r.result_int(), 401) << head;
+    EXPECT_EQ(ErrorCode(r), "UNAUTHENTICATED");
+    EXPECT_FALSE(r.keep_alive());
+    EXPECT_TRUE(client.ServerClosed());
+  }
 
   // With a token the same request is read and answered.
   Client authorized(server_->port());
@@ -243,13 +282,13 @@ TEST_F(ServerTest, UnauthenticatedBodyIsRefusedBeforeItIsRead) {
       "POST /private-echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer good\r\n"
       "Content-Length: 2\r\n\r\n");
   authorized.WriteRaw("{}");
-  r = authorized.Read();
+  ClientResponse r = authorized.Read();
   EXPECT_EQ(r.result_int(), 200);
   EXPECT_EQ(r.body(), "{}");
 }
 
 TEST_F(ServerTest, ConnectionsPastThePerClientLimitGet503) {
-  ServerOptions options;
+  ServerOptions options = Quiet();
   options.max_connections_per_client = 2;
   StartServerWith(options);
   auto first = std::make_unique<Client>(server_->port());
@@ -268,18 +307,11 @@ TEST_F(ServerTest, ConnectionsPastThePerClientLimitGet503) {
   EXPECT_EQ(second.Get("/items/4").body(), "4|-");  // the admitted ones carry on
   // Once a connection closes, its slot is free again (the server notices the close shortly).
   first.reset();
-  int status = 0;
-  for (int i = 0; i < 200 && status != 200; ++i) {
-    Client retry(server_->port());
-    retry.SetReadTimeout(30);
-    status = retry.Get("/items/5").result_int();
-    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_EQ(status, 200);
+  EXPECT_EQ(StatusOnceASlotIsFree(), 200);
 }
 
 TEST_F(ServerTest, ConnectionsPastTheTotalLimitGet503) {
-  ServerOptions options;
+  ServerOptions options = Quiet();
   options.max_connections = 1;
   options.max_connections_per_client = 0;
   StartServerWith(options);
@@ -473,14 +505,151 @@ TEST_F(ServerTest, UnreadStreamingBodyIsDrainedForKeepAlive) {
   EXPECT_EQ(client.Get("/items/next").body(), "next|-");
 }
 
-TEST_F(ServerTest, StreamingRouteRejectsUnauthenticatedBeforeReadingBody) {
+// Slow uploads (a few bytes, then silence) on public and authenticated streaming routes, more of
+// them than there are workers: the server keeps answering, because bodies are received by the
+// connections' coroutines, not by workers.
+TEST_F(ServerTest, StalledUploadsDoNotHoldWorkers) {
   StartServer();
-  Client client(server_->port());
-  bhttp::request<bhttp::string_body> req(bhttp::verb::put, "/private-upload", 11);
-  req.body() = std::string(5000, 'q');
-  ClientResponse r = client.Send(std::move(req));
-  EXPECT_EQ(r.result_int(), 401);
-  EXPECT_EQ(client.Get("/items/next").body(), "next|-");
+  std::vector<std::unique_ptr<Client>> stalled;
+  for (int i = 0; i < 6; ++i) {
+    stalled.push_back(std::make_unique<Client>(server_->port()));
+    stalled.back()->WriteRaw(
+        "PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc");
+  }
+  for (int i = 0; i < 6; ++i) {
+    stalled.push_back(std::make_unique<Client>(server_->port()));
+    stalled.back()->WriteRaw(
+        "PUT /private-upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer good\r\n"
+        "Content-Length: 1000000\r\n\r\nabc");
+  }
+  for (int i = 0; i < 8; ++i) {
+    Client probe(server_->port());
+    probe.SetReadTimeout(30);
+    EXPECT_EQ(probe.Get("/items/" + std::to_string(i)).body(), std::to_string(i) + "|-");
+  }
+}
+
+// A stalled body is cut off: the connection closes (and the access log says 408).
+TEST_F(ServerTest, StalledBodyIsCutOff) {
+  std::unique_ptr<Client> client = StartWithBodyTimeout(/*seconds=*/1, /*min_bytes_per_second=*/0);
+  client->WriteRaw("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc");
+  EXPECT_TRUE(client->ServerClosed());
+}
+
+TEST_F(ServerTest, TricklingBodyIsCutByTheMinimumRate) {
+  std::unique_ptr<Client> client =
+      StartWithBodyTimeout(/*seconds=*/1, /*min_bytes_per_second=*/1000);
+  client->WriteRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
+  // A byte every 100 ms: never idle for a second, but far below 1000 bytes/s. Without the
+  // minimum rate the body would take 100 s, past the client's 30 s read timeout.
+  std::atomic<bool> stop{false};
+  std::thread trickle([&] {
+    for (int i = 0; i < 900 && !stop; ++i) {
+      beast::error_code ec;
+      asio::write(client->socket(), asio::buffer("x", 1), ec);
+      if (ec) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  bool closed = client->ServerClosed();
+  stop = true;
+  trickle.join();
+  EXPECT_TRUE(closed);
+}
+
+// A live response stream (a followed log) with nothing to say yet: many followers, more than
+// there are workers, while other requests are answered; then each follower gets the rest.
+class GatedLiveSource : public LiveByteSource {
+ public:
+  explicit GatedLiveSource(const std::atomic<bool>& open) : open_(open) {}
+  StatusOr<size_t> ReadAvailable(char* buf, size_t n) override {
+    if (!open_ || ended_ || n < 4) return size_t{0};
+    if (sent_) {
+      ended_ = true;
+      return size_t{0};
+    }
+    std::memcpy(buf, "done", 4);
+    sent_ = true;
+    return size_t{4};
+  }
+  bool ended() const override { return ended_; }
+
+ private:
+  const std::atomic<bool>& open_;
+  bool sent_ = false;
+  bool ended_ = false;
+};
+
+TEST_F(ServerTest, LiveStreamFollowersDoNotHoldWorkers) {
+  std::atomic<bool> open{false};
+  router_.Add(Method::kGet, "/live",
+              [&open](Request&) {
+                Response r = Response::Text("");
+                r.stream = std::make_unique<GatedLiveSource>(open);
+                return r;
+              },
+              {.public_route = true});
+  StartServer();
+  constexpr int kFollowers = 40;
+  std::vector<std::unique_ptr<Client>> followers;
+  for (int i = 0; i < kFollowers; ++i) {
+    followers.push_back(std::make_unique<Client>(server_->port()));
+    followers.back()->WriteRaw("GET /live HTTP/1.1\r\nHost: x\r\n\r\n");
+  }
+  for (int i = 0; i < 8; ++i) {
+    Client probe(server_->port());
+    probe.SetReadTimeout(30);
+    EXPECT_EQ(probe.Get("/items/" + std::to_string(i)).body(), std::to_string(i) + "|-");
+  }
+  open = true;
+  for (auto& follower : followers) {
+    follower->SetReadTimeout(30);
+    ClientResponse r = follower->Read();
+    EXPECT_EQ(r.result_int(), 200);
+    EXPECT_EQ(r.body(), "done");
+  }
+}
+
+TEST_F(ServerTest, ClientLeavingMidUploadIsLoggedAsAnAbortAndFreesItsSlot) {
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
+  ServerOptions options = Quiet();
+  options.max_connections_per_client = 1;
+  options.access_log = true;
+  StartServerWith(options);
+  {
+    Client dropped(server_->port());
+    dropped.WriteRaw("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc");
+  }
+  // Its slot is free as soon as the server sees the close (the 60 s body timeout is not what
+  // frees it: this loop gives up long before).
+  EXPECT_EQ(StatusOnceASlotIsFree(), 200);
+  server_->Stop();
+  spdlog::set_default_logger(previous);
+  std::string log;
+  for (const std::string& line : sink->last_formatted()) log += line;
+  EXPECT_NE(log.find("PUT /upload 499 0 client closed the connection during the request body"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find(" 500 "), std::string::npos) << log;
+}
+
+TEST_F(ServerTest, TransferCodingsOtherThanChunkedAre501) {
+  StartServer();
+  for (std::string coding : {"xchunked", "gzip, chunked", "identity"}) {
+    Client client(server_->port());
+    client.SetReadTimeout(30);
+    client.WriteRaw("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + coding +
+                    "\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+    ClientResponse r = client.Read();
+    EXPECT_EQ(r.result_int(), 501) << coding;
+    EXPECT_EQ(ErrorCode(r), "NOT_IMPLEMENTED");
+    EXPECT_EQ(Message(r), "Transfer-Encoding '" + coding +
+                              "' is not supported; send the body with Content-Length or "
+                              "Transfer-Encoding: chunked");
+    EXPECT_FALSE(r.keep_alive());
+  }
 }
 
 TEST_F(ServerTest, StreamedResponsesWithAndWithoutLength) {

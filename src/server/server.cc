@@ -307,6 +307,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   options.access_log = config.access_log;
   options.max_connections = config.max_connections;
   options.max_connections_per_client = config.max_connections_per_client;
+  options.spool_dir = config.data_dir + "/spool";  // upload bodies in transit (unlinked files)
   RaiseOpenFileLimit(config.max_connections);
   http::Server server(options, router, authenticator);
   // Bound before the job routes are built: jobs and run links need the server's URL.

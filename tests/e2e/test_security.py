@@ -85,6 +85,26 @@ def test_health_and_version_are_public(server, path):
 # -- body limits and malformed input ---------------------------------------------------------
 
 
+def _rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def _status_line(sock: socket.socket) -> bytes:
+    response = b""
+    try:
+        while b"\r\n" not in response:
+            data = sock.recv(65536)
+            if not data:
+                break
+            response += data
+    except (ConnectionResetError, socket.timeout):
+        pass
+    return response.split(b"\r\n", 1)[0]
+
+
 @pytest.mark.reference_incompatible
 def test_oversized_body_gets_413_and_server_survives(server):
     limit = int(os.environ.get("INET_E2E_MAX_BODY_BYTES", str(64 * 1024 * 1024)))
@@ -94,7 +114,6 @@ def test_oversized_body_gets_413_and_server_survives(server):
             f"Authorization: Bearer {ADMIN_TOKEN}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {size}\r\nConnection: close\r\n\r\n").encode()
     chunk = b" " * (1 << 20)
-    response = b""
     with socket.create_connection((url.hostname, url.port), timeout=60) as sock:
         sock.sendall(head)
         sent = 0
@@ -110,17 +129,68 @@ def test_oversized_body_gets_413_and_server_survives(server):
                 sent += n
         except (BrokenPipeError, ConnectionResetError, socket.timeout):
             pass
-        try:
-            while b"\r\n\r\n" not in response:
-                data = sock.recv(65536)
-                if not data:
-                    break
-                response += data
-        except (ConnectionResetError, socket.timeout):
-            pass
-    status_line = response.split(b"\r\n", 1)[0]
+        status_line = _status_line(sock)
     assert status_line.startswith(b"HTTP/1.1 413"), (status_line, sent)
     assert server.api("GET", "/health").status_code == 200
+
+
+@pytest.mark.reference_incompatible
+def test_unauthenticated_large_bodies_are_refused_before_they_are_read(server):
+    """20 connections announce 60 MiB bodies without a token and send the first MiB: each gets
+    its 401 at once (a server that read the body first would wait for the other 59 MiB), and
+    the server's memory does not grow by the announced bodies."""
+    url = urllib.parse.urlsplit(server.url)
+    size = 60 << 20
+    head = (f"POST /api/2.0/mlflow/runs/log-batch HTTP/1.1\r\nHost: {url.netloc}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {size}\r\n\r\n").encode()
+    before = _rss_bytes(server.proc.pid)
+    socks = []
+    try:
+        for _ in range(20):
+            sock = socket.create_connection((url.hostname, url.port), timeout=60)
+            socks.append(sock)
+            try:
+                sock.sendall(head + b" " * (1 << 20))
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # answered and closed already
+        statuses = [_status_line(sock) for sock in socks]
+        after = _rss_bytes(server.proc.pid)
+    finally:
+        for sock in socks:
+            sock.close()
+    assert all(s.startswith(b"HTTP/1.1 401") for s in statuses), statuses
+    assert after - before < 200 << 20, f"RSS grew from {before} to {after} bytes"
+    assert server.api("GET", "/health").status_code == 200
+
+
+@pytest.mark.reference_incompatible
+@pytest.mark.parametrize("coding", ["xchunked", "gzip, chunked"])
+def test_unsupported_transfer_encoding_is_501(server, coding):
+    url = urllib.parse.urlsplit(server.url)
+    with socket.create_connection((url.hostname, url.port), timeout=60) as sock:
+        sock.sendall((f"POST /api/2.0/mlflow/runs/log-batch HTTP/1.1\r\nHost: {url.netloc}\r\n"
+                      f"Authorization: Bearer {ADMIN_TOKEN}\r\n"
+                      f"Content-Type: application/json\r\nTransfer-Encoding: {coding}\r\n\r\n"
+                      "2\r\n{}\r\n0\r\n\r\n").encode())
+        response = b""
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            response += data
+    assert response.startswith(b"HTTP/1.1 501"), response[:300]
+    assert b'"error_code":"NOT_IMPLEMENTED"' in response, response[:300]
+    assert server.api("GET", "/health").status_code == 200
+
+
+@pytest.mark.reference_incompatible
+@pytest.mark.parametrize("method", ["PUT", "GET", "DELETE"])
+def test_artifact_path_segment_over_255_bytes_is_400(server, method):
+    name = "n" * 300
+    status, body = raw_request(server, method, f"{ARTIFACTS}/0/{name}/file.txt",
+                               body=b"x" if method == "PUT" else b"")
+    assert status == 400, body
+    assert b"allows at most 255 bytes per file or directory name" in body, body
 
 
 @pytest.mark.parametrize("body", [

@@ -1,13 +1,12 @@
 #include "jobs/internal/job_log.h"
 
 #include <chrono>
-#include <thread>
 #include <utility>
+
+#include "common/live_byte_source.h"
 
 namespace inet::jobs::internal {
 namespace {
-
-constexpr auto kFollowPollInterval = std::chrono::milliseconds(100);
 
 // Size of the log as it is now: the executor's copy when it has one, else the uploaded one,
 // else 0.
@@ -21,7 +20,9 @@ StatusOr<int64_t> LogSizeNow(exec::Executor& executor, artifacts::ArtifactStore&
   return uploaded.status();
 }
 
-class FollowingLogSource : public ByteSource {
+// Live: each ReadAvailable returns what the log holds now; the server (or LiveByteSource's
+// blocking Read) comes back later for more.
+class FollowingLogSource : public LiveByteSource {
  public:
   FollowingLogSource(exec::Executor& executor, artifacts::ArtifactStore& artifacts,
                      store::MetadataStore& store, std::string job_id, int64_t offset,
@@ -31,18 +32,21 @@ class FollowingLogSource : public ByteSource {
         store_(store),
         job_id_(std::move(job_id)),
         offset_(offset),
-        idle_(std::chrono::seconds(idle_seconds)) {}
+        idle_(std::chrono::seconds(idle_seconds)),
+        last_output_(std::chrono::steady_clock::now()) {}
 
-  StatusOr<size_t> Read(char* buf, size_t n) override {
+  StatusOr<size_t> ReadAvailable(char* buf, size_t n) override {
     if (done_ || n == 0) return size_t{0};
-    const auto idle_deadline = std::chrono::steady_clock::now() + idle_;
-    while (true) {
+    // Twice at most: a log that grew between the end of one read and the size check below is
+    // read again at once; otherwise the caller comes back later.
+    for (int pass = 0; pass < 2; ++pass) {
       if (current_ == nullptr) {
         ASSIGN_OR_RETURN(current_, OpenJobLog(executor_, artifacts_, job_id_, offset_));
       }
       ASSIGN_OR_RETURN(size_t got, current_->Read(buf, n));
       if (got > 0) {
         offset_ += static_cast<int64_t>(got);
+        last_output_ = std::chrono::steady_clock::now();
         return got;
       }
       current_.reset();
@@ -52,13 +56,16 @@ class FollowingLogSource : public ByteSource {
       if (!job.ok()) return job.status();
       ASSIGN_OR_RETURN(int64_t size, LogSizeNow(executor_, artifacts_, job_id_));
       if (size > offset_) continue;
-      if (store::IsTerminal(job->state) || std::chrono::steady_clock::now() >= idle_deadline) {
+      if (store::IsTerminal(job->state) ||
+          std::chrono::steady_clock::now() >= last_output_ + idle_) {
         done_ = true;
-        return size_t{0};
       }
-      std::this_thread::sleep_for(kFollowPollInterval);
+      break;
     }
+    return size_t{0};
   }
+
+  bool ended() const override { return done_; }
 
  private:
   exec::Executor& executor_;
@@ -67,6 +74,7 @@ class FollowingLogSource : public ByteSource {
   const std::string job_id_;
   int64_t offset_;
   const std::chrono::seconds idle_;
+  std::chrono::steady_clock::time_point last_output_;
   std::unique_ptr<ByteSource> current_;
   bool done_ = false;
 };

@@ -26,10 +26,10 @@ StatusOr<std::unique_ptr<ByteSource>> OpenJobLog(exec::Executor& executor,
                                                  artifacts::ArtifactStore& artifacts,
                                                  std::string_view job_id, int64_t offset);
 
-// A stream of the log from `offset` that, at the end of what exists, polls (every ~100 ms) for
-// more while the job is not terminal in `store`, and ends when it is terminal and everything
-// was read, or after `idle_seconds` without new output. Borrows the three stores, which must
-// outlive it.
+// A live stream of the log from `offset` (see common/live_byte_source.h): at the end of what
+// exists it reports "nothing yet" while the job is not terminal in `store`, and ends when it is
+// terminal and everything was read, or after `idle_seconds` without new output. Its blocking
+// Read polls every ~100 ms. Borrows the three stores, which must outlive it.
 std::unique_ptr<ByteSource> FollowJobLog(exec::Executor& executor,
                                          artifacts::ArtifactStore& artifacts,
                                          store::MetadataStore& store, std::string job_id,
