@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -177,13 +178,16 @@ Status CopyToFd(ByteSource& source, int fd) {
   }
 }
 
-// A uniquely named file in `dir_fd`, unlinked on destruction unless Keep() was called.
+// A uniquely named file in `dir_fd`, unlinked on destruction unless Keep() was called. It is
+// flock'ed while it is open, so RemoveOrphanedTemps (at Open) tells the files of a writer that
+// died (kill -9 mid-upload) from those being written.
 class TempFile {
  public:
   static StatusOr<TempFile> Create(int dir_fd) {
     std::string name = "tmp-" + RandomHex(12);
     int fd = ::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return ErrnoStatus(errno, "creating temporary file");
+    ::flock(fd, LOCK_EX);
     return TempFile(dir_fd, std::move(name), fd);
   }
   TempFile(TempFile&& other) noexcept
@@ -197,10 +201,9 @@ class TempFile {
   }
   int fd() const { return fd_.get(); }
   const std::string& name() const { return name_; }
-  // fsyncs and closes the file; it stays on disk until renamed or destroyed.
+  // fsyncs the file; it stays on disk until renamed or destroyed (and locked until then).
   Status Finish() {
     if (::fsync(fd_.get()) != 0) return ErrnoStatus(errno, "fsync of artifact");
-    fd_ = UniqueFd();
     return OkStatus();
   }
   void Keep() { keep_ = true; }
@@ -391,6 +394,31 @@ Status CollectEntries(int dir_fd, const std::string& dir_key, std::string_view n
   return OkStatus();
 }
 
+// Removes the temporary files of writers that died mid-write (no one holds their lock) from
+// <root>/.inet/tmp; files still being written by a live writer are locked and stay.
+void RemoveOrphanedTemps(int root_fd) {
+  const std::vector<std::string> path = {std::string(kReservedDir), "tmp"};
+  auto tmp_dir = OpenDir(root_fd, path, /*create=*/false);
+  if (!tmp_dir.ok()) return;
+  UniqueFd listing_fd(::fcntl(tmp_dir->get(), F_DUPFD_CLOEXEC, 0));
+  if (listing_fd.get() < 0) return;
+  DIR* dir = ::fdopendir(listing_fd.get());
+  if (dir == nullptr) return;
+  listing_fd.Release();
+  std::vector<std::string> names;
+  while (struct dirent* entry = ::readdir(dir)) {
+    std::string_view name = entry->d_name;
+    if (name.starts_with("tmp-")) names.emplace_back(name);
+  }
+  ::closedir(dir);
+  for (const std::string& name : names) {
+    int fd = ::openat(tmp_dir->get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    UniqueFd file(fd);
+    if (::flock(file.get(), LOCK_EX | LOCK_NB) == 0) ::unlinkat(tmp_dir->get(), name.c_str(), 0);
+  }
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<LocalArtifactStore>> LocalArtifactStore::Open(std::string_view root,
@@ -418,6 +446,7 @@ StatusOr<std::unique_ptr<LocalArtifactStore>> LocalArtifactStore::Open(std::stri
     }
     return ErrnoStatus(errno, "opening artifact root '" + path + "'");
   }
+  RemoveOrphanedTemps(fd);
   return std::unique_ptr<LocalArtifactStore>(new LocalArtifactStore(std::move(path), fd));
 }
 

@@ -31,7 +31,8 @@ class LocalArtifactStore : public ArtifactStore {
     bool create_root = true;
   };
 
-  // Opens the store rooted at the absolute directory `root`. kInvalidArgument for a relative
+  // Opens the store rooted at the absolute directory `root`, removing the temporary files that
+  // writers which died mid-write left in its scratch space. kInvalidArgument for a relative
   // path or a non-directory, kNotFound (see Options), kPermissionDenied / kInternal for other
   // OS failures.
   static StatusOr<std::unique_ptr<LocalArtifactStore>> Open(std::string_view root, Options options);

@@ -4,10 +4,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "artifacts/testing/artifact_store_conformance.h"
 
@@ -103,6 +107,43 @@ TEST_F(LocalArtifactStoreTest, ObjectsArePlainFilesUnderTheRoot) {
   ASSERT_TRUE(PutString(*store_, "0/run/artifacts/model/MLmodel", "flavors: {}").ok());
   EXPECT_EQ(ReadFile(root_ / "0/run/artifacts/model/MLmodel"), "flavors: {}");
   EXPECT_EQ(store_->root(), root_.string());
+}
+
+// A body that, half-way through, runs `during` (while the store's temporary file is open).
+class CallbackSource : public ByteSource {
+ public:
+  CallbackSource(std::string data, std::function<void()> during)
+      : data_(std::move(data)), during_(std::move(during)) {}
+  StatusOr<size_t> Read(char* buf, size_t n) override {
+    if (pos_ > 0 && during_) std::exchange(during_, nullptr)();
+    const size_t got = std::min({n, data_.size() - pos_, size_t{4}});
+    std::memcpy(buf, data_.data() + pos_, got);
+    pos_ += got;
+    return got;
+  }
+
+ private:
+  std::string data_;
+  size_t pos_ = 0;
+  std::function<void()> during_;
+};
+
+TEST_F(LocalArtifactStoreTest, OpenRemovesTheTemporaryFilesOfDeadWritersOnly) {
+  // What a writer killed mid-upload leaves behind.
+  WriteFile(root_ / ".inet/tmp/tmp-0123456789abcdef01234567", std::string(1 << 16, 'x'));
+  size_t temps_while_writing = 0;
+  CallbackSource body("a body written in small pieces", [&] {
+    // A second store opened on the same root (a restarted server) while this Put is writing.
+    auto reopened = LocalArtifactStore::Open(root_.string());
+    ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+    temps_while_writing = static_cast<size_t>(
+        std::distance(fs::directory_iterator(root_ / ".inet/tmp"), fs::directory_iterator()));
+  });
+  ASSERT_TRUE(store_->Put("a/b.txt", body).ok());
+  // The orphan is gone, the live writer's file was left alone and completed.
+  EXPECT_EQ(temps_while_writing, 1u);
+  EXPECT_EQ(ReadFile(root_ / "a/b.txt"), "a body written in small pieces");
+  EXPECT_TRUE(fs::is_empty(root_ / ".inet/tmp"));
 }
 
 TEST_F(LocalArtifactStoreTest, SeesFilesWrittenByOtherTools) {
