@@ -85,6 +85,15 @@ void AddServerCommand(CLI::App& app, inet::server::ServerConfig& config, bool& q
   cmd->add_option("--external-url", config.external_url,
                   "URL jobs and links use to reach this server [default: the listening "
                   "address]");
+  cmd->add_option("--workspace-retention", config.workspace_retention,
+                  "How long a finished job's workspace (code, outputs, checkpoints) is kept "
+                  "once its outputs and log are stored: 0, 90s, 30m, 12h, 7d or never")
+      ->capture_default_str();
+  cmd->add_option("--snapshot-unpack-ratio", config.snapshot_unpack_ratio,
+                  "A job's code snapshot may unpack to at most this many times its size "
+                  "(and at least 64 MiB); 0 = no ratio, only the 16 GiB bound")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
 }
 
 }  // namespace

@@ -47,7 +47,11 @@ struct LaunchRequest {
   std::vector<std::string> argv;           // argv[0] is looked up on PATH
   std::map<std::string, std::string> env;  // added to the executor's base environment
   std::string code_archive_path;           // local .tar.gz to unpack as the code; "" = none
-  std::string workdir;                     // relative to the code root; "" = its top
+  // Bound on what the code archive may unpack to (the entries' declared sizes); the caller
+  // sets it relative to the archive's size so a gzip bomb is refused before it fills the disk.
+  // 0 = the executor's default.
+  int64_t code_max_unpacked_bytes = 0;
+  std::string workdir;  // relative to the code root; "" = its top
   Resources resources;
   int processes = 1;                // > 1 with a distributed backend
   std::string distributed_backend;  // "" or "pytorch" (torchrun's env conventions)
@@ -96,6 +100,15 @@ class Executor {
   // resources (GPUs). The processes may since have finished or vanished: Poll says which.
   virtual StatusOr<Execution> Reattach(std::string_view job_id, std::string_view state) = 0;
 
+  // Finds attempt `attempt` of `job_id` when its caller may have died between asking Launch
+  // for it and recording the returned Execution (the caller records "launching attempt N"
+  // durably before calling Launch, so a restart knows to ask). Returns the execution, with its
+  // resources taken back as Reattach does, when the attempt was started; kNotFound when
+  // nothing of it runs (it was never started, or what had barely started was stopped) and
+  // none of it will start later: the caller may launch it again. Other errors: unknown yet;
+  // ask again later, never launch a second copy meanwhile.
+  virtual StatusOr<Execution> Recover(std::string_view job_id, int attempt) = 0;
+
   // Non-blocking.
   virtual StatusOr<ExecutionStatus> Poll(const Execution& execution) = 0;
 
@@ -118,6 +131,16 @@ class Executor {
                                                         int64_t offset) = 0;
   // Size in bytes of that log so far; kNotFound as above.
   virtual StatusOr<int64_t> LogSize(std::string_view job_id) = 0;
+
+  // Removes everything the executor keeps for the job (code, outputs, checkpoints, local log)
+  // once the caller has stored what it needs; the job must have no running attempt. OK when
+  // there is nothing to remove. After it, OpenLog is kNotFound and a new attempt would start
+  // from a fresh workspace.
+  virtual Status RemoveWorkspace(std::string_view job_id) = 0;
+
+  // The jobs that have a workspace here, for sweeping those past their retention (after a
+  // restart, say).
+  virtual StatusOr<std::vector<std::string>> ListWorkspaces() = 0;
 };
 
 }  // namespace inet::exec

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -42,6 +43,8 @@ constexpr int kMaxWriteAttempts = 10;
 constexpr int64_t kMaxListPage = 1000;
 constexpr int kMaxReasonWritesPerPass = 32;
 constexpr int kMaxPollFailures = 50;
+// A code snapshot may unpack to at least this much, whatever its compressed size.
+constexpr int64_t kMinUnpackedSnapshotBytes = 64LL << 20;
 
 std::string SnapshotKey(std::string_view snapshot_id) {
   return "snapshots/" + std::string(snapshot_id) + ".tar.gz";
@@ -241,12 +244,29 @@ class JobService::Controller {
   enum class Write { kNone, kQuiet, kWithEvent };
   using Mutation = std::function<StatusOr<Write>(JobRecord&)>;
 
-  // An attempt this controller is watching.
+  // An attempt this controller is watching: launching (recorded as launching, no execution
+  // yet) or running.
   struct LiveAttempt {
     exec::Execution execution;
     ResourceTotals resources;
     bool terminate_sent = false;
-    int poll_failures = 0;  // consecutive
+    int poll_failures = 0;          // consecutive
+    bool launching = false;         // the launch is not yet recorded as Running
+    bool launch_in_flight = false;  // the launcher is working on it
+  };
+
+  // One launch handed to the launcher: everything it needs without touching the store.
+  struct LaunchTask {
+    std::string job_id;
+    int attempt = 0;
+    JobSpec spec;
+    std::string run_id;
+    std::string token;  // the attempt's API token (plain text, only ever in the job's env)
+  };
+  struct LaunchResult {
+    std::string job_id;
+    int attempt = 0;
+    StatusOr<exec::Execution> execution = InternalError("not launched");
   };
 
   // The outcome of an ended attempt for the job's record.
@@ -258,7 +278,10 @@ class JobService::Controller {
   };
 
   void Loop();
+  void LauncherLoop();
   void Wake();
+  // Re-attaches running attempts and recovers launching ones (after a restart).
+  void Resume();
 
   // Applies `mutate` to `current` and writes it (with an event built from the result when
   // asked); on a version conflict re-reads the job and applies `mutate` again. Returns the
@@ -281,7 +304,19 @@ class JobService::Controller {
   void UploadLog(std::string_view job_id);
   void FinishRun(const JobRecord& job);
   void Admit(std::vector<JobRecord> queued, int64_t now);
-  Status Launch(const JobRecord& job, int64_t now);
+  // Records "launching attempt N" (with its token) and hands the launch to the launcher.
+  Status BeginLaunch(const JobRecord& job, int64_t now);
+  // Runs on the launcher thread (or inline in tests): stages the code and calls Launch.
+  LaunchResult RunLaunch(const LaunchTask& task);
+  void ApplyLaunchResults();
+  // A job recorded as launching that no launch in flight covers (a restart): asks the
+  // executor whether it started, and records the answer.
+  void TendLaunching(const JobRecord& job, const PersistedResult& pr);
+  void RecordLaunched(const JobRecord& job, int attempt, const exec::Execution& execution);
+  // Clears the launching record of an attempt that did not start; revokes its token.
+  void UndoLaunch(const JobRecord& job, int attempt, const std::string& waiting_reason);
+  void SweepWorkspaces(int64_t now);
+  void RemoveWorkspace(const std::string& job_id);
   void FailToStart(const JobRecord& job, int attempt, const Status& error);
   void SetWaitingReason(const JobRecord& job, const std::string& reason);
   // Why a request exceeds the executor's total capacity; "" when it fits.
@@ -309,13 +344,19 @@ class JobService::Controller {
   // released once they end. GUARDED_BY(pass_mu_)
   std::vector<exec::Execution> draining_;
 
+  std::optional<int64_t> last_sweep_;  // GUARDED_BY(pass_mu_)
+
   std::mutex mu_;
   std::condition_variable cv_;
-  bool wake_ = false;     // GUARDED_BY(mu_)
-  bool stop_ = false;     // GUARDED_BY(mu_)
-  bool started_ = false;  // GUARDED_BY(mu_)
-  ResourceTotals held_;   // GUARDED_BY(mu_): what live attempts hold, for Capacity()
+  std::condition_variable launcher_cv_;
+  bool wake_ = false;                    // GUARDED_BY(mu_)
+  bool stop_ = false;                    // GUARDED_BY(mu_)
+  bool started_ = false;                 // GUARDED_BY(mu_)
+  ResourceTotals held_;                  // GUARDED_BY(mu_): what live attempts hold, for Capacity()
+  std::deque<LaunchTask> launch_queue_;  // GUARDED_BY(mu_)
+  std::vector<LaunchResult> launch_results_;  // GUARDED_BY(mu_)
   std::thread thread_;
+  std::thread launcher_thread_;
 };
 
 // --- Loop ------------------------------------------------------------------------------------
@@ -326,21 +367,40 @@ Status JobService::Controller::Start() {
     if (started_) return FailedPreconditionError("the job controller is already started");
     started_ = true;
   }
-  {
-    // Re-attach every attempt that was running when the server stopped, before anything else
-    // looks at the executor's capacity; an attempt that cannot be re-attached is finished as
-    // lost (and retried per its policy).
-    std::lock_guard pass_lock(pass_mu_);
-    StatusOr<std::vector<JobRecord>> active = LoadActive();
-    if (!active.ok()) return active.status().WithContext("re-attaching running jobs");
-    const int64_t now = clock_.NowMillis();
-    for (const JobRecord& job : *active) {
-      if (job.state == JobState::kRunning) TendRunning(job, now);
-    }
-    PublishHeld();
+  if (!options_.start_thread) {
+    Resume();
+    return OkStatus();
   }
-  if (options_.start_thread) thread_ = std::thread([this] { Loop(); });
+  // Re-attaching and recovering happen on the loop thread, first: a restart that finds a
+  // finished attempt with a large output to store must not keep the server from listening.
+  thread_ = std::thread([this] {
+    Resume();
+    Loop();
+  });
+  launcher_thread_ = std::thread([this] { LauncherLoop(); });
   return OkStatus();
+}
+
+void JobService::Controller::Resume() {
+  // Every attempt that was running or launching when the server stopped is found again
+  // before anything new is admitted; an attempt that cannot be re-attached is finished as
+  // lost (and retried per its policy).
+  std::lock_guard pass_lock(pass_mu_);
+  StatusOr<std::vector<JobRecord>> active = LoadActive();
+  if (!active.ok()) {
+    spdlog::warn("jobs: re-attaching running jobs: {} (retried on the next pass)",
+                 active.status().ToString());
+    return;
+  }
+  const int64_t now = clock_.NowMillis();
+  for (const JobRecord& job : *active) {
+    if (job.state == JobState::kRunning) TendRunning(job, now);
+    if (job.state == JobState::kQueued) {
+      const PersistedResult pr = ResultOf(job.result_json);
+      if (pr.launching_attempt > 0) TendLaunching(job, pr);
+    }
+  }
+  PublishHeld();
 }
 
 void JobService::Controller::Stop() {
@@ -349,7 +409,31 @@ void JobService::Controller::Stop() {
     stop_ = true;
   }
   cv_.notify_all();
+  launcher_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (launcher_thread_.joinable()) launcher_thread_.join();
+}
+
+void JobService::Controller::LauncherLoop() {
+  while (true) {
+    LaunchTask task;
+    {
+      std::unique_lock lock(mu_);
+      launcher_cv_.wait(lock, [this] { return stop_ || !launch_queue_.empty(); });
+      // A launch not yet started is simply dropped: its launching record makes the next
+      // start find that nothing ran (Recover) and launch it then.
+      if (stop_) return;
+      task = std::move(launch_queue_.front());
+      launch_queue_.pop_front();
+    }
+    LaunchResult result = RunLaunch(task);
+    {
+      std::lock_guard lock(mu_);
+      launch_results_.push_back(std::move(result));
+      wake_ = true;
+    }
+    cv_.notify_all();
+  }
 }
 
 void JobService::Controller::Wake() {
@@ -376,6 +460,7 @@ void JobService::Controller::Loop() {
 void JobService::Controller::Pass() {
   std::lock_guard pass_lock(pass_mu_);
   DrainOrphans();
+  ApplyLaunchResults();
   StatusOr<std::vector<JobRecord>> active = LoadActive();
   if (!active.ok()) {
     spdlog::warn("jobs: listing active jobs failed: {}", active.status().ToString());
@@ -397,9 +482,15 @@ void JobService::Controller::Pass() {
         if (updated.ok() && updated->state == JobState::kQueued) queued.push_back(*updated);
         break;
       }
-      case JobState::kQueued:
-        queued.push_back(std::move(job));
+      case JobState::kQueued: {
+        const PersistedResult pr = ResultOf(job.result_json);
+        if (pr.launching_attempt > 0) {
+          TendLaunching(job, pr);
+        } else {
+          queued.push_back(std::move(job));
+        }
         break;
+      }
       case JobState::kRunning:
         TendRunning(job, now);
         break;
@@ -408,6 +499,8 @@ void JobService::Controller::Pass() {
     }
   }
   Admit(std::move(queued), now);
+  ApplyLaunchResults();  // the launches run inline when there is no launcher thread
+  SweepWorkspaces(now);
   PublishHeld();
 }
 
@@ -497,8 +590,10 @@ void JobService::Controller::TendRunning(const JobRecord& job, int64_t now) {
       FinishAttempt(job, lost_execution, lost, /*have_execution=*/false);
       return;
     }
-    it = live_.emplace(job.job_id, LiveAttempt{*execution, ResourcesOf(SpecOf(job)), false, 0})
-             .first;
+    LiveAttempt live;
+    live.execution = *execution;
+    live.resources = ResourcesOf(SpecOf(job));
+    it = live_.insert_or_assign(job.job_id, std::move(live)).first;
   }
   LiveAttempt& live = it->second;
 
@@ -676,7 +771,35 @@ void JobService::Controller::FinishAttempt(const JobRecord& job, const exec::Exe
   }
   live_.erase(job.job_id);
   RevokeToken(before.token_id);
-  if (store::IsTerminal(updated->state)) FinishRun(*updated);
+  if (store::IsTerminal(updated->state)) {
+    FinishRun(*updated);
+    // Its log and outputs are stored now.
+    if (options_.workspace_retention_millis == 0) RemoveWorkspace(job.job_id);
+  }
+}
+
+void JobService::Controller::RemoveWorkspace(const std::string& job_id) {
+  Status s = executor_.RemoveWorkspace(job_id);
+  if (!s.ok()) spdlog::warn("jobs: removing the workspace of {}: {}", job_id, s.ToString());
+}
+
+void JobService::Controller::SweepWorkspaces(int64_t now) {
+  if (options_.workspace_retention_millis < 0) return;
+  if (last_sweep_ && now - *last_sweep_ < options_.workspace_sweep_interval_millis) return;
+  last_sweep_ = now;
+  StatusOr<std::vector<std::string>> workspaces = executor_.ListWorkspaces();
+  if (!workspaces.ok()) {
+    spdlog::warn("jobs: listing workspaces: {}", workspaces.status().ToString());
+    return;
+  }
+  for (const std::string& id : *workspaces) {
+    if (live_.contains(id)) continue;
+    // A workspace whose job this store does not know is left alone: it may be another
+    // server's.
+    StatusOr<JobRecord> job = store_.GetJob(id);
+    if (!job.ok() || !store::IsTerminal(job->state)) continue;
+    if (job->finished_at + options_.workspace_retention_millis <= now) RemoveWorkspace(id);
+  }
 }
 
 void JobService::Controller::UploadLog(std::string_view job_id) {
@@ -810,10 +933,8 @@ void JobService::Controller::Admit(std::vector<JobRecord> queued, int64_t now) {
   for (const std::string& id : decision.admit) {
     auto it = by_id.find(id);
     if (it == by_id.end()) continue;
-    Status s = Launch(*it->second, now);
-    if (s.code() == StatusCode::kResourceExhausted) {
-      SetWaitingReason(*it->second, "waiting: " + s.message());
-    }
+    Status s = BeginLaunch(*it->second, now);
+    if (!s.ok()) spdlog::warn("jobs: launching {}: {}", id, s.ToString());
   }
   // Reasons like "queued behind <id>" change for the whole queue when its head starts: only
   // the front of the queue is brought up to date each pass, so a long queue costs a bounded
@@ -873,9 +994,12 @@ void JobService::Controller::SetWaitingReason(const JobRecord& job, const std::s
   }
 }
 
-void JobService::Controller::CancelQueued(const JobRecord& job, const std::string& by) {
+void JobService::Controller::CancelQueued(const JobRecord& job, const std::string& by_in) {
   StatusOr<JobRecord> updated = Mutate(job, [&](JobRecord& r) -> StatusOr<Write> {
     if (r.state != JobState::kQueued && r.state != JobState::kPending) return Write::kNone;
+    PersistedResult pr = ResultOf(r.result_json);
+    if (pr.launching_attempt > 0) return Write::kNone;  // stopped once its launch is known
+    const std::string by = by_in.empty() ? pr.cancelled_by : by_in;
     r.state = JobState::kCancelled;
     r.cancel_requested = true;
     r.finished_at = clock_.NowMillis();
@@ -895,97 +1019,237 @@ void JobService::Controller::CancelQueued(const JobRecord& job, const std::strin
   if (updated->state == JobState::kCancelled) FinishRun(*updated);
 }
 
-Status JobService::Controller::Launch(const JobRecord& job, int64_t now) {
+Status JobService::Controller::BeginLaunch(const JobRecord& job, int64_t now) {
   const JobSpec spec = SpecOf(job);
   const int attempt = job.attempt + 1;
-  const ResourceTotals resources = ResourcesOf(spec);
 
   // A token for this attempt only, in the submitting user's name, revoked when it ends.
   const std::string token = auth::GenerateToken();
   store::Token stored{"tok-" + RandomHex(8), Sha256Hex(token), job.user, false, now, {}};
   if (Status s = store_.CreateToken(stored); !s.ok()) {
-    spdlog::warn("jobs: creating the token for {}: {}", job.job_id, s.ToString());
-    return s;
+    return s.WithContext("creating the token for " + job.job_id);
   }
+
+  // "Launching attempt N" (and its token) is durable before anything can start, so a restart
+  // in the middle of the launch finds the attempt (Executor::Recover) instead of starting a
+  // second copy, and revokes the token of an attempt that never ran.
+  StatusOr<JobRecord> launching = Mutate(job, [&](JobRecord& r) -> StatusOr<Write> {
+    PersistedResult pr = ResultOf(r.result_json);
+    if (r.state != JobState::kQueued || r.cancel_requested || r.attempt != job.attempt ||
+        pr.launching_attempt != 0) {
+      return Write::kNone;
+    }
+    pr.launching_attempt = attempt;
+    pr.token_id = stored.token_id;
+    r.result_json = EncodeResult(pr);
+    return Write::kQuiet;
+  });
+  if (!launching.ok() || ResultOf(launching->result_json).launching_attempt != attempt) {
+    RevokeToken(stored.token_id);
+    return launching.ok() ? OkStatus() : launching.status();
+  }
+
+  LiveAttempt live;
+  live.resources = ResourcesOf(spec);
+  live.launching = true;
+  live.launch_in_flight = true;
+  live_[job.job_id] = std::move(live);
+  LaunchTask task{job.job_id, attempt, spec, job.run_id, token};
+  if (!options_.start_thread) {
+    LaunchResult result = RunLaunch(task);
+    std::lock_guard lock(mu_);
+    launch_results_.push_back(std::move(result));
+    return OkStatus();
+  }
+  {
+    std::lock_guard lock(mu_);
+    launch_queue_.push_back(std::move(task));
+  }
+  launcher_cv_.notify_one();
+  return OkStatus();
+}
+
+JobService::Controller::LaunchResult JobService::Controller::RunLaunch(const LaunchTask& task) {
+  LaunchResult result;
+  result.job_id = task.job_id;
+  result.attempt = task.attempt;
+  const JobSpec& spec = task.spec;
 
   // The executor keeps the unpacked code across attempts: only the first one needs it.
   std::optional<TempFile> code;
-  if (attempt == 1 && !spec.code_snapshot.empty()) {
+  int64_t code_bytes = 0;
+  if (task.attempt == 1 && !spec.code_snapshot.empty()) {
     StatusOr<TempFile> downloaded = DownloadToTempFile(artifacts_, SnapshotKey(spec.code_snapshot));
-    Status s = downloaded.status();
-    if (downloaded.ok()) code.emplace(*std::move(downloaded));
-    if (!s.ok()) {
-      RevokeToken(stored.token_id);
-      FailToStart(job, attempt,
-                  s.WithContext("fetching code snapshot '" + spec.code_snapshot + "'"));
-      return s;
+    if (!downloaded.ok()) {
+      // kNotFound and friends stay permanent: the snapshot is gone.
+      result.execution =
+          downloaded.status().WithContext("fetching code snapshot '" + spec.code_snapshot + "'");
+      return result;
     }
+    code.emplace(*std::move(downloaded));
+    std::error_code ec;
+    code_bytes = static_cast<int64_t>(std::filesystem::file_size(code->path(), ec));
   }
 
   exec::LaunchRequest request;
-  request.job_id = job.job_id;
-  request.attempt = attempt;
+  request.job_id = task.job_id;
+  request.attempt = task.attempt;
   request.argv = ResolveArgv(spec, options_.python);
   request.env = spec.env;
   request.env["MLFLOW_TRACKING_URI"] = options_.server_url;
-  request.env["MLFLOW_RUN_ID"] = job.run_id;
-  request.env["MLFLOW_TRACKING_TOKEN"] = token;
+  request.env["MLFLOW_RUN_ID"] = task.run_id;
+  request.env["MLFLOW_TRACKING_TOKEN"] = task.token;
   request.env["INET_URL"] = options_.server_url;
-  request.env["INET_TOKEN"] = token;
-  request.env["INET_JOB_ID"] = job.job_id;
+  request.env["INET_TOKEN"] = task.token;
+  request.env["INET_JOB_ID"] = task.job_id;
   request.code_archive_path = code ? code->path() : "";
+  if (code && options_.snapshot_unpack_ratio > 0) {
+    // A gzip bomb is refused after unpacking a small multiple of its own size, not 16 GiB.
+    request.code_max_unpacked_bytes =
+        std::max(kMinUnpackedSnapshotBytes, code_bytes * options_.snapshot_unpack_ratio);
+  }
   request.workdir = spec.workdir;
+  const ResourceTotals resources = ResourcesOf(spec);
   request.resources = exec::Resources{resources.cpu_millis, resources.memory_bytes, resources.gpus};
   request.processes = spec.processes;
   request.distributed_backend = spec.distributed_backend;
+  result.execution = executor_.Launch(request);
+  return result;
+}
 
-  StatusOr<exec::Execution> execution = executor_.Launch(request);
-  if (!execution.ok()) {
-    RevokeToken(stored.token_id);
-    if (execution.status().code() != StatusCode::kResourceExhausted) {
-      FailToStart(job, attempt, execution.status());
-    }
-    return execution.status();
+void JobService::Controller::ApplyLaunchResults() {
+  std::vector<LaunchResult> results;
+  {
+    std::lock_guard lock(mu_);
+    results.swap(launch_results_);
   }
-
-  // Persist Running and the executor's handle before relying on them: a restart re-attaches
-  // from exactly this record.
-  StatusOr<JobRecord> updated = Mutate(job, [&](JobRecord& r) -> StatusOr<Write> {
-    if (r.state != JobState::kQueued || r.cancel_requested || r.attempt != job.attempt) {
-      return Write::kNone;
+  for (LaunchResult& result : results) {
+    auto live = live_.find(result.job_id);
+    if (live != live_.end()) live->second.launch_in_flight = false;
+    StatusOr<JobRecord> job = store_.GetJob(result.job_id);
+    if (!job.ok()) {
+      // The launching record stays; the next pass asks the executor (Recover) again.
+      spdlog::warn("jobs: reading {} after its launch: {}", result.job_id, job.status().ToString());
+      continue;
     }
+    if (result.execution.ok()) {
+      RecordLaunched(*job, result.attempt, *result.execution);
+      continue;
+    }
+    const Status& error = result.execution.status();
+    if (error.code() == StatusCode::kResourceExhausted) {
+      UndoLaunch(*job, result.attempt, "waiting: " + error.message());
+    } else {
+      FailToStart(*job, result.attempt, error);
+    }
+  }
+}
+
+void JobService::Controller::TendLaunching(const JobRecord& job, const PersistedResult& pr) {
+  auto it = live_.find(job.job_id);
+  if (it != live_.end() && it->second.launch_in_flight) return;  // the launcher has it
+  const int attempt = pr.launching_attempt;
+  StatusOr<exec::Execution> found = executor_.Recover(job.job_id, attempt);
+  if (found.ok()) {
+    spdlog::info("jobs: found attempt {} of {}, launched before a restart", attempt, job.job_id);
+    RecordLaunched(job, attempt, *found);
+    return;
+  }
+  if (found.status().code() == StatusCode::kNotFound) {
+    UndoLaunch(job, attempt, "");
+    return;
+  }
+  // Unknown yet: hold its resources and ask again next pass; never launch a second copy.
+  spdlog::warn("jobs: recovering attempt {} of {}: {}", attempt, job.job_id,
+               found.status().ToString());
+  if (it == live_.end()) {
+    LiveAttempt live;
+    live.resources = ResourcesOf(SpecOf(job));
+    live.launching = true;
+    live_[job.job_id] = std::move(live);
+  }
+}
+
+void JobService::Controller::RecordLaunched(const JobRecord& job, int attempt,
+                                            const exec::Execution& execution) {
+  const int64_t now = clock_.NowMillis();
+  std::string token_id;
+  // Persist Running and the executor's handle before relying on them: a restart re-attaches
+  // from exactly this record. A cancel that arrived while the attempt was launching stops it.
+  StatusOr<JobRecord> updated = Mutate(job, [&](JobRecord& r) -> StatusOr<Write> {
     PersistedResult pr = ResultOf(r.result_json);
+    if (r.state != JobState::kQueued || pr.launching_attempt != attempt) return Write::kNone;
+    token_id = pr.token_id;
+    pr.launching_attempt = 0;
+    if (r.cancel_requested) {
+      r.state = JobState::kCancelled;
+      r.reason = pr.cancelled_by.empty() ? "cancelled before it started"
+                                         : "cancelled by " + pr.cancelled_by + " before it started";
+      r.finished_at = now;
+      r.next_attempt_at = 0;
+      pr.token_id.clear();
+      r.result_json = EncodeResult(pr);
+      return Write::kWithEvent;
+    }
     r.state = JobState::kRunning;
     r.attempt = attempt;
     if (r.started_at == 0) r.started_at = now;
     r.next_attempt_at = 0;
-    r.executor_state = execution->state;
+    r.executor_state = execution.state;
     r.reason = "attempt " + std::to_string(attempt) + " started";
-    if (!execution->gpu_indices.empty()) {
-      r.reason += std::string(execution->gpu_indices.size() == 1 ? " on GPU " : " on GPUs ") +
-                  JoinInts(execution->gpu_indices);
+    if (!execution.gpu_indices.empty()) {
+      r.reason += std::string(execution.gpu_indices.size() == 1 ? " on GPU " : " on GPUs ") +
+                  JoinInts(execution.gpu_indices);
     }
     pr.result.exit_code.reset();
     pr.result.signal = 0;
-    pr.result.gpu_indices = execution->gpu_indices;
+    pr.result.gpu_indices = execution.gpu_indices;
     pr.attempt_started_at = now;
-    pr.token_id = stored.token_id;
     pr.stopping.clear();
     r.result_json = EncodeResult(pr);
     return Write::kWithEvent;
   });
-  if (!updated.ok() || updated->state != JobState::kRunning || updated->attempt != attempt) {
-    // Cancelled meanwhile, or the store refused: this attempt must not run unrecorded.
-    if (!updated.ok()) {
-      spdlog::warn("jobs: recording the start of {}: {}", job.job_id, updated.status().ToString());
-    }
-    (void)executor_.Terminate(*execution, 0);
-    draining_.push_back(*execution);
-    RevokeToken(stored.token_id);
-    return updated.ok() ? OkStatus() : updated.status();
+  if (!updated.ok()) {
+    // The launching record stays: the next pass finds the attempt again through Recover.
+    spdlog::warn("jobs: recording the start of {}: {}", job.job_id, updated.status().ToString());
+    auto it = live_.find(job.job_id);
+    if (it != live_.end()) it->second.launch_in_flight = false;
+    return;
   }
-  live_[job.job_id] = LiveAttempt{*execution, resources, false, 0};
-  return OkStatus();
+  if (updated->state == JobState::kRunning && updated->attempt == attempt) {
+    LiveAttempt live;
+    live.execution = execution;
+    live.resources = ResourcesOf(SpecOf(*updated));
+    live_[job.job_id] = std::move(live);
+    return;
+  }
+  // Cancelled meanwhile (or no longer launching this attempt): it must not run unrecorded.
+  live_.erase(job.job_id);
+  (void)executor_.Terminate(execution, 0);
+  draining_.push_back(execution);
+  RevokeToken(token_id);
+  if (updated->state == JobState::kCancelled) FinishRun(*updated);
+}
+
+void JobService::Controller::UndoLaunch(const JobRecord& job, int attempt,
+                                        const std::string& waiting_reason) {
+  std::string token_id;
+  StatusOr<JobRecord> updated = Mutate(job, [&](JobRecord& r) -> StatusOr<Write> {
+    PersistedResult pr = ResultOf(r.result_json);
+    if (r.state != JobState::kQueued || pr.launching_attempt != attempt) return Write::kNone;
+    token_id = pr.token_id;
+    pr.launching_attempt = 0;
+    pr.token_id.clear();
+    r.result_json = EncodeResult(pr);
+    if (!waiting_reason.empty()) r.reason = waiting_reason;
+    return Write::kQuiet;
+  });
+  if (!updated.ok()) {
+    spdlog::warn("jobs: undoing the launch of {}: {}", job.job_id, updated.status().ToString());
+    return;
+  }
+  live_.erase(job.job_id);
+  RevokeToken(token_id);
 }
 
 void JobService::Controller::FailToStart(const JobRecord& job, int attempt, const Status& error) {
@@ -996,9 +1260,13 @@ void JobService::Controller::FailToStart(const JobRecord& job, int attempt, cons
                          error.code() == StatusCode::kFailedPrecondition;
   const JobSpec spec = SpecOf(job);
   const int64_t now = clock_.NowMillis();
+  std::string token_id;
   StatusOr<JobRecord> updated = Mutate(job, [&](JobRecord& r) -> StatusOr<Write> {
-    if (r.state != JobState::kQueued || r.attempt != job.attempt) return Write::kNone;
     PersistedResult pr = ResultOf(r.result_json);
+    if (r.state != JobState::kQueued || pr.launching_attempt != attempt) return Write::kNone;
+    token_id = pr.token_id;
+    pr.launching_attempt = 0;
+    pr.token_id.clear();
     r.attempt = attempt;
     exec::ExecutionStatus status;
     status.finished = true;
@@ -1025,6 +1293,8 @@ void JobService::Controller::FailToStart(const JobRecord& job, int attempt, cons
                  updated.status().ToString());
     return;
   }
+  live_.erase(job.job_id);
+  RevokeToken(token_id);
   if (store::IsTerminal(updated->state)) FinishRun(*updated);
 }
 
@@ -1235,29 +1505,36 @@ StatusOr<store::Page<JobView>> JobService::Controller::List(const Identity& call
 
 StatusOr<JobView> JobService::Controller::Cancel(const Identity& caller, std::string_view job_id) {
   ASSIGN_OR_RETURN(JobRecord job, GetVisible(caller, job_id));
-  ASSIGN_OR_RETURN(JobRecord updated, Mutate(job, [&](JobRecord& r) -> StatusOr<Write> {
-                     if (store::IsTerminal(r.state)) {
-                       return FailedPreconditionError("Job '" + r.job_id + "' already finished (" +
-                                                      std::string(store::JobStateName(r.state)) +
-                                                      "); there is nothing to cancel");
-                     }
-                     if (r.cancel_requested) return Write::kNone;
-                     r.cancel_requested = true;
-                     if (r.state == JobState::kRunning) {
-                       r.reason = "cancel requested by " + caller.user + "; stopping attempt " +
-                                  std::to_string(r.attempt) + " (SIGTERM, then SIGKILL after " +
-                                  std::to_string(options_.cancel_grace_seconds) + " s)";
-                     } else {
-                       // Not started (or waiting to retry): nothing runs, so it is cancelled now.
-                       r.reason = (r.attempt > 0
-                                       ? "cancelled by " + caller.user + " while waiting to retry"
-                                       : "cancelled by " + caller.user + " before it started");
-                       r.state = JobState::kCancelled;
-                       r.finished_at = clock_.NowMillis();
-                       r.next_attempt_at = 0;
-                     }
-                     return Write::kWithEvent;
-                   }));
+  ASSIGN_OR_RETURN(
+      JobRecord updated, Mutate(job, [&](JobRecord& r) -> StatusOr<Write> {
+        if (store::IsTerminal(r.state)) {
+          return FailedPreconditionError("Job '" + r.job_id + "' already finished (" +
+                                         std::string(store::JobStateName(r.state)) +
+                                         "); there is nothing to cancel");
+        }
+        if (r.cancel_requested) return Write::kNone;
+        r.cancel_requested = true;
+        PersistedResult pr = ResultOf(r.result_json);
+        if (pr.launching_attempt > 0) {
+          // The controller stops the attempt as soon as its launch is known.
+          pr.cancelled_by = caller.user;
+          r.result_json = EncodeResult(pr);
+          r.reason = "cancel requested by " + caller.user + "; attempt " +
+                     std::to_string(pr.launching_attempt) + " is starting and is stopped at once";
+        } else if (r.state == JobState::kRunning) {
+          r.reason = "cancel requested by " + caller.user + "; stopping attempt " +
+                     std::to_string(r.attempt) + " (SIGTERM, then SIGKILL after " +
+                     std::to_string(options_.cancel_grace_seconds) + " s)";
+        } else {
+          // Not started (or waiting to retry): nothing runs, so it is cancelled now.
+          r.reason = (r.attempt > 0 ? "cancelled by " + caller.user + " while waiting to retry"
+                                    : "cancelled by " + caller.user + " before it started");
+          r.state = JobState::kCancelled;
+          r.finished_at = clock_.NowMillis();
+          r.next_attempt_at = 0;
+        }
+        return Write::kWithEvent;
+      }));
   if (updated.state == JobState::kCancelled) FinishRun(updated);
   Wake();
   return View(updated);

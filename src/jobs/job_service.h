@@ -60,6 +60,13 @@ struct JobServiceOptions {
   int64_t retry_backoff_millis = 5'000;  // first retry delay; doubles per attempt
   int64_t max_retry_backoff_millis = 300'000;
   int64_t poll_interval_millis = 200;  // how often running attempts are polled
+  // A code snapshot may unpack to at most max(64 MiB, ratio x its compressed size), so a gzip
+  // bomb is refused early; 0 leaves only the executor's own bound.
+  int64_t snapshot_unpack_ratio = 20;
+  // How long a finished job's workspace (code, outputs, checkpoints, local log) is kept after
+  // its outputs and log were stored: 0 removes it at once, < 0 keeps it forever.
+  int64_t workspace_retention_millis = 3'600'000;
+  int64_t workspace_sweep_interval_millis = 60'000;  // how often expired workspaces are looked for
   // false: Start() re-attaches but starts no controller thread; tests then drive the
   // controller one pass at a time with RunOnceForTest().
   bool start_thread = true;
@@ -116,8 +123,10 @@ class JobService {
   JobService(const JobService&) = delete;
   JobService& operator=(const JobService&) = delete;
 
-  // Re-attaches attempts that were running when the server stopped, then starts the
-  // controller thread. Call once.
+  // Starts the controller thread, which first re-attaches the attempts that were running (and
+  // finds those that were launching) when the server stopped; returns at once, so the server
+  // can listen meanwhile. With options.start_thread false it re-attaches on the calling thread
+  // and starts nothing. Call once.
   Status Start();
   // Stops the controller thread; running attempts keep running (a restart re-attaches them).
   void Stop();

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <regex>
 #include <string>
@@ -745,6 +746,204 @@ TEST_F(JobServiceTest, ControllerThreadLaunchesOnSubmitWithoutWaitingForATick) {
   EXPECT_EQ(executor_->LastLaunch(id)->attempt, 1);
   service_->Stop();
   EXPECT_TRUE(executor_->IsRunning(id));  // Stop leaves attempts running
+}
+
+// Thrown from an executor hook to stop the controller exactly there, as a kill -9 would: nothing
+// after that point runs, and the next service starts from what the store holds.
+struct SimulatedCrash {};
+
+TEST_F(JobServiceTest, KillDuringLaunchNeverStartsASecondCopy) {
+  UseExecutor(exec::FakeExecutorOptions{.gpus = 1});
+  StartService();
+  JobSpec spec = Spec();
+  spec.resources.gpu = 1;
+  const std::string id = MustSubmit(spec).record.job_id;
+  // The executor starts the attempt; the server dies before recording it.
+  executor_->SetLaunchHook([](const exec::LaunchRequest&) { throw SimulatedCrash{}; });
+  EXPECT_THROW(service_->RunOnceForTest(), SimulatedCrash);
+  executor_->SetLaunchHook(nullptr);
+  service_.reset();
+  executor_->SimulateRestart();
+
+  StartService();
+  service_->RunOnceForTest();
+  JobView running = MustGet(id);
+  EXPECT_EQ(running.record.state, JobState::kRunning);
+  EXPECT_EQ(running.record.attempt, 1);
+  EXPECT_EQ(running.record.reason, "attempt 1 started on GPU 0");
+  EXPECT_EQ(executor_->launches().size(), 1u);  // found, not launched again
+  EXPECT_EQ(executor_->FreeGpus(), 0);          // and its GPU is held again
+
+  const std::string token = executor_->LastLaunch(id)->env.at("INET_TOKEN");
+  ASSERT_TRUE(executor_->Exit(id, 0).ok());
+  service_->RunOnceForTest();
+  EXPECT_EQ(MustGet(id).record.state, JobState::kSucceeded);
+  EXPECT_EQ(store_->GetTokenByHash(Sha256Hex(token)).status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(EventStates(id), ElementsAre(JobState::kPending, JobState::kQueued,
+                                           JobState::kRunning, JobState::kSucceeded));
+}
+
+TEST_F(JobServiceTest, LaunchThatNeverStartedIsLaunchedAfterARestartWithANewToken) {
+  StartService();
+  const std::string id = MustSubmit(Spec()).record.job_id;
+  executor_->SetLaunchHook([](const exec::LaunchRequest&) { throw SimulatedCrash{}; });
+  EXPECT_THROW(service_->RunOnceForTest(), SimulatedCrash);
+  const std::string first_token = executor_->LastLaunch(id)->env.at("INET_TOKEN");
+  service_.reset();
+  // A fresh executor (the machine rebooted, say) knows nothing of the attempt.
+  UseExecutor(exec::FakeExecutorOptions{});
+  StartService();
+  service_->RunOnceForTest();
+  JobView running = MustGet(id);
+  EXPECT_EQ(running.record.state, JobState::kRunning);
+  EXPECT_EQ(running.record.attempt, 1);
+  ASSERT_EQ(executor_->launches().size(), 1u);
+  // The token minted for the launch that never ran is revoked; the new one works.
+  EXPECT_EQ(store_->GetTokenByHash(Sha256Hex(first_token)).status().code(), StatusCode::kNotFound);
+  const std::string token = executor_->LastLaunch(id)->env.at("INET_TOKEN");
+  EXPECT_NE(token, first_token);
+  EXPECT_TRUE(store_->GetTokenByHash(Sha256Hex(token)).ok());
+}
+
+TEST_F(JobServiceTest, CancelDuringALaunchLostToACrashStopsTheAttemptAfterRestart) {
+  UseExecutor(exec::FakeExecutorOptions{.exit_on_terminate = false});
+  StartService();
+  const std::string id = MustSubmit(Spec()).record.job_id;
+  executor_->SetLaunchHook([&](const exec::LaunchRequest&) {
+    StatusOr<JobView> cancelled = service_->Cancel(alice_, id);
+    EXPECT_TRUE(cancelled.ok()) << cancelled.status().ToString();
+    throw SimulatedCrash{};
+  });
+  EXPECT_THROW(service_->RunOnceForTest(), SimulatedCrash);
+  executor_->SetLaunchHook(nullptr);
+  service_.reset();
+  StartService();
+  JobView job = MustGet(id);
+  EXPECT_EQ(job.record.state, JobState::kCancelled);
+  EXPECT_EQ(job.record.reason, "cancelled by alice before it started");
+  ASSERT_EQ(executor_->terminations().size(), 1u);
+  EXPECT_EQ(executor_->terminations()[0].grace_seconds, 0);
+  EXPECT_EQ(executor_->launches().size(), 1u);
+}
+
+TEST_F(JobServiceTest, StartReturnsWhileReattachingIsStillUnderWay) {
+  StartService();
+  const std::string id = MustSubmit(Spec()).record.job_id;
+  service_->RunOnceForTest();
+  ASSERT_EQ(MustGet(id).record.state, JobState::kRunning);
+  service_.reset();
+
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  executor_->SetReattachHook([released](std::string_view) { released.wait(); });
+  JobServiceOptions options = Options();
+  options.start_thread = true;
+  service_ = std::make_unique<JobService>(*store_, artifacts_, *executor_, admission_, *tracking_,
+                                          clock_, options);
+  // Start must not wait for the re-attach (a server listens meanwhile); if it did, this would
+  // hang until the generous timeout.
+  std::future<Status> started = std::async(std::launch::async, [&] { return service_->Start(); });
+  const bool returned = started.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  release.set_value();
+  ASSERT_TRUE(returned);
+  EXPECT_TRUE(started.get().ok());
+  // The API answers meanwhile, too.
+  EXPECT_EQ(MustGet(id).record.state, JobState::kRunning);
+  service_->Stop();
+}
+
+TEST_F(JobServiceTest, LaunchesRunOffTheControllerThread) {
+  JobServiceOptions options = Options();
+  options.start_thread = true;
+  options.poll_interval_millis = 10;
+  StartService(options);
+  const std::string first = MustSubmit(Spec("first")).record.job_id;
+  ASSERT_TRUE(executor_->WaitForLaunches(1, std::chrono::seconds(60)));
+
+  // The second launch (unpacking a huge snapshot, say) blocks in the executor...
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  executor_->SetLaunchHook([released](const exec::LaunchRequest&) { released.wait(); });
+  clock_.Advance(1);
+  const std::string second = MustSubmit(Spec("second")).record.job_id;
+  ASSERT_TRUE(executor_->WaitForLaunches(2, std::chrono::seconds(60)));
+  // ...while the controller still ends the first job when it exits.
+  ASSERT_TRUE(executor_->Exit(first, 0).ok());
+  bool finished = false;
+  for (int i = 0; i < 6000 && !finished; ++i) {
+    finished = MustGet(first).record.state == JobState::kSucceeded;
+    if (!finished) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  release.set_value();
+  EXPECT_TRUE(finished);
+  service_->Stop();
+  (void)second;
+}
+
+TEST_F(JobServiceTest, SnapshotUnpackBoundIsRelativeToItsSize) {
+  StartService();
+  StringByteSource body(std::string("\x1f\x8b") + std::string(10 << 20, 'c'));  // 10 MiB
+  StatusOr<std::string> snapshot = service_->PutSnapshot(alice_, body);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  JobSpec spec = Spec();
+  spec.code_snapshot = *snapshot;
+  const std::string id = MustSubmit(spec).record.job_id;
+  service_->RunOnceForTest();
+  // 20 x its size, not the executor's 16 GiB.
+  EXPECT_EQ(executor_->LastLaunch(id)->code_max_unpacked_bytes, 20 * ((10LL << 20) + 2));
+
+  StringByteSource tiny(std::string("\x1f\x8b") + "code");
+  snapshot = service_->PutSnapshot(alice_, tiny);
+  ASSERT_TRUE(snapshot.ok());
+  spec.code_snapshot = *snapshot;
+  const std::string small = MustSubmit(spec).record.job_id;
+  service_->RunOnceForTest();
+  EXPECT_EQ(executor_->LastLaunch(small)->code_max_unpacked_bytes, 64LL << 20);  // the floor
+}
+
+TEST_F(JobServiceTest, WorkspacesAreRemovedOnceOutputsAndLogAreStored) {
+  UseExecutor(exec::FakeExecutorOptions{.exit_on_terminate = true});
+  JobServiceOptions options = Options();
+  options.workspace_retention_millis = 0;
+  StartService(options);
+  JobSpec spec = Spec();
+  spec.output_artifacts = {{"model.pt", "model.pt"}};
+  const std::string done = MustSubmit(spec).record.job_id;
+  clock_.Advance(1);
+  const std::string cancelled = MustSubmit(Spec("cancelled")).record.job_id;
+  service_->RunOnceForTest();
+  executor_->WriteOutput(done, "model.pt", "weights");
+  executor_->AppendLog(done, "epoch 1\n");
+  ASSERT_TRUE(executor_->Exit(done, 0).ok());
+  ASSERT_TRUE(service_->Cancel(alice_, cancelled).ok());
+  service_->RunOnceForTest();  // the cancel is sent
+  service_->RunOnceForTest();  // and its end recorded
+  ASSERT_EQ(MustGet(done).record.state, JobState::kSucceeded);
+  ASSERT_EQ(MustGet(cancelled).record.state, JobState::kCancelled);
+  EXPECT_TRUE(executor_->ListWorkspaces()->empty());
+  // What was stored outlives the workspace.
+  EXPECT_TRUE(artifacts_.Head("jobs/" + done + "/outputs/model.pt").ok());
+  StatusOr<std::unique_ptr<ByteSource>> log = service_->OpenLogs(alice_, done, 0, false);
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ(Drain(**log), "==> attempt 1 started <==\nepoch 1\n");
+}
+
+TEST_F(JobServiceTest, WorkspacesAreKeptForTheirRetention) {
+  JobServiceOptions options = Options();
+  options.workspace_retention_millis = 3'600'000;
+  options.workspace_sweep_interval_millis = 60'000;
+  StartService(options);
+  const std::string id = MustSubmit(Spec()).record.job_id;
+  service_->RunOnceForTest();
+  ASSERT_TRUE(executor_->Exit(id, 0).ok());
+  service_->RunOnceForTest();
+  EXPECT_EQ(*executor_->ListWorkspaces(), std::vector<std::string>{id});
+  clock_.Advance(3'600'000 - 60'000);
+  service_->RunOnceForTest();
+  EXPECT_EQ(*executor_->ListWorkspaces(), std::vector<std::string>{id});
+  clock_.Advance(60'000);
+  service_->RunOnceForTest();
+  EXPECT_TRUE(executor_->ListWorkspaces()->empty());
 }
 
 }  // namespace

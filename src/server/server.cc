@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string_view>
 #include <vector>
@@ -207,6 +208,36 @@ void RaiseOpenFileLimit(int max_connections) {
   }
 }
 
+// "0", "90s", "30m", "1h", "7d" -> milliseconds; "never" -> -1; nullopt otherwise.
+std::optional<int64_t> ParseRetention(std::string_view text) {
+  if (text == "never") return -1;
+  if (text == "0") return 0;
+  if (text.size() < 2) return std::nullopt;
+  int64_t unit = 0;
+  switch (text.back()) {
+    case 's':
+      unit = 1'000;
+      break;
+    case 'm':
+      unit = 60'000;
+      break;
+    case 'h':
+      unit = 3'600'000;
+      break;
+    case 'd':
+      unit = 86'400'000;
+      break;
+    default:
+      return std::nullopt;
+  }
+  const std::string_view digits = text.substr(0, text.size() - 1);
+  if (digits.size() > 9 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return std::stoll(std::string(digits)) * unit;
+}
+
 }  // namespace
 
 const char* Version() { return INET_VERSION; }
@@ -247,6 +278,17 @@ StatusOr<ServerConfig> ResolveConfig(ServerConfig config) {
   config.jobs_dir = fs::absolute(ExpandUser(config.jobs_dir)).lexically_normal().string();
   if (config.gpus < -1) return InvalidArgumentError("--gpus must be a count >= 0 (or omitted)");
   if (config.python.empty()) config.python = "python3";
+  std::optional<int64_t> retention = ParseRetention(config.workspace_retention);
+  if (!retention) {
+    return InvalidArgumentError(
+        "--workspace-retention must be 0, a duration such as 90s, 30m, "
+        "12h or 7d, or never; got '" +
+        config.workspace_retention + "'");
+  }
+  config.workspace_retention_millis = *retention;
+  if (config.snapshot_unpack_ratio < 0) {
+    return InvalidArgumentError("--snapshot-unpack-ratio must be 0 (no ratio) or more");
+  }
   if (!config.external_url.empty()) {
     if (!config.external_url.starts_with("http://") && !config.external_url.starts_with("https://"))
       return InvalidArgumentError("--external-url must start with http:// or https://");
@@ -354,6 +396,8 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   jobs::JobServiceOptions job_options;
   job_options.server_url = external_url;
   job_options.python = config.python;
+  job_options.workspace_retention_millis = config.workspace_retention_millis;
+  job_options.snapshot_unpack_ratio = config.snapshot_unpack_ratio;
   jobs::JobService job_service(*metadata, *artifact_store, *executor, admission, tracking, clock,
                                job_options);
   api::PlatformRouteOptions platform_options;
@@ -364,9 +408,12 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   platform_options.version = Version();
   platform_options.mlflow_version = std::string(api::kMlflowApiVersion);
   api::RegisterPlatformRoutes(router, job_service, *artifact_store, platform_options);
-  RETURN_IF_ERROR(job_service.Start());
-  if (Status started = server.Start(); !started.ok()) {
-    job_service.Stop();
+  // Serving first: the controller re-attaches and recovers the jobs of a previous run on its
+  // own thread, so a restart answers requests at once however much there is to recover.
+  RETURN_IF_ERROR(server.Start());
+  if (Status started = job_service.Start(); !started.ok()) {
+    server.Stop();
+    server.Wait();
     return started;
   }
 

@@ -42,6 +42,12 @@ struct ServerConfig {
   int64_t max_log_bytes = 256LL << 20;      // a job's log stops growing past this; 0 = no cap
   int64_t job_max_processes = 4096;         // RLIMIT_NPROC for jobs; 0 = no limit
   int64_t job_max_file_bytes = 64LL << 30;  // RLIMIT_FSIZE for jobs; 0 = no limit
+  // How long a finished job's workspace is kept after its outputs and log are stored: "0"
+  // (remove at once), "<n>s", "<n>m", "<n>h", "<n>d", or "never".
+  std::string workspace_retention = "1h";
+  int64_t workspace_retention_millis = 3'600'000;  // set by ResolveConfig; -1 = never
+  // A code snapshot may unpack to max(64 MiB, this many times its size); 0 = only 16 GiB.
+  int snapshot_unpack_ratio = 20;
 };
 
 // The inet version, also served at /api/v1/version and printed in the banner (/version

@@ -155,6 +155,24 @@ Status ChownTree(const std::string& path, int64_t uid, int64_t gid, bool recursi
   return OkStatus();
 }
 
+// The pids of every live process whose command line is exactly `argv` (a scan of /proc).
+std::vector<int> ProcessesRunning(const std::vector<std::string>& argv) {
+  std::string wanted;
+  for (const std::string& arg : argv) wanted += arg + '\0';
+  std::vector<int> pids;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator("/proc", ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    StatusOr<std::string> cmdline = ReadFile(it->path().string() + "/cmdline");
+    if (!cmdline.ok() || *cmdline != wanted) continue;
+    const int pid = std::atoi(name.c_str());
+    if (ProcessAlive(pid, 0)) pids.push_back(pid);
+  }
+  return pids;
+}
+
 ExecutionStatus FromExitRecord(const ExitRecord& record) {
   ExecutionStatus status;
   status.finished = true;
@@ -437,6 +455,10 @@ std::string LocalExecutor::JobDir(std::string_view job_id) const {
   return options_.root + "/" + std::string(job_id);
 }
 
+std::string LocalExecutor::StatePath(std::string_view job_id, int attempt) const {
+  return JobDir(job_id) + "/attempt-" + std::to_string(attempt) + ".state.json";
+}
+
 StatusOr<std::vector<int>> LocalExecutor::AllocateGpus(const std::string& owner, int count) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<int> free;
@@ -484,9 +506,16 @@ Status LocalExecutor::PrepareWorkspace(const LaunchRequest& request, std::string
       fs::create_directories(partial, ec);
       if (ec) return InternalError("creating " + partial + ": " + ec.message());
     } else {
-      Status extracted = archive::ExtractArchive(request.code_archive_path, partial);
+      archive::ExtractOptions limits;
+      if (request.code_max_unpacked_bytes > 0) limits.max_bytes = request.code_max_unpacked_bytes;
+      Status extracted = archive::ExtractArchive(request.code_archive_path, partial, limits);
       if (!extracted.ok()) {
         fs::remove_all(partial, ec);
+        if (extracted.code() == StatusCode::kResourceExhausted) {
+          // Not a wait-for-capacity: this snapshot can never be unpacked here.
+          return InvalidArgumentError("unpacking the code snapshot: " + extracted.message() +
+                                      "; leave large files out of it (.inetignore)");
+        }
         return extracted.WithContext("unpacking the code snapshot");
       }
     }
@@ -635,16 +664,37 @@ StatusOr<Execution> LocalExecutor::StartAttempt(const LaunchRequest& request,
     return fail(s);
   unlink(spec.exit_path.c_str());  // a stale record from an earlier launch of this attempt
 
+  // The attempt's state goes to disk before the supervisor can start (without its pid, which
+  // only the handshake tells) and again, complete, after the handshake: a restarted server
+  // whose predecessor died in between finds the attempt through Recover and never starts a
+  // second copy of it.
+  AttemptState state;
+  state.job_id = request.job_id;
+  state.attempt = request.attempt;
+  state.job_dir = dir;
+  state.cwd = cwd;
+  state.output_dir = dir + "/outputs";
+  state.gpus = gpus;
+  state.cgroup = spec.cgroup_path;
+  const std::string state_path = StatePath(request.job_id, request.attempt);
+  if (Status s = WriteFileAtomically(state_path, state.ToJson(), /*durable=*/false); !s.ok()) {
+    return fail(s);
+  }
+  auto fail_unstarted = [&](Status status) {
+    unlink(state_path.c_str());
+    return fail(std::move(status));
+  };
+
   // Spawn the supervisor: new session, default signal state, stdin /dev/null, stdout/stderr
   // the job log, the handshake pipe on fd 3 and nothing else (the rest is O_CLOEXEC or closed
   // by the supervisor).
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return fail(InternalError("pipe: " + ErrnoText(errno)));
+  if (pipe2(fds, O_CLOEXEC) != 0) return fail_unstarted(InternalError("pipe: " + ErrnoText(errno)));
   int spec_fds[2];  // a socket pair so that writing to a dead reader is EPIPE, not SIGPIPE
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, spec_fds) != 0) {
     close(fds[0]);
     close(fds[1]);
-    return fail(InternalError("pipe: " + ErrnoText(errno)));
+    return fail_unstarted(InternalError("pipe: " + ErrnoText(errno)));
   }
   // dup2(fd, fd) would keep O_CLOEXEC, and one dup2 must not overwrite the other's source:
   // move both sources above the target numbers first.
@@ -697,7 +747,7 @@ StatusOr<Execution> LocalExecutor::StartAttempt(const LaunchRequest& request,
   if (rc != 0) {
     close(fds[0]);
     close(spec_fds[1]);
-    return fail(InternalError("starting the supervisor " + args[0] + ": " + ErrnoText(rc)));
+    return fail_unstarted(InternalError("starting the supervisor " + args[0] + ": " + ErrnoText(rc)));
   }
   {
     // The supervisor reads the whole spec before it answers, so this cannot deadlock; if it
@@ -736,27 +786,23 @@ StatusOr<Execution> LocalExecutor::StartAttempt(const LaunchRequest& request,
   while (waitpid(spawned, &wait_status, 0) < 0 && errno == EINTR) {
   }
   if (timed_out) {
-    return fail(InternalError("the supervisor did not report within 60 s; see " + spec.log_path));
+    return fail_unstarted(
+        InternalError("the supervisor did not report within 60 s; see " + spec.log_path));
   }
   if (answer.empty()) {
-    return fail(InternalError("the supervisor exited (wait status " + std::to_string(wait_status) +
-                              ") without starting the job; see " + spec.log_path));
+    return fail_unstarted(InternalError("the supervisor exited (wait status " +
+                                        std::to_string(wait_status) +
+                                        ") without starting the job; see " + spec.log_path));
   }
   StatusOr<Handshake> handshake = HandshakeFromJson(answer);
-  if (!handshake.ok()) return fail(handshake.status().WithContext("launching the job"));
+  if (!handshake.ok()) return fail_unstarted(handshake.status().WithContext("launching the job"));
   if (!handshake->ok) {
     int err = handshake->error_errno;
     bool caller_error = err == ENOENT || err == EACCES || err == ENOEXEC || err == ENOTDIR;
-    return fail(caller_error ? InvalidArgumentError(handshake->error)
-                             : InternalError(handshake->error));
+    return fail_unstarted(caller_error ? InvalidArgumentError(handshake->error)
+                                       : InternalError(handshake->error));
   }
 
-  AttemptState state;
-  state.job_id = request.job_id;
-  state.attempt = request.attempt;
-  state.job_dir = dir;
-  state.cwd = cwd;
-  state.output_dir = dir + "/outputs";
   state.supervisor_pid = handshake->supervisor_pid;
   if (StatusOr<ProcStat> stat = ReadProcStat(state.supervisor_pid);
       stat.ok() && stat->state != 'Z') {
@@ -765,8 +811,11 @@ StatusOr<Execution> LocalExecutor::StartAttempt(const LaunchRequest& request,
   state.pgid = handshake->pgid;
   state.leader_start_time = handshake->leader_start_time;
   state.pids = handshake->pids;
-  state.gpus = gpus;
-  state.cgroup = spec.cgroup_path;
+  if (Status s = WriteFileAtomically(state_path, state.ToJson(), /*durable=*/false); !s.ok()) {
+    // Running but not recorded here: the caller still learns of it from the return value; a
+    // Recover after a crash would find the supervisor by its command line and stop it.
+    spdlog::warn("local executor: recording {}: {}", state_path, s.ToString());
+  }
 
   Execution execution;
   execution.job_id = request.job_id;
@@ -807,6 +856,42 @@ StatusOr<Execution> LocalExecutor::Reattach(std::string_view job_id, std::string
   execution.output_dir = state.output_dir;
   execution.state = std::string(state_json);
   return execution;
+}
+
+StatusOr<Execution> LocalExecutor::Recover(std::string_view job_id, int attempt) {
+  RETURN_IF_ERROR(ValidateJobId(job_id));
+  const std::string state_path = StatePath(job_id, attempt);
+  StatusOr<std::string> text = ReadFile(state_path);
+  if (text.status().code() == StatusCode::kNotFound) {
+    // Launch writes the state before it spawns anything: nothing of this attempt was started.
+    return NotFoundError("attempt " + std::to_string(attempt) + " of job " + std::string(job_id) +
+                         " was never started here");
+  }
+  if (!text.ok()) return text.status();
+  ASSIGN_OR_RETURN(AttemptState state, AttemptState::FromJson(*text));
+  if (state.supervisor_pid != 0) return Reattach(job_id, *text);
+
+  // The launching server died before the supervisor's handshake: the supervisor may be
+  // starting, running, or gone. It is found by its command line (which names this attempt's
+  // spec) and stopped with whatever it started, and the launch is undone, so the caller can
+  // start the attempt again without a second copy running.
+  std::vector<std::string> argv = options_.supervisor_command;
+  argv.push_back(JobDir(job_id) + "/attempt-" + std::to_string(attempt) + ".spec.json");
+  for (int round = 0; round < 200; ++round) {
+    std::vector<int> pids = ProcessesRunning(argv);
+    KillCgroupProcesses(state.cgroup);
+    if (pids.empty()) break;
+    for (int pid : pids) kill(pid, SIGKILL);
+    usleep(10'000);
+  }
+  if (!ProcessesRunning(argv).empty()) {
+    return UnavailableError("the half-started supervisor of attempt " + std::to_string(attempt) +
+                            " of job " + std::string(job_id) + " is still exiting");
+  }
+  RemoveCgroup(state.cgroup);
+  unlink(state_path.c_str());
+  return NotFoundError("attempt " + std::to_string(attempt) + " of job " + std::string(job_id) +
+                       " had not finished starting and was stopped");
 }
 
 void LocalExecutor::KillAttempt(const AttemptState& state) {
@@ -995,6 +1080,29 @@ StatusOr<int64_t> LocalExecutor::LogSize(std::string_view job_id) {
     return InternalError("reading " + path + ": " + ErrnoText(errno));
   }
   return static_cast<int64_t>(st.st_size);
+}
+
+Status LocalExecutor::RemoveWorkspace(std::string_view job_id) {
+  RETURN_IF_ERROR(ValidateJobId(job_id));
+  std::error_code ec;
+  fs::remove_all(JobDir(job_id), ec);
+  if (ec)
+    return InternalError("removing the workspace of job " + std::string(job_id) + ": " +
+                         ec.message());
+  return OkStatus();
+}
+
+StatusOr<std::vector<std::string>> LocalExecutor::ListWorkspaces() {
+  std::vector<std::string> jobs;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(options_.root, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (it->is_directory(ec) && ValidateJobId(name).ok()) jobs.push_back(std::move(name));
+  }
+  if (ec) return InternalError("listing " + options_.root + ": " + ec.message());
+  std::sort(jobs.begin(), jobs.end());
+  return jobs;
 }
 
 }  // namespace inet::exec::local

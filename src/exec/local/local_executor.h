@@ -12,6 +12,8 @@
 //                                capped at max_log_bytes (0600)
 //   <job>/attempt-<n>.spec.json  what the supervisor runs, secrets redacted (0600)
 //   <job>/attempt-<n>.exit       how the attempt ended (written atomically by the supervisor)
+//   <job>/attempt-<n>.state.json Execution::state, written before the supervisor is spawned
+//                                (without its pid) and after its handshake, for Recover
 // The directories a job uses (code, outputs, checkpoints, tmp, home) belong to the job user; the
 // job directory itself and its control files belong to the server's user.
 //
@@ -106,6 +108,12 @@ class LocalExecutor final : public Executor {
   // kFailedPrecondition when a GPU it records is held by another attempt or no longer exists.
   StatusOr<Execution> Reattach(std::string_view job_id, std::string_view state) override;
 
+  // Reads attempt-<n>.state.json: absent means Launch never spawned anything (kNotFound);
+  // complete, it re-attaches; without the supervisor's pid (the server died during the
+  // handshake) the supervisor is found by its command line and stopped with everything it
+  // started, and the answer is kNotFound.
+  StatusOr<Execution> Recover(std::string_view job_id, int attempt) override;
+
   // Finished when the exit record exists; vanished when the supervisor is gone without one (any
   // processes left in the attempt's group or cgroup are then killed). exit_code is 128+signal
   // for a process killed by a signal. After Terminate, if the supervisor has not finished the
@@ -135,6 +143,11 @@ class LocalExecutor final : public Executor {
   StatusOr<std::unique_ptr<ByteSource>> OpenLog(std::string_view job_id, int64_t offset) override;
   StatusOr<int64_t> LogSize(std::string_view job_id) override;
 
+  // Removes <root>/<job> (kInvalidArgument for an unsafe job id).
+  Status RemoveWorkspace(std::string_view job_id) override;
+  // The directories under the root named like job ids.
+  StatusOr<std::vector<std::string>> ListWorkspaces() override;
+
  private:
   struct AttemptState;  // the parsed Execution::state
   struct TerminateRequest {
@@ -153,6 +166,7 @@ class LocalExecutor final : public Executor {
                 std::map<std::string, std::string> base_env, JobUser job_user, bool use_landlock);
 
   std::string JobDir(std::string_view job_id) const;
+  std::string StatePath(std::string_view job_id, int attempt) const;
   StatusOr<std::vector<int>> AllocateGpus(const std::string& owner, int count);
   void FreeGpus(const std::string& owner);
   Status PrepareWorkspace(const LaunchRequest& request, std::string& cwd);

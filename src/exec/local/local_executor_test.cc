@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -629,6 +630,114 @@ TEST_F(LocalExecutorTest, ReattachesAfterARestart) {
   EXPECT_EQ(third->Reattach("restart-1", state).status().code(), StatusCode::kFailedPrecondition);
   ASSERT_TRUE(third->Terminate(*held, 0).ok());
   WaitFinished(*third, *held);
+}
+
+TEST_F(LocalExecutorTest, RecoversAnAttemptWhoseLaunchWasNeverRecorded) {
+  auto first = Make(/*gpus=*/1);
+  ASSERT_NE(first, nullptr);
+  LaunchRequest request = Shell("recover-1", "while [ ! -e go ]; do sleep 0.02; done; echo went");
+  request.resources.gpus = 1;
+  auto execution = first->Launch(request);
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  first.reset();  // the server dies before it records `execution` anywhere
+
+  auto second = Make(/*gpus=*/1);
+  ASSERT_NE(second, nullptr);
+  // What was never launched is kNotFound: the caller may launch it.
+  EXPECT_EQ(second->Recover("recover-1", 2).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(second->Recover("never-launched", 1).status().code(), StatusCode::kNotFound);
+  auto recovered = second->Recover("recover-1", 1);
+  ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
+  EXPECT_EQ(recovered->gpu_indices, std::vector<int>{0});
+  EXPECT_EQ(StateInt(*recovered, "supervisor_pid"), StateInt(*execution, "supervisor_pid"));
+  auto running = second->Poll(*recovered);
+  ASSERT_TRUE(running.ok());
+  EXPECT_FALSE(running->finished);
+  // Its GPU is held again, so no second copy can take it.
+  LaunchRequest other = Shell("recover-2", "true");
+  other.resources.gpus = 1;
+  EXPECT_EQ(second->Launch(other).status().code(), StatusCode::kResourceExhausted);
+
+  std::ofstream(JobDir("recover-1") + "/code/go") << "";
+  EXPECT_EQ(WaitFinished(*second, *recovered).exit_code, 0);
+  EXPECT_THAT(Log(*second, "recover-1"), HasSubstr("went\n"));
+}
+
+TEST_F(LocalExecutorTest, RecoverStopsASupervisorThatNeverHandedItsPidBack) {
+  // The server died between spawning the supervisor and reading its handshake, so the state
+  // on disk has no pid. A process with the supervisor's exact command line stands in for it.
+  LocalExecutorOptions options = Options();
+  options.supervisor_command = {"/bin/sh", "-c", "sleep 600; true", "sh"};
+  auto created = LocalExecutor::Create(options);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  LocalExecutor& executor = **created;
+  const std::string job_dir = JobDir("half-1");
+  fs::create_directories(job_dir);
+  std::ofstream(job_dir + "/attempt-1.state.json")
+      << R"({"executor":"local","job_id":"half-1","attempt":1,"job_dir":")" << job_dir
+      << R"(","cwd":")" << job_dir << R"(","output_dir":")" << job_dir
+      << R"(/outputs","supervisor_pid":0,"supervisor_start_time":0,"pgid":0,)"
+      << R"("leader_start_time":0,"pids":[],"gpus":[],"cgroup":""})";
+  const std::string spec = job_dir + "/attempt-1.spec.json";
+  const pid_t stand_in = fork();
+  ASSERT_GE(stand_in, 0);
+  if (stand_in == 0) {
+    execl("/bin/sh", "/bin/sh", "-c", "sleep 600; true", "sh", spec.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait until it has exec'd (its command line is the supervisor's).
+  auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  auto exec_done = [&] {
+    StatusOr<std::string> cmdline = ReadFile("/proc/" + std::to_string(stand_in) + "/cmdline");
+    return cmdline.ok() && cmdline->find(spec) != std::string::npos;
+  };
+  while (!exec_done() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // Stopped, and reported as not started: the caller may launch the attempt afresh.
+  EXPECT_EQ(executor.Recover("half-1", 1).status().code(), StatusCode::kNotFound);
+  int wait_status = 0;
+  ASSERT_EQ(waitpid(stand_in, &wait_status, 0), stand_in);
+  EXPECT_TRUE(WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGKILL);
+  EXPECT_FALSE(fs::exists(job_dir + "/attempt-1.state.json"));
+}
+
+TEST_F(LocalExecutorTest, RefusesACodeArchiveThatUnpacksPastItsBound) {
+  const std::string src = dir_ + "/bomb";
+  fs::create_directories(src);
+  std::ofstream(src + "/zeros.bin") << std::string(2 << 20, '\0');  // compresses to ~2 KiB
+  const std::string archive_path = dir_ + "/bomb.tar.gz";
+  ASSERT_TRUE(archive::PackDirectory(src, archive_path).ok());
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  LaunchRequest request = Shell("bomb-1", "true");
+  request.code_archive_path = archive_path;
+  request.code_max_unpacked_bytes = 1 << 20;
+  Status status = executor->Launch(request).status();
+  // Permanent (kInvalidArgument), not a wait for capacity.
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.ToString();
+  EXPECT_THAT(status.message(), HasSubstr("unpacking the code snapshot"));
+  EXPECT_FALSE(fs::exists(JobDir("bomb-1") + "/code"));
+  EXPECT_FALSE(fs::exists(JobDir("bomb-1") + "/code.partial"));
+}
+
+TEST_F(LocalExecutorTest, RemovesWorkspacesAndListsThem) {
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  auto execution = executor->Launch(Shell("ws-1", "echo hi > $INET_OUTPUT_DIR/out.txt"));
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  WaitFinished(*executor, *execution);
+  ASSERT_TRUE(executor->Release(*execution).ok());
+  auto listed = executor->ListWorkspaces();
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(*listed, std::vector<std::string>{"ws-1"});
+  ASSERT_TRUE(executor->RemoveWorkspace("ws-1").ok());
+  EXPECT_FALSE(fs::exists(JobDir("ws-1")));
+  EXPECT_EQ(executor->OpenLog("ws-1", 0).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(executor->RemoveWorkspace("ws-1").ok());  // nothing left: still OK
+  EXPECT_EQ(executor->RemoveWorkspace("../x").code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(executor->ListWorkspaces()->empty());
 }
 
 TEST_F(LocalExecutorTest, ReportsAVanishedSupervisor) {

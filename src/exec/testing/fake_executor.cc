@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <sstream>
 
 namespace inet::exec {
@@ -162,7 +163,18 @@ StatusOr<Execution> FakeExecutor::LaunchLocked(const LaunchRequest& request,
   return execution;
 }
 
+void FakeExecutor::SetReattachHook(std::function<void(std::string_view)> hook) {
+  std::lock_guard lock(mu_);
+  reattach_hook_ = std::move(hook);
+}
+
 StatusOr<Execution> FakeExecutor::Reattach(std::string_view job_id, std::string_view state) {
+  std::function<void(std::string_view)> hook;
+  {
+    std::lock_guard lock(mu_);
+    hook = reattach_hook_;
+  }
+  if (hook) hook(job_id);
   std::lock_guard lock(mu_);
   if (fail_next_reattach_) {
     Status s = std::move(*fail_next_reattach_);
@@ -216,6 +228,20 @@ StatusOr<Execution> FakeExecutor::Reattach(std::string_view job_id, std::string_
     attempt.gpus_held = true;
   }
   return execution;
+}
+
+StatusOr<Execution> FakeExecutor::Recover(std::string_view job_id, int attempt) {
+  std::string state;
+  {
+    std::lock_guard lock(mu_);
+    auto job = jobs_.find(job_id);
+    if (job == jobs_.end() || !job->second.contains(attempt)) {
+      return NotFoundError("attempt " + std::to_string(attempt) + " of job " + std::string(job_id) +
+                           " was never launched");
+    }
+    state = StateJson(job_id, attempt, job->second.at(attempt).gpus);
+  }
+  return Reattach(job_id, state);
 }
 
 StatusOr<ExecutionStatus> FakeExecutor::Poll(const Execution& execution) {
@@ -456,6 +482,30 @@ int FakeExecutor::release_count() const {
 bool FakeExecutor::WaitForLaunches(size_t count, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mu_);
   return launched_cv_.wait_for(lock, timeout, [&] { return launches_.size() >= count; });
+}
+
+Status FakeExecutor::RemoveWorkspace(std::string_view job_id) {
+  std::lock_guard lock(mu_);
+  const Attempt* current = CurrentLocked(job_id);
+  if (current != nullptr && !current->status.finished) {
+    return FailedPreconditionError("job " + std::string(job_id) + " has a running attempt");
+  }
+  logs_.erase(std::string(job_id));
+  std::error_code ec;
+  fs::remove_all(JobDir(job_id), ec);
+  return OkStatus();
+}
+
+StatusOr<std::vector<std::string>> FakeExecutor::ListWorkspaces() {
+  std::lock_guard lock(mu_);
+  std::set<std::string> jobs;
+  for (const auto& [job, log] : logs_) jobs.insert(job);
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(root_, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    jobs.insert(it->path().filename().string());
+  }
+  return std::vector<std::string>(jobs.begin(), jobs.end());
 }
 
 }  // namespace inet::exec

@@ -63,6 +63,9 @@ class FakeExecutor : public Executor {
   // SimulateRestart; kFailedPrecondition if another attempt holds them; kInvalidArgument for
   // malformed state; or the status set by FailNextReattach.
   StatusOr<Execution> Reattach(std::string_view job_id, std::string_view state) override;
+  // The attempt as Launch started it (GPUs re-taken after SimulateRestart), or kNotFound when
+  // it was never launched.
+  StatusOr<Execution> Recover(std::string_view job_id, int attempt) override;
   // kNotFound for an execution this fake does not know.
   StatusOr<ExecutionStatus> Poll(const Execution& execution) override;
   // Records the call; see FakeExecutorOptions::exit_on_terminate.
@@ -78,6 +81,10 @@ class FakeExecutor : public Executor {
   // kNotFound when the job has no log (never launched, or after DropLog).
   StatusOr<std::unique_ptr<ByteSource>> OpenLog(std::string_view job_id, int64_t offset) override;
   StatusOr<int64_t> LogSize(std::string_view job_id) override;
+  // Removes the job's log and output directory; FailedPrecondition while an attempt runs.
+  Status RemoveWorkspace(std::string_view job_id) override;
+  // Jobs with a log or an output directory.
+  StatusOr<std::vector<std::string>> ListWorkspaces() override;
 
   // --- Scripting -----------------------------------------------------------------------------
   // Ends the job's current attempt: exited with `exit_code`, or killed by `signal` when
@@ -99,6 +106,9 @@ class FakeExecutor : public Executor {
   // Called (without the fake's lock held) after every successful Launch, e.g. to make
   // something happen while the caller is between launching and recording the launch.
   void SetLaunchHook(std::function<void(const LaunchRequest&)> hook);
+  // Called (without the fake's lock held) at the start of every Reattach and Recover, e.g. to
+  // hold a re-attach while the test checks what else proceeds meanwhile.
+  void SetReattachHook(std::function<void(std::string_view job_id)> hook);
   // The next Launch / Reattach fails with `status` (once).
   void FailNextLaunch(Status status);
   void FailNextReattach(Status status);
@@ -157,6 +167,7 @@ class FakeExecutor : public Executor {
   std::map<std::string, std::string, std::less<>> logs_;   // job -> log bytes; GUARDED_BY(mu_)
   std::optional<Status> fail_next_launch_;                 // GUARDED_BY(mu_)
   std::function<void(const LaunchRequest&)> launch_hook_;  // GUARDED_BY(mu_)
+  std::function<void(std::string_view)> reattach_hook_;    // GUARDED_BY(mu_)
   std::optional<Status> fail_polls_status_;                // GUARDED_BY(mu_)
   int fail_polls_count_ = 0;                               // GUARDED_BY(mu_)
   std::optional<Status> fail_next_reattach_;               // GUARDED_BY(mu_)

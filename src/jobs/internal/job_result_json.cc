@@ -38,6 +38,8 @@ std::string EncodeResult(const PersistedResult& persisted) {
   if (persisted.attempt_started_at != 0) o["attempt_started_at"] = persisted.attempt_started_at;
   if (!persisted.token_id.empty()) o["token_id"] = persisted.token_id;
   if (!persisted.stopping.empty()) o["stopping"] = persisted.stopping;
+  if (persisted.launching_attempt != 0) o["launching_attempt"] = persisted.launching_attempt;
+  if (!persisted.cancelled_by.empty()) o["cancelled_by"] = persisted.cancelled_by;
   return json::serialize(o);
 }
 
@@ -69,6 +71,8 @@ StatusOr<PersistedResult> DecodeResult(std::string_view text) {
   out.attempt_started_at = IntField(o, "attempt_started_at");
   out.token_id = StringField(o, "token_id");
   out.stopping = StringField(o, "stopping");
+  out.launching_attempt = static_cast<int>(IntField(o, "launching_attempt"));
+  out.cancelled_by = StringField(o, "cancelled_by");
   return out;
 }
 

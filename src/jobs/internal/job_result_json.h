@@ -1,7 +1,8 @@
 // The JSON kept in JobRecord::result_json: what the API shows of the last attempt (JobResult)
 // plus the controller's own bookkeeping for the attempt in flight, which must survive a server
 // restart (when the attempt started, for the timeout; the attempt's API token, to revoke it;
-// whether the controller already asked the attempt to stop, and why).
+// whether the controller already asked the attempt to stop, and why; which attempt is being
+// launched, recorded before the executor is asked to start it, so a restart finds it).
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,10 @@ struct PersistedResult {
   int64_t attempt_started_at = 0;  // ms; 0 when no attempt is in flight
   std::string token_id;            // the in-flight attempt's token; "" when none
   std::string stopping;            // "", "timeout" or "cancel": why Terminate was sent
+  // > 0 while attempt N is being launched: written (with token_id) before Executor::Launch is
+  // called, cleared when the launch is recorded as Running or undone.
+  int launching_attempt = 0;
+  std::string cancelled_by;  // who asked to cancel a job while its attempt was launching
 };
 
 std::string EncodeResult(const PersistedResult& persisted);
