@@ -747,7 +747,8 @@ StatusOr<Execution> LocalExecutor::StartAttempt(const LaunchRequest& request,
   if (rc != 0) {
     close(fds[0]);
     close(spec_fds[1]);
-    return fail_unstarted(InternalError("starting the supervisor " + args[0] + ": " + ErrnoText(rc)));
+    return fail_unstarted(
+        InternalError("starting the supervisor " + args[0] + ": " + ErrnoText(rc)));
   }
   {
     // The supervisor reads the whole spec before it answers, so this cannot deadlock; if it
