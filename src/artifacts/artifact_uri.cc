@@ -126,9 +126,11 @@ StatusOr<ArtifactLocation> ArtifactUriResolver::Resolve(std::string_view uri, bo
         " (this server resolves " + registered + ")");
   }
   if (!is_file) {
-    // Another registered scheme: its adapter roots the store at the URI.
+    // Another registered scheme: its adapter roots the store at the URI, keyed with the
+    // scheme lower-cased so that "S3://b" and "s3://b" share one store.
+    const std::string_view rest = StripQuery(uri).substr(scheme_name.size());
     ASSIGN_OR_RETURN(std::shared_ptr<ArtifactStore> store,
-                     CachedStore(std::string(StripQuery(uri)), create));
+                     CachedStore(scheme_name + std::string(rest), create));
     return ArtifactLocation{std::move(store), "", false};
   }
   ASSIGN_OR_RETURN(std::string dir, FileUriPath(uri));
