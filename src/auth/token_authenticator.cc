@@ -80,7 +80,7 @@ StatusOr<std::string> TokenFromAuthorization(std::string_view header) {
                               std::string(kHowToAuthenticate));
 }
 
-TokenAuthenticator::TokenAuthenticator(store::MetadataStore& store, const Clock& clock,
+TokenAuthenticator::TokenAuthenticator(store::TokenStore& store, const Clock& clock,
                                        int64_t cache_ttl_ms)
     : store_(store), clock_(clock), cache_ttl_ms_(cache_ttl_ms) {}
 
@@ -107,7 +107,7 @@ StatusOr<Identity> TokenAuthenticator::Authenticate(const http::Request& request
   return identity;
 }
 
-StatusOr<std::string> EnsureAdminToken(store::MetadataStore& store, const Clock& clock,
+StatusOr<std::string> EnsureAdminToken(store::TokenStore& store, const Clock& clock,
                                        std::string_view env_token, const std::string& token_file) {
   auto make_admin = [&](std::string_view token) {
     store::Token t;

@@ -14,7 +14,7 @@
 
 #include "common/clock.h"
 #include "http/http.h"
-#include "store/metadata_store.h"
+#include "store/token_store.h"
 
 namespace inet::auth {
 
@@ -32,8 +32,7 @@ class TokenAuthenticator : public http::Authenticator {
  public:
   // Borrows `store` and `clock`, which must outlive this object. `cache_ttl_ms` bounds how long
   // a revoked token may still be accepted.
-  TokenAuthenticator(store::MetadataStore& store, const Clock& clock,
-                     int64_t cache_ttl_ms = 10'000);
+  TokenAuthenticator(store::TokenStore& store, const Clock& clock, int64_t cache_ttl_ms = 10'000);
 
   // Thread-safe.
   StatusOr<Identity> Authenticate(const http::Request& request) override;
@@ -44,7 +43,7 @@ class TokenAuthenticator : public http::Authenticator {
     int64_t expires_at_ms;
   };
 
-  store::MetadataStore& store_;
+  store::TokenStore& store_;
   const Clock& clock_;
   const int64_t cache_ttl_ms_;
   std::mutex mu_;
@@ -55,7 +54,7 @@ class TokenAuthenticator : public http::Authenticator {
 // it becomes (or already is) a valid admin token. Otherwise, when no active admin token exists,
 // a new one is generated and written to `token_file` (mode 0600). Returns a line describing
 // where the admin token comes from, for the start-up banner.
-StatusOr<std::string> EnsureAdminToken(store::MetadataStore& store, const Clock& clock,
+StatusOr<std::string> EnsureAdminToken(store::TokenStore& store, const Clock& clock,
                                        std::string_view env_token, const std::string& token_file);
 
 }  // namespace inet::auth

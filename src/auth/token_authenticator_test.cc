@@ -58,7 +58,7 @@ TEST(TokenFromAuthorizationTest, RejectsMissingOrMalformed) {
 
 TEST_F(TokenAuthenticatorTest, GeneratedAdminTokenAuthenticatesAndIsPrivate) {
   std::string file = (dir_ / "admin-token").string();
-  auto line = EnsureAdminToken(*store_, clock_, "", file);
+  auto line = EnsureAdminToken(store_->tokens(), clock_, "", file);
   ASSERT_TRUE(line.ok()) << line.status().ToString();
   struct stat st {};
   ASSERT_EQ(::stat(file.c_str(), &st), 0);
@@ -67,27 +67,28 @@ TEST_F(TokenAuthenticatorTest, GeneratedAdminTokenAuthenticatesAndIsPrivate) {
   std::ifstream(file) >> token;
   EXPECT_EQ(token.rfind(std::string(kTokenPrefix), 0), 0u);
 
-  TokenAuthenticator authenticator(*store_, clock_);
+  TokenAuthenticator authenticator(store_->tokens(), clock_);
   auto identity = authenticator.Authenticate(WithAuthorization("Bearer " + token));
   ASSERT_TRUE(identity.ok()) << identity.status().ToString();
   EXPECT_EQ(identity->user, "admin");
   EXPECT_TRUE(identity->is_admin);
 
   // Stored hashed, never in clear.
-  auto tokens = store_->ListTokens();
+  auto tokens = store_->tokens().ListTokens();
   ASSERT_TRUE(tokens.ok());
   ASSERT_EQ(tokens->size(), 1u);
   EXPECT_EQ((*tokens)[0].token_hash, Sha256Hex(token));
 
   // A second start keeps the same token.
-  ASSERT_TRUE(EnsureAdminToken(*store_, clock_, "", file).ok());
-  EXPECT_EQ(store_->ListTokens()->size(), 1u);
+  ASSERT_TRUE(EnsureAdminToken(store_->tokens(), clock_, "", file).ok());
+  EXPECT_EQ(store_->tokens().ListTokens()->size(), 1u);
 }
 
 TEST_F(TokenAuthenticatorTest, EnvTokenBecomesAdminAndWrongTokenIsRejected) {
-  ASSERT_TRUE(EnsureAdminToken(*store_, clock_, "inet_from_env", (dir_ / "t").string()).ok());
+  ASSERT_TRUE(
+      EnsureAdminToken(store_->tokens(), clock_, "inet_from_env", (dir_ / "t").string()).ok());
   EXPECT_FALSE(fs::exists(dir_ / "t"));
-  TokenAuthenticator authenticator(*store_, clock_);
+  TokenAuthenticator authenticator(store_->tokens(), clock_);
   EXPECT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer inet_from_env")).ok());
   auto wrong = authenticator.Authenticate(WithAuthorization("Bearer inet_wrong"));
   EXPECT_EQ(wrong.status().code(), StatusCode::kUnauthenticated);
@@ -96,12 +97,13 @@ TEST_F(TokenAuthenticatorTest, EnvTokenBecomesAdminAndWrongTokenIsRejected) {
 }
 
 TEST_F(TokenAuthenticatorTest, RevokedTokenStopsWorkingAfterCacheTtl) {
-  ASSERT_TRUE(EnsureAdminToken(*store_, clock_, "inet_revoke_me", (dir_ / "t").string()).ok());
-  TokenAuthenticator authenticator(*store_, clock_, /*cache_ttl_ms=*/1000);
+  ASSERT_TRUE(
+      EnsureAdminToken(store_->tokens(), clock_, "inet_revoke_me", (dir_ / "t").string()).ok());
+  TokenAuthenticator authenticator(store_->tokens(), clock_, /*cache_ttl_ms=*/1000);
   ASSERT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer inet_revoke_me")).ok());
-  auto tokens = store_->ListTokens();
+  auto tokens = store_->tokens().ListTokens();
   ASSERT_TRUE(tokens.ok());
-  ASSERT_TRUE(store_->RevokeToken((*tokens)[0].token_id).ok());
+  ASSERT_TRUE(store_->tokens().RevokeToken((*tokens)[0].token_id).ok());
   clock_.Advance(1001);
   EXPECT_EQ(authenticator.Authenticate(WithAuthorization("Bearer inet_revoke_me")).status().code(),
             StatusCode::kUnauthenticated);

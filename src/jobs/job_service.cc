@@ -510,7 +510,7 @@ StatusOr<std::vector<JobRecord>> JobService::Controller::LoadActive() {
   query.max_results = kMaxListPage;
   std::vector<JobRecord> out;
   while (true) {
-    ASSIGN_OR_RETURN(store::Page<JobRecord> page, store_.ListJobs(query));
+    ASSIGN_OR_RETURN(store::Page<JobRecord> page, store_.jobs().ListJobs(query));
     for (JobRecord& r : page.items) out.push_back(std::move(r));
     if (page.next_page_token.empty()) break;
     ASSIGN_OR_RETURN(query.offset, search::DecodePageToken(page.next_page_token));
@@ -529,14 +529,14 @@ StatusOr<JobRecord> JobService::Controller::Mutate(JobRecord current, const Muta
       event =
           store::JobEvent{next.job_id, 0, next.updated_at, next.state, next.attempt, next.reason};
     }
-    StatusOr<int64_t> version = store_.UpdateJob(next, event);
+    StatusOr<int64_t> version = store_.jobs().UpdateJob(next, event);
     if (version.ok()) {
       next.version = *version;
       return next;
     }
     if (version.status().code() != StatusCode::kAborted) return version.status();
     // Someone else wrote first (a cancel, usually): re-read and re-apply.
-    ASSIGN_OR_RETURN(current, store_.GetJob(current.job_id));
+    ASSIGN_OR_RETURN(current, store_.jobs().GetJob(current.job_id));
   }
   return AbortedError("job " + current.job_id + " kept changing while being updated; try again");
 }
@@ -554,7 +554,7 @@ void JobService::Controller::PublishHeld() {
 
 void JobService::Controller::RevokeToken(const std::string& token_id) {
   if (token_id.empty()) return;
-  Status s = store_.RevokeToken(token_id);
+  Status s = store_.tokens().RevokeToken(token_id);
   if (!s.ok()) spdlog::warn("jobs: revoking attempt token {}: {}", token_id, s.ToString());
 }
 
@@ -796,7 +796,7 @@ void JobService::Controller::SweepWorkspaces(int64_t now) {
     if (live_.contains(id)) continue;
     // A workspace whose job this store does not know is left alone: it may be another
     // server's.
-    StatusOr<JobRecord> job = store_.GetJob(id);
+    StatusOr<JobRecord> job = store_.jobs().GetJob(id);
     if (!job.ok() || !store::IsTerminal(job->state)) continue;
     if (job->finished_at + options_.workspace_retention_millis <= now) RemoveWorkspace(id);
   }
@@ -1026,7 +1026,7 @@ Status JobService::Controller::BeginLaunch(const JobRecord& job, int64_t now) {
   // A token for this attempt only, in the submitting user's name, revoked when it ends.
   const std::string token = auth::GenerateToken();
   store::Token stored{"tok-" + RandomHex(8), Sha256Hex(token), job.user, false, now, {}};
-  if (Status s = store_.CreateToken(stored); !s.ok()) {
+  if (Status s = store_.tokens().CreateToken(stored); !s.ok()) {
     return s.WithContext("creating the token for " + job.job_id);
   }
 
@@ -1126,7 +1126,7 @@ void JobService::Controller::ApplyLaunchResults() {
   for (LaunchResult& result : results) {
     auto live = live_.find(result.job_id);
     if (live != live_.end()) live->second.launch_in_flight = false;
-    StatusOr<JobRecord> job = store_.GetJob(result.job_id);
+    StatusOr<JobRecord> job = store_.jobs().GetJob(result.job_id);
     if (!job.ok()) {
       // The launching record stays; the next pass asks the executor (Recover) again.
       spdlog::warn("jobs: reading {} after its launch: {}", result.job_id, job.status().ToString());
@@ -1341,7 +1341,7 @@ JobView JobService::Controller::View(const JobRecord& record) const {
 
 StatusOr<JobRecord> JobService::Controller::GetVisible(const Identity& caller,
                                                        std::string_view job_id) {
-  StatusOr<JobRecord> job = store_.GetJob(job_id);
+  StatusOr<JobRecord> job = store_.jobs().GetJob(job_id);
   if (!job.ok()) return job.status();
   // Someone else's job is reported as missing, not forbidden: ids are not disclosed.
   if (!caller.is_admin && job->user != caller.user) {
@@ -1391,7 +1391,7 @@ StatusOr<JobView> JobService::Controller::Submit(const Identity& caller, JobSpec
   std::string job_id;
   for (int i = 0; i < 5 && job_id.empty(); ++i) {
     std::string candidate = spec.name + "-" + RandomSuffix();
-    StatusOr<JobRecord> existing = store_.GetJob(candidate);
+    StatusOr<JobRecord> existing = store_.jobs().GetJob(candidate);
     if (existing.ok()) continue;
     if (existing.status().code() != StatusCode::kNotFound) {
       return existing.status().WithContext("submitting job");
@@ -1454,7 +1454,7 @@ StatusOr<JobView> JobService::Controller::Submit(const Identity& caller, JobSpec
   record.run_id = run->info.run_id;
   record.result_json = EncodeResult(PersistedResult{});
   record.version = 1;
-  Status created = store_.CreateJob(
+  Status created = store_.jobs().CreateJob(
       record, store::JobEvent{job_id, 0, now, JobState::kPending, 0, record.reason});
   if (!created.ok()) {
     (void)tracking_.DeleteRun(caller, run->info.run_id);
@@ -1496,7 +1496,7 @@ StatusOr<store::Page<JobView>> JobService::Controller::List(const Identity& call
     if (!request.user.empty() && request.user != caller.user) return store::Page<JobView>{};
     query.user = caller.user;
   }
-  ASSIGN_OR_RETURN(store::Page<JobRecord> page, store_.ListJobs(query));
+  ASSIGN_OR_RETURN(store::Page<JobRecord> page, store_.jobs().ListJobs(query));
   store::Page<JobView> out;
   out.next_page_token = page.next_page_token;
   for (const JobRecord& r : page.items) out.items.push_back(View(r));
@@ -1543,7 +1543,7 @@ StatusOr<JobView> JobService::Controller::Cancel(const Identity& caller, std::st
 StatusOr<std::vector<store::JobEvent>> JobService::Controller::Events(const Identity& caller,
                                                                       std::string_view job_id) {
   ASSIGN_OR_RETURN(JobRecord job, GetVisible(caller, job_id));
-  return store_.ListJobEvents(job.job_id);
+  return store_.jobs().ListJobEvents(job.job_id);
 }
 
 StatusOr<std::unique_ptr<ByteSource>> JobService::Controller::OpenLogs(const Identity& caller,
@@ -1553,7 +1553,7 @@ StatusOr<std::unique_ptr<ByteSource>> JobService::Controller::OpenLogs(const Ide
   if (offset < 0) return InvalidArgumentError("offset must be >= 0");
   ASSIGN_OR_RETURN(JobRecord job, GetVisible(caller, job_id));
   if (!follow) return internal::OpenJobLog(executor_, artifacts_, job.job_id, offset);
-  return internal::FollowJobLog(executor_, artifacts_, store_, job.job_id, offset,
+  return internal::FollowJobLog(executor_, artifacts_, store_.jobs(), job.job_id, offset,
                                 std::max(follow_idle_seconds, 1));
 }
 

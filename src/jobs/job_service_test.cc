@@ -46,7 +46,7 @@ class JobServiceTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
     tracking_ = std::make_unique<tracking::TrackingService>(
-        *store_, clock_, tracking::TrackingOptions{"mlflow-artifacts:/"});
+        store_->tracking(), clock_, tracking::TrackingOptions{"mlflow-artifacts:/"});
     executor_ = std::make_unique<exec::FakeExecutor>(executor_options_);
   }
 
@@ -176,7 +176,7 @@ TEST_F(JobServiceTest, SubmitRunsAndSucceedsWithInjectedEnvironment) {
   const std::string token = launch->env.at("INET_TOKEN");
   EXPECT_EQ(launch->env.at("MLFLOW_TRACKING_TOKEN"), token);
   // The attempt's token authenticates as the submitter, not as an admin.
-  StatusOr<store::Token> stored = store_->GetTokenByHash(Sha256Hex(token));
+  StatusOr<store::Token> stored = store_->tokens().GetTokenByHash(Sha256Hex(token));
   ASSERT_TRUE(stored.ok()) << stored.status().ToString();
   EXPECT_EQ(stored->user, "alice");
   EXPECT_FALSE(stored->is_admin);
@@ -192,7 +192,8 @@ TEST_F(JobServiceTest, SubmitRunsAndSucceedsWithInjectedEnvironment) {
   EXPECT_TRUE(done.record.executor_state.empty());
   EXPECT_EQ(executor_->release_count(), 1);
   // The token was revoked; the run was closed.
-  EXPECT_EQ(store_->GetTokenByHash(Sha256Hex(token)).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->tokens().GetTokenByHash(Sha256Hex(token)).status().code(),
+            StatusCode::kNotFound);
   store::Run finished = MustGetRun(submitted.record.run_id);
   EXPECT_EQ(finished.info.status, store::RunStatus::kFinished);
   EXPECT_TRUE(finished.info.end_time.has_value());
@@ -778,7 +779,8 @@ TEST_F(JobServiceTest, KillDuringLaunchNeverStartsASecondCopy) {
   ASSERT_TRUE(executor_->Exit(id, 0).ok());
   service_->RunOnceForTest();
   EXPECT_EQ(MustGet(id).record.state, JobState::kSucceeded);
-  EXPECT_EQ(store_->GetTokenByHash(Sha256Hex(token)).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->tokens().GetTokenByHash(Sha256Hex(token)).status().code(),
+            StatusCode::kNotFound);
   EXPECT_THAT(EventStates(id), ElementsAre(JobState::kPending, JobState::kQueued,
                                            JobState::kRunning, JobState::kSucceeded));
 }
@@ -799,10 +801,11 @@ TEST_F(JobServiceTest, LaunchThatNeverStartedIsLaunchedAfterARestartWithANewToke
   EXPECT_EQ(running.record.attempt, 1);
   ASSERT_EQ(executor_->launches().size(), 1u);
   // The token minted for the launch that never ran is revoked; the new one works.
-  EXPECT_EQ(store_->GetTokenByHash(Sha256Hex(first_token)).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->tokens().GetTokenByHash(Sha256Hex(first_token)).status().code(),
+            StatusCode::kNotFound);
   const std::string token = executor_->LastLaunch(id)->env.at("INET_TOKEN");
   EXPECT_NE(token, first_token);
-  EXPECT_TRUE(store_->GetTokenByHash(Sha256Hex(token)).ok());
+  EXPECT_TRUE(store_->tokens().GetTokenByHash(Sha256Hex(token)).ok());
 }
 
 TEST_F(JobServiceTest, CancelDuringALaunchLostToACrashStopsTheAttemptAfterRestart) {

@@ -321,12 +321,12 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
 
   const char* env_token = std::getenv("INET_ADMIN_TOKEN");
   ASSIGN_OR_RETURN(std::string token_line,
-                   auth::EnsureAdminToken(*metadata, clock, env_token ? env_token : "",
+                   auth::EnsureAdminToken(metadata->tokens(), clock, env_token ? env_token : "",
                                           config.data_dir + "/admin-token"));
 
-  tracking::TrackingService tracking(*metadata, clock,
+  tracking::TrackingService tracking(metadata->tracking(), clock,
                                      tracking::TrackingOptions{config.default_artifact_root});
-  auth::TokenAuthenticator authenticator(*metadata, clock);
+  auth::TokenAuthenticator authenticator(metadata->tokens(), clock);
 
   http::Router router;
   http::RouteOptions public_route;
@@ -339,7 +339,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
       [](http::Request&) { return http::Response::Text(std::string(api::kMlflowApiVersion)); },
       public_route);
   api::RegisterMlflowTrackingRoutes(router, tracking);
-  api::RegisterArtifactRoutes(router, *metadata, *artifact_store, artifact_schemes,
+  api::RegisterArtifactRoutes(router, metadata->tracking(), *artifact_store, artifact_schemes,
                               LocalArtifactRoots(config.default_artifact_root));
 
   http::ServerOptions options;

@@ -58,7 +58,7 @@ std::string AppendUriPath(std::string_view base, std::initializer_list<std::stri
   return out;
 }
 
-TrackingService::TrackingService(store::MetadataStore& store, const Clock& clock,
+TrackingService::TrackingService(store::TrackingStore& store, const Clock& clock,
                                  TrackingOptions options)
     : store_(store), clock_(clock), options_(std::move(options)) {}
 

@@ -2,12 +2,12 @@
 // handlers (api/mlflow) decode requests and call this; it validates input with MLflow's
 // messages (tracking/validation.h), fills defaults (run ids and names, artifact URIs, start
 // times, user ids), parses search filters and page tokens (search/search.h), and forwards to
-// store::MetadataStore, which persists. It owns no state besides its borrowed dependencies.
+// store::TrackingStore, which persists. It owns no state besides its borrowed dependencies.
 //
 // Every method takes the caller's Identity first so ownership and team scoping can be added
 // without new plumbing. Errors: kInvalidArgument for bad input, plus whatever the store
 // returns (kNotFound, kAlreadyExists, kUnavailable, ...). Thread-safe when the store is (the
-// MetadataStore contract requires it).
+// TrackingStore contract requires it).
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,7 @@
 #include "common/clock.h"
 #include "common/identity.h"
 #include "common/status.h"
-#include "store/metadata_store.h"
+#include "store/tracking_store.h"
 #include "store/types.h"
 
 namespace inet::tracking {
@@ -89,7 +89,7 @@ struct DatasetSummary {
 class TrackingService {
  public:
   // Borrows `store` and `clock`; both must outlive the service.
-  TrackingService(store::MetadataStore& store, const Clock& clock, TrackingOptions options = {});
+  TrackingService(store::TrackingStore& store, const Clock& clock, TrackingOptions options = {});
 
   // --- Experiments ---------------------------------------------------------------------------
   // Returns the new experiment id. Validates the name, artifact location and tags.
@@ -189,7 +189,7 @@ class TrackingService {
   const TrackingOptions& options() const { return options_; }
 
  private:
-  store::MetadataStore& store_;
+  store::TrackingStore& store_;
   const Clock& clock_;
   TrackingOptions options_;
 };

@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "search/search.h"
-#include "tracking/testing/mock_metadata_store.h"
+#include "tracking/testing/mock_tracking_store.h"
 #include "tracking/validation.h"
 
 namespace inet::tracking {
@@ -35,7 +35,7 @@ store::Experiment MakeExperiment(std::string id, std::string location,
 
 class TrackingServiceTest : public ::testing::Test {
  protected:
-  StrictMock<testing::MockMetadataStore> store_;
+  StrictMock<testing::MockTrackingStore> store_;
   FakeClock clock_{1'700'000'000'000};
   TrackingService service_{store_, clock_, TrackingOptions{"mlflow-artifacts:/"}};
   Identity alice_{"alice", "t1", false};

@@ -29,7 +29,7 @@ class TrackingRoutesTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
     service_ = std::make_unique<tracking::TrackingService>(
-        *store_, clock_, tracking::TrackingOptions{"mlflow-artifacts:/"});
+        store_->tracking(), clock_, tracking::TrackingOptions{"mlflow-artifacts:/"});
     RegisterMlflowTrackingRoutes(router_, *service_);
   }
 

@@ -283,7 +283,7 @@ std::optional<int64_t> IntField(const json::object& o, std::string_view name) {
 // Handlers share this state; the router keeps it alive through the lambdas.
 class ArtifactHandlers {
  public:
-  ArtifactHandlers(store::MetadataStore& store, ArtifactStore& destination,
+  ArtifactHandlers(store::TrackingStore& store, ArtifactStore& destination,
                    const artifacts::ArtifactSchemeRegistry& schemes,
                    std::vector<std::string> local_roots)
       : store_(store),
@@ -578,14 +578,14 @@ class ArtifactHandlers {
     return SendArtifact(*location->store, location->KeyFor(path), path);
   }
 
-  store::MetadataStore& store_;
+  store::TrackingStore& store_;
   ArtifactStore& destination_;
   artifacts::ArtifactUriResolver resolver_;
 };
 
 }  // namespace
 
-void RegisterArtifactRoutes(http::Router& router, store::MetadataStore& store,
+void RegisterArtifactRoutes(http::Router& router, store::TrackingStore& store,
                             artifacts::ArtifactStore& destination,
                             const artifacts::ArtifactSchemeRegistry& schemes,
                             std::vector<std::string> local_roots) {

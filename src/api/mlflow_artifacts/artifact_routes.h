@@ -16,7 +16,7 @@
 #include "artifacts/artifact_schemes.h"
 #include "artifacts/artifact_store.h"
 #include "http/http.h"
-#include "store/metadata_store.h"
+#include "store/tracking_store.h"
 
 namespace inet::api {
 
@@ -27,7 +27,7 @@ namespace inet::api {
 // `schemes` (borrowed, must outlive the router); a local directory is served only when it
 // lies inside one of `local_roots` (see artifacts::ArtifactUriResolver). Handlers are
 // thread-safe.
-void RegisterArtifactRoutes(http::Router& router, store::MetadataStore& store,
+void RegisterArtifactRoutes(http::Router& router, store::TrackingStore& store,
                             artifacts::ArtifactStore& destination,
                             const artifacts::ArtifactSchemeRegistry& schemes,
                             std::vector<std::string> local_roots);

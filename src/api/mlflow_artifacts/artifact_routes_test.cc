@@ -87,11 +87,11 @@ class ArtifactRoutesTest : public ::testing::Test {
     run.run_name = "proxied";
     run.start_time = clock_.NowMillis();
     run.artifact_uri = std::string("mlflow-artifacts:/0/") + kRunId + "/artifacts";
-    ASSERT_TRUE(store_->CreateRun(run, {}).ok());
+    ASSERT_TRUE(store_->tracking().CreateRun(run, {}).ok());
     run.run_id = kLocalRunId;
     run.run_name = "local";
     run.artifact_uri = "file://" + (dir_ / "mlruns/0" / kLocalRunId / "artifacts").string();
-    ASSERT_TRUE(store_->CreateRun(run, {}).ok());
+    ASSERT_TRUE(store_->tracking().CreateRun(run, {}).ok());
 
     store::LoggedModel model;
     model.model_id = kModelId;
@@ -100,10 +100,11 @@ class ArtifactRoutesTest : public ::testing::Test {
     model.creation_timestamp_ms = clock_.NowMillis();
     model.last_updated_timestamp_ms = clock_.NowMillis();
     model.artifact_uri = std::string("mlflow-artifacts:/0/models/") + kModelId + "/artifacts";
-    ASSERT_TRUE(store_->CreateLoggedModel(model).ok());
+    ASSERT_TRUE(store_->tracking().CreateLoggedModel(model).ok());
 
     ASSERT_TRUE(schemes_.Register("file", artifacts::OpenLocalArtifactStoreUri).ok());
-    RegisterArtifactRoutes(router_, *store_, *destination_, schemes_, {(dir_ / "mlruns").string()});
+    RegisterArtifactRoutes(router_, store_->tracking(), *destination_, schemes_,
+                           {(dir_ / "mlruns").string()});
   }
 
   void TearDown() override {
@@ -327,7 +328,7 @@ TEST_F(ArtifactRoutesTest, RunsPointingOutsideTheLocalRootsAreRefused) {
   run.run_name = "snoop";
   run.start_time = clock_.NowMillis();
   run.artifact_uri = "file:///etc";
-  ASSERT_TRUE(store_->CreateRun(run, {}).ok());
+  ASSERT_TRUE(store_->tracking().CreateRun(run, {}).ok());
   Error(Call(Method::kGet, "/api/2.0/mlflow/artifacts/list", {.query = {{"run_id", run.run_id}}}),
         403, "PERMISSION_DENIED");
   Error(
@@ -554,7 +555,7 @@ TEST(ArtifactRoutesNoMultipartTest, AnswersLikeMlflowSoTheClientFallsBack) {
   ASSERT_TRUE(store.ok());
   http::Router router;
   artifacts::ArtifactSchemeRegistry schemes;
-  RegisterArtifactRoutes(router, **store, destination, schemes, {});
+  RegisterArtifactRoutes(router, (*store)->tracking(), destination, schemes, {});
   auto match = router.Find(Method::kPost, "/api/2.0/mlflow-artifacts/mpu/create/0/x");
   ASSERT_TRUE(match);
   http::Request req;

@@ -53,7 +53,7 @@ class PlatformRoutesTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
     tracking_ = std::make_unique<tracking::TrackingService>(
-        *store_, clock_, tracking::TrackingOptions{"mlflow-artifacts:/"});
+        store_->tracking(), clock_, tracking::TrackingOptions{"mlflow-artifacts:/"});
     exec::FakeExecutorOptions executor_options;
     executor_options.gpus = 2;
     executor_ = std::make_unique<exec::FakeExecutor>(executor_options);

@@ -25,8 +25,7 @@ StatusOr<int64_t> LogSizeNow(exec::Executor& executor, artifacts::ArtifactStore&
 class FollowingLogSource : public LiveByteSource {
  public:
   FollowingLogSource(exec::Executor& executor, artifacts::ArtifactStore& artifacts,
-                     store::MetadataStore& store, std::string job_id, int64_t offset,
-                     int idle_seconds)
+                     store::JobStore& store, std::string job_id, int64_t offset, int idle_seconds)
       : executor_(executor),
         artifacts_(artifacts),
         store_(store),
@@ -70,7 +69,7 @@ class FollowingLogSource : public LiveByteSource {
  private:
   exec::Executor& executor_;
   artifacts::ArtifactStore& artifacts_;
-  store::MetadataStore& store_;
+  store::JobStore& store_;
   const std::string job_id_;
   int64_t offset_;
   const std::chrono::seconds idle_;
@@ -101,8 +100,8 @@ StatusOr<std::unique_ptr<ByteSource>> OpenJobLog(exec::Executor& executor,
 
 std::unique_ptr<ByteSource> FollowJobLog(exec::Executor& executor,
                                          artifacts::ArtifactStore& artifacts,
-                                         store::MetadataStore& store, std::string job_id,
-                                         int64_t offset, int idle_seconds) {
+                                         store::JobStore& store, std::string job_id, int64_t offset,
+                                         int idle_seconds) {
   return std::make_unique<FollowingLogSource>(executor, artifacts, store, std::move(job_id), offset,
                                               idle_seconds);
 }

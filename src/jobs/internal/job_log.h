@@ -13,7 +13,7 @@
 #include "common/io.h"
 #include "common/status.h"
 #include "exec/executor.h"
-#include "store/metadata_store.h"
+#include "store/job_store.h"
 
 namespace inet::jobs::internal {
 
@@ -32,7 +32,7 @@ StatusOr<std::unique_ptr<ByteSource>> OpenJobLog(exec::Executor& executor,
 // Read polls every ~100 ms. Borrows the three stores, which must outlive it.
 std::unique_ptr<ByteSource> FollowJobLog(exec::Executor& executor,
                                          artifacts::ArtifactStore& artifacts,
-                                         store::MetadataStore& store, std::string job_id,
-                                         int64_t offset, int idle_seconds);
+                                         store::JobStore& store, std::string job_id, int64_t offset,
+                                         int idle_seconds);
 
 }  // namespace inet::jobs::internal

@@ -15,7 +15,9 @@
 #include "common/ids.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/postgres_migrations.h"
-#include "store/testing/metadata_store_conformance.h"
+#include "store/testing/job_store_conformance.h"
+#include "store/testing/token_store_conformance.h"
+#include "store/testing/tracking_store_conformance.h"
 
 namespace inet::store {
 namespace {
@@ -115,7 +117,13 @@ Metric Point(const std::string& key, double value, int64_t timestamp, int64_t st
 // Always instantiated, so that the list of tests does not depend on the environment at build
 // time; each case skips in OpenFreshStore when no server is configured.
 namespace testing {
-INSTANTIATE_TEST_SUITE_P(Postgres, MetadataStoreConformanceTest,
+INSTANTIATE_TEST_SUITE_P(Postgres, TrackingStoreConformanceTest,
+                         ::testing::Values(ConformanceTarget{"postgres", &OpenFreshStore}),
+                         ConformanceTargetName);
+INSTANTIATE_TEST_SUITE_P(Postgres, TokenStoreConformanceTest,
+                         ::testing::Values(ConformanceTarget{"postgres", &OpenFreshStore}),
+                         ConformanceTargetName);
+INSTANTIATE_TEST_SUITE_P(Postgres, JobStoreConformanceTest,
                          ::testing::Values(ConformanceTarget{"postgres", &OpenFreshStore}),
                          ConformanceTargetName);
 }  // namespace testing
@@ -148,7 +156,7 @@ TEST_F(PostgresMetadataStoreTest, ReopeningAppliesNoMigrationAndKeepsData) {
     StatusOr<std::unique_ptr<MetadataStore>> store =
         OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    StatusOr<std::string> id = (*store)->CreateExperiment(NamedExperiment("kept"));
+    StatusOr<std::string> id = (*store)->tracking().CreateExperiment(NamedExperiment("kept"));
     ASSERT_TRUE(id.ok()) << id.status().ToString();
     experiment_id = *id;
   }
@@ -156,10 +164,10 @@ TEST_F(PostgresMetadataStoreTest, ReopeningAppliesNoMigrationAndKeepsData) {
       OpenPostgresMetadataStore(schema_->StoreUri(), "file:///elsewhere");
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(CountRows("SELECT count(*) FROM schema_migrations"), postgres::LatestSchemaVersion());
-  StatusOr<Experiment> kept = (*again)->GetExperiment(experiment_id);
+  StatusOr<Experiment> kept = (*again)->tracking().GetExperiment(experiment_id);
   ASSERT_TRUE(kept.ok()) << kept.status().ToString();
   EXPECT_EQ(kept->name, "kept");
-  StatusOr<Experiment> default_experiment = (*again)->GetExperiment("0");
+  StatusOr<Experiment> default_experiment = (*again)->tracking().GetExperiment("0");
   ASSERT_TRUE(default_experiment.ok()) << default_experiment.status().ToString();
   // Experiment 0 was created by the first open and is not rewritten by the second.
   EXPECT_EQ(default_experiment->artifact_location, "file:///artifacts/0");
@@ -203,7 +211,7 @@ TEST_F(PostgresMetadataStoreTest, VersionOneSchemaIsMigratedToJobs) {
     StatusOr<std::unique_ptr<MetadataStore>> store =
         OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    experiment_id = *(*store)->CreateExperiment(NamedExperiment("before-jobs"));
+    experiment_id = *(*store)->tracking().CreateExperiment(NamedExperiment("before-jobs"));
   }
   {
     std::unique_ptr<PgConnection> c = schema_->Connect();
@@ -216,7 +224,7 @@ TEST_F(PostgresMetadataStoreTest, VersionOneSchemaIsMigratedToJobs) {
       OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   EXPECT_EQ(CountRows("SELECT count(*) FROM schema_migrations"), postgres::LatestSchemaVersion());
-  EXPECT_EQ((*store)->GetExperiment(experiment_id)->name, "before-jobs");
+  EXPECT_EQ((*store)->tracking().GetExperiment(experiment_id)->name, "before-jobs");
   JobRecord job;
   job.job_id = "train-000001";
   job.name = "train";
@@ -224,7 +232,7 @@ TEST_F(PostgresMetadataStoreTest, VersionOneSchemaIsMigratedToJobs) {
   job.user = "alice";
   job.priority_class = "batch";
   job.spec_json = "{}";
-  ASSERT_TRUE((*store)->CreateJob(job, JobEvent{}).ok());
+  ASSERT_TRUE((*store)->jobs().CreateJob(job, JobEvent{}).ok());
   EXPECT_EQ(CountRows("SELECT count(*) FROM job_events WHERE job_id = 'train-000001'"), 1);
 }
 
@@ -253,7 +261,7 @@ TEST_F(PostgresMetadataStoreTest, RecoversWhenTheServerDropsPooledConnections) {
   readers.reserve(8);
   for (int i = 0; i < 8; ++i) {
     readers.emplace_back([&] {
-      for (int j = 0; j < 5; ++j) EXPECT_TRUE((*store)->GetExperiment("0").ok());
+      for (int j = 0; j < 5; ++j) EXPECT_TRUE((*store)->tracking().GetExperiment("0").ok());
     });
   }
   for (std::thread& t : readers) t.join();
@@ -262,7 +270,7 @@ TEST_F(PostgresMetadataStoreTest, RecoversWhenTheServerDropsPooledConnections) {
                       "application_name = '" +
                       app + "'"),
             1);
-  StatusOr<Experiment> after = (*store)->GetExperiment("0");
+  StatusOr<Experiment> after = (*store)->tracking().GetExperiment("0");
   EXPECT_TRUE(after.ok()) << after.status().ToString();
 }
 
@@ -270,7 +278,7 @@ TEST_F(PostgresMetadataStoreTest, ConcurrentBatchesOnOneRunAllLand) {
   StatusOr<std::unique_ptr<MetadataStore>> opened =
       OpenPostgresMetadataStore(schema_->StoreUri(), "file:///a");
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  MetadataStore& store = **opened;
+  TrackingStore& store = (*opened)->tracking();
   RunInfo info = NewRunInExperimentZero();
   ASSERT_TRUE(store.CreateRun(info, {}).ok());
   constexpr int kThreads = 8, kPerThread = 200;
@@ -304,7 +312,7 @@ TEST_F(PostgresMetadataStoreTest, ParamConflictRollsBackTheWholeBatch) {
   StatusOr<std::unique_ptr<MetadataStore>> opened =
       OpenPostgresMetadataStore(schema_->StoreUri(), "file:///a");
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  MetadataStore& store = **opened;
+  TrackingStore& store = (*opened)->tracking();
   RunInfo info = NewRunInExperimentZero();
   ASSERT_TRUE(store.CreateRun(info, {}).ok());
   ASSERT_TRUE(store.LogBatch(info.run_id, {}, {{"lr", "0.1"}}, {}).ok());
@@ -325,12 +333,12 @@ TEST_F(PostgresMetadataStoreTest, TextPostgresCannotStoreIsInvalidArgument) {
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   // PostgreSQL text cannot hold NUL bytes or invalid UTF-8: a caller error, not a 5xx.
   for (const std::string& bad : {std::string("bad\xff"), std::string("nul\0byte", 8)}) {
-    StatusOr<std::string> id = (*opened)->CreateExperiment(NamedExperiment(bad));
+    StatusOr<std::string> id = (*opened)->tracking().CreateExperiment(NamedExperiment(bad));
     ASSERT_FALSE(id.ok());
     EXPECT_EQ(id.status().code(), StatusCode::kInvalidArgument) << id.status().ToString();
   }
   // Nothing was stored under a truncated name either.
-  EXPECT_FALSE((*opened)->GetExperimentByName("nul").ok());
+  EXPECT_FALSE((*opened)->tracking().GetExperimentByName("nul").ok());
 }
 
 // --- Errors that need no server ---------------------------------------------------------------

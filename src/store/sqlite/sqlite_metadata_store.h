@@ -1,4 +1,6 @@
-// The SQLite adapter of MetadataStore: the embedded default, one database file in WAL mode.
+// The SQLite adapter of MetadataStore: the embedded default, one database file in WAL mode,
+// with one file per kind of data (sqlite_tracking_store.cc, sqlite_token_store.cc,
+// sqlite_job_store.cc) over the shared sqlite::Database (sqlite_database.h).
 //
 // Concurrency: one writer connection (writes serialised by a mutex, each a single
 // transaction) and a small pool of read-only connections, so reads run concurrently with each

@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "common/ids.h"
-#include "store/testing/metadata_store_conformance.h"
+#include "store/testing/job_store_conformance.h"
+#include "store/testing/token_store_conformance.h"
+#include "store/testing/tracking_store_conformance.h"
 
 namespace inet::store {
 namespace {
@@ -49,21 +51,31 @@ StatusOr<testing::StoreUnderTest> OpenFreshStore(std::string_view artifact_root)
                                  }};
 }
 
-using testing::MetadataStoreConformanceTest;
+using testing::JobStoreConformanceTest;
+using testing::TokenStoreConformanceTest;
+using testing::TrackingStoreConformanceTest;
 
-INSTANTIATE_TEST_SUITE_P(Sqlite, MetadataStoreConformanceTest,
-                         ::testing::Values(testing::ConformanceTarget{"sqlite", &OpenFreshStore}),
-                         testing::ConformanceTargetName);
+// Instantiates one conformance suite; the target's braced initialiser is the variadic part.
+#define INSTANTIATE_STORE_CONFORMANCE(prefix, suite, ...)                             \
+  INSTANTIATE_TEST_SUITE_P(prefix, suite,                                             \
+                           ::testing::Values(testing::ConformanceTarget __VA_ARGS__), \
+                           testing::ConformanceTargetName)
+
+INSTANTIATE_STORE_CONFORMANCE(Sqlite, TrackingStoreConformanceTest, {"sqlite", &OpenFreshStore});
+INSTANTIATE_STORE_CONFORMANCE(Sqlite, TokenStoreConformanceTest, {"sqlite", &OpenFreshStore});
+INSTANTIATE_STORE_CONFORMANCE(Sqlite, JobStoreConformanceTest, {"sqlite", &OpenFreshStore});
 
 StatusOr<testing::StoreUnderTest> OpenInMemoryStore(std::string_view artifact_root) {
   ASSIGN_OR_RETURN(auto store, OpenSqliteMetadataStore("sqlite://", artifact_root));
   return testing::StoreUnderTest{std::move(store), nullptr};
 }
 
-INSTANTIATE_TEST_SUITE_P(SqliteInMemory, MetadataStoreConformanceTest,
-                         ::testing::Values(testing::ConformanceTarget{"sqlite_memory",
-                                                                      &OpenInMemoryStore}),
-                         testing::ConformanceTargetName);
+INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, TrackingStoreConformanceTest,
+                              {"sqlite_memory", &OpenInMemoryStore});
+INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, TokenStoreConformanceTest,
+                              {"sqlite_memory", &OpenInMemoryStore});
+INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, JobStoreConformanceTest,
+                              {"sqlite_memory", &OpenInMemoryStore});
 
 TEST(ParseSqliteUriTest, FollowsSqlAlchemyPathRules) {
   EXPECT_EQ(ParseSqliteUri("sqlite:///mlflow.db")->path, "mlflow.db");
@@ -93,35 +105,35 @@ TEST(SqliteMetadataStoreTest, ReopenKeepsEverythingAndMigrationsAreIdempotent) {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     Experiment e;
     e.name = "persisted";
-    exp_id = *(*store)->CreateExperiment(e);
+    exp_id = *(*store)->tracking().CreateExperiment(e);
     RunInfo info;
     info.run_id = run_id;
     info.experiment_id = exp_id;
     info.run_name = "r";
-    ASSERT_TRUE((*store)->CreateRun(info, {}).ok());
+    ASSERT_TRUE((*store)->tracking().CreateRun(info, {}).ok());
     Metric m;
     m.key = "m";
     m.value = 1.5;
     m.timestamp = 10;
     m.step = 2;
-    ASSERT_TRUE((*store)->LogBatch(run_id, {m}, {{"p", "v"}}, {}).ok());
+    ASSERT_TRUE((*store)->tracking().LogBatch(run_id, {m}, {{"p", "v"}}, {}).ok());
   }
   for (int i = 0; i < 2; ++i) {
     auto store = OpenSqliteMetadataStore(uri, "file:///other-root");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    Experiment e = *(*store)->GetExperiment(exp_id);
+    Experiment e = *(*store)->tracking().GetExperiment(exp_id);
     EXPECT_EQ(e.name, "persisted");
     EXPECT_EQ(e.artifact_location, "file:///art/" + exp_id);
     // The default experiment keeps its original location.
-    EXPECT_EQ((*store)->GetExperiment("0")->artifact_location, "file:///art/0");
-    store::Run run = *(*store)->GetRun(run_id);
+    EXPECT_EQ((*store)->tracking().GetExperiment("0")->artifact_location, "file:///art/0");
+    store::Run run = *(*store)->tracking().GetRun(run_id);
     ASSERT_EQ(run.latest_metrics.size(), 1u);
     EXPECT_EQ(run.latest_metrics[0].value, 1.5);
     EXPECT_EQ(run.params.size(), 1u);
     // A new experiment gets the next id, not a reused one.
     Experiment next;
     next.name = "next" + std::to_string(i);
-    EXPECT_GT(std::stoll(*(*store)->CreateExperiment(next)), std::stoll(exp_id));
+    EXPECT_GT(std::stoll(*(*store)->tracking().CreateExperiment(next)), std::stoll(exp_id));
   }
   // Each migration was recorded exactly once.
   sqlite3* db = nullptr;
@@ -159,7 +171,7 @@ TEST(SqliteMetadataStoreTest, AcknowledgedWritesSurviveKill9) {
     info.run_id = run_id;
     info.experiment_id = "0";
     info.run_name = "doomed";
-    if (!(*store)->CreateRun(info, {}).ok()) _exit(3);
+    if (!(*store)->tracking().CreateRun(info, {}).ok()) _exit(3);
     std::vector<Metric> batch;
     for (int i = 0; i < 1000; ++i) {
       Metric m;
@@ -169,7 +181,7 @@ TEST(SqliteMetadataStoreTest, AcknowledgedWritesSurviveKill9) {
       m.step = i;
       batch.push_back(m);
     }
-    if (!(*store)->LogBatch(run_id, batch, {{"p", "v"}}, {}).ok()) _exit(4);
+    if (!(*store)->tracking().LogBatch(run_id, batch, {{"p", "v"}}, {}).ok()) _exit(4);
     raise(SIGKILL);  // no destructors, no checkpoint, no close
     _exit(5);
   }
@@ -179,11 +191,11 @@ TEST(SqliteMetadataStoreTest, AcknowledgedWritesSurviveKill9) {
   EXPECT_EQ(WTERMSIG(status), SIGKILL);
   auto store = OpenSqliteMetadataStore(uri, "file:///art");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  auto run = (*store)->GetRun(run_id);
+  auto run = (*store)->tracking().GetRun(run_id);
   ASSERT_TRUE(run.ok()) << run.status().ToString();
   EXPECT_EQ(run->info.run_name, "doomed");
   EXPECT_EQ(run->params.size(), 1u);
-  EXPECT_EQ((*store)->GetMetricHistory(run_id, "loss", 0, 0)->items.size(), 1000u);
+  EXPECT_EQ((*store)->tracking().GetMetricHistory(run_id, "loss", 0, 0)->items.size(), 1000u);
 }
 
 // A page larger than SQLite's per-statement parameter budget for one bulk query still gets
@@ -191,7 +203,7 @@ TEST(SqliteMetadataStoreTest, AcknowledgedWritesSurviveKill9) {
 TEST(SqliteMetadataStoreTest, LargePagesLoadAllChildren) {
   auto opened = OpenSqliteMetadataStore("sqlite://", "file:///r");
   ASSERT_TRUE(opened.ok());
-  MetadataStore& store = **opened;
+  TrackingStore& store = (*opened)->tracking();
   constexpr int kRuns = 1100;
   for (int i = 0; i < kRuns; ++i) {
     RunInfo info;
@@ -262,11 +274,11 @@ TEST(SqliteMetadataStoreTest, UsesInjectedClock) {
   ASSERT_TRUE(store.ok());
   Experiment e;
   e.name = "timed";
-  std::string id = *(*store)->CreateExperiment(e);
-  EXPECT_EQ((*store)->GetExperiment(id)->creation_time, 5'000);
+  std::string id = *(*store)->tracking().CreateExperiment(e);
+  EXPECT_EQ((*store)->tracking().GetExperiment(id)->creation_time, 5'000);
   clock.Set(9'000);
-  ASSERT_TRUE((*store)->RenameExperiment(id, "timed2").ok());
-  EXPECT_EQ((*store)->GetExperiment(id)->last_update_time, 9'000);
+  ASSERT_TRUE((*store)->tracking().RenameExperiment(id, "timed2").ok());
+  EXPECT_EQ((*store)->tracking().GetExperiment(id)->last_update_time, 9'000);
 }
 
 // A database written before jobs existed (schema version 1, with data) gains the jobs tables
@@ -281,7 +293,7 @@ TEST(SqliteMetadataStoreTest, VersionOneDatabaseIsMigratedToJobs) {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     Experiment e;
     e.name = "before-jobs";
-    exp_id = *(*store)->CreateExperiment(e);
+    exp_id = *(*store)->tracking().CreateExperiment(e);
   }
   {
     // Roll the file back to what a version-1 binary left behind.
@@ -309,15 +321,15 @@ TEST(SqliteMetadataStoreTest, VersionOneDatabaseIsMigratedToJobs) {
   {
     auto store = OpenSqliteMetadataStore(uri, "file:///art");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    EXPECT_EQ((*store)->GetExperiment(exp_id)->name, "before-jobs");
-    ASSERT_TRUE((*store)->CreateJob(job, event).ok());
+    EXPECT_EQ((*store)->tracking().GetExperiment(exp_id)->name, "before-jobs");
+    ASSERT_TRUE((*store)->jobs().CreateJob(job, event).ok());
   }
   auto store = OpenSqliteMetadataStore(uri, "file:///art");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  StatusOr<JobRecord> got = (*store)->GetJob("train-000001");
+  StatusOr<JobRecord> got = (*store)->jobs().GetJob("train-000001");
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(got->version, 1);
-  StatusOr<std::vector<JobEvent>> events = (*store)->ListJobEvents("train-000001");
+  StatusOr<std::vector<JobEvent>> events = (*store)->jobs().ListJobEvents("train-000001");
   ASSERT_TRUE(events.ok()) << events.status().ToString();
   ASSERT_EQ(events->size(), 1u);
   EXPECT_EQ((*events)[0].reason, "submitted");

@@ -1,15 +1,16 @@
-// The metadata-store conformance suite: one value-parameterised GoogleTest suite that pins the
-// whole MetadataStore contract (store/metadata_store.h), run against every adapter.
+// What every store conformance suite (tracking_store_conformance.h, token_store_conformance.h,
+// job_store_conformance.h) runs against: a target that opens a fresh MetadataStore, and the
+// fixture base that opens one per test. An adapter's test file instantiates each suite with
+// its target:
 //
-// An adapter's test file instantiates it with a target that opens a fresh, empty store:
-//
-//   using inet::store::testing::MetadataStoreConformanceTest;  // the macro needs a bare name
+//   using inet::store::testing::TrackingStoreConformanceTest;  // the macro needs a bare name
 //   INSTANTIATE_TEST_SUITE_P(
-//       Sqlite, MetadataStoreConformanceTest,
+//       Sqlite, TrackingStoreConformanceTest,
 //       ::testing::Values(inet::store::testing::ConformanceTarget{"sqlite", &OpenFreshStore}),
 //       inet::store::testing::ConformanceTargetName);
 //
-// Link the test with the `inet_store_testing` library (it defines the TEST_P cases).
+// (and the same for TokenStoreConformanceTest and JobStoreConformanceTest). Link the test with
+// the `inet_store_testing` library (it defines the TEST_P cases).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -46,20 +47,16 @@ inline void PrintTo(const ConformanceTarget& target, std::ostream* os) { *os << 
 // Name generator for INSTANTIATE_TEST_SUITE_P.
 std::string ConformanceTargetName(const ::testing::TestParamInfo<ConformanceTarget>& info);
 
-// Fixture: store() is a fresh store for each test; kArtifactRoot its default artifact root.
-class MetadataStoreConformanceTest : public ::testing::TestWithParam<ConformanceTarget> {
+// Fixture base: metadata() is a fresh store for each test; kArtifactRoot its default artifact
+// root.
+class MetadataStoreTest : public ::testing::TestWithParam<ConformanceTarget> {
  protected:
   static constexpr std::string_view kArtifactRoot = "file:///tmp/inet-conformance-artifacts";
 
   void SetUp() override;
   void TearDown() override;
 
-  MetadataStore& store() { return *under_test_.store; }
-
-  // Helpers for the cases: create an experiment / a RUNNING run with the given start time.
-  std::string MakeExperiment(const std::string& name);
-  std::string MakeRun(const std::string& experiment_id, int64_t start_time = 1000,
-                      const std::string& run_name = "");
+  MetadataStore& metadata() { return *under_test_.store; }
 
  private:
   StoreUnderTest under_test_;

@@ -1,15 +1,15 @@
-// MockMetadataStore: a gmock of store::MetadataStore for tracking-service unit tests that check
+// MockTrackingStore: a gmock of store::TrackingStore for tracking-service unit tests that check
 // what the service asks of the store (validation short-circuits, defaults, argument shapes)
 // without a database.
 #pragma once
 
 #include <gmock/gmock.h>
 
-#include "store/metadata_store.h"
+#include "store/tracking_store.h"
 
 namespace inet::tracking::testing {
 
-class MockMetadataStore : public store::MetadataStore {
+class MockTrackingStore : public store::TrackingStore {
  public:
   MOCK_METHOD(StatusOr<std::string>, CreateExperiment, (const store::Experiment&), (override));
   MOCK_METHOD(StatusOr<store::Experiment>, GetExperiment, (std::string_view), (override));
@@ -59,18 +59,6 @@ class MockMetadataStore : public store::MetadataStore {
               (override));
   MOCK_METHOD(StatusOr<store::Page<store::LoggedModel>>, SearchLoggedModels,
               (const store::LoggedModelQuery&), (override));
-  MOCK_METHOD(Status, CreateToken, (const store::Token&), (override));
-  MOCK_METHOD(StatusOr<store::Token>, GetTokenByHash, (std::string_view), (override));
-  MOCK_METHOD(StatusOr<std::vector<store::Token>>, ListTokens, (), (override));
-  MOCK_METHOD(Status, RevokeToken, (std::string_view), (override));
-  MOCK_METHOD(Status, CreateJob, (const store::JobRecord&, const store::JobEvent&), (override));
-  MOCK_METHOD(StatusOr<store::JobRecord>, GetJob, (std::string_view), (override));
-  MOCK_METHOD(StatusOr<int64_t>, UpdateJob,
-              (const store::JobRecord&, const std::optional<store::JobEvent>&), (override));
-  MOCK_METHOD(StatusOr<store::Page<store::JobRecord>>, ListJobs, (const store::JobQuery&),
-              (override));
-  MOCK_METHOD(StatusOr<std::vector<store::JobEvent>>, ListJobEvents, (std::string_view),
-              (override));
 };
 
 }  // namespace inet::tracking::testing

@@ -1,4 +1,4 @@
-#include "store/testing/metadata_store_conformance.h"
+#include "store/testing/tracking_store_conformance.h"
 
 #include <gmock/gmock.h>
 
@@ -16,6 +16,7 @@
 
 #include "common/ids.h"
 #include "search/search.h"
+#include "store/testing/conformance_helpers.h"
 
 namespace inet::store::testing {
 
@@ -27,25 +28,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-std::string ConformanceTargetName(const ::testing::TestParamInfo<ConformanceTarget>& info) {
-  return info.param.name;
-}
-
-void MetadataStoreConformanceTest::SetUp() {
-  StatusOr<StoreUnderTest> opened = GetParam().open(kArtifactRoot);
-  // `open` may skip the test (e.g. no database server configured); the body then never runs.
-  if (IsSkipped()) return;
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  under_test_ = std::move(*opened);
-  ASSERT_NE(under_test_.store, nullptr);
-}
-
-void MetadataStoreConformanceTest::TearDown() {
-  under_test_.store.reset();
-  if (under_test_.cleanup) under_test_.cleanup();
-}
-
-std::string MetadataStoreConformanceTest::MakeExperiment(const std::string& name) {
+std::string TrackingStoreConformanceTest::MakeExperiment(const std::string& name) {
   Experiment e;
   e.name = name;
   StatusOr<std::string> id = store().CreateExperiment(e);
@@ -53,7 +36,7 @@ std::string MetadataStoreConformanceTest::MakeExperiment(const std::string& name
   return id.ok() ? *id : "";
 }
 
-std::string MetadataStoreConformanceTest::MakeRun(const std::string& experiment_id,
+std::string TrackingStoreConformanceTest::MakeRun(const std::string& experiment_id,
                                                   int64_t start_time, const std::string& run_name) {
   RunInfo info;
   info.run_id = NewRunId();
@@ -68,27 +51,6 @@ std::string MetadataStoreConformanceTest::MakeRun(const std::string& experiment_
 }
 
 namespace {
-
-#define ASSERT_OK(expr)                                     \
-  do {                                                      \
-    ::inet::Status s_ = (expr);                             \
-    ASSERT_TRUE(s_.ok()) << #expr << ": " << s_.ToString(); \
-  } while (0)
-
-#define EXPECT_OK(expr)                                     \
-  do {                                                      \
-    ::inet::Status s_ = (expr);                             \
-    EXPECT_TRUE(s_.ok()) << #expr << ": " << s_.ToString(); \
-  } while (0)
-
-template <typename T>
-T ValueOrDie(StatusOr<T> v) {
-  if (!v.ok()) {
-    ADD_FAILURE() << v.status().ToString();
-    return T{};
-  }
-  return std::move(v).value();
-}
 
 Metric M(std::string key, double value, int64_t timestamp, int64_t step) {
   Metric m;
@@ -128,7 +90,7 @@ std::map<std::string, std::string> AsMap(const std::vector<Tag>& tags) {
 
 // --- Experiments ----------------------------------------------------------------------------
 
-TEST_P(MetadataStoreConformanceTest, DefaultExperimentExists) {
+TEST_P(TrackingStoreConformanceTest, DefaultExperimentExists) {
   Experiment e = ValueOrDie(store().GetExperiment("0"));
   EXPECT_EQ(e.experiment_id, "0");
   EXPECT_EQ(e.name, "Default");
@@ -137,7 +99,7 @@ TEST_P(MetadataStoreConformanceTest, DefaultExperimentExists) {
   EXPECT_EQ(ValueOrDie(store().GetExperimentByName("Default")).experiment_id, "0");
 }
 
-TEST_P(MetadataStoreConformanceTest, CreateExperimentAssignsIntegerIdsAndLocation) {
+TEST_P(TrackingStoreConformanceTest, CreateExperimentAssignsIntegerIdsAndLocation) {
   Experiment e;
   e.name = "first";
   e.tags = {{"team", "vision"}, {"empty", ""}};
@@ -162,7 +124,7 @@ TEST_P(MetadataStoreConformanceTest, CreateExperimentAssignsIntegerIdsAndLocatio
   EXPECT_EQ(ValueOrDie(store().GetExperiment(id3)).artifact_location, "s3://bucket/path");
 }
 
-TEST_P(MetadataStoreConformanceTest, CreateExperimentRejectsDuplicateNamesEvenWhenDeleted) {
+TEST_P(TrackingStoreConformanceTest, CreateExperimentRejectsDuplicateNamesEvenWhenDeleted) {
   std::string id = MakeExperiment("dup");
   Experiment e;
   e.name = "dup";
@@ -174,7 +136,7 @@ TEST_P(MetadataStoreConformanceTest, CreateExperimentRejectsDuplicateNamesEvenWh
   EXPECT_EQ(store().CreateExperiment(e).status().code(), StatusCode::kAlreadyExists);
 }
 
-TEST_P(MetadataStoreConformanceTest, MissingExperimentErrors) {
+TEST_P(TrackingStoreConformanceTest, MissingExperimentErrors) {
   StatusOr<Experiment> missing = store().GetExperiment("12345");
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_THAT(missing.status().message(), HasSubstr("No Experiment with id=12345 exists"));
@@ -188,7 +150,7 @@ TEST_P(MetadataStoreConformanceTest, MissingExperimentErrors) {
   EXPECT_EQ(store().SetExperimentTag("999", {"k", "v"}).code(), StatusCode::kNotFound);
 }
 
-TEST_P(MetadataStoreConformanceTest, RenameExperiment) {
+TEST_P(TrackingStoreConformanceTest, RenameExperiment) {
   std::string a = MakeExperiment("a");
   MakeExperiment("b");
   ASSERT_OK(store().RenameExperiment(a, "a2"));
@@ -198,7 +160,7 @@ TEST_P(MetadataStoreConformanceTest, RenameExperiment) {
   EXPECT_EQ(store().RenameExperiment(a, "b").code(), StatusCode::kAlreadyExists);
 }
 
-TEST_P(MetadataStoreConformanceTest, DeletingExperimentDeletesAndRestoresItsRuns) {
+TEST_P(TrackingStoreConformanceTest, DeletingExperimentDeletesAndRestoresItsRuns) {
   std::string exp = MakeExperiment("lifecycle");
   std::string r1 = MakeRun(exp);
   std::string r2 = MakeRun(exp);
@@ -226,13 +188,13 @@ TEST_P(MetadataStoreConformanceTest, DeletingExperimentDeletesAndRestoresItsRuns
             StatusCode::kInvalidArgument);
 }
 
-TEST_P(MetadataStoreConformanceTest, DefaultExperimentCannotBeDeleted) {
+TEST_P(TrackingStoreConformanceTest, DefaultExperimentCannotBeDeleted) {
   Status s = store().SetExperimentLifecycle("0", LifecycleStage::kDeleted);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ValueOrDie(store().GetExperiment("0")).lifecycle_stage, LifecycleStage::kActive);
 }
 
-TEST_P(MetadataStoreConformanceTest, ExperimentTags) {
+TEST_P(TrackingStoreConformanceTest, ExperimentTags) {
   std::string exp = MakeExperiment("tags");
   ASSERT_OK(store().SetExperimentTag(exp, {"k", "v1"}));
   ASSERT_OK(store().SetExperimentTag(exp, {"k", "v2"}));
@@ -246,7 +208,7 @@ TEST_P(MetadataStoreConformanceTest, ExperimentTags) {
   EXPECT_EQ(missing.code(), StatusCode::kNotFound);
 }
 
-TEST_P(MetadataStoreConformanceTest, SearchExperimentsFiltersOrdersAndPages) {
+TEST_P(TrackingStoreConformanceTest, SearchExperimentsFiltersOrdersAndPages) {
   std::string a = MakeExperiment("a");
   std::string ab = MakeExperiment("ab");
   std::string abc = MakeExperiment("Abc");
@@ -306,7 +268,7 @@ TEST_P(MetadataStoreConformanceTest, SearchExperimentsFiltersOrdersAndPages) {
 
 // --- Runs -----------------------------------------------------------------------------------
 
-TEST_P(MetadataStoreConformanceTest, CreateAndGetRun) {
+TEST_P(TrackingStoreConformanceTest, CreateAndGetRun) {
   std::string exp = MakeExperiment("runs");
   RunInfo info;
   info.run_id = NewRunId();
@@ -332,7 +294,7 @@ TEST_P(MetadataStoreConformanceTest, CreateAndGetRun) {
   EXPECT_THAT(run.latest_metrics, IsEmpty());
 }
 
-TEST_P(MetadataStoreConformanceTest, CreateRunTakesNameFromTag) {
+TEST_P(TrackingStoreConformanceTest, CreateRunTakesNameFromTag) {
   std::string exp = MakeExperiment("named-by-tag");
   RunInfo info;
   info.run_id = NewRunId();
@@ -341,7 +303,7 @@ TEST_P(MetadataStoreConformanceTest, CreateRunTakesNameFromTag) {
   EXPECT_EQ(ValueOrDie(store().GetRun(info.run_id)).info.run_name, "from-tag");
 }
 
-TEST_P(MetadataStoreConformanceTest, CreateRunErrors) {
+TEST_P(TrackingStoreConformanceTest, CreateRunErrors) {
   RunInfo info;
   info.run_id = NewRunId();
   info.experiment_id = "4242";
@@ -358,7 +320,7 @@ TEST_P(MetadataStoreConformanceTest, CreateRunErrors) {
             StatusCode::kNotFound);
 }
 
-TEST_P(MetadataStoreConformanceTest, UpdateRun) {
+TEST_P(TrackingStoreConformanceTest, UpdateRun) {
   std::string run = MakeRun("0", 1000, "before");
   RunInfo updated =
       ValueOrDie(store().UpdateRun(run, RunStatus::kFinished, int64_t{5000}, std::nullopt));
@@ -375,7 +337,7 @@ TEST_P(MetadataStoreConformanceTest, UpdateRun) {
   EXPECT_EQ(AsMap(got.tags)["mlflow.runName"], "after");
 }
 
-TEST_P(MetadataStoreConformanceTest, DeletedRunRejectsWritesAndRestoreWorks) {
+TEST_P(TrackingStoreConformanceTest, DeletedRunRejectsWritesAndRestoreWorks) {
   std::string run = MakeRun("0");
   ASSERT_OK(store().SetRunLifecycle(run, LifecycleStage::kDeleted));
   EXPECT_EQ(ValueOrDie(store().GetRun(run)).info.lifecycle_stage, LifecycleStage::kDeleted);
@@ -388,7 +350,7 @@ TEST_P(MetadataStoreConformanceTest, DeletedRunRejectsWritesAndRestoreWorks) {
   EXPECT_OK(store().LogBatch(run, {M("m", 1, 1, 0)}, {}, {}));
 }
 
-TEST_P(MetadataStoreConformanceTest, ParamsAreImmutable) {
+TEST_P(TrackingStoreConformanceTest, ParamsAreImmutable) {
   std::string run = MakeRun("0");
   ASSERT_OK(store().LogBatch(run, {}, {{"lr", "0.1"}}, {}));
   EXPECT_OK(store().LogBatch(run, {}, {{"lr", "0.1"}}, {}));
@@ -400,7 +362,7 @@ TEST_P(MetadataStoreConformanceTest, ParamsAreImmutable) {
   EXPECT_EQ(AsMap(ValueOrDie(store().GetRun(run)).params)["lr"], "0.1");
 }
 
-TEST_P(MetadataStoreConformanceTest, BatchIsAtomic) {
+TEST_P(TrackingStoreConformanceTest, BatchIsAtomic) {
   std::string run = MakeRun("0");
   ASSERT_OK(store().LogBatch(run, {}, {{"p", "a"}}, {}));
   Status s = store().LogBatch(run, {M("loss", 1.0, 10, 0), M("loss", 0.5, 11, 1)},
@@ -417,7 +379,7 @@ TEST_P(MetadataStoreConformanceTest, BatchIsAtomic) {
   EXPECT_EQ(AsMap(ValueOrDie(store().GetRun(run)).params).count("x"), 0u);
 }
 
-TEST_P(MetadataStoreConformanceTest, TagsUpsertAndRunNameSync) {
+TEST_P(TrackingStoreConformanceTest, TagsUpsertAndRunNameSync) {
   std::string run = MakeRun("0", 1000, "original");
   ASSERT_OK(store().LogBatch(run, {}, {}, {{"k", "1"}}));
   ASSERT_OK(store().LogBatch(run, {}, {}, {{"k", "2"}}));
@@ -432,7 +394,7 @@ TEST_P(MetadataStoreConformanceTest, TagsUpsertAndRunNameSync) {
   EXPECT_THAT(missing.message(), HasSubstr("No tag with name: k in run with id " + run));
 }
 
-TEST_P(MetadataStoreConformanceTest, DuplicateMetricPointsAreIgnored) {
+TEST_P(TrackingStoreConformanceTest, DuplicateMetricPointsAreIgnored) {
   std::string run = MakeRun("0");
   ASSERT_OK(store().LogBatch(run, {M("m", 1.5, 100, 3)}, {}, {}));
   ASSERT_OK(store().LogBatch(run, {M("m", 1.5, 100, 3), M("m", 1.5, 100, 3)}, {}, {}));
@@ -440,7 +402,7 @@ TEST_P(MetadataStoreConformanceTest, DuplicateMetricPointsAreIgnored) {
   EXPECT_EQ(ValueOrDie(store().GetMetricHistory(run, "m", 0, 0)).items.size(), 2u);
 }
 
-TEST_P(MetadataStoreConformanceTest, LatestMetricIsMaxByStepTimestampValue) {
+TEST_P(TrackingStoreConformanceTest, LatestMetricIsMaxByStepTimestampValue) {
   std::string run = MakeRun("0");
   ASSERT_OK(store().LogBatch(run, {M("m", 5, 100, 2), M("m", 9, 200, 1)}, {}, {}));
   const double kInf = std::numeric_limits<double>::infinity();
@@ -470,7 +432,7 @@ TEST_P(MetadataStoreConformanceTest, LatestMetricIsMaxByStepTimestampValue) {
   EXPECT_TRUE(std::isnan(ValueOrDie(store().GetMetricHistory(run, "nan", 0, 0)).items[0].value));
 }
 
-TEST_P(MetadataStoreConformanceTest, MetricHistoryOrderAndPaging) {
+TEST_P(TrackingStoreConformanceTest, MetricHistoryOrderAndPaging) {
   std::string run = MakeRun("0");
   std::vector<Metric> batch;
   for (int i = 9; i >= 0; --i) batch.push_back(M("loss", 10.0 - i, 1000 + i, i));
@@ -517,7 +479,7 @@ MetricPointSelector EveryNth(size_t stride, std::vector<size_t>* totals) {
   };
 }
 
-TEST_P(MetadataStoreConformanceTest, BulkIntervalFetchesTheSelectedPointsInOrder) {
+TEST_P(TrackingStoreConformanceTest, BulkIntervalFetchesTheSelectedPointsInOrder) {
   std::string a = MakeRun("0");
   std::string b = MakeRun("0");
   std::vector<Metric> batch;
@@ -562,7 +524,7 @@ TEST_P(MetadataStoreConformanceTest, BulkIntervalFetchesTheSelectedPointsInOrder
 
 // --- Inputs, outputs ------------------------------------------------------------------------
 
-TEST_P(MetadataStoreConformanceTest, DatasetAndModelInputsAndOutputs) {
+TEST_P(TrackingStoreConformanceTest, DatasetAndModelInputsAndOutputs) {
   std::string run = MakeRun("0");
   DatasetInput input;
   input.dataset = Dataset{"iris", "abc123", "local", "/data/iris.csv", "{\"cols\":1}", "{}"};
@@ -588,7 +550,7 @@ TEST_P(MetadataStoreConformanceTest, DatasetAndModelInputsAndOutputs) {
 // --- store::Run search
 // -----------------------------------------------------------------------------
 
-TEST_P(MetadataStoreConformanceTest, SearchRunsDefaultOrderAndPagination) {
+TEST_P(TrackingStoreConformanceTest, SearchRunsDefaultOrderAndPagination) {
   std::string exp = MakeExperiment("paging");
   std::vector<std::string> ids;
   for (int i = 0; i < 10; ++i) ids.push_back(MakeRun(exp, 1));
@@ -625,7 +587,7 @@ TEST_P(MetadataStoreConformanceTest, SearchRunsDefaultOrderAndPagination) {
   EXPECT_THAT(RunIds(ValueOrDie(store().SearchRuns(q))), ElementsAre(newest));
 }
 
-TEST_P(MetadataStoreConformanceTest, SearchRunsViewTypesAndExperiments) {
+TEST_P(TrackingStoreConformanceTest, SearchRunsViewTypesAndExperiments) {
   std::string e1 = MakeExperiment("e1");
   std::string e2 = MakeExperiment("e2");
   std::string a = MakeRun(e1, 3);
@@ -645,7 +607,7 @@ TEST_P(MetadataStoreConformanceTest, SearchRunsViewTypesAndExperiments) {
   EXPECT_THAT(RunIds(ValueOrDie(store().SearchRuns(q))), IsEmpty());
 }
 
-TEST_P(MetadataStoreConformanceTest, SearchRunsFilters) {
+TEST_P(TrackingStoreConformanceTest, SearchRunsFilters) {
   std::string exp = MakeExperiment("filters");
   std::string r1 = MakeRun(exp, 100, "exp-one");
   std::string r2 = MakeRun(exp, 200, "exp-two");
@@ -720,7 +682,7 @@ TEST_P(MetadataStoreConformanceTest, SearchRunsFilters) {
               IsEmpty());
 }
 
-TEST_P(MetadataStoreConformanceTest, SearchRunsDatasetFilters) {
+TEST_P(TrackingStoreConformanceTest, SearchRunsDatasetFilters) {
   std::string exp = MakeExperiment("datasets");
   std::string r1 = MakeRun(exp, 1);
   std::string r2 = MakeRun(exp, 2);
@@ -753,7 +715,7 @@ TEST_P(MetadataStoreConformanceTest, SearchRunsDatasetFilters) {
               ElementsAre(r1, r2));
 }
 
-TEST_P(MetadataStoreConformanceTest, SearchRunsOrderBy) {
+TEST_P(TrackingStoreConformanceTest, SearchRunsOrderBy) {
   std::string exp = MakeExperiment("order");
   std::string a = MakeRun(exp, 1, "a");
   std::string b = MakeRun(exp, 2, "b");
@@ -790,7 +752,7 @@ TEST_P(MetadataStoreConformanceTest, SearchRunsOrderBy) {
   EXPECT_THAT(RunIds(ValueOrDie(store().SearchRuns(q))), ElementsAre(a, c, b, d));
 }
 
-TEST_P(MetadataStoreConformanceTest, SearchRunsReturnsFullRuns) {
+TEST_P(TrackingStoreConformanceTest, SearchRunsReturnsFullRuns) {
   std::string exp = MakeExperiment("full");
   std::string r = MakeRun(exp, 1);
   ASSERT_OK(store().LogBatch(r, {M("m", 1, 1, 0), M("m", 2, 2, 1)}, {{"p", "v"}}, {{"t", "w"}}));
@@ -822,7 +784,7 @@ LoggedModel NewModel(const std::string& experiment_id, const std::string& name, 
 }
 }  // namespace
 
-TEST_P(MetadataStoreConformanceTest, LoggedModelLifecycle) {
+TEST_P(TrackingStoreConformanceTest, LoggedModelLifecycle) {
   std::string exp = MakeExperiment("models");
   std::string run = MakeRun(exp);
   LoggedModel m = NewModel(exp, "model", 1000);
@@ -877,7 +839,7 @@ TEST_P(MetadataStoreConformanceTest, LoggedModelLifecycle) {
   EXPECT_EQ(store().CreateLoggedModel(orphan).code(), StatusCode::kNotFound);
 }
 
-TEST_P(MetadataStoreConformanceTest, SearchLoggedModels) {
+TEST_P(TrackingStoreConformanceTest, SearchLoggedModels) {
   std::string exp = MakeExperiment("model-search");
   std::string run = MakeRun(exp);
   LoggedModel a = NewModel(exp, "alpha", 100);
@@ -944,36 +906,9 @@ TEST_P(MetadataStoreConformanceTest, SearchLoggedModels) {
   EXPECT_THAT(ids(ValueOrDie(store().SearchLoggedModels(q))), ElementsAre(a.model_id, b.model_id));
 }
 
-// --- Tokens ---------------------------------------------------------------------------------
-
-TEST_P(MetadataStoreConformanceTest, Tokens) {
-  Token t;
-  t.token_id = "tok1";
-  t.token_hash = Sha256Hex("secret");
-  t.user = "alice";
-  t.is_admin = true;
-  t.created_at = 10;
-  ASSERT_OK(store().CreateToken(t));
-  EXPECT_EQ(store().CreateToken(t).code(), StatusCode::kAlreadyExists);
-  Token got = ValueOrDie(store().GetTokenByHash(t.token_hash));
-  EXPECT_EQ(got.token_id, "tok1");
-  EXPECT_EQ(got.user, "alice");
-  EXPECT_TRUE(got.is_admin);
-  EXPECT_EQ(got.created_at, 10);
-  EXPECT_FALSE(got.revoked_at.has_value());
-  EXPECT_EQ(store().GetTokenByHash("nope").status().code(), StatusCode::kNotFound);
-  ASSERT_EQ(ValueOrDie(store().ListTokens()).size(), 1u);
-  ASSERT_OK(store().RevokeToken("tok1"));
-  EXPECT_EQ(store().GetTokenByHash(t.token_hash).status().code(), StatusCode::kNotFound);
-  std::vector<Token> listed = ValueOrDie(store().ListTokens());
-  ASSERT_EQ(listed.size(), 1u);
-  EXPECT_TRUE(listed[0].revoked_at.has_value());
-  EXPECT_EQ(store().RevokeToken("unknown").code(), StatusCode::kNotFound);
-}
-
 // --- Concurrency ----------------------------------------------------------------------------
 
-TEST_P(MetadataStoreConformanceTest, ConcurrentWritersLoseNothing) {
+TEST_P(TrackingStoreConformanceTest, ConcurrentWritersLoseNothing) {
   std::string exp = MakeExperiment("concurrent");
   constexpr int kThreads = 6;
   constexpr int kBatches = 20;
@@ -1014,7 +949,7 @@ TEST_P(MetadataStoreConformanceTest, ConcurrentWritersLoseNothing) {
   }
 }
 
-TEST_P(MetadataStoreConformanceTest, LargeBatchIsStoredWhole) {
+TEST_P(TrackingStoreConformanceTest, LargeBatchIsStoredWhole) {
   std::string run = MakeRun("0");
   std::vector<Metric> batch;
   for (int i = 0; i < 1000; ++i) batch.push_back(M("k" + std::to_string(i % 10), i, i, i));
@@ -1023,356 +958,6 @@ TEST_P(MetadataStoreConformanceTest, LargeBatchIsStoredWhole) {
   EXPECT_EQ(got.latest_metrics.size(), 10u);
   EXPECT_EQ(FindMetric(got.latest_metrics, "k9")->value, 999);
   EXPECT_EQ(ValueOrDie(store().GetMetricHistory(run, "k0", 0, 0)).items.size(), 100u);
-}
-
-// --- Platform jobs --------------------------------------------------------------------------
-
-namespace {
-
-JobRecord MakeJobRecord(const std::string& job_id, int64_t created_at,
-                        const std::string& team = "default", const std::string& user = "alice",
-                        const std::string& name = "train") {
-  JobRecord j;
-  j.job_id = job_id;
-  j.name = name;
-  j.team = team;
-  j.user = user;
-  j.priority_class = "batch";
-  j.spec_json = R"({"name":")" + name + R"(","command":["python","train.py"]})";
-  j.state = JobState::kPending;
-  j.reason = "preparing";
-  j.created_at = created_at;
-  j.updated_at = created_at;
-  return j;
-}
-
-JobEvent MakeJobEvent(JobState state, int64_t timestamp, const std::string& reason,
-                      int attempt = 0) {
-  JobEvent e;
-  e.state = state;
-  e.timestamp = timestamp;
-  e.reason = reason;
-  e.attempt = attempt;
-  return e;
-}
-
-std::vector<std::string> JobIds(const Page<JobRecord>& page) {
-  std::vector<std::string> ids;
-  for (const JobRecord& j : page.items) ids.push_back(j.job_id);
-  return ids;
-}
-
-}  // namespace
-
-TEST_P(MetadataStoreConformanceTest, JobCreateGetAndDuplicate) {
-  JobRecord job = MakeJobRecord("train-abc123", 1000);
-  job.experiment_id = "0";
-  job.run_id = "r1";
-  job.version = 42;  // ignored: a new job starts at version 1
-  ASSERT_OK(store().CreateJob(job, MakeJobEvent(JobState::kPending, 1000, "submitted")));
-  JobRecord got = ValueOrDie(store().GetJob("train-abc123"));
-  EXPECT_EQ(got.job_id, "train-abc123");
-  EXPECT_EQ(got.name, "train");
-  EXPECT_EQ(got.team, "default");
-  EXPECT_EQ(got.user, "alice");
-  EXPECT_EQ(got.priority_class, "batch");
-  EXPECT_EQ(got.spec_json, job.spec_json);
-  EXPECT_EQ(got.state, JobState::kPending);
-  EXPECT_EQ(got.reason, "preparing");
-  EXPECT_EQ(got.attempt, 0);
-  EXPECT_EQ(got.created_at, 1000);
-  EXPECT_EQ(got.updated_at, 1000);
-  EXPECT_EQ(got.started_at, 0);
-  EXPECT_EQ(got.finished_at, 0);
-  EXPECT_EQ(got.next_attempt_at, 0);
-  EXPECT_FALSE(got.cancel_requested);
-  EXPECT_EQ(got.experiment_id, "0");
-  EXPECT_EQ(got.run_id, "r1");
-  EXPECT_EQ(got.executor_state, "");
-  EXPECT_EQ(got.result_json, "");
-  EXPECT_EQ(got.version, 1);
-
-  // A duplicate id is rejected and leaves the stored job and its events untouched.
-  JobRecord dup = MakeJobRecord("train-abc123", 2000, "other", "bob");
-  Status s = store().CreateJob(dup, MakeJobEvent(JobState::kPending, 2000, "again"));
-  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
-  EXPECT_THAT(s.message(), HasSubstr("Job 'train-abc123' already exists"));
-  EXPECT_EQ(ValueOrDie(store().GetJob("train-abc123")).team, "default");
-  EXPECT_EQ(ValueOrDie(store().ListJobEvents("train-abc123")).size(), 1u);
-
-  Status missing = store().GetJob("nope-000000").status();
-  EXPECT_EQ(missing.code(), StatusCode::kNotFound);
-  EXPECT_THAT(missing.message(), HasSubstr("Job 'nope-000000' not found"));
-}
-
-TEST_P(MetadataStoreConformanceTest, JobUpdateChecksVersion) {
-  JobRecord job = MakeJobRecord("train-upd001", 1000);
-  ASSERT_OK(store().CreateJob(job, MakeJobEvent(JobState::kPending, 1000, "submitted")));
-  JobRecord cur = ValueOrDie(store().GetJob(job.job_id));
-  ASSERT_EQ(cur.version, 1);
-
-  // Every mutable field is replaced; the immutable ones are kept even when the caller differs.
-  JobRecord next = cur;
-  next.state = JobState::kRunning;
-  next.reason = "attempt 1 running";
-  next.attempt = 1;
-  next.updated_at = 2000;
-  next.started_at = 1900;
-  next.next_attempt_at = 1800;
-  next.cancel_requested = true;
-  next.experiment_id = "7";
-  next.run_id = "run-7";
-  next.executor_state = R"({"pid":123})";
-  next.result_json = R"({"exit_code":null})";
-  next.name = "renamed";
-  next.team = "other";
-  next.user = "mallory";
-  next.priority_class = "interactive";
-  next.spec_json = "{}";
-  next.created_at = 5;
-  EXPECT_EQ(ValueOrDie(store().UpdateJob(next, std::nullopt)), 2);
-  JobRecord got = ValueOrDie(store().GetJob(job.job_id));
-  EXPECT_EQ(got.version, 2);
-  EXPECT_EQ(got.state, JobState::kRunning);
-  EXPECT_EQ(got.reason, "attempt 1 running");
-  EXPECT_EQ(got.attempt, 1);
-  EXPECT_EQ(got.updated_at, 2000);
-  EXPECT_EQ(got.started_at, 1900);
-  EXPECT_EQ(got.finished_at, 0);
-  EXPECT_EQ(got.next_attempt_at, 1800);
-  EXPECT_TRUE(got.cancel_requested);
-  EXPECT_EQ(got.experiment_id, "7");
-  EXPECT_EQ(got.run_id, "run-7");
-  EXPECT_EQ(got.executor_state, R"({"pid":123})");
-  EXPECT_EQ(got.result_json, R"({"exit_code":null})");
-  EXPECT_EQ(got.name, "train");
-  EXPECT_EQ(got.team, "default");
-  EXPECT_EQ(got.user, "alice");
-  EXPECT_EQ(got.priority_class, "batch");
-  EXPECT_EQ(got.spec_json, job.spec_json);
-  EXPECT_EQ(got.created_at, 1000);
-
-  // A stale version is kAborted and changes nothing (no event either).
-  JobRecord stale = cur;  // version 1
-  stale.state = JobState::kFailed;
-  Status s =
-      store().UpdateJob(stale, MakeJobEvent(JobState::kFailed, 3000, "stale writer")).status();
-  EXPECT_EQ(s.code(), StatusCode::kAborted) << s.ToString();
-  EXPECT_EQ(ValueOrDie(store().GetJob(job.job_id)).state, JobState::kRunning);
-  EXPECT_EQ(ValueOrDie(store().ListJobEvents(job.job_id)).size(), 1u);
-
-  JobRecord missing = MakeJobRecord("ghost-000000", 1000);
-  missing.version = 1;
-  Status m = store().UpdateJob(missing, std::nullopt).status();
-  EXPECT_EQ(m.code(), StatusCode::kNotFound);
-  EXPECT_THAT(m.message(), HasSubstr("Job 'ghost-000000' not found"));
-}
-
-TEST_P(MetadataStoreConformanceTest, JobEventsAreAppendedInSeqOrder) {
-  JobRecord job = MakeJobRecord("train-evt001", 1000);
-  ASSERT_OK(store().CreateJob(job, MakeJobEvent(JobState::kPending, 1000, "submitted")));
-  JobRecord cur = ValueOrDie(store().GetJob(job.job_id));
-  const std::vector<JobState> path = {JobState::kQueued, JobState::kRunning, JobState::kRunning,
-                                      JobState::kSucceeded};
-  for (size_t i = 0; i < path.size(); ++i) {
-    cur.state = path[i];
-    cur.attempt = i >= 1 ? 1 : 0;
-    int64_t ts = 2000 + static_cast<int64_t>(i);
-    // The third update carries no event: the event list only records state changes given.
-    std::optional<JobEvent> event;
-    if (i != 2) event = MakeJobEvent(path[i], ts, "step " + std::to_string(i), cur.attempt);
-    cur.version = ValueOrDie(store().UpdateJob(cur, event));
-  }
-  EXPECT_EQ(cur.version, 5);
-  std::vector<JobEvent> events = ValueOrDie(store().ListJobEvents(job.job_id));
-  ASSERT_EQ(events.size(), 4u);
-  for (size_t i = 0; i < events.size(); ++i) {
-    EXPECT_EQ(events[i].seq, static_cast<int64_t>(i + 1));
-    EXPECT_EQ(events[i].job_id, job.job_id);
-  }
-  EXPECT_EQ(events[0].state, JobState::kPending);
-  EXPECT_EQ(events[0].reason, "submitted");
-  EXPECT_EQ(events[0].timestamp, 1000);
-  EXPECT_EQ(events[1].state, JobState::kQueued);
-  EXPECT_EQ(events[1].attempt, 0);
-  EXPECT_EQ(events[2].state, JobState::kRunning);
-  EXPECT_EQ(events[2].attempt, 1);
-  EXPECT_EQ(events[2].reason, "step 1");
-  EXPECT_EQ(events[3].state, JobState::kSucceeded);
-  EXPECT_EQ(events[3].timestamp, 2003);
-
-  // Events of different jobs are numbered independently.
-  ASSERT_OK(store().CreateJob(MakeJobRecord("train-evt002", 1000),
-                              MakeJobEvent(JobState::kPending, 1000, "submitted")));
-  std::vector<JobEvent> other = ValueOrDie(store().ListJobEvents("train-evt002"));
-  ASSERT_EQ(other.size(), 1u);
-  EXPECT_EQ(other[0].seq, 1);
-
-  EXPECT_EQ(store().ListJobEvents("ghost-000000").status().code(), StatusCode::kNotFound);
-}
-
-TEST_P(MetadataStoreConformanceTest, JobAllStatesRoundTrip) {
-  const std::vector<JobState> states = {
-      JobState::kPending, JobState::kQueued,    JobState::kRunning, JobState::kSucceeded,
-      JobState::kFailed,  JobState::kCancelled, JobState::kTimedOut};
-  for (size_t i = 0; i < states.size(); ++i) {
-    JobRecord job = MakeJobRecord("state-" + std::to_string(i), 1000 + static_cast<int64_t>(i));
-    job.state = states[i];
-    ASSERT_OK(store().CreateJob(job, MakeJobEvent(states[i], 1000, "")));
-    EXPECT_EQ(ValueOrDie(store().GetJob(job.job_id)).state, states[i]);
-    std::vector<JobEvent> events = ValueOrDie(store().ListJobEvents(job.job_id));
-    ASSERT_EQ(events.size(), 1u);
-    EXPECT_EQ(events[0].state, states[i]);
-    JobQuery q;
-    q.states = {states[i]};
-    EXPECT_THAT(JobIds(ValueOrDie(store().ListJobs(q))), ElementsAre(job.job_id))
-        << JobStateName(states[i]);
-  }
-  // Updating through every state also round-trips.
-  JobRecord cur = ValueOrDie(store().GetJob("state-0"));
-  for (JobState s : states) {
-    cur.state = s;
-    cur.version = ValueOrDie(store().UpdateJob(cur, MakeJobEvent(s, 5000, "")));
-    EXPECT_EQ(ValueOrDie(store().GetJob("state-0")).state, s);
-  }
-}
-
-TEST_P(MetadataStoreConformanceTest, ListJobsFiltersOrderAndPaging) {
-  // created_at ties are broken by job_id ascending.
-  ASSERT_OK(store().CreateJob(MakeJobRecord("a-1", 100, "red", "alice", "a"),
-                              MakeJobEvent(JobState::kPending, 100, "")));
-  ASSERT_OK(store().CreateJob(MakeJobRecord("b-1", 300, "red", "bob", "b"),
-                              MakeJobEvent(JobState::kPending, 300, "")));
-  ASSERT_OK(store().CreateJob(MakeJobRecord("a-3", 200, "blue", "alice", "a"),
-                              MakeJobEvent(JobState::kPending, 200, "")));
-  ASSERT_OK(store().CreateJob(MakeJobRecord("a-2", 200, "red", "carol", "a"),
-                              MakeJobEvent(JobState::kPending, 200, "")));
-  JobRecord running = ValueOrDie(store().GetJob("a-3"));
-  running.state = JobState::kRunning;
-  ASSERT_TRUE(store().UpdateJob(running, std::nullopt).ok());
-  JobRecord failed = ValueOrDie(store().GetJob("a-1"));
-  failed.state = JobState::kFailed;
-  ASSERT_TRUE(store().UpdateJob(failed, std::nullopt).ok());
-
-  JobQuery all;
-  EXPECT_THAT(JobIds(ValueOrDie(store().ListJobs(all))), ElementsAre("b-1", "a-2", "a-3", "a-1"));
-  EXPECT_EQ(ValueOrDie(store().ListJobs(all)).next_page_token, "");
-
-  JobQuery by_team;
-  by_team.team = "red";
-  EXPECT_THAT(JobIds(ValueOrDie(store().ListJobs(by_team))), ElementsAre("b-1", "a-2", "a-1"));
-  JobQuery by_user;
-  by_user.user = "alice";
-  EXPECT_THAT(JobIds(ValueOrDie(store().ListJobs(by_user))), ElementsAre("a-3", "a-1"));
-  JobQuery by_name;
-  by_name.name = "a";
-  EXPECT_THAT(JobIds(ValueOrDie(store().ListJobs(by_name))), ElementsAre("a-2", "a-3", "a-1"));
-  JobQuery by_states;
-  by_states.states = {JobState::kRunning, JobState::kFailed};
-  EXPECT_THAT(JobIds(ValueOrDie(store().ListJobs(by_states))), ElementsAre("a-3", "a-1"));
-  JobQuery combined;
-  combined.team = "red";
-  combined.name = "a";
-  combined.states = {JobState::kPending, JobState::kFailed};
-  EXPECT_THAT(JobIds(ValueOrDie(store().ListJobs(combined))), ElementsAre("a-2", "a-1"));
-  JobQuery none;
-  none.user = "nobody";
-  EXPECT_THAT(JobIds(ValueOrDie(store().ListJobs(none))), IsEmpty());
-  // Values that look like SQL are just values.
-  JobQuery injection;
-  injection.team = "red' OR '1'='1";
-  EXPECT_THAT(JobIds(ValueOrDie(store().ListJobs(injection))), IsEmpty());
-
-  // Paging: tokens decode to offsets, pages join up to the full order.
-  JobQuery paged;
-  paged.max_results = 3;
-  std::vector<std::string> seen;
-  int pages = 0;
-  while (true) {
-    Page<JobRecord> page = ValueOrDie(store().ListJobs(paged));
-    ++pages;
-    for (const JobRecord& j : page.items) seen.push_back(j.job_id);
-    if (page.next_page_token.empty()) break;
-    EXPECT_EQ(page.next_page_token, search::EncodePageToken(paged.offset + 3));
-    paged.offset = ValueOrDie(search::DecodePageToken(page.next_page_token));
-    ASSERT_LT(pages, 5);
-  }
-  EXPECT_EQ(pages, 2);
-  EXPECT_THAT(seen, ElementsAre("b-1", "a-2", "a-3", "a-1"));
-  // An exactly full last page has no next token.
-  JobQuery exact;
-  exact.max_results = 4;
-  EXPECT_EQ(ValueOrDie(store().ListJobs(exact)).next_page_token, "");
-  EXPECT_EQ(ValueOrDie(store().ListJobs(exact)).items.size(), 4u);
-}
-
-TEST_P(MetadataStoreConformanceTest, ConcurrentJobUpdatesHaveOneWinnerPerVersion) {
-  ASSERT_OK(store().CreateJob(MakeJobRecord("race-000001", 1000),
-                              MakeJobEvent(JobState::kPending, 1000, "submitted")));
-  constexpr int kThreads = 4;
-  constexpr int kRounds = 10;
-  // In every round all threads try to move the same version on; exactly one may succeed.
-  std::atomic<int> unexpected{0};
-  std::vector<int> winners(kRounds, 0);
-  for (int round = 0; round < kRounds; ++round) {
-    JobRecord base = ValueOrDie(store().GetJob("race-000001"));
-    ASSERT_EQ(base.version, round + 1);
-    std::atomic<int> wins{0};
-    std::atomic<int> ready{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, t] {
-        JobRecord mine = base;
-        mine.reason = "thread " + std::to_string(t);
-        ++ready;
-        while (ready.load() < kThreads) std::this_thread::yield();
-        StatusOr<int64_t> v =
-            store().UpdateJob(mine, MakeJobEvent(JobState::kRunning, 2000, mine.reason));
-        if (v.ok()) {
-          ++wins;
-          if (*v != base.version + 1) ++unexpected;
-        } else if (v.status().code() != StatusCode::kAborted) {
-          ++unexpected;
-        }
-      });
-    }
-    for (auto& th : threads) th.join();
-    winners[round] = wins.load();
-  }
-  EXPECT_EQ(unexpected.load(), 0);
-  EXPECT_THAT(winners, ::testing::Each(1));
-  JobRecord final_job = ValueOrDie(store().GetJob("race-000001"));
-  EXPECT_EQ(final_job.version, kRounds + 1);
-  std::vector<JobEvent> events = ValueOrDie(store().ListJobEvents("race-000001"));
-  ASSERT_EQ(events.size(), static_cast<size_t>(kRounds + 1));
-  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].seq, static_cast<int64_t>(i + 1));
-  // The last event was written by the winner of the last round.
-  EXPECT_EQ(events.back().reason, final_job.reason);
-}
-
-TEST_P(MetadataStoreConformanceTest, ConcurrentJobCreatesOfOneIdHaveOneWinner) {
-  constexpr int kThreads = 4;
-  std::atomic<int> created{0};
-  std::atomic<int> duplicates{0};
-  std::atomic<int> ready{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      JobRecord job = MakeJobRecord("same-000001", 1000, "team" + std::to_string(t));
-      ++ready;
-      while (ready.load() < kThreads) std::this_thread::yield();
-      Status s = store().CreateJob(job, MakeJobEvent(JobState::kPending, 1000, "submitted"));
-      if (s.ok()) {
-        ++created;
-      } else if (s.code() == StatusCode::kAlreadyExists) {
-        ++duplicates;
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(created.load(), 1);
-  EXPECT_EQ(duplicates.load(), kThreads - 1);
-  EXPECT_EQ(ValueOrDie(store().ListJobEvents("same-000001")).size(), 1u);
 }
 
 }  // namespace inet::store::testing

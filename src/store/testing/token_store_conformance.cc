@@ -1,0 +1,37 @@
+#include "store/testing/token_store_conformance.h"
+
+#include <vector>
+
+#include "common/ids.h"
+#include "store/testing/conformance_helpers.h"
+
+namespace inet::store::testing {
+
+// --- Tokens ---------------------------------------------------------------------------------
+
+TEST_P(TokenStoreConformanceTest, Tokens) {
+  Token t;
+  t.token_id = "tok1";
+  t.token_hash = Sha256Hex("secret");
+  t.user = "alice";
+  t.is_admin = true;
+  t.created_at = 10;
+  ASSERT_OK(store().CreateToken(t));
+  EXPECT_EQ(store().CreateToken(t).code(), StatusCode::kAlreadyExists);
+  Token got = ValueOrDie(store().GetTokenByHash(t.token_hash));
+  EXPECT_EQ(got.token_id, "tok1");
+  EXPECT_EQ(got.user, "alice");
+  EXPECT_TRUE(got.is_admin);
+  EXPECT_EQ(got.created_at, 10);
+  EXPECT_FALSE(got.revoked_at.has_value());
+  EXPECT_EQ(store().GetTokenByHash("nope").status().code(), StatusCode::kNotFound);
+  ASSERT_EQ(ValueOrDie(store().ListTokens()).size(), 1u);
+  ASSERT_OK(store().RevokeToken("tok1"));
+  EXPECT_EQ(store().GetTokenByHash(t.token_hash).status().code(), StatusCode::kNotFound);
+  std::vector<Token> listed = ValueOrDie(store().ListTokens());
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_TRUE(listed[0].revoked_at.has_value());
+  EXPECT_EQ(store().RevokeToken("unknown").code(), StatusCode::kNotFound);
+}
+
+}  // namespace inet::store::testing

@@ -1,0 +1,146 @@
+// TrackingStore: the durable state of MLflow tracking (experiments, runs, metrics, params, tags,
+// datasets, logged models), one of the narrow interfaces a MetadataStore (store/metadata_store.h)
+// opens on one database. Adapters: store/sqlite/sqlite_tracking_store.cc and
+// store/postgres/postgres_tracking_store.cc; the contract is pinned by
+// store/testing/tracking_store_conformance.h.
+//
+// Contract shared by every adapter:
+// - Every method is thread-safe. A write that returned OK is durable (committed) before the
+//   call returns.
+// - Multi-row writes (LogBatch, LogInputs, ...) are atomic: all rows or none.
+// - Errors: kNotFound with MLflow's wording ("Run with id=<id> not found", "No Experiment with
+//   id=<id> exists", "Experiment '<name>' does not exist."), kAlreadyExists for duplicate
+//   names, kInvalidArgument for rule violations (changing a param's value, writing to a
+//   deleted run), kUnavailable / kInternal for database trouble, with context.
+// - Search methods take already-parsed, already-validated queries (search/search.h). Values
+//   are always bound as SQL parameters, never spliced into SQL text.
+// - Adapters store values; MLflow's input validation (lengths, key charset, batch limits)
+//   happens above them in tracking/.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "search/search.h"
+#include "store/types.h"
+
+namespace inet::store {
+
+struct ExperimentQuery {
+  search::Filter filter;
+  std::vector<search::OrderBy> order_by;  // empty = creation_time DESC; experiment_id ASC tiebreak
+  ViewType view_type = ViewType::kActiveOnly;
+  int64_t max_results = 1000;
+  int64_t offset = 0;  // decoded page token
+};
+
+struct RunQuery {
+  std::vector<std::string> experiment_ids;
+  search::Filter filter;
+  std::vector<search::OrderBy> order_by;  // empty = start_time DESC; run_id ASC tiebreak
+  ViewType view_type = ViewType::kActiveOnly;
+  int64_t max_results = 1000;
+  int64_t offset = 0;
+};
+
+struct LoggedModelOrder {
+  std::string
+      field_name;  // creation_timestamp, last_updated_timestamp, name, model_id, metrics.<k>
+  bool ascending = true;
+  std::string dataset_name;
+  std::string dataset_digest;
+};
+
+struct LoggedModelQuery {
+  std::vector<std::string> experiment_ids;
+  search::Filter filter;
+  std::vector<std::pair<std::string, std::string>> datasets;  // (name, digest) restrict metrics
+  std::vector<LoggedModelOrder> order_by;  // empty = creation_timestamp DESC, model_id ASC
+  int64_t max_results = 50;
+  int64_t offset = 0;
+};
+
+// Chooses which of a run's `total` ordered metric points to fetch (see
+// GetMetricHistoryBulkInterval): ascending indexes below `total`.
+using MetricPointSelector = std::function<std::vector<size_t>(size_t total)>;
+
+class TrackingStore {
+ public:
+  virtual ~TrackingStore() = default;
+
+  // --- Experiments -------------------------------------------------------------------------
+  // Assigns the next integer id (as a string) and returns it. `artifact_location` empty means
+  // "<default_artifact_root>/<id>", where the root was given at construction. kAlreadyExists
+  // ("Experiment '<name>' already exists.") if an experiment (active or deleted) has the name.
+  virtual StatusOr<std::string> CreateExperiment(const Experiment& experiment) = 0;
+  virtual StatusOr<Experiment> GetExperiment(std::string_view experiment_id) = 0;
+  virtual StatusOr<Experiment> GetExperimentByName(std::string_view name) = 0;
+  virtual StatusOr<Page<Experiment>> SearchExperiments(const ExperimentQuery& query) = 0;
+  virtual Status RenameExperiment(std::string_view experiment_id, std::string_view new_name) = 0;
+  // Deleting an experiment also marks its runs deleted; restoring restores them.
+  // kInvalidArgument when already in the target stage, or for deleting experiment "0".
+  virtual Status SetExperimentLifecycle(std::string_view experiment_id, LifecycleStage stage) = 0;
+  virtual Status SetExperimentTag(std::string_view experiment_id, const Tag& tag) = 0;
+  virtual Status DeleteExperimentTag(std::string_view experiment_id, std::string_view key) = 0;
+
+  // --- Runs --------------------------------------------------------------------------------
+  // Stores a new run (id, name and artifact_uri already chosen by the caller) with its tags.
+  // kNotFound for a missing experiment, kInvalidArgument for a deleted one.
+  virtual Status CreateRun(const RunInfo& info, const std::vector<Tag>& tags) = 0;
+  virtual StatusOr<Run> GetRun(std::string_view run_id) = 0;
+  // Updates whichever of status / end_time / run_name are set; a new run_name also sets the
+  // mlflow.runName tag. Returns the updated info.
+  virtual StatusOr<RunInfo> UpdateRun(std::string_view run_id, std::optional<RunStatus> status,
+                                      std::optional<int64_t> end_time,
+                                      std::optional<std::string> run_name) = 0;
+  virtual Status SetRunLifecycle(std::string_view run_id, LifecycleStage stage) = 0;
+  // Atomically appends metrics (exact duplicates of stored points are ignored), adds params
+  // (same value again is fine; a different value is kInvalidArgument naming the key, the old
+  // and the new value) and upserts tags (mlflow.runName also renames the run). The run must
+  // be active (kInvalidArgument otherwise). Updates the latest-metric summary.
+  virtual Status LogBatch(std::string_view run_id, const std::vector<Metric>& metrics,
+                          const std::vector<Param>& params, const std::vector<Tag>& tags) = 0;
+  virtual Status DeleteRunTag(std::string_view run_id, std::string_view key) = 0;
+  virtual Status LogInputs(std::string_view run_id, const std::vector<DatasetInput>& datasets,
+                           const std::vector<ModelInput>& models) = 0;
+  virtual Status LogOutputs(std::string_view run_id, const std::vector<ModelOutput>& models) = 0;
+  virtual StatusOr<Page<Run>> SearchRuns(const RunQuery& query) = 0;
+
+  // Full history of one metric of one run, ordered by (timestamp, step, value); paged by
+  // offset when max_results > 0, all points otherwise.
+  virtual StatusOr<Page<Metric>> GetMetricHistory(std::string_view run_id, std::string_view key,
+                                                  int64_t max_results, int64_t offset) = 0;
+  // Points of metric `key` of each run, runs in the given order, each run's points ordered by
+  // (step, timestamp, value, is_nan) and limited to steps in [start_step, end_step] when both
+  // are set. `select(total)` is called once per run with its number of such points and returns
+  // which of them to fetch: ascending indexes below `total` (the sampling rule is the caller's:
+  // tracking::SampleMetricPoints). Each Metric has run_id set; an unknown run has no points.
+  virtual StatusOr<std::vector<Metric>> GetMetricHistoryBulkInterval(
+      const std::vector<std::string>& run_ids, std::string_view key,
+      std::optional<int64_t> start_step, std::optional<int64_t> end_step,
+      const MetricPointSelector& select) = 0;
+
+  // --- Logged models (MLflow 3) --------------------------------------------------------------
+  // Stores a new model (id and artifact_uri chosen by the caller), status PENDING.
+  virtual Status CreateLoggedModel(const LoggedModel& model) = 0;
+  // kNotFound unless active (or `allow_deleted`).
+  virtual StatusOr<LoggedModel> GetLoggedModel(std::string_view model_id,
+                                               bool allow_deleted = false) = 0;
+  virtual StatusOr<LoggedModel> FinalizeLoggedModel(std::string_view model_id,
+                                                    LoggedModelStatus status) = 0;
+  virtual Status DeleteLoggedModel(std::string_view model_id) = 0;
+  virtual Status SetLoggedModelTags(std::string_view model_id, const std::vector<Tag>& tags) = 0;
+  virtual Status DeleteLoggedModelTag(std::string_view model_id, std::string_view key) = 0;
+  virtual Status LogLoggedModelParams(std::string_view model_id,
+                                      const std::vector<Param>& params) = 0;
+  virtual StatusOr<Page<LoggedModel>> SearchLoggedModels(const LoggedModelQuery& query) = 0;
+};
+
+}  // namespace inet::store
