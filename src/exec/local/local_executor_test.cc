@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -679,13 +680,21 @@ TEST_F(LocalExecutorTest, RecoverStopsASupervisorThatNeverHandedItsPidBack) {
       << R"(/outputs","supervisor_pid":0,"supervisor_start_time":0,"pgid":0,)"
       << R"("leader_start_time":0,"pids":[],"gpus":[],"cgroup":""})";
   const std::string spec = job_dir + "/attempt-1.spec.json";
-  const pid_t stand_in = fork();
-  ASSERT_GE(stand_in, 0);
-  if (stand_in == 0) {
-    execl("/bin/sh", "/bin/sh", "-c", "sleep 600; true", "sh", spec.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  // posix_spawn, not fork: a forked child of this multi-threaded (sanitized) process may
+  // block before it reaches exec.
+  std::vector<std::string> stand_in_argv = {"/bin/sh", "-c", "sleep 600; true", "sh", spec};
+  std::vector<char*> stand_in_args;
+  for (std::string& arg : stand_in_argv) stand_in_args.push_back(arg.data());
+  stand_in_args.push_back(nullptr);
+  pid_t stand_in = 0;
+  ASSERT_EQ(posix_spawn(&stand_in, "/bin/sh", nullptr, nullptr, stand_in_args.data(), environ), 0);
+  // Never left behind, whatever the outcome: the test must fail, not wait for it.
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() {
+      if (pid > 0 && kill(pid, SIGKILL) == 0) waitpid(pid, nullptr, 0);
+    }
+  } reaper{stand_in};
   // Wait until it has exec'd (its command line is the supervisor's).
   auto deadline = std::chrono::steady_clock::now() + kDeadline;
   auto exec_done = [&] {
@@ -696,9 +705,16 @@ TEST_F(LocalExecutorTest, RecoverStopsASupervisorThatNeverHandedItsPidBack) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   // Stopped, and reported as not started: the caller may launch the attempt afresh.
+  ASSERT_TRUE(exec_done()) << "the stand-in supervisor did not start";
   EXPECT_EQ(executor.Recover("half-1", 1).status().code(), StatusCode::kNotFound);
   int wait_status = 0;
-  ASSERT_EQ(waitpid(stand_in, &wait_status, 0), stand_in);
+  pid_t waited = 0;
+  while ((waited = waitpid(stand_in, &wait_status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() < deadline + kDeadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(waited, stand_in) << "Recover left the stand-in supervisor running";
+  reaper.pid = 0;
   EXPECT_TRUE(WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGKILL);
   EXPECT_FALSE(fs::exists(job_dir + "/attempt-1.state.json"));
 }
