@@ -129,6 +129,9 @@ struct Token {
   bool is_admin = false;
   int64_t created_at = 0;
   std::optional<int64_t> revoked_at;
+  // What the token is limited to, encoded by auth/ (opaque here); empty: everything its user
+  // may do.
+  std::string scope;
 };
 
 // One page of a search: items plus an opaque token for the next page (empty on the last).

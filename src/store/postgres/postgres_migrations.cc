@@ -208,8 +208,13 @@ CREATE TABLE job_events (
 );
 )sql";
 
+// Version 3: a token's scope (auth/token_scope.h), opaque to the store; '' for unscoped tokens.
+constexpr std::string_view kMigration3 = R"sql(
+ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+)sql";
+
 const std::vector<std::string_view>& Migrations() {
-  static const std::vector<std::string_view> kMigrations = {kMigration1, kMigration2};
+  static const std::vector<std::string_view> kMigrations = {kMigration1, kMigration2, kMigration3};
   return kMigrations;
 }
 

@@ -201,9 +201,15 @@ CREATE TABLE job_events (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 3: a token's scope (auth/token_scope.h), opaque to the store; '' for unscoped tokens.
+constexpr std::string_view kTokenScopeSchema = R"sql(
+ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial tracking schema", kInitialSchema},
     Migration{2, "platform jobs", kJobsSchema},
+    Migration{3, "token scopes", kTokenScopeSchema},
 };
 
 }  // namespace

@@ -37,18 +37,21 @@ Token ReadTokenRow(const Statement& q) {
   t.is_admin = q.Int(3) != 0;
   t.created_at = q.Int(4);
   if (!q.IsNull(5)) t.revoked_at = q.Int(5);
+  t.scope = q.Text(6);
   return t;
 }
 
 constexpr char kTokenColumns[] =
-    "SELECT token_id, token_hash, user_name, is_admin, created_at, revoked_at FROM tokens ";
+    "SELECT token_id, token_hash, user_name, is_admin, created_at, revoked_at, scope FROM "
+    "tokens ";
 
 Status SqliteTokenStore::CreateToken(const Token& token) {
   return Write([&](Connection& db) -> Status {
-    ASSIGN_OR_RETURN(Statement ins,
-                     db.Prepare("INSERT INTO tokens (token_id, token_hash, user_name, is_admin, "
-                                "created_at, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON "
-                                "CONFLICT DO NOTHING"));
+    ASSIGN_OR_RETURN(
+        Statement ins,
+        db.Prepare("INSERT INTO tokens (token_id, token_hash, user_name, is_admin, "
+                   "created_at, revoked_at, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON "
+                   "CONFLICT DO NOTHING"));
     ins.Bind(1, token.token_id)
         .Bind(2, token.token_hash)
         .Bind(3, token.user)
@@ -59,6 +62,7 @@ Status SqliteTokenStore::CreateToken(const Token& token) {
     } else {
       ins.BindNull(6);
     }
+    ins.Bind(7, token.scope);
     RETURN_IF_ERROR(ins.Run());
     if (db.Changes() == 0) {
       return AlreadyExistsError("Token with id '" + token.token_id + "' already exists.");

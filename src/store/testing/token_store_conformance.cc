@@ -32,6 +32,20 @@ TEST_P(TokenStoreConformanceTest, Tokens) {
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_TRUE(listed[0].revoked_at.has_value());
   EXPECT_EQ(store().RevokeToken("unknown").code(), StatusCode::kNotFound);
+  EXPECT_EQ(listed[0].scope, "");
+}
+
+TEST_P(TokenStoreConformanceTest, TokenScopeRoundTrips) {
+  Token t;
+  t.token_id = "tok-scoped";
+  t.token_hash = Sha256Hex("scoped");
+  t.user = "bob";
+  t.scope = R"({"kind":"attempt","job_id":"j-1"})";
+  ASSERT_OK(store().CreateToken(t));
+  EXPECT_EQ(ValueOrDie(store().GetTokenByHash(t.token_hash)).scope, t.scope);
+  std::vector<Token> listed = ValueOrDie(store().ListTokens());
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].scope, t.scope);
 }
 
 }  // namespace inet::store::testing
