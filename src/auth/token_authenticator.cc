@@ -9,6 +9,7 @@
 #include <cstring>
 #include <optional>
 
+#include "auth/token_scope.h"
 #include "common/base64.h"
 #include "common/ids.h"
 
@@ -100,11 +101,42 @@ StatusOr<Identity> TokenAuthenticator::Authenticate(const http::Request& request
     }
     return stored.status().WithContext("checking token");
   }
-  Identity identity{stored->user, stored->token_id, stored->is_admin};
+  StatusOr<TokenScope> scope = DecodeTokenScope(stored->scope);
+  if (!scope.ok()) return scope.status().WithContext("checking token " + stored->token_id);
+  Identity identity{stored->user, stored->token_id, stored->is_admin, std::move(scope).value()};
+  // A scoped token is revoked when its attempt ends; caching it would let it outlive that.
+  if (identity.scoped()) return identity;
   std::lock_guard lock(mu_);
   if (cache_.size() > 10'000) cache_.clear();  // bound memory against token spraying
   cache_[hash] = CacheEntry{identity, now + cache_ttl_ms_};
   return identity;
+}
+
+StatusOr<IssuedToken> IssueToken(store::TokenStore& store, const Clock& clock,
+                                 const std::string& user, const TokenScope& scope) {
+  IssuedToken issued{GenerateToken(), "tok-" + RandomHex(8)};
+  store::Token t;
+  t.token_id = issued.token_id;
+  t.token_hash = Sha256Hex(issued.token);
+  t.user = user;
+  t.created_at = clock.NowMillis();
+  t.scope = EncodeTokenScope(scope);
+  RETURN_IF_ERROR(store.CreateToken(t));
+  return issued;
+}
+
+StatusOr<int> RevokeEndedAttemptTokens(store::TokenStore& store,
+                                       const std::set<std::string>& live_token_ids) {
+  ASSIGN_OR_RETURN(std::vector<store::Token> tokens, store.ListTokens());
+  int revoked = 0;
+  for (const store::Token& t : tokens) {
+    if (t.revoked_at.has_value() || t.scope.empty() || live_token_ids.contains(t.token_id)) {
+      continue;
+    }
+    RETURN_IF_ERROR(store.RevokeToken(t.token_id));
+    ++revoked;
+  }
+  return revoked;
 }
 
 StatusOr<std::string> EnsureAdminToken(store::TokenStore& store, const Clock& clock,

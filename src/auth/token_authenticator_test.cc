@@ -109,5 +109,69 @@ TEST_F(TokenAuthenticatorTest, RevokedTokenStopsWorkingAfterCacheTtl) {
             StatusCode::kUnauthenticated);
 }
 
+TokenScope AttemptScope(std::string job_id) {
+  TokenScope scope;
+  scope.kind = TokenScope::Kind::kAttempt;
+  scope.job_id = std::move(job_id);
+  scope.attempt = 1;
+  scope.run_id = "r1";
+  scope.experiment_id = "3";
+  scope.artifact_prefixes = {"3/r1/artifacts"};
+  scope.models_prefix = "3/models";
+  return scope;
+}
+
+TEST_F(TokenAuthenticatorTest, IssuedAttemptTokenCarriesItsScope) {
+  auto issued = IssueToken(*store_, clock_, "alice", AttemptScope("j-1"));
+  ASSERT_TRUE(issued.ok()) << issued.status().ToString();
+  TokenAuthenticator authenticator(*store_, clock_);
+  auto identity = authenticator.Authenticate(WithAuthorization("Bearer " + issued->token));
+  ASSERT_TRUE(identity.ok()) << identity.status().ToString();
+  EXPECT_EQ(identity->user, "alice");
+  EXPECT_FALSE(identity->is_admin);
+  EXPECT_EQ(identity->token_id, issued->token_id);
+  ASSERT_TRUE(identity->scoped());
+  EXPECT_EQ(identity->scope.job_id, "j-1");
+  EXPECT_EQ(identity->scope.run_id, "r1");
+  EXPECT_EQ(identity->scope.artifact_prefixes, std::vector<std::string>{"3/r1/artifacts"});
+}
+
+TEST_F(TokenAuthenticatorTest, RevokedAttemptTokenIsRefusedOnTheNextRequest) {
+  auto issued = IssueToken(*store_, clock_, "alice", AttemptScope("j-1"));
+  ASSERT_TRUE(issued.ok());
+  // A long cache: a scoped token must not be served from it.
+  TokenAuthenticator authenticator(*store_, clock_, /*cache_ttl_ms=*/3'600'000);
+  ASSERT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer " + issued->token)).ok());
+  ASSERT_TRUE(store_->RevokeToken(issued->token_id).ok());
+  EXPECT_EQ(
+      authenticator.Authenticate(WithAuthorization("Bearer " + issued->token)).status().code(),
+      StatusCode::kUnauthenticated);
+}
+
+TEST_F(TokenAuthenticatorTest, UnreadableScopeIsNotAcceptedAsUnlimited) {
+  store::Token t;
+  t.token_id = "tok-odd";
+  t.token_hash = Sha256Hex("inet_odd");
+  t.user = "alice";
+  t.scope = R"({"kind":"from-the-future"})";
+  ASSERT_TRUE(store_->CreateToken(t).ok());
+  TokenAuthenticator authenticator(*store_, clock_);
+  EXPECT_FALSE(authenticator.Authenticate(WithAuthorization("Bearer inet_odd")).ok());
+}
+
+TEST_F(TokenAuthenticatorTest, RestartRevokesAttemptTokensThatAreNotLive) {
+  ASSERT_TRUE(EnsureAdminToken(*store_, clock_, "inet_admin", (dir_ / "t").string()).ok());
+  auto live = IssueToken(*store_, clock_, "alice", AttemptScope("j-live"));
+  auto ended = IssueToken(*store_, clock_, "alice", AttemptScope("j-ended"));
+  ASSERT_TRUE(live.ok() && ended.ok());
+  auto revoked = RevokeEndedAttemptTokens(*store_, {live->token_id});
+  ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();
+  EXPECT_EQ(*revoked, 1);
+  TokenAuthenticator authenticator(*store_, clock_);
+  EXPECT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer " + live->token)).ok());
+  EXPECT_FALSE(authenticator.Authenticate(WithAuthorization("Bearer " + ended->token)).ok());
+  EXPECT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer inet_admin")).ok());
+}
+
 }  // namespace
 }  // namespace inet::auth
