@@ -81,6 +81,9 @@ struct RouteOptions {
   // once it is complete and a slow client never holds a worker.
   bool stream_body = false;
   bool public_route = false;  // no authentication (health, version)
+  // The handler authorizes scoped tokens itself (api/authorization.h). On every other route the
+  // server refuses a scoped identity (an attempt token) with 403 before the handler runs.
+  bool scoped_tokens = false;
 };
 
 // Maps (method, path) to a handler. Patterns are literal segments, `{name}` (one non-empty

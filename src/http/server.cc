@@ -644,6 +644,10 @@ Response Server::Impl::Dispatch(const Router::Route& route, Request& req, bool a
     if (!route.options.public_route && !authenticated) {
       if (std::optional<Response> refused = Authenticate(req)) return std::move(*refused);
     }
+    if (!route.options.public_route && req.identity.scoped() && !route.options.scoped_tokens) {
+      return ErrorResponse(OutOfScopeError(
+          req.identity, std::string(MethodName(req.method)) + " " + std::string(req.path)));
+    }
     return route.handler(req);
   } catch (const std::exception& e) {
     spdlog::error("http: handler for {} {} threw: {}", MethodName(req.method), req.path, e.what());

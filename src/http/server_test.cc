@@ -132,6 +132,9 @@ class ServerTest : public ::testing::Test {
                 [](Request& req) { return Response::Text(req.identity.user); });
     router_.Add(Method::kPost, "/private-echo",
                 [](Request& req) { return Response::Json(req.body); });
+    router_.Add(Method::kGet, "/scoped-ok",
+                [](Request& req) { return Response::Text(req.identity.scope.job_id); },
+                {.scoped_tokens = true});
     router_.Add(Method::kPost, "/echo", [](Request& req) { return Response::Json(req.body); },
                 {.public_route = true});
     router_.Add(Method::kGet, "/files/{path...}",
@@ -323,6 +326,26 @@ TEST_F(ServerTest, ConnectionsPastTheTotalLimitGet503) {
   EXPECT_EQ(r.result_int(), 503);
   EXPECT_EQ(Message(r), "The server has 1 open connections, its limit; retry shortly");
   EXPECT_EQ(r[bhttp::field::retry_after], "1");
+}
+
+TEST_F(ServerTest, ScopedTokensReachOnlyRoutesThatAuthorizeThem) {
+  Identity attempt{"alice", "t2", false};
+  attempt.scope.kind = TokenScope::Kind::kAttempt;
+  attempt.scope.job_id = "j-1";
+  attempt.scope.attempt = 1;
+  auth_.Allow("attempt", attempt);
+  StartServer();
+  Client client(server_->port());
+  ClientResponse r = client.Get("/whoami", "attempt");
+  EXPECT_EQ(r.result_int(), 403);
+  EXPECT_EQ(ErrorCode(r), "PERMISSION_DENIED");
+  EXPECT_NE(Message(r).find("attempt 1 of job 'j-1'"), std::string::npos) << Message(r);
+  EXPECT_NE(Message(r).find("GET /whoami"), std::string::npos) << Message(r);
+  r = client.Get("/scoped-ok", "attempt");
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "j-1");
+  // User tokens are not affected.
+  EXPECT_EQ(client.Get("/whoami", "good").result_int(), 200);
 }
 
 TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {

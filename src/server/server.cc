@@ -327,6 +327,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   tracking::TrackingService tracking(metadata->tracking(), clock,
                                      tracking::TrackingOptions{config.default_artifact_root});
   auth::TokenAuthenticator authenticator(metadata->tokens(), clock);
+  const api::Authorizer authorizer(metadata->tracking());
 
   http::Router router;
   http::RouteOptions public_route;
@@ -338,9 +339,9 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
       http::Method::kGet, "/version",
       [](http::Request&) { return http::Response::Text(std::string(api::kMlflowApiVersion)); },
       public_route);
-  api::RegisterMlflowTrackingRoutes(router, tracking);
+  api::RegisterMlflowTrackingRoutes(router, tracking, authorizer);
   api::RegisterArtifactRoutes(router, metadata->tracking(), *artifact_store, artifact_schemes,
-                              LocalArtifactRoots(config.default_artifact_root));
+                              LocalArtifactRoots(config.default_artifact_root), authorizer);
 
   http::ServerOptions options;
   options.host = config.host;
@@ -407,7 +408,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
       config.artifacts_root.starts_with("s3://") ? "s3" : "local";
   platform_options.version = Version();
   platform_options.mlflow_version = std::string(api::kMlflowApiVersion);
-  api::RegisterPlatformRoutes(router, job_service, *artifact_store, platform_options);
+  api::RegisterPlatformRoutes(router, job_service, *artifact_store, authorizer, platform_options);
   // Serving first: the controller re-attaches and recovers the jobs of a previous run on its
   // own thread, so a restart answers requests at once however much there is to recover.
   RETURN_IF_ERROR(server.Start());

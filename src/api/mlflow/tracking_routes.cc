@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "api/authorization.h"
 #include "api/mlflow/entities_json.h"
 #include "api/mlflow/json_codec.h"
 #include "api/routes.h"
@@ -23,12 +24,22 @@ constexpr std::string_view kEmptyObject = "{}";
 using JsonHandler = std::function<StatusOr<std::string>(TrackingService&, const http::Request&,
                                                         const FieldReader&)>;
 
-http::Handler Wrap(TrackingService& service, JsonHandler handler) {
-  return [&service, handler = std::move(handler)](http::Request& request) -> http::Response {
+// What a route touches, for a scoped token (api/authorization.h): checked with the decoded
+// fields before the handler runs. User tokens skip it.
+using Rule = std::function<Status(const Authorizer&, const http::Request&, const FieldReader&)>;
+
+http::Handler Wrap(TrackingService& service, const Authorizer& authorizer, Rule rule,
+                   JsonHandler handler) {
+  return [&service, &authorizer, rule = std::move(rule),
+          handler = std::move(handler)](http::Request& request) -> http::Response {
     try {
       StatusOr<boost::json::object> params = mlflow::DecodeRequestParams(request);
       if (!params.ok()) return http::ErrorResponse(params.status());
       FieldReader fields(*params);
+      if (request.identity.scoped()) {
+        Status allowed = rule(authorizer, request, fields);
+        if (!allowed.ok()) return http::ErrorResponse(allowed);
+      }
       StatusOr<std::string> body = handler(service, request, fields);
       if (!body.ok()) return http::ErrorResponse(body.status());
       return http::Response::Json(std::move(body).value());
@@ -65,6 +76,58 @@ std::string FinishWithToken(JsonWriter& w, const std::string& token) {
   if (!token.empty()) w.Field("next_page_token", token);
   w.EndObject();
   return w.Take();
+}
+
+// --- Authorization rules ---------------------------------------------------------------------
+
+Rule UsersOnly(std::string action) {
+  return
+      [action = std::move(action)](const Authorizer&, const http::Request& r, const FieldReader&) {
+        return Authorizer::UsersOnly(r.identity, action);
+      };
+}
+
+Rule OnRun(Access access) {
+  return [access](const Authorizer& a, const http::Request& r, const FieldReader& f) -> Status {
+    ASSIGN_OR_RETURN(std::string run_id, RunIdOf(f));
+    return a.Run(r.identity, run_id, access);
+  };
+}
+
+Rule OnRuns(std::string field) {
+  return [field = std::move(field)](const Authorizer& a, const http::Request& r,
+                                    const FieldReader& f) -> Status {
+    ASSIGN_OR_RETURN(std::vector<std::string> run_ids, f.StringList(field));
+    return a.Runs(r.identity, run_ids);
+  };
+}
+
+Status OnExperiment(const Authorizer& a, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string id, f.RequiredString("experiment_id", /*allow_number=*/true));
+  return a.Experiment(r.identity, id);
+}
+
+Status OnExperimentNamed(const Authorizer& a, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string name, f.RequiredString("experiment_name"));
+  return a.ExperimentNamed(r.identity, name);
+}
+
+Status OnExperiments(const Authorizer& a, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, f.StringList("experiment_ids", true));
+  return a.Experiments(r.identity, ids);
+}
+
+Status OnNewModel(const Authorizer& a, const http::Request& r, const FieldReader& f) {
+  ASSIGN_OR_RETURN(std::string experiment_id, f.RequiredString("experiment_id", true));
+  ASSIGN_OR_RETURN(std::string source_run_id, f.StringOr("source_run_id"));
+  return a.NewLoggedModel(r.identity, experiment_id, source_run_id);
+}
+
+Rule OnModel(Access access) {
+  return [access](const Authorizer& a, const http::Request& r, const FieldReader&) -> Status {
+    ASSIGN_OR_RETURN(std::string model_id, PathParam(r, "model_id"));
+    return a.LoggedModel(r.identity, model_id, access);
+  };
 }
 
 // --- Experiments -----------------------------------------------------------------------------
@@ -512,53 +575,69 @@ StatusOr<std::string> SearchLoggedModels(TrackingService& s, const http::Request
 
 }  // namespace
 
-void RegisterMlflowTrackingRoutes(http::Router& router, TrackingService& service) {
+void RegisterMlflowTrackingRoutes(http::Router& router, TrackingService& service,
+                                  const Authorizer& authorizer) {
   using http::Method;
-  auto add = [&](Method method, std::string_view path, JsonHandler handler) {
-    AddMlflowRoute(router, method, path, Wrap(service, std::move(handler)));
+  constexpr Access kRead = Access::kRead;
+  constexpr Access kWrite = Access::kWrite;
+  // Every route authorizes scoped tokens through its rule.
+  const http::RouteOptions options{.scoped_tokens = true};
+  auto add = [&](Method method, std::string_view path, Rule rule, JsonHandler handler) {
+    AddMlflowRoute(router, method, path,
+                   Wrap(service, authorizer, std::move(rule), std::move(handler)), options);
   };
-  add(Method::kPost, "/mlflow/experiments/create", CreateExperiment);
-  add(Method::kGet, "/mlflow/experiments/get", GetExperiment);
-  add(Method::kGet, "/mlflow/experiments/get-by-name", GetExperimentByName);
-  add(Method::kPost, "/mlflow/experiments/search", SearchExperiments);
-  add(Method::kGet, "/mlflow/experiments/search", SearchExperiments);
-  add(Method::kPost, "/mlflow/experiments/delete", DeleteExperiment);
-  add(Method::kPost, "/mlflow/experiments/restore", RestoreExperiment);
-  add(Method::kPost, "/mlflow/experiments/update", UpdateExperiment);
-  add(Method::kPost, "/mlflow/experiments/set-experiment-tag", SetExperimentTag);
-  add(Method::kPost, "/mlflow/experiments/delete-experiment-tag", DeleteExperimentTag);
+  const Rule change_experiments = UsersOnly("changing experiments");
+  add(Method::kPost, "/mlflow/experiments/create", UsersOnly("creating experiments"),
+      CreateExperiment);
+  add(Method::kGet, "/mlflow/experiments/get", OnExperiment, GetExperiment);
+  add(Method::kGet, "/mlflow/experiments/get-by-name", OnExperimentNamed, GetExperimentByName);
+  add(Method::kPost, "/mlflow/experiments/search", UsersOnly("searching experiments"),
+      SearchExperiments);
+  add(Method::kGet, "/mlflow/experiments/search", UsersOnly("searching experiments"),
+      SearchExperiments);
+  add(Method::kPost, "/mlflow/experiments/delete", change_experiments, DeleteExperiment);
+  add(Method::kPost, "/mlflow/experiments/restore", change_experiments, RestoreExperiment);
+  add(Method::kPost, "/mlflow/experiments/update", change_experiments, UpdateExperiment);
+  add(Method::kPost, "/mlflow/experiments/set-experiment-tag", change_experiments,
+      SetExperimentTag);
+  add(Method::kPost, "/mlflow/experiments/delete-experiment-tag", change_experiments,
+      DeleteExperimentTag);
 
-  add(Method::kPost, "/mlflow/runs/create", CreateRun);
-  add(Method::kPost, "/mlflow/runs/update", UpdateRun);
-  add(Method::kPost, "/mlflow/runs/delete", DeleteRun);
-  add(Method::kPost, "/mlflow/runs/restore", RestoreRun);
-  add(Method::kGet, "/mlflow/runs/get", GetRun);
-  add(Method::kPost, "/mlflow/runs/log-metric", LogMetric);
-  add(Method::kPost, "/mlflow/runs/log-parameter", LogParam);
-  add(Method::kPost, "/mlflow/runs/set-tag", SetTag);
-  add(Method::kPost, "/mlflow/runs/delete-tag", DeleteTag);
-  add(Method::kPost, "/mlflow/runs/log-batch", LogBatch);
-  add(Method::kPost, "/mlflow/runs/search", SearchRuns);
-  add(Method::kPost, "/mlflow/runs/log-inputs", LogInputs);
-  add(Method::kPost, "/mlflow/runs/outputs", LogOutputs);
-  add(Method::kPost, "/mlflow/runs/log-model", LogModel);
-  add(Method::kGet, "/mlflow/metrics/get-history", GetMetricHistory);
-  add(Method::kGet, "/mlflow/metrics/get-history-bulk-interval", GetMetricHistoryBulkInterval);
+  add(Method::kPost, "/mlflow/runs/create",
+      UsersOnly("creating runs (the job's own run is in MLFLOW_RUN_ID)"), CreateRun);
+  add(Method::kPost, "/mlflow/runs/update", OnRun(kWrite), UpdateRun);
+  add(Method::kPost, "/mlflow/runs/delete", UsersOnly("deleting runs"), DeleteRun);
+  add(Method::kPost, "/mlflow/runs/restore", UsersOnly("restoring runs"), RestoreRun);
+  add(Method::kGet, "/mlflow/runs/get", OnRun(kRead), GetRun);
+  add(Method::kPost, "/mlflow/runs/log-metric", OnRun(kWrite), LogMetric);
+  add(Method::kPost, "/mlflow/runs/log-parameter", OnRun(kWrite), LogParam);
+  add(Method::kPost, "/mlflow/runs/set-tag", OnRun(kWrite), SetTag);
+  add(Method::kPost, "/mlflow/runs/delete-tag", OnRun(kWrite), DeleteTag);
+  add(Method::kPost, "/mlflow/runs/log-batch", OnRun(kWrite), LogBatch);
+  add(Method::kPost, "/mlflow/runs/search", UsersOnly("searching runs"), SearchRuns);
+  add(Method::kPost, "/mlflow/runs/log-inputs", OnRun(kWrite), LogInputs);
+  add(Method::kPost, "/mlflow/runs/outputs", OnRun(kWrite), LogOutputs);
+  add(Method::kPost, "/mlflow/runs/log-model", OnRun(kWrite), LogModel);
+  add(Method::kGet, "/mlflow/metrics/get-history", OnRun(kRead), GetMetricHistory);
+  add(Method::kGet, "/mlflow/metrics/get-history-bulk-interval", OnRuns("run_ids"),
+      GetMetricHistoryBulkInterval);
 
   // UI-only routes that MLflow serves under /ajax-api alone.
   router.Add(Method::kGet, "/ajax-api/2.0/mlflow/metrics/get-history-bulk",
-             Wrap(service, GetMetricHistoryBulk));
+             Wrap(service, authorizer, OnRuns("run_id"), GetMetricHistoryBulk), options);
   router.Add(Method::kPost, "/ajax-api/2.0/mlflow/experiments/search-datasets",
-             Wrap(service, SearchDatasets));
+             Wrap(service, authorizer, UsersOnly("searching datasets"), SearchDatasets), options);
 
-  add(Method::kPost, "/mlflow/logged-models", CreateLoggedModel);
-  add(Method::kPost, "/mlflow/logged-models/search", SearchLoggedModels);
-  add(Method::kGet, "/mlflow/logged-models/{model_id}", GetLoggedModel);
-  add(Method::kPatch, "/mlflow/logged-models/{model_id}", FinalizeLoggedModel);
-  add(Method::kDelete, "/mlflow/logged-models/{model_id}", DeleteLoggedModel);
-  add(Method::kPatch, "/mlflow/logged-models/{model_id}/tags", SetLoggedModelTags);
-  add(Method::kDelete, "/mlflow/logged-models/{model_id}/tags/{tag_key}", DeleteLoggedModelTag);
-  add(Method::kPost, "/mlflow/logged-models/{model_id}/params", LogLoggedModelParams);
+  add(Method::kPost, "/mlflow/logged-models", OnNewModel, CreateLoggedModel);
+  add(Method::kPost, "/mlflow/logged-models/search", OnExperiments, SearchLoggedModels);
+  add(Method::kGet, "/mlflow/logged-models/{model_id}", OnModel(kRead), GetLoggedModel);
+  add(Method::kPatch, "/mlflow/logged-models/{model_id}", OnModel(kWrite), FinalizeLoggedModel);
+  add(Method::kDelete, "/mlflow/logged-models/{model_id}", OnModel(kWrite), DeleteLoggedModel);
+  add(Method::kPatch, "/mlflow/logged-models/{model_id}/tags", OnModel(kWrite), SetLoggedModelTags);
+  add(Method::kDelete, "/mlflow/logged-models/{model_id}/tags/{tag_key}", OnModel(kWrite),
+      DeleteLoggedModelTag);
+  add(Method::kPost, "/mlflow/logged-models/{model_id}/params", OnModel(kWrite),
+      LogLoggedModelParams);
 }
 
 }  // namespace inet::api

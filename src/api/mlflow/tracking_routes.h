@@ -7,6 +7,7 @@
 
 #include <string_view>
 
+#include "api/authorization.h"
 #include "http/http.h"
 #include "tracking/tracking_service.h"
 
@@ -19,7 +20,11 @@ inline constexpr std::string_view kMlflowApiVersion = "3.17.2";
 
 // Registers every tracking route under /api/2.0 and /ajax-api/2.0 (plus the UI's ajax-only
 // routes metrics/get-history-bulk and experiments/search-datasets under /ajax-api/2.0).
-// `service` is borrowed and must outlive the router; handlers may run concurrently.
-void RegisterMlflowTrackingRoutes(http::Router& router, tracking::TrackingService& service);
+// Each route states what a scoped (attempt) token may do there, checked with `authorizer`
+// before the handler: log to and read its own run, read its experiment, create and write the
+// logged models of its run; anything else is 403. `service` and `authorizer` are borrowed and
+// must outlive the router; handlers may run concurrently.
+void RegisterMlflowTrackingRoutes(http::Router& router, tracking::TrackingService& service,
+                                  const Authorizer& authorizer);
 
 }  // namespace inet::api

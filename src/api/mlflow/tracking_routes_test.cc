@@ -30,7 +30,8 @@ class TrackingRoutesTest : public ::testing::Test {
     store_ = std::move(store).value();
     service_ = std::make_unique<tracking::TrackingService>(
         store_->tracking(), clock_, tracking::TrackingOptions{"mlflow-artifacts:/"});
-    RegisterMlflowTrackingRoutes(router_, *service_);
+    authorizer_ = std::make_unique<Authorizer>(store_->tracking());
+    RegisterMlflowTrackingRoutes(router_, *service_, *authorizer_);
   }
 
   void TearDown() override {
@@ -51,7 +52,8 @@ class TrackingRoutesTest : public ::testing::Test {
     req.query = std::move(query);
     if (!req.body.empty()) req.headers.emplace_back("content-type", "application/json");
     req.path_params = match->params;
-    req.identity.user = "alice";
+    req.identity = identity_;
+    EXPECT_TRUE(match->route->options.scoped_tokens) << path << " must authorize scoped tokens";
     return match->route->handler(req);
   }
 
@@ -96,7 +98,9 @@ class TrackingRoutesTest : public ::testing::Test {
   std::string dir_;
   std::unique_ptr<store::MetadataStore> store_;
   std::unique_ptr<tracking::TrackingService> service_;
+  std::unique_ptr<Authorizer> authorizer_;
   http::Router router_;
+  Identity identity_{"alice", "", false};
 };
 
 TEST_F(TrackingRoutesTest, ExperimentLifecycle) {
@@ -431,6 +435,106 @@ TEST_F(TrackingRoutesTest, RoutesExistUnderBothPrefixes) {
     EXPECT_TRUE(router_.Find(Method::kGet, prefix + "/mlflow/experiments/search")) << prefix;
   }
   EXPECT_FALSE(router_.Find(Method::kPost, "/api/2.0/mlflow/registered-models/create"));
+}
+
+// --- Scoped (attempt) tokens ------------------------------------------------------------------
+
+class ScopedTrackingRoutesTest : public TrackingRoutesTest {
+ protected:
+  void SetUp() override {
+    TrackingRoutesTest::SetUp();
+    own_run_ = CreateRun();
+    other_run_ = CreateRun();
+    other_experiment_ = std::string(
+        Post("/experiments/create", R"({"name": "other"})").at("experiment_id").as_string());
+    identity_.scope.kind = TokenScope::Kind::kAttempt;
+    identity_.scope.job_id = "train-abc123";
+    identity_.scope.attempt = 1;
+    identity_.scope.run_id = own_run_;
+    identity_.scope.experiment_id = "0";
+  }
+
+  // Expects 403 PERMISSION_DENIED saying what the token is limited to.
+  void ExpectDenied(const http::Response& r) {
+    std::string message = Error(r, 403, "PERMISSION_DENIED");
+    EXPECT_THAT(message, HasSubstr("attempt 1 of job 'train-abc123'"));
+    EXPECT_THAT(message, HasSubstr("its MLflow run '" + own_run_ + "'"));
+  }
+
+  std::string own_run_;
+  std::string other_run_;
+  std::string other_experiment_;
+};
+
+TEST_F(ScopedTrackingRoutesTest, LogsToAndReadsItsOwnRun) {
+  Post("/runs/log-metric",
+       R"({"run_id": ")" + own_run_ + R"(", "key": "loss", "value": 1.5, "timestamp": 1})");
+  Post("/runs/log-batch", R"({"run_id": ")" + own_run_ + R"(", "params": [{"key": "lr",
+       "value": "0.1"}], "tags": [{"key": "t", "value": "v"}]})");
+  Post("/runs/update", R"({"run_id": ")" + own_run_ + R"(", "status": "FINISHED"})");
+  json::value run = Get("/runs/get", {{"run_id", own_run_}});
+  EXPECT_EQ(run.at("run").at("data").at("params").as_array().size(), 1u);
+  Get("/metrics/get-history", {{"run_id", own_run_}, {"metric_key", "loss"}});
+  Get("/experiments/get", {{"experiment_id", "0"}});
+  Get("/experiments/get-by-name", {{"experiment_name", "Default"}});
+}
+
+TEST_F(ScopedTrackingRoutesTest, RefusesOtherRunsAndEverythingElse) {
+  const std::string other = R"({"run_id": ")" + other_run_ + R"(", )";
+  ExpectDenied(Call(Method::kPost, "/api/2.0/mlflow/runs/log-metric",
+                    other + R"("key": "loss", "value": 1, "timestamp": 1})"));
+  ExpectDenied(
+      Call(Method::kPost, "/api/2.0/mlflow/runs/set-tag", other + R"("key": "k", "value": "v"})"));
+  ExpectDenied(Call(Method::kGet, "/api/2.0/mlflow/runs/get", {}, {{"run_id", other_run_}}));
+  ExpectDenied(Call(Method::kPost, "/api/2.0/mlflow/runs/create", R"({"experiment_id": "0"})"));
+  ExpectDenied(
+      Call(Method::kPost, "/api/2.0/mlflow/runs/delete", R"({"run_id": ")" + own_run_ + R"("})"));
+  ExpectDenied(Call(Method::kPost, "/api/2.0/mlflow/runs/search", R"({"experiment_ids": ["0"]})"));
+  ExpectDenied(Call(Method::kPost, "/api/2.0/mlflow/experiments/create", R"({"name": "x"})"));
+  ExpectDenied(Call(Method::kPost, "/api/2.0/mlflow/experiments/search", "{}"));
+  ExpectDenied(Call(Method::kGet, "/api/2.0/mlflow/experiments/get", {},
+                    {{"experiment_id", other_experiment_}}));
+  ExpectDenied(Call(Method::kGet, "/api/2.0/mlflow/experiments/get-by-name", {},
+                    {{"experiment_name", "other"}}));
+  ExpectDenied(Call(Method::kPost, "/api/2.0/mlflow/experiments/set-experiment-tag",
+                    R"({"experiment_id": "0", "key": "k", "value": "v"})"));
+  ExpectDenied(Call(Method::kGet, "/api/2.0/mlflow/metrics/get-history-bulk-interval", {},
+                    {{"run_ids", own_run_}, {"run_ids", other_run_}, {"metric_key", "loss"}}));
+  // Nothing was written to the other run.
+  identity_ = Identity{"alice", "", false};
+  const json::value got = Get("/runs/get", {{"run_id", other_run_}});
+  const json::object& data = got.at("run").at("data").as_object();
+  EXPECT_FALSE(data.contains("metrics"));
+  if (const json::value* tags = data.if_contains("tags")) {
+    for (const json::value& tag : tags->as_array()) EXPECT_NE(tag.at("key").as_string(), "k");
+  }
+}
+
+TEST_F(ScopedTrackingRoutesTest, LogsModelsOfItsRunOnly) {
+  json::value created = Post("/logged-models", R"({"experiment_id": "0", "name": "m",
+                             "source_run_id": ")" + own_run_ +
+                                                   R"("})");
+  std::string model_id(created.at("model").at("info").at("model_id").as_string());
+  Ok(Method::kPatch, "/api/2.0/mlflow/logged-models/" + model_id,
+     R"({"status": "LOGGED_MODEL_READY"})");
+  Ok(Method::kGet, "/api/2.0/mlflow/logged-models/" + model_id);
+  Post("/logged-models/search", R"({"experiment_ids": ["0"]})");
+  ExpectDenied(Call(Method::kPost, "/api/2.0/mlflow/logged-models",
+                    R"({"experiment_id": "0", "source_run_id": ")" + other_run_ + R"("})"));
+  ExpectDenied(Call(Method::kPost, "/api/2.0/mlflow/logged-models/search",
+                    R"({"experiment_ids": [")" + other_experiment_ + R"("]})"));
+
+  // A model of another run in the same experiment may be read, not changed.
+  const Identity scoped = identity_;
+  identity_ = Identity{"alice", "", false};
+  json::value theirs =
+      Post("/logged-models", R"({"experiment_id": "0", "source_run_id": ")" + other_run_ + R"("})");
+  std::string their_id(theirs.at("model").at("info").at("model_id").as_string());
+  identity_ = scoped;
+  Ok(Method::kGet, "/api/2.0/mlflow/logged-models/" + their_id);
+  ExpectDenied(Call(Method::kPatch, "/api/2.0/mlflow/logged-models/" + their_id + "/tags",
+                    R"({"tags": [{"key": "k", "value": "v"}]})"));
+  ExpectDenied(Call(Method::kDelete, "/api/2.0/mlflow/logged-models/" + their_id));
 }
 
 }  // namespace

@@ -18,6 +18,8 @@ namespace {
 
 namespace json = boost::json;
 using artifacts::ArtifactLocation;
+constexpr Access kRead = Access::kRead;
+constexpr Access kWrite = Access::kWrite;
 using artifacts::ArtifactStore;
 using http::Method;
 using http::Request;
@@ -285,15 +287,19 @@ class ArtifactHandlers {
  public:
   ArtifactHandlers(store::TrackingStore& store, ArtifactStore& destination,
                    const artifacts::ArtifactSchemeRegistry& schemes,
-                   std::vector<std::string> local_roots)
+                   std::vector<std::string> local_roots, const Authorizer& authorizer)
       : store_(store),
         destination_(destination),
-        resolver_(destination, schemes, std::move(local_roots)) {}
+        resolver_(destination, schemes, std::move(local_roots)),
+        authorizer_(authorizer) {}
 
   // PUT /mlflow-artifacts/artifacts/<path>: streams the body into the destination.
   Response Upload(Request& req) {
     std::optional<std::string> key = SafePath(req.path_params["path"], false);
     if (!key) return InvalidPath();
+    if (Status s = authorizer_.ArtifactKey(req.identity, *key, kWrite); !s.ok()) {
+      return http::ErrorResponse(s);
+    }
     StringByteSource buffered(std::move(req.body));
     ByteSource& body = req.body_stream != nullptr ? *req.body_stream : buffered;
     int64_t size = req.content_length ? static_cast<int64_t>(*req.content_length) : -1;
@@ -306,6 +312,9 @@ class ArtifactHandlers {
   Response Download(Request& req) {
     std::optional<std::string> key = SafePath(req.path_params["path"], false);
     if (!key) return InvalidPath();
+    if (Status s = authorizer_.ArtifactKey(req.identity, *key, kRead); !s.ok()) {
+      return http::ErrorResponse(s);
+    }
     return SendArtifact(destination_, *key, *key);
   }
 
@@ -313,6 +322,9 @@ class ArtifactHandlers {
   Response ListProxied(Request& req) {
     std::optional<std::string> dir = SafePath(req.Query("path").value_or(""), true);
     if (!dir) return InvalidPath();
+    if (Status s = authorizer_.ArtifactKey(req.identity, *dir, kRead); !s.ok()) {
+      return http::ErrorResponse(s);
+    }
     auto entries = ListDirectory(destination_, *dir);
     if (!entries.ok()) return http::ErrorResponse(entries.status());
     json::object body;
@@ -328,6 +340,9 @@ class ArtifactHandlers {
   Response DeleteProxied(Request& req) {
     std::optional<std::string> key = SafePath(req.path_params["path"], false);
     if (!key) return InvalidPath();
+    if (Status s = authorizer_.ArtifactKey(req.identity, *key, kWrite); !s.ok()) {
+      return http::ErrorResponse(s);
+    }
     Status deleted = destination_.Delete(*key);
     if (deleted.ok()) deleted = destination_.DeletePrefix(*key);
     if (!deleted.ok()) return http::ErrorResponse(deleted);
@@ -439,6 +454,9 @@ class ArtifactHandlers {
     if (run_id.empty()) return MissingParameter("run_id");
     std::optional<std::string> path = SafePath(req.Query("path").value_or(""), true);
     if (!path) return InvalidPath();
+    if (Status s = authorizer_.Run(req.identity, run_id, kRead); !s.ok()) {
+      return http::ErrorResponse(s);
+    }
     auto run = store_.GetRun(run_id);
     if (!run.ok()) return http::ErrorResponse(run.status());
     return ListUnder(run->info.artifact_uri, *path);
@@ -453,6 +471,9 @@ class ArtifactHandlers {
     if (!raw || raw->empty()) return MissingParameter("path");
     std::optional<std::string> path = SafePath(*raw, false);
     if (!path) return InvalidPath();
+    if (Status s = authorizer_.Run(req.identity, run_id, kRead); !s.ok()) {
+      return http::ErrorResponse(s);
+    }
     auto run = store_.GetRun(run_id);
     if (!run.ok()) return http::ErrorResponse(run.status());
     return SendUnder(run->info.artifact_uri, *path);
@@ -463,6 +484,10 @@ class ArtifactHandlers {
     std::optional<std::string> path =
         SafePath(req.Query("artifact_directory_path").value_or(""), true);
     if (!path) return InvalidPath();
+    if (Status s = authorizer_.LoggedModel(req.identity, req.path_params["model_id"], kRead);
+        !s.ok()) {
+      return http::ErrorResponse(s);
+    }
     auto model = store_.GetLoggedModel(req.path_params["model_id"]);
     if (!model.ok()) return http::ErrorResponse(model.status());
     return ListUnder(model->artifact_uri, *path);
@@ -478,6 +503,10 @@ class ArtifactHandlers {
     }
     std::optional<std::string> path = SafePath(*raw, false);
     if (!path) return InvalidPath();
+    if (Status s = authorizer_.LoggedModel(req.identity, req.path_params["model_id"], kRead);
+        !s.ok()) {
+      return http::ErrorResponse(s);
+    }
     auto model = store_.GetLoggedModel(req.path_params["model_id"]);
     if (!model.ok()) return http::ErrorResponse(model.status());
     return SendUnder(model->artifact_uri, *path);
@@ -503,10 +532,18 @@ class ArtifactHandlers {
     if (req.body.empty()) {
       return http::ErrorResponse(InvalidArgumentError("Request must specify data."));
     }
+    if (Status s = authorizer_.Run(req.identity, run_id, kWrite); !s.ok()) {
+      return http::ErrorResponse(s);
+    }
     auto run = store_.GetRun(run_id);
     if (!run.ok()) return http::ErrorResponse(run.status());
     auto location = resolver_.Resolve(run->info.artifact_uri, /*create=*/true);
     if (!location.ok()) return http::ErrorResponse(location.status());
+    if (location->is_destination) {
+      // A run whose experiment points into platform-owned keys still may not write there.
+      Status s = authorizer_.ArtifactKey(req.identity, location->KeyFor(*path), kWrite);
+      if (!s.ok()) return http::ErrorResponse(s);
+    }
     StringByteSource body(std::move(req.body));
     Status put = location->store->Put(location->KeyFor(*path), body);
     if (!put.ok()) return http::ErrorResponse(put.WithContext("uploading '" + *path + "'"));
@@ -532,7 +569,9 @@ class ArtifactHandlers {
     if (!file || file->find('/') != std::string::npos) {
       return InvalidArgumentError("Invalid path");
     }
-    return std::make_pair(JoinPath(*dir, *file), std::move(*body));
+    std::string key = JoinPath(*dir, *file);
+    RETURN_IF_ERROR(authorizer_.ArtifactKey(req.identity, key, kWrite));
+    return std::make_pair(std::move(key), std::move(*body));
   }
 
   // "<scheme>://<host><prefix>/mlflow-artifacts/mpu/part/", from the request that created
@@ -581,6 +620,7 @@ class ArtifactHandlers {
   store::TrackingStore& store_;
   ArtifactStore& destination_;
   artifacts::ArtifactUriResolver resolver_;
+  const Authorizer& authorizer_;
 };
 
 }  // namespace
@@ -588,31 +628,33 @@ class ArtifactHandlers {
 void RegisterArtifactRoutes(http::Router& router, store::TrackingStore& store,
                             artifacts::ArtifactStore& destination,
                             const artifacts::ArtifactSchemeRegistry& schemes,
-                            std::vector<std::string> local_roots) {
+                            std::vector<std::string> local_roots, const Authorizer& authorizer) {
   // shared_ptr: owned jointly by every handler the router keeps.
-  auto h = std::make_shared<ArtifactHandlers>(store, destination, schemes, std::move(local_roots));
+  auto h = std::make_shared<ArtifactHandlers>(store, destination, schemes, std::move(local_roots),
+                                              authorizer);
   auto bind = [h](Response (ArtifactHandlers::*method)(Request&)) {
     return [h, method](Request& req) { return ((*h).*method)(req); };
   };
-  http::RouteOptions streaming;
-  streaming.stream_body = true;
+  // Every handler authorizes scoped tokens on the run, model or key it touches.
+  const http::RouteOptions scoped{.scoped_tokens = true};
+  const http::RouteOptions streaming{.stream_body = true, .scoped_tokens = true};
 
   AddMlflowRoute(router, Method::kPut, "/mlflow-artifacts/artifacts/{path...}",
                  bind(&ArtifactHandlers::Upload), streaming);
   AddMlflowRoute(router, Method::kGet, "/mlflow-artifacts/artifacts/{path...}",
-                 bind(&ArtifactHandlers::Download));
+                 bind(&ArtifactHandlers::Download), scoped);
   AddMlflowRoute(router, Method::kGet, "/mlflow-artifacts/artifacts",
-                 bind(&ArtifactHandlers::ListProxied));
+                 bind(&ArtifactHandlers::ListProxied), scoped);
   AddMlflowRoute(router, Method::kDelete, "/mlflow-artifacts/artifacts/{path...}",
-                 bind(&ArtifactHandlers::DeleteProxied));
+                 bind(&ArtifactHandlers::DeleteProxied), scoped);
   for (std::string_view suffix : {"", "/{path...}"}) {
     std::string s(suffix);
     AddMlflowRoute(router, Method::kPost, "/mlflow-artifacts/mpu/create" + s,
-                   bind(&ArtifactHandlers::MultipartCreate));
+                   bind(&ArtifactHandlers::MultipartCreate), scoped);
     AddMlflowRoute(router, Method::kPost, "/mlflow-artifacts/mpu/complete" + s,
-                   bind(&ArtifactHandlers::MultipartComplete));
+                   bind(&ArtifactHandlers::MultipartComplete), scoped);
     AddMlflowRoute(router, Method::kPost, "/mlflow-artifacts/mpu/abort" + s,
-                   bind(&ArtifactHandlers::MultipartAbort));
+                   bind(&ArtifactHandlers::MultipartAbort), scoped);
   }
   http::RouteOptions part_options;
   part_options.stream_body = true;
@@ -623,14 +665,14 @@ void RegisterArtifactRoutes(http::Router& router, store::TrackingStore& store,
                  bind(&ArtifactHandlers::MultipartPart), part_options);
 
   AddMlflowRoute(router, Method::kGet, "/mlflow/artifacts/list",
-                 bind(&ArtifactHandlers::ListRunArtifacts));
-  router.Add(Method::kGet, "/get-artifact", bind(&ArtifactHandlers::GetRunArtifact));
+                 bind(&ArtifactHandlers::ListRunArtifacts), scoped);
+  router.Add(Method::kGet, "/get-artifact", bind(&ArtifactHandlers::GetRunArtifact), scoped);
   AddMlflowRoute(router, Method::kGet, "/mlflow/logged-models/{model_id}/artifacts/directories",
-                 bind(&ArtifactHandlers::ListModelArtifacts));
+                 bind(&ArtifactHandlers::ListModelArtifacts), scoped);
   AddMlflowRoute(router, Method::kGet, "/mlflow/logged-models/{model_id}/artifacts/files",
-                 bind(&ArtifactHandlers::GetModelArtifact));
+                 bind(&ArtifactHandlers::GetModelArtifact), scoped);
   router.Add(Method::kPost, "/ajax-api/2.0/mlflow/upload-artifact",
-             bind(&ArtifactHandlers::AjaxUpload));
+             bind(&ArtifactHandlers::AjaxUpload), scoped);
 }
 
 }  // namespace inet::api

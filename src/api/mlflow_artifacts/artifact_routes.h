@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "api/authorization.h"
 #include "artifacts/artifact_schemes.h"
 #include "artifacts/artifact_store.h"
 #include "http/http.h"
@@ -25,11 +26,14 @@ namespace inet::api {
 // --artifacts-root store, where mlflow-artifacts: URIs point) are borrowed and must outlive the
 // router. Runs and models whose artifact URI is not proxied open their store through
 // `schemes` (borrowed, must outlive the router); a local directory is served only when it
-// lies inside one of `local_roots` (see artifacts::ArtifactUriResolver). Handlers are
+// lies inside one of `local_roots` (see artifacts::ArtifactUriResolver). Every route checks
+// the run, logged model or key it touches with `authorizer` (borrowed, must outlive the
+// router): scoped (attempt) tokens reach only their run's and its models' artifacts, and the
+// platform-owned keys (snapshots/, jobs/, platform/) are never written here. Handlers are
 // thread-safe.
 void RegisterArtifactRoutes(http::Router& router, store::TrackingStore& store,
                             artifacts::ArtifactStore& destination,
                             const artifacts::ArtifactSchemeRegistry& schemes,
-                            std::vector<std::string> local_roots);
+                            std::vector<std::string> local_roots, const Authorizer& authorizer);
 
 }  // namespace inet::api

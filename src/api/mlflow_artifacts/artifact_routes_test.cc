@@ -103,8 +103,9 @@ class ArtifactRoutesTest : public ::testing::Test {
     ASSERT_TRUE(store_->tracking().CreateLoggedModel(model).ok());
 
     ASSERT_TRUE(schemes_.Register("file", artifacts::OpenLocalArtifactStoreUri).ok());
+    authorizer_ = std::make_unique<Authorizer>(store_->tracking());
     RegisterArtifactRoutes(router_, store_->tracking(), *destination_, schemes_,
-                           {(dir_ / "mlruns").string()});
+                           {(dir_ / "mlruns").string()}, *authorizer_);
   }
 
   void TearDown() override {
@@ -127,7 +128,10 @@ class ArtifactRoutesTest : public ::testing::Test {
     req.query = std::move(options.query);
     req.headers = std::move(options.headers);
     req.path_params = match->params;
-    req.identity.user = "alice";
+    req.identity = identity_;
+    if (identity_.scoped()) {
+      EXPECT_TRUE(match->route->options.scoped_tokens) << path;
+    }
     StringByteSource source(options.body);
     if (options.stream) {
       EXPECT_TRUE(match->route->options.stream_body) << path;
@@ -182,8 +186,10 @@ class ArtifactRoutesTest : public ::testing::Test {
   std::unique_ptr<store::MetadataStore> store_;
   std::unique_ptr<artifacts::LocalArtifactStore> destination_;
   artifacts::ArtifactSchemeRegistry schemes_;  // outlives the router's handlers
+  std::unique_ptr<Authorizer> authorizer_;
   http::Router router_;
   const http::Router::Route* last_route_ = nullptr;
+  Identity identity_{"alice", "", false};
 };
 
 TEST_F(ArtifactRoutesTest, ProxyUploadListDownloadDelete) {
@@ -555,7 +561,8 @@ TEST(ArtifactRoutesNoMultipartTest, AnswersLikeMlflowSoTheClientFallsBack) {
   ASSERT_TRUE(store.ok());
   http::Router router;
   artifacts::ArtifactSchemeRegistry schemes;
-  RegisterArtifactRoutes(router, (*store)->tracking(), destination, schemes, {});
+  Authorizer authorizer((*store)->tracking());
+  RegisterArtifactRoutes(router, (*store)->tracking(), destination, schemes, {}, authorizer);
   auto match = router.Find(Method::kPost, "/api/2.0/mlflow-artifacts/mpu/create/0/x");
   ASSERT_TRUE(match);
   http::Request req;
@@ -580,6 +587,108 @@ TEST(ArtifactRoutesNoMultipartTest, AnswersLikeMlflowSoTheClientFallsBack) {
   up.body_stream = &body;
   EXPECT_EQ(put->route->handler(up).status, 200);
   EXPECT_EQ(destination.Head("0/x/f.bin")->size, 5);
+}
+
+// --- Authorization ----------------------------------------------------------------------------
+
+TEST_F(ArtifactRoutesTest, PlatformOwnedKeysAreNotWritableByAnyone) {
+  identity_.is_admin = true;
+  struct Case {
+    std::string key;
+    std::string use_instead;
+  };
+  for (const Case& c :
+       {Case{"snapshots/snap-1.tar.gz", "POST /api/v1/snapshots"},
+        Case{"jobs/train-1/job.log", "GET /api/v1/jobs/{job_id}/logs"},
+        Case{"platform/models/x.bin", "PUT /api/v1/artifacts/{namespace}/{path}"}}) {
+    http::Response put = Call(Method::kPut, "/api/2.0/mlflow-artifacts/artifacts/" + c.key,
+                              {.body = "evil", .stream = true});
+    EXPECT_THAT(Error(put, 403, "PERMISSION_DENIED"), HasSubstr(c.use_instead)) << c.key;
+    Error(Call(Method::kDelete, "/api/2.0/mlflow-artifacts/artifacts/" + c.key), 403,
+          "PERMISSION_DENIED");
+    std::string dir = c.key.substr(0, c.key.rfind('/'));
+    Error(Call(Method::kPost, "/api/2.0/mlflow-artifacts/mpu/create/" + dir,
+               {.body = R"({"path": "f.bin", "num_parts": 1})"}),
+          403, "PERMISSION_DENIED");
+    EXPECT_FALSE(destination_->Head(c.key).ok()) << c.key;
+  }
+  // What the platform stored there stays readable through the proxy (job outputs' URIs).
+  StringByteSource log("line\n");
+  ASSERT_TRUE(destination_->Put("jobs/train-1/job.log", log).ok());
+  http::Response get =
+      Call(Method::kGet, "/api/2.0/mlflow-artifacts/artifacts/jobs/train-1/job.log");
+  EXPECT_EQ(get.status, 200);
+  // A segment that merely starts with an owned name is an ordinary key.
+  Upload("snapshots-old/x", "fine");
+}
+
+class ScopedArtifactRoutesTest : public ArtifactRoutesTest {
+ protected:
+  void SetUp() override {
+    ArtifactRoutesTest::SetUp();
+    identity_.scope.kind = TokenScope::Kind::kAttempt;
+    identity_.scope.job_id = "train-1";
+    identity_.scope.attempt = 1;
+    identity_.scope.run_id = kRunId;
+    identity_.scope.experiment_id = "0";
+    identity_.scope.artifact_prefixes = {RunPrefix()};
+    identity_.scope.models_prefix = "0/models";
+  }
+
+  void ExpectDenied(const http::Response& r) {
+    EXPECT_THAT(Error(r, 403, "PERMISSION_DENIED"), HasSubstr("attempt 1 of job 'train-1'"));
+  }
+};
+
+TEST_F(ScopedArtifactRoutesTest, ReadsAndWritesItsRunsArtifactsOnly) {
+  Upload(RunPrefix() + "/model.pt", "weights");
+  EXPECT_EQ(
+      Call(Method::kGet, "/api/2.0/mlflow-artifacts/artifacts/" + RunPrefix() + "/model.pt").status,
+      200);
+  Ok(Method::kGet, "/api/2.0/mlflow-artifacts/artifacts", {.query = {{"path", RunPrefix()}}});
+  Ok(Method::kGet, "/api/2.0/mlflow/artifacts/list", {.query = {{"run_id", kRunId}}});
+
+  const std::string other = std::string("0/") + kLocalRunId + "/artifacts/x";
+  ExpectDenied(Call(Method::kPut, "/api/2.0/mlflow-artifacts/artifacts/" + other,
+                    {.body = "x", .stream = true}));
+  StringByteSource log("secret\n");
+  ASSERT_TRUE(destination_->Put("jobs/train-2/job.log", log).ok());
+  ExpectDenied(Call(Method::kGet, "/api/2.0/mlflow-artifacts/artifacts/jobs/train-2/job.log"));
+  ExpectDenied(
+      Call(Method::kGet, "/api/2.0/mlflow-artifacts/artifacts", {.query = {{"path", ""}}}));
+  ExpectDenied(Call(Method::kDelete, "/api/2.0/mlflow-artifacts/artifacts/0"));
+  ExpectDenied(
+      Call(Method::kGet, "/api/2.0/mlflow/artifacts/list", {.query = {{"run_id", kLocalRunId}}}));
+  ExpectDenied(
+      Call(Method::kGet, "/get-artifact", {.query = {{"run_id", kLocalRunId}, {"path", "x"}}}));
+  ExpectDenied(Call(Method::kPost, "/ajax-api/2.0/mlflow/upload-artifact",
+                    {.body = "x", .query = {{"run_uuid", kLocalRunId}, {"path", "x"}}}));
+  // A prefix of the run's root is not inside it.
+  ExpectDenied(Call(Method::kPut,
+                    "/api/2.0/mlflow-artifacts/artifacts/0/" + std::string(kRunId) + "/artifactsX",
+                    {.body = "x", .stream = true}));
+}
+
+TEST_F(ScopedArtifactRoutesTest, WritesTheArtifactsOfModelsLoggedFromItsRun) {
+  // kModelId has no source run: readable in the experiment, not writable.
+  const std::string theirs = std::string("0/models/") + kModelId + "/artifacts/MLmodel";
+  ExpectDenied(Call(Method::kPut, "/api/2.0/mlflow-artifacts/artifacts/" + theirs,
+                    {.body = "x", .stream = true}));
+  Ok(Method::kGet,
+     "/api/2.0/mlflow/logged-models/" + std::string(kModelId) + "/artifacts/directories");
+
+  store::LoggedModel mine;
+  mine.model_id = "m-ffeeddccbbaa99887766554433221100";
+  mine.experiment_id = "0";
+  mine.source_run_id = kRunId;
+  mine.artifact_uri = "mlflow-artifacts:/0/models/" + mine.model_id + "/artifacts";
+  ASSERT_TRUE(store_->tracking().CreateLoggedModel(mine).ok());
+  Upload("0/models/" + mine.model_id + "/artifacts/MLmodel", "flavors: {}");
+  Ok(Method::kPost, "/api/2.0/mlflow-artifacts/mpu/create/0/models/" + mine.model_id + "/artifacts",
+     {.body = R"({"path": "big.bin", "num_parts": 1})"});
+  // An unknown model id under the models prefix is refused, not an error.
+  ExpectDenied(Call(Method::kPut, "/api/2.0/mlflow-artifacts/artifacts/0/models/m-nope/x",
+                    {.body = "x", .stream = true}));
 }
 
 }  // namespace

@@ -215,22 +215,33 @@ class PlatformHandlers {
 }  // namespace
 
 void RegisterPlatformRoutes(http::Router& router, jobs::JobService& jobs,
-                            artifacts::ArtifactStore& artifacts, PlatformRouteOptions options) {
+                            artifacts::ArtifactStore& artifacts, const Authorizer& authorizer,
+                            PlatformRouteOptions options) {
   std::string store_kind = options.artifact_store_kind;
   // shared_ptr: owned jointly by every handler the router keeps.
   auto h = std::make_shared<PlatformHandlers>(jobs, std::move(options));
   auto bind = [h](Response (PlatformHandlers::*method)(Request&)) {
     return [h, method](Request& req) { return ((*h).*method)(req); };
   };
+  // Reading one job is open to that job's own attempt token; every other route refuses scoped
+  // tokens (the server's default without RouteOptions::scoped_tokens).
+  auto job_read = [&authorizer, &bind](Response (PlatformHandlers::*method)(Request&)) {
+    return [&authorizer, handler = bind(method)](Request& req) {
+      Status allowed = authorizer.Job(req.identity, JobId(req));
+      return allowed.ok() ? handler(req) : http::ErrorResponse(allowed);
+    };
+  };
+  const http::RouteOptions scoped{.scoped_tokens = true};
   http::RouteOptions streaming;
   streaming.stream_body = true;
 
   router.Add(Method::kPost, "/api/v1/jobs", bind(&PlatformHandlers::Submit));
   router.Add(Method::kGet, "/api/v1/jobs", bind(&PlatformHandlers::List));
-  router.Add(Method::kGet, "/api/v1/jobs/{job_id}", bind(&PlatformHandlers::Get));
+  router.Add(Method::kGet, "/api/v1/jobs/{job_id}", job_read(&PlatformHandlers::Get), scoped);
   router.Add(Method::kPost, "/api/v1/jobs/{job_id}/cancel", bind(&PlatformHandlers::Cancel));
-  router.Add(Method::kGet, "/api/v1/jobs/{job_id}/events", bind(&PlatformHandlers::Events));
-  router.Add(Method::kGet, "/api/v1/jobs/{job_id}/logs", bind(&PlatformHandlers::Logs));
+  router.Add(Method::kGet, "/api/v1/jobs/{job_id}/events", job_read(&PlatformHandlers::Events),
+             scoped);
+  router.Add(Method::kGet, "/api/v1/jobs/{job_id}/logs", job_read(&PlatformHandlers::Logs), scoped);
   router.Add(Method::kPost, "/api/v1/snapshots", bind(&PlatformHandlers::PutSnapshot), streaming);
   router.Add(Method::kGet, "/api/v1/capacity", bind(&PlatformHandlers::Capacity));
   http::RouteOptions public_route;

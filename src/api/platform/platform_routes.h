@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "api/authorization.h"
 #include "api/platform/platform_artifacts.h"
 #include "artifacts/artifact_store.h"
 #include "http/http.h"
@@ -46,10 +47,13 @@ struct PlatformRouteOptions {
 // and the platform artifact routes (platform_artifacts.h). Errors: 400 INVALID_PARAMETER_VALUE
 // for a bad spec (the validation message), bad state filter, max_results outside 1..1000, a
 // negative or non-integer offset, a snapshot that is not a .tar.gz; 404 RESOURCE_DOES_NOT_EXIST
-// for an unknown job; 413 RESOURCE_EXHAUSTED for a snapshot past the service's limit.
-// `jobs` and `artifacts` are borrowed and must outlive the router; handlers may run
-// concurrently.
+// for an unknown job; 413 RESOURCE_EXHAUSTED for a snapshot past the service's limit; 403
+// PERMISSION_DENIED for a scoped (attempt) token anywhere but GET of its own job, its events
+// and its logs (checked with `authorizer`).
+// `jobs`, `artifacts` and `authorizer` are borrowed and must outlive the router; handlers may
+// run concurrently.
 void RegisterPlatformRoutes(http::Router& router, jobs::JobService& jobs,
-                            artifacts::ArtifactStore& artifacts, PlatformRouteOptions options);
+                            artifacts::ArtifactStore& artifacts, const Authorizer& authorizer,
+                            PlatformRouteOptions options);
 
 }  // namespace inet::api

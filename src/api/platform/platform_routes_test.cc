@@ -64,8 +64,9 @@ class PlatformRoutesTest : public ::testing::Test {
     service_ = std::make_unique<jobs::JobService>(*store_, artifacts_, *executor_, admission_,
                                                   *tracking_, clock_, options);
     ASSERT_TRUE(service_->Start().ok());
+    authorizer_ = std::make_unique<Authorizer>(*store_);
     RegisterPlatformRoutes(
-        router_, *service_, artifacts_,
+        router_, *service_, artifacts_, *authorizer_,
         PlatformRouteOptions{
             .external_url = kExternalUrl, .version = "9.8.7", .mlflow_version = "3.17.2"});
   }
@@ -87,6 +88,10 @@ class PlatformRoutesTest : public ::testing::Test {
     req.query = std::move(options.query);
     req.path_params = match->params;
     req.identity = caller_;
+    // What http::Server does before a handler runs.
+    if (caller_.scoped() && !match->route->options.scoped_tokens) {
+      return http::ErrorResponse(OutOfScopeError(caller_, path));
+    }
     // Streaming routes read the body from body_stream, as the server delivers it.
     StringByteSource stream(options.body);
     req.content_length = options.body.size();
@@ -146,6 +151,7 @@ class PlatformRoutesTest : public ::testing::Test {
   std::unique_ptr<tracking::TrackingService> tracking_;
   std::unique_ptr<exec::FakeExecutor> executor_;
   std::unique_ptr<jobs::JobService> service_;
+  std::unique_ptr<Authorizer> authorizer_;
   http::Router router_;
   Identity caller_{"alice", "tok-alice", false};
 };
@@ -439,6 +445,35 @@ TEST_F(PlatformRoutesTest, VersionNamesInetAndTheMlflowApiWithoutAToken) {
 TEST_F(PlatformRoutesTest, PlatformArtifactRoutesAreRegisteredToo) {
   Json(Call(Method::kPut, "/api/v1/artifacts/ns/a.txt", {.body = "x"}), 201);
   EXPECT_EQ(Call(Method::kGet, "/api/v1/artifacts/ns/a.txt").body, "x");
+}
+
+TEST_F(PlatformRoutesTest, AnAttemptTokenReadsItsOwnJobOnly) {
+  const std::string mine = Submit(R"({"name": "mine", "command": "true"})");
+  const std::string other = Submit(R"({"name": "other", "command": "true"})");
+  caller_.scope.kind = TokenScope::Kind::kAttempt;
+  caller_.scope.job_id = mine;
+  caller_.scope.attempt = 1;
+
+  EXPECT_EQ(GetJob(mine).at("job_id").as_string(), mine);
+  Json(Call(Method::kGet, "/api/v1/jobs/" + mine + "/events"), 200);
+  EXPECT_EQ(Call(Method::kGet, "/api/v1/jobs/" + mine + "/logs").status, 200);
+
+  auto denied = [&](Method method, const std::string& path, CallOptions options = {}) {
+    std::string message = Error(Call(method, path, std::move(options)), 403, "PERMISSION_DENIED");
+    EXPECT_THAT(message, HasSubstr("attempt 1 of job '" + mine + "'")) << path;
+  };
+  denied(Method::kGet, "/api/v1/jobs/" + other);
+  denied(Method::kGet, "/api/v1/jobs/" + other + "/logs");
+  denied(Method::kGet, "/api/v1/jobs/" + other + "/events");
+  denied(Method::kPost, "/api/v1/jobs/" + other + "/cancel");
+  denied(Method::kPost, "/api/v1/jobs/" + mine + "/cancel");
+  denied(Method::kPost, "/api/v1/jobs", {.body = R"({"name": "x", "command": "true"})"});
+  denied(Method::kGet, "/api/v1/jobs");
+  denied(Method::kPost, "/api/v1/snapshots", {.body = "x"});
+  denied(Method::kPut, "/api/v1/artifacts/models/x.bin", {.body = "x"});
+  // Nothing was cancelled.
+  caller_ = Identity{"alice", "tok-alice", false};
+  EXPECT_NE(GetJob(other).at("state").as_string(), "Cancelled");
 }
 
 }  // namespace
