@@ -14,6 +14,8 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -326,6 +328,11 @@ class JobService::Controller {
   void DrainOrphans();
   void PublishHeld();
   void RevokeToken(const std::string& token_id);
+  // On start: revokes every attempt token that no active job's record holds.
+  void RevokeEndedAttemptTokens();
+  // What the token of `attempt` may touch: its job, its run (and experiment), the run's artifact
+  // root and the experiment's logged models, as keys of the server's artifact store.
+  TokenScope AttemptScope(const JobRecord& job, int attempt);
 
   store::MetadataStore& store_;
   artifacts::ArtifactStore& artifacts_;
@@ -401,6 +408,29 @@ void JobService::Controller::Resume() {
     }
   }
   PublishHeld();
+  RevokeEndedAttemptTokens();
+}
+
+void JobService::Controller::RevokeEndedAttemptTokens() {
+  // Tokens of attempts that ended while the server was down, or were minted but never
+  // recorded (a crash between the two): only attempts still recorded as running or launching
+  // keep theirs; the controller revokes those when they end.
+  StatusOr<std::vector<JobRecord>> active = LoadActive();
+  if (!active.ok()) {
+    spdlog::warn("jobs: revoking the tokens of ended attempts: {}", active.status().ToString());
+    return;
+  }
+  std::set<std::string> live_tokens;
+  for (const JobRecord& job : *active) {
+    const std::string token_id = ResultOf(job.result_json).token_id;
+    if (!token_id.empty()) live_tokens.insert(token_id);
+  }
+  StatusOr<int> revoked = auth::RevokeEndedAttemptTokens(store_.tokens(), live_tokens);
+  if (!revoked.ok()) {
+    spdlog::warn("jobs: revoking the tokens of ended attempts: {}", revoked.status().ToString());
+  } else if (*revoked > 0) {
+    spdlog::info("jobs: revoked {} token(s) of ended attempts", *revoked);
+  }
 }
 
 void JobService::Controller::Stop() {
@@ -550,6 +580,35 @@ void JobService::Controller::PublishHeld() {
   }
   std::lock_guard lock(mu_);
   held_ = held;
+}
+
+TokenScope JobService::Controller::AttemptScope(const JobRecord& job, int attempt) {
+  TokenScope scope;
+  scope.kind = TokenScope::Kind::kAttempt;
+  scope.job_id = job.job_id;
+  scope.attempt = attempt;
+  scope.run_id = job.run_id;
+  scope.experiment_id = job.experiment_id;
+  if (job.run_id.empty()) return scope;
+  const Identity owner{job.user, "", false};
+  // Only proxied (mlflow-artifacts:) locations are reached through the server's artifact routes;
+  // the keys come from the same resolver those routes use.
+  auto key_of = [&](const std::string& uri) -> std::string {
+    if (!artifacts::IsProxiedArtifactUri(uri)) return "";
+    StatusOr<artifacts::ArtifactLocation> location = resolver_.Resolve(uri);
+    return location.ok() && !location->key_prefix.empty() ? location->key_prefix : "";
+  };
+  if (StatusOr<store::Run> run = tracking_.GetRun(owner, job.run_id); run.ok()) {
+    if (std::string key = key_of(run->info.artifact_uri); !key.empty()) {
+      scope.artifact_prefixes.push_back(std::move(key));
+    }
+  }
+  if (StatusOr<store::Experiment> e = tracking_.GetExperiment(owner, job.experiment_id); e.ok()) {
+    if (std::string key = key_of(e->artifact_location); !key.empty()) {
+      scope.models_prefix = key + "/models";
+    }
+  }
+  return scope;
 }
 
 void JobService::Controller::RevokeToken(const std::string& token_id) {
@@ -725,6 +784,8 @@ void JobService::Controller::FinishAttempt(const JobRecord& job, const exec::Exe
   const int64_t now = clock_.NowMillis();
   const JobSpec spec = SpecOf(job);
   const PersistedResult before = ResultOf(job.result_json);
+  // The attempt is over: its token stops working before anyone can see it ended.
+  RevokeToken(before.token_id);
 
   // The log is kept in the artifact store after every attempt, so it outlives the executor's
   // workspace.
@@ -770,7 +831,6 @@ void JobService::Controller::FinishAttempt(const JobRecord& job, const exec::Exe
     if (!s.ok()) spdlog::warn("jobs: releasing {}: {}", job.job_id, s.ToString());
   }
   live_.erase(job.job_id);
-  RevokeToken(before.token_id);
   if (store::IsTerminal(updated->state)) {
     FinishRun(*updated);
     // Its log and outputs are stored now.
@@ -1019,16 +1079,20 @@ void JobService::Controller::CancelQueued(const JobRecord& job, const std::strin
   if (updated->state == JobState::kCancelled) FinishRun(*updated);
 }
 
-Status JobService::Controller::BeginLaunch(const JobRecord& job, int64_t now) {
+Status JobService::Controller::BeginLaunch(const JobRecord& job, int64_t /*now*/) {
   const JobSpec spec = SpecOf(job);
   const int attempt = job.attempt + 1;
 
-  // A token for this attempt only, in the submitting user's name, revoked when it ends.
-  const std::string token = auth::GenerateToken();
-  store::Token stored{"tok-" + RandomHex(8), Sha256Hex(token), job.user, false, now, {}};
-  if (Status s = store_.tokens().CreateToken(stored); !s.ok()) {
-    return s.WithContext("creating the token for " + job.job_id);
+  // A token for this attempt only, in the submitting user's name, limited to what the
+  // attempt owns (auth/token_scope.h), revoked when it ends.
+  StatusOr<auth::IssuedToken> issued =
+      auth::IssueToken(store_.tokens(), clock_, job.user, AttemptScope(job, attempt));
+  if (!issued.ok()) {
+    spdlog::warn("jobs: creating the token for {}: {}", job.job_id, issued.status().ToString());
+    return issued.status();
   }
+  const std::string& token = issued->token;
+  const std::string& token_id = issued->token_id;
 
   // "Launching attempt N" (and its token) is durable before anything can start, so a restart
   // in the middle of the launch finds the attempt (Executor::Recover) instead of starting a
@@ -1040,12 +1104,12 @@ Status JobService::Controller::BeginLaunch(const JobRecord& job, int64_t now) {
       return Write::kNone;
     }
     pr.launching_attempt = attempt;
-    pr.token_id = stored.token_id;
+    pr.token_id = token_id;
     r.result_json = EncodeResult(pr);
     return Write::kQuiet;
   });
   if (!launching.ok() || ResultOf(launching->result_json).launching_attempt != attempt) {
-    RevokeToken(stored.token_id);
+    RevokeToken(token_id);
     return launching.ok() ? OkStatus() : launching.status();
   }
 

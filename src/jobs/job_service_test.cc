@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "artifacts/testing/in_memory_artifact_store.h"
+#include "auth/token_authenticator.h"
+#include "auth/token_scope.h"
 #include "common/ids.h"
 #include "exec/testing/fake_executor.h"
 #include "sched/admission.h"
@@ -180,6 +182,17 @@ TEST_F(JobServiceTest, SubmitRunsAndSucceedsWithInjectedEnvironment) {
   ASSERT_TRUE(stored.ok()) << stored.status().ToString();
   EXPECT_EQ(stored->user, "alice");
   EXPECT_FALSE(stored->is_admin);
+  // ... and is limited to this attempt: its job, its run and the run's artifact root.
+  StatusOr<TokenScope> scope = auth::DecodeTokenScope(stored->scope);
+  ASSERT_TRUE(scope.ok()) << scope.status().ToString();
+  EXPECT_EQ(scope->kind, TokenScope::Kind::kAttempt);
+  EXPECT_EQ(scope->job_id, id);
+  EXPECT_EQ(scope->attempt, 1);
+  EXPECT_EQ(scope->run_id, submitted.record.run_id);
+  EXPECT_EQ(scope->experiment_id, submitted.record.experiment_id);
+  EXPECT_THAT(scope->artifact_prefixes, ElementsAre(submitted.record.experiment_id + "/" +
+                                                    submitted.record.run_id + "/artifacts"));
+  EXPECT_EQ(scope->models_prefix, submitted.record.experiment_id + "/models");
 
   ASSERT_TRUE(executor_->Exit(id, 0).ok());
   service_->RunOnceForTest();
@@ -429,6 +442,16 @@ TEST_F(JobServiceTest, RestartReattachesRunningAttempts) {
   ASSERT_EQ(MustGet(lost).record.state, JobState::kRunning);
   EXPECT_EQ(MustGet(kept).record.reason, "attempt 1 started on GPU 0");
 
+  const std::string kept_token = executor_->LastLaunch(kept)->env.at("INET_TOKEN");
+  // A crash between minting a token and recording the launch leaves a token no attempt owns.
+  TokenScope orphan_scope;
+  orphan_scope.kind = TokenScope::Kind::kAttempt;
+  orphan_scope.job_id = "crashed-job";
+  orphan_scope.attempt = 1;
+  StatusOr<auth::IssuedToken> orphan =
+      auth::IssueToken(store_->tokens(), clock_, "alice", orphan_scope);
+  ASSERT_TRUE(orphan.ok());
+
   // The server goes away; the executor forgets its GPU table as a new process would.
   service_.reset();
   executor_->SimulateRestart();
@@ -441,6 +464,10 @@ TEST_F(JobServiceTest, RestartReattachesRunningAttempts) {
   JobView lost_view = MustGet(lost);
   EXPECT_EQ(lost_view.record.state, JobState::kFailed);
   EXPECT_THAT(lost_view.record.reason, HasSubstr("attempt 1 lost: the job's processes vanished"));
+  // Only the attempt still running keeps a working token.
+  EXPECT_TRUE(store_->tokens().GetTokenByHash(Sha256Hex(kept_token)).ok());
+  EXPECT_EQ(store_->tokens().GetTokenByHash(Sha256Hex(orphan->token)).status().code(),
+            StatusCode::kNotFound);
 
   ASSERT_TRUE(executor_->Exit(kept, 0).ok());
   service_->RunOnceForTest();
