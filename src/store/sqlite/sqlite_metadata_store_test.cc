@@ -301,6 +301,7 @@ TEST(SqliteMetadataStoreTest, VersionOneDatabaseIsMigratedToJobs) {
     ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db,
                            "DROP TABLE job_events; DROP TABLE jobs; "
+                           "ALTER TABLE tokens DROP COLUMN scope; "
                            "DELETE FROM schema_migrations WHERE version >= 2",
                            nullptr, nullptr, nullptr),
               SQLITE_OK)
