@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ADMIN_TOKEN, REFERENCE, ServerProcess
+# Helpers of the jobs suite (submitting real jobs and waiting for them).
+from test_jobs import TERMINAL, logs, submit, wait_state
 
 SEARCH = "/api/2.0/mlflow/experiments/search"
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
@@ -521,3 +523,139 @@ def test_a_job_of_an_unprivileged_server_is_confined_by_landlock(backend, tmp_pa
         _assert_private(srv, job_id)
     finally:
         assert srv.stop() == 0, srv.log_tail()
+
+
+# -- what a job's own token may do -----------------------------------------------------------
+
+HOSTILE_JOB = r"""
+import json, os, sys
+import mlflow, requests
+
+url, token = os.environ["MLFLOW_TRACKING_URI"], os.environ["MLFLOW_TRACKING_TOKEN"]
+victim_job, victim_run, running_job, snapshot = sys.argv[1:5]
+auth = {"Authorization": f"Bearer {token}"}
+
+def call(method, path, **kwargs):
+    r = requests.request(method, url + path, headers=auth, timeout=60, **kwargs)
+    code = r.json().get("error_code") if "json" in r.headers.get("content-type", "") else None
+    return [r.status_code, code, r.text[:400]]
+
+results = {
+    "cancel another job": call("POST", f"/api/v1/jobs/{running_job}/cancel"),
+    "read another job's log (artifact route)":
+        call("GET", f"/api/2.0/mlflow-artifacts/artifacts/jobs/{victim_job}/job.log"),
+    "read another job's log (platform route)": call("GET", f"/api/v1/jobs/{victim_job}/logs"),
+    "read another job": call("GET", f"/api/v1/jobs/{victim_job}"),
+    "list jobs": call("GET", "/api/v1/jobs"),
+    "submit a job": call("POST", "/api/v1/jobs", json={"name": "spawned", "command": "true"}),
+    "overwrite a snapshot":
+        call("PUT", f"/api/2.0/mlflow-artifacts/artifacts/snapshots/{snapshot}.tar.gz",
+             data=b"evil"),
+    "write to another run": call("POST", "/api/2.0/mlflow/runs/log-metric", json={
+        "run_id": victim_run, "key": "pwned", "value": 1, "timestamp": 1}),
+    "write another run's artifacts": call(
+        "PUT", "/api/2.0/mlflow-artifacts/artifacts/0/" + victim_run + "/artifacts/pwned.txt",
+        data=b"evil"),
+    "create an experiment": call("POST", "/api/2.0/mlflow/experiments/create",
+                                 json={"name": "from-a-job"}),
+}
+own = call("GET", "/api/v1/jobs/" + os.environ["INET_JOB_ID"])
+
+# The job's own run, through the unmodified mlflow client.
+with mlflow.start_run() as run:
+    mlflow.log_param("lr", "0.1")
+    mlflow.log_metric("loss", 0.5, step=1)
+    mlflow.log_text("hello", "notes/hello.txt")
+
+    class Echo(mlflow.pyfunc.PythonModel):
+        def predict(self, context, model_input):
+            return model_input
+
+    model = mlflow.pyfunc.log_model(name="model", python_model=Echo(), pip_requirements=["mlflow"])
+print("RESULTS " + json.dumps({"denied": results, "own": own, "run_id": run.info.run_id,
+                               "model_id": model.model_id}), flush=True)
+print("TOKEN " + token, flush=True)
+"""
+
+
+def _snapshot(srv, train_py: str) -> tuple[str, bytes]:
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        data = train_py.encode()
+        info = tarfile.TarInfo("train.py")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    res = srv.api("POST", "/api/v1/snapshots", data=buf.getvalue(),
+                  headers={"Content-Type": "application/gzip"})
+    assert res.status_code == 201, res.text
+    return res.json()["snapshot_id"], buf.getvalue()
+
+
+@pytest.mark.reference_incompatible
+def test_a_jobs_token_reaches_only_its_own_job_and_run(jobs_server):
+    import json
+    import sys
+
+    import mlflow
+
+    srv = jobs_server
+    victim = submit(srv, {"name": "victim", "command": ["python", "-c",
+                                                         "print('SECRET-LOG-LINE')"]})
+    victim = wait_state(srv, victim["job_id"], *TERMINAL)
+    assert victim["state"] == "Succeeded", victim
+    running = submit(srv, {"name": "bystander", "command": ["sleep", "600"]})
+    wait_state(srv, running["job_id"], "Running")
+    snapshot, original = _snapshot(srv, "print('ORIGINAL CODE')\n")
+
+    hostile = submit(srv, {"name": "hostile", "command": [
+        sys.executable, "-c", HOSTILE_JOB, victim["job_id"], victim["mlflow"]["run_id"],
+        running["job_id"], snapshot]})
+    done = wait_state(srv, hostile["job_id"], *TERMINAL)
+    log = logs(srv, hostile["job_id"])
+    assert done["state"] == "Succeeded", (done, log)
+    # Refused at once when the attempt ended: no grace period of a cache.
+    token = next(line.split(" ", 1)[1] for line in log.splitlines() if line.startswith("TOKEN "))
+    after = requests_get(srv, f"/api/v1/jobs/{hostile['job_id']}", token)
+    assert after.status_code == 401, after.text
+
+    out = json.loads(next(line.split(" ", 1)[1] for line in log.splitlines()
+                          if line.startswith("RESULTS ")))
+    for what, (status, code, text) in out["denied"].items():
+        assert (status, code) == (403, "PERMISSION_DENIED"), (what, status, text)
+        if what != "overwrite a snapshot":  # refused for every token, naming the API to use
+            assert f"job '{hostile['job_id']}'" in text, (what, text)
+    assert "POST /api/v1/snapshots" in out["denied"]["overwrite a snapshot"][2]
+    assert out["own"][0] == 200, out["own"]
+
+    # Nothing the job was refused happened.
+    assert srv.api("GET", f"/api/v1/jobs/{running['job_id']}").json()["job"]["state"] == "Running"
+    assert srv.api("GET", "/api/2.0/mlflow-artifacts/artifacts/snapshots/"
+                   f"{snapshot}.tar.gz").content == original
+    rerun = submit(srv, {"name": "rerun", "code_snapshot": snapshot,
+                          "command": ["python", "train.py"]})
+    wait_state(srv, rerun["job_id"], *TERMINAL)
+    assert "ORIGINAL CODE" in logs(srv, rerun["job_id"])
+    client = mlflow.MlflowClient(srv.url)
+    assert "pwned" not in client.get_run(victim["mlflow"]["run_id"]).data.metrics
+    assert srv.api("GET", "/api/2.0/mlflow/experiments/get-by-name",
+                   params={"experiment_name": "from-a-job"}).status_code == 404
+    assert srv.api("GET", "/api/v1/jobs", params={"name": "spawned"}).json()["jobs"] == []
+
+    # What it was allowed to do, it did, through the real mlflow client.
+    run = client.get_run(out["run_id"])
+    assert out["run_id"] == hostile["mlflow"]["run_id"]
+    assert run.data.params["lr"] == "0.1" and run.data.metrics["loss"] == 0.5
+    assert "notes" in {a.path for a in client.list_artifacts(run.info.run_id)}
+    model = client.get_logged_model(out["model_id"])
+    assert model.source_run_id == run.info.run_id
+    assert "MLmodel" in {a.path for a in client.list_logged_model_artifacts(model.model_id)}
+    srv.api("POST", f"/api/v1/jobs/{running['job_id']}/cancel")
+
+
+def requests_get(srv, path, token):
+    import requests
+
+    return requests.get(srv.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=60)
