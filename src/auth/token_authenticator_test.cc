@@ -122,9 +122,9 @@ TokenScope AttemptScope(std::string job_id) {
 }
 
 TEST_F(TokenAuthenticatorTest, IssuedAttemptTokenCarriesItsScope) {
-  auto issued = IssueToken(*store_, clock_, "alice", AttemptScope("j-1"));
+  auto issued = IssueToken(store_->tokens(), clock_, "alice", AttemptScope("j-1"));
   ASSERT_TRUE(issued.ok()) << issued.status().ToString();
-  TokenAuthenticator authenticator(*store_, clock_);
+  TokenAuthenticator authenticator(store_->tokens(), clock_);
   auto identity = authenticator.Authenticate(WithAuthorization("Bearer " + issued->token));
   ASSERT_TRUE(identity.ok()) << identity.status().ToString();
   EXPECT_EQ(identity->user, "alice");
@@ -137,12 +137,12 @@ TEST_F(TokenAuthenticatorTest, IssuedAttemptTokenCarriesItsScope) {
 }
 
 TEST_F(TokenAuthenticatorTest, RevokedAttemptTokenIsRefusedOnTheNextRequest) {
-  auto issued = IssueToken(*store_, clock_, "alice", AttemptScope("j-1"));
+  auto issued = IssueToken(store_->tokens(), clock_, "alice", AttemptScope("j-1"));
   ASSERT_TRUE(issued.ok());
   // A long cache: a scoped token must not be served from it.
-  TokenAuthenticator authenticator(*store_, clock_, /*cache_ttl_ms=*/3'600'000);
+  TokenAuthenticator authenticator(store_->tokens(), clock_, /*cache_ttl_ms=*/3'600'000);
   ASSERT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer " + issued->token)).ok());
-  ASSERT_TRUE(store_->RevokeToken(issued->token_id).ok());
+  ASSERT_TRUE(store_->tokens().RevokeToken(issued->token_id).ok());
   EXPECT_EQ(
       authenticator.Authenticate(WithAuthorization("Bearer " + issued->token)).status().code(),
       StatusCode::kUnauthenticated);
@@ -154,20 +154,20 @@ TEST_F(TokenAuthenticatorTest, UnreadableScopeIsNotAcceptedAsUnlimited) {
   t.token_hash = Sha256Hex("inet_odd");
   t.user = "alice";
   t.scope = R"({"kind":"from-the-future"})";
-  ASSERT_TRUE(store_->CreateToken(t).ok());
-  TokenAuthenticator authenticator(*store_, clock_);
+  ASSERT_TRUE(store_->tokens().CreateToken(t).ok());
+  TokenAuthenticator authenticator(store_->tokens(), clock_);
   EXPECT_FALSE(authenticator.Authenticate(WithAuthorization("Bearer inet_odd")).ok());
 }
 
 TEST_F(TokenAuthenticatorTest, RestartRevokesAttemptTokensThatAreNotLive) {
-  ASSERT_TRUE(EnsureAdminToken(*store_, clock_, "inet_admin", (dir_ / "t").string()).ok());
-  auto live = IssueToken(*store_, clock_, "alice", AttemptScope("j-live"));
-  auto ended = IssueToken(*store_, clock_, "alice", AttemptScope("j-ended"));
+  ASSERT_TRUE(EnsureAdminToken(store_->tokens(), clock_, "inet_admin", (dir_ / "t").string()).ok());
+  auto live = IssueToken(store_->tokens(), clock_, "alice", AttemptScope("j-live"));
+  auto ended = IssueToken(store_->tokens(), clock_, "alice", AttemptScope("j-ended"));
   ASSERT_TRUE(live.ok() && ended.ok());
-  auto revoked = RevokeEndedAttemptTokens(*store_, {live->token_id});
+  auto revoked = RevokeEndedAttemptTokens(store_->tokens(), {live->token_id});
   ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();
   EXPECT_EQ(*revoked, 1);
-  TokenAuthenticator authenticator(*store_, clock_);
+  TokenAuthenticator authenticator(store_->tokens(), clock_);
   EXPECT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer " + live->token)).ok());
   EXPECT_FALSE(authenticator.Authenticate(WithAuthorization("Bearer " + ended->token)).ok());
   EXPECT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer inet_admin")).ok());

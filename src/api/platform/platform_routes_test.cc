@@ -64,7 +64,7 @@ class PlatformRoutesTest : public ::testing::Test {
     service_ = std::make_unique<jobs::JobService>(*store_, artifacts_, *executor_, admission_,
                                                   *tracking_, clock_, options);
     ASSERT_TRUE(service_->Start().ok());
-    authorizer_ = std::make_unique<Authorizer>(*store_);
+    authorizer_ = std::make_unique<Authorizer>(store_->tracking());
     RegisterPlatformRoutes(
         router_, *service_, artifacts_, *authorizer_,
         PlatformRouteOptions{
