@@ -217,7 +217,8 @@ TEST_F(PostgresMetadataStoreTest, VersionOneSchemaIsMigratedToJobs) {
     std::unique_ptr<PgConnection> c = schema_->Connect();
     ASSERT_NE(c, nullptr);
     Status rolled_back = c->ExecScript(
-        "DROP TABLE job_events; DROP TABLE jobs; DELETE FROM schema_migrations WHERE version >= 2");
+        "DROP TABLE job_events; DROP TABLE jobs; ALTER TABLE tokens DROP COLUMN scope; "
+        "DELETE FROM schema_migrations WHERE version >= 2");
     ASSERT_TRUE(rolled_back.ok()) << rolled_back.ToString();
   }
   StatusOr<std::unique_ptr<MetadataStore>> store =
