@@ -686,8 +686,17 @@ TEST_F(LocalExecutorTest, RecoverStopsASupervisorThatNeverHandedItsPidBack) {
   std::vector<char*> stand_in_args;
   for (std::string& arg : stand_in_argv) stand_in_args.push_back(arg.data());
   stand_in_args.push_back(nullptr);
+  // Its output goes to /dev/null: the orphaned `sleep` must not hold ctest's output pipe open.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  for (int fd = 0; fd <= 2; ++fd) {
+    posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0);
+  }
   pid_t stand_in = 0;
-  ASSERT_EQ(posix_spawn(&stand_in, "/bin/sh", nullptr, nullptr, stand_in_args.data(), environ), 0);
+  const int spawned =
+      posix_spawn(&stand_in, "/bin/sh", &actions, nullptr, stand_in_args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ASSERT_EQ(spawned, 0);
   // Never left behind, whatever the outcome: the test must fail, not wait for it.
   struct Reaper {
     pid_t pid;
