@@ -67,6 +67,21 @@ struct LoggedModelQuery {
   int64_t offset = 0;
 };
 
+// A run's lifecycle stage with the time it was deleted (nullopt when active or unknown).
+struct RunLifecycle {
+  LifecycleStage stage = LifecycleStage::kActive;
+  std::optional<int64_t> deleted_time;
+};
+
+// A compare-and-set of an experiment's lifecycle stage (SetExperimentLifecycle).
+struct ExperimentLifecycleChange {
+  LifecycleStage from = LifecycleStage::kActive;  // the stage the experiment must be in
+  LifecycleStage to = LifecycleStage::kDeleted;
+  int64_t last_update_time = 0;
+  // Set on every run of the experiment when present.
+  std::optional<RunLifecycle> runs;
+};
+
 // Chooses which of a run's `total` ordered metric points to fetch (see
 // GetMetricHistoryBulkInterval): ascending indexes below `total`.
 using MetricPointSelector = std::function<std::vector<size_t>(size_t total)>;
@@ -84,9 +99,13 @@ class TrackingStore {
   virtual StatusOr<Experiment> GetExperimentByName(std::string_view name) = 0;
   virtual StatusOr<Page<Experiment>> SearchExperiments(const ExperimentQuery& query) = 0;
   virtual Status RenameExperiment(std::string_view experiment_id, std::string_view new_name) = 0;
-  // Deleting an experiment also marks its runs deleted; restoring restores them.
-  // kInvalidArgument when already in the target stage, or for deleting experiment "0".
-  virtual Status SetExperimentLifecycle(std::string_view experiment_id, LifecycleStage stage) = 0;
+  // Applies `change` in one transaction: the experiment moves from `change.from` to
+  // `change.to` (a compare-and-set on its stage) and, when `change.runs` is set, every run of the
+  // experiment, whatever its stage, gets that stage and deleted time. kNotFound when no such
+  // experiment; kFailedPrecondition when it is not in `change.from` (nothing written). Which
+  // changes to make is MLflow's rule, kept in tracking/lifecycle.h.
+  virtual Status SetExperimentLifecycle(std::string_view experiment_id,
+                                        const ExperimentLifecycleChange& change) = 0;
   virtual Status SetExperimentTag(std::string_view experiment_id, const Tag& tag) = 0;
   virtual Status DeleteExperimentTag(std::string_view experiment_id, std::string_view key) = 0;
 
@@ -100,7 +119,8 @@ class TrackingStore {
   virtual StatusOr<RunInfo> UpdateRun(std::string_view run_id, std::optional<RunStatus> status,
                                       std::optional<int64_t> end_time,
                                       std::optional<std::string> run_name) = 0;
-  virtual Status SetRunLifecycle(std::string_view run_id, LifecycleStage stage) = 0;
+  // Sets the run's stage and deleted time (nullopt: none). kNotFound when no such run.
+  virtual Status SetRunLifecycle(std::string_view run_id, const RunLifecycle& lifecycle) = 0;
   // Atomically appends metrics (exact duplicates of stored points are ignored), adds params
   // (same value again is fine; a different value is kInvalidArgument naming the key, the old
   // and the new value) and upserts tags (mlflow.runName also renames the run). The run must

@@ -10,6 +10,8 @@
 
 #include "common/ids.h"
 #include "search/search.h"
+#include "tracking/lifecycle.h"
+#include "tracking/messages.h"
 #include "tracking/metric_sampling.h"
 #include "tracking/validation.h"
 
@@ -123,12 +125,20 @@ StatusOr<store::Page<store::Experiment>> TrackingService::SearchExperiments(
 
 Status TrackingService::DeleteExperiment(const Identity& /*caller*/,
                                          std::string_view experiment_id) {
-  return store_.SetExperimentLifecycle(experiment_id, store::LifecycleStage::kDeleted);
+  return SetExperimentLifecycle(experiment_id, store::LifecycleStage::kDeleted);
 }
 
 Status TrackingService::RestoreExperiment(const Identity& /*caller*/,
                                           std::string_view experiment_id) {
-  return store_.SetExperimentLifecycle(experiment_id, store::LifecycleStage::kActive);
+  return SetExperimentLifecycle(experiment_id, store::LifecycleStage::kActive);
+}
+
+Status TrackingService::SetExperimentLifecycle(std::string_view experiment_id,
+                                               store::LifecycleStage to) {
+  RETURN_IF_ERROR(CheckExperimentTransition(experiment_id, to));
+  Status stored =
+      store_.SetExperimentLifecycle(experiment_id, ExperimentTransition(to, clock_.NowMillis()));
+  return ExperimentTransitionResult(std::move(stored), experiment_id, to);
 }
 
 Status TrackingService::RenameExperiment(const Identity& /*caller*/, std::string_view experiment_id,
@@ -214,11 +224,15 @@ StatusOr<store::RunInfo> TrackingService::UpdateRun(const Identity& /*caller*/,
 }
 
 Status TrackingService::DeleteRun(const Identity& /*caller*/, std::string_view run_id) {
-  return store_.SetRunLifecycle(run_id, store::LifecycleStage::kDeleted);
+  return RunResult(store_.SetRunLifecycle(
+                       run_id, RunTransition(store::LifecycleStage::kDeleted, clock_.NowMillis())),
+                   run_id);
 }
 
 Status TrackingService::RestoreRun(const Identity& /*caller*/, std::string_view run_id) {
-  return store_.SetRunLifecycle(run_id, store::LifecycleStage::kActive);
+  return RunResult(store_.SetRunLifecycle(
+                       run_id, RunTransition(store::LifecycleStage::kActive, clock_.NowMillis())),
+                   run_id);
 }
 
 Status TrackingService::LogMetric(const Identity& /*caller*/, std::string_view run_id,

@@ -189,6 +189,9 @@ class TrackingService {
   const TrackingOptions& options() const { return options_; }
 
  private:
+  // Deletes (to = kDeleted) or restores an experiment by tracking/lifecycle.h's rules.
+  Status SetExperimentLifecycle(std::string_view experiment_id, store::LifecycleStage to);
+
   store::TrackingStore& store_;
   const Clock& clock_;
   TrackingOptions options_;

@@ -105,6 +105,78 @@ TEST_F(TrackingServiceTest, CreateRunInDeletedExperimentFails) {
   EXPECT_THAT(run.status().message(), HasSubstr("must be in the 'active' state"));
 }
 
+TEST_F(TrackingServiceTest, DeleteExperimentDeletesEveryRunAtNow) {
+  store::ExperimentLifecycleChange change;
+  EXPECT_CALL(store_, SetExperimentLifecycle(std::string_view("7"), _))
+      .WillOnce(DoAll(SaveArg<1>(&change), Return(OkStatus())));
+  ASSERT_TRUE(service_.DeleteExperiment(alice_, "7").ok());
+  EXPECT_EQ(change.from, store::LifecycleStage::kActive);
+  EXPECT_EQ(change.to, store::LifecycleStage::kDeleted);
+  EXPECT_EQ(change.last_update_time, 1'700'000'000'000);
+  ASSERT_TRUE(change.runs.has_value());
+  EXPECT_EQ(change.runs->stage, store::LifecycleStage::kDeleted);
+  EXPECT_EQ(change.runs->deleted_time, 1'700'000'000'000);
+}
+
+// MLflow's restore_experiment makes every run of the experiment active again, including runs
+// deleted on their own before the experiment was.
+TEST_F(TrackingServiceTest, RestoreExperimentRestoresEveryRun) {
+  store::ExperimentLifecycleChange change;
+  EXPECT_CALL(store_, SetExperimentLifecycle(std::string_view("7"), _))
+      .WillOnce(DoAll(SaveArg<1>(&change), Return(OkStatus())));
+  ASSERT_TRUE(service_.RestoreExperiment(alice_, "7").ok());
+  EXPECT_EQ(change.from, store::LifecycleStage::kDeleted);
+  EXPECT_EQ(change.to, store::LifecycleStage::kActive);
+  ASSERT_TRUE(change.runs.has_value());
+  EXPECT_EQ(change.runs->stage, store::LifecycleStage::kActive);
+  EXPECT_EQ(change.runs->deleted_time, std::nullopt);
+}
+
+TEST_F(TrackingServiceTest, DefaultExperimentCannotBeDeleted) {
+  for (std::string_view id : {"0", "00"}) {
+    Status s = service_.DeleteExperiment(alice_, id);  // the StrictMock store is never asked
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(s.message(),
+              "Cannot delete the default experiment '0'. This is a reserved experiment.");
+  }
+}
+
+TEST_F(TrackingServiceTest, ExperimentLifecycleFactsBecomeMlflowErrors) {
+  EXPECT_CALL(store_, SetExperimentLifecycle(_, _))
+      .WillOnce(Return(FailedPreconditionError("experiment 7 is deleted")))
+      .WillOnce(Return(FailedPreconditionError("experiment 7 is active")))
+      .WillOnce(Return(NotFoundError("no experiment 9")))
+      .WillOnce(Return(UnavailableError("database is locked")));
+  Status deleted = service_.DeleteExperiment(alice_, "7");
+  EXPECT_EQ(deleted.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(deleted.message(), "Cannot delete an already deleted experiment.");
+  Status active = service_.RestoreExperiment(alice_, "7");
+  EXPECT_EQ(active.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(active.message(), "Cannot restore an active experiment.");
+  Status missing = service_.DeleteExperiment(alice_, "9");
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.message(), "No Experiment with id=9 exists");
+  EXPECT_EQ(service_.RestoreExperiment(alice_, "7").code(), StatusCode::kUnavailable);
+}
+
+TEST_F(TrackingServiceTest, DeleteAndRestoreRun) {
+  store::RunLifecycle deleted, restored;
+  EXPECT_CALL(store_, SetRunLifecycle(std::string_view("r"), _))
+      .WillOnce(DoAll(SaveArg<1>(&deleted), Return(OkStatus())))
+      .WillOnce(DoAll(SaveArg<1>(&restored), Return(OkStatus())));
+  EXPECT_CALL(store_, SetRunLifecycle(std::string_view("gone"), _))
+      .WillOnce(Return(NotFoundError("no run gone")));
+  ASSERT_TRUE(service_.DeleteRun(alice_, "r").ok());
+  ASSERT_TRUE(service_.RestoreRun(alice_, "r").ok());
+  EXPECT_EQ(deleted.stage, store::LifecycleStage::kDeleted);
+  EXPECT_EQ(deleted.deleted_time, 1'700'000'000'000);
+  EXPECT_EQ(restored.stage, store::LifecycleStage::kActive);
+  EXPECT_EQ(restored.deleted_time, std::nullopt);
+  Status missing = service_.DeleteRun(alice_, "gone");
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.message(), "Run with id=gone not found");
+}
+
 TEST_F(TrackingServiceTest, LogBatchRejectsOverLimitWithoutTouchingStore) {
   std::vector<store::Metric> metrics(1001, store::Metric{"m", 1, 1, 0, "", "", "", ""});
   Status s = service_.LogBatch(alice_, "r", metrics, {}, {});

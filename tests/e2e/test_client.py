@@ -242,6 +242,22 @@ def test_run_and_experiment_lifecycle(tracking):
     assert tracking.get_experiment_by_name(name) is None
 
 
+def test_experiment_delete_and_restore_reach_every_run(tracking):
+    """MLflow's restore_experiment makes every run of the experiment active again, including a
+    run deleted on its own before the experiment was; delete_experiment deletes them all."""
+    exp = tracking.create_experiment(unique("restore"))
+    early = tracking.create_run(exp).info.run_id
+    later = tracking.create_run(exp).info.run_id
+    tracking.delete_run(early)
+    tracking.delete_experiment(exp)
+    assert tracking.get_run(later).info.lifecycle_stage == "deleted"
+    assert ids_of(tracking.search_runs([exp])) == []
+    tracking.restore_experiment(exp)
+    assert tracking.get_run(early).info.lifecycle_stage == "active"
+    assert tracking.get_run(later).info.lifecycle_stage == "active"
+    assert sorted(ids_of(tracking.search_runs([exp]))) == sorted([early, later])
+
+
 def test_run_and_experiment_tags(tracking):
     exp = tracking.create_experiment(unique("tags"), tags={"initial": "1"})
     tracking.set_experiment_tag(exp, "owner", "alice")

@@ -157,6 +157,10 @@ KeyValueArrays LastWins(const std::vector<Tag>& tags) {
   return out;
 }
 
+PgParam DeletedTime(const RunLifecycle& lifecycle) {
+  return lifecycle.deleted_time ? PgParam(PgInt(*lifecycle.deleted_time)) : PgParam(std::nullopt);
+}
+
 Status ParamConflict(std::string_view what, std::string_view id, const PgResult& res) {
   return InvalidArgumentError(
       Cat({"Changing param values is not allowed. Param with key='", res.GetString(0, 0),
@@ -259,51 +263,35 @@ class PostgresTrackingStore : public TrackingStore {
     });
   }
 
-  Status SetExperimentLifecycle(std::string_view experiment_id, LifecycleStage stage) override {
+  Status SetExperimentLifecycle(std::string_view experiment_id,
+                                const ExperimentLifecycleChange& change) override {
+    std::optional<int64_t> id = ParseExperimentId(experiment_id);
+    if (!id) {
+      return NotFoundError(Cat({"no experiment ", experiment_id}));
+    }
     return db_.Write("changing experiment lifecycle", [&](PgConnection& c) -> Status {
-      std::optional<int64_t> id = ParseExperimentId(experiment_id);
-      if (!id) {
-        return NotFoundError(ExperimentNotFound(experiment_id));
+      // A compare-and-set on the stage: concurrent callers queue on the row lock and re-check
+      // the stage, so exactly one moves it.
+      ASSIGN_OR_RETURN(
+          PgResult moved,
+          c.Exec("UPDATE experiments SET lifecycle_stage = $2::text, "
+                 "last_update_time = $3::bigint WHERE experiment_id = $1::bigint "
+                 "AND lifecycle_stage = $4::text",
+                 {PgInt(*id), std::string(LifecycleStageName(change.to)),
+                  PgInt(change.last_update_time), std::string(LifecycleStageName(change.from))}));
+      if (moved.affected_rows() == 0) {
+        ASSIGN_OR_RETURN(std::string stage, ExperimentStage(c, experiment_id));
+        return FailedPreconditionError(Cat({"experiment ", experiment_id, " is ", stage}));
       }
-      // Locks the row so that concurrent delete/restore calls serialise.
-      ASSIGN_OR_RETURN(PgResult current,
-                       c.Exec("SELECT lifecycle_stage, last_update_time FROM experiments WHERE "
-                              "experiment_id = $1::bigint FOR UPDATE",
-                              {PgInt(*id)}));
-      if (current.rows() == 0) {
-        return NotFoundError(ExperimentNotFound(experiment_id));
-      }
-      std::string target(LifecycleStageName(stage));
-      if (stage == LifecycleStage::kDeleted && *id == 0) {
-        return InvalidArgumentError(
-            "Cannot delete the default experiment '0'. This is a reserved experiment.");
-      }
-      if (current.GetString(0, 0) == target) {
-        return InvalidArgumentError(stage == LifecycleStage::kDeleted
-                                        ? "Cannot delete an already deleted experiment."
-                                        : "Cannot restore an active experiment.");
-      }
-      int64_t now = db_.Now();
-      RETURN_IF_ERROR(c.Exec("UPDATE experiments SET lifecycle_stage = $2::text, "
-                             "last_update_time = $3::bigint WHERE experiment_id = $1::bigint",
-                             {PgInt(*id), target, PgInt(now)})
-                          .status());
-      if (stage == LifecycleStage::kDeleted) {
-        // Runs deleted together with the experiment remember when, so that a restore brings
-        // back exactly those and not runs deleted on their own before.
-        return c
-            .Exec(
-                "UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = $2::bigint "
-                "WHERE experiment_id = $1::bigint AND lifecycle_stage = 'active'",
-                {PgInt(*id), PgInt(now)})
-            .status();
+      if (!change.runs) {
+        return OkStatus();
       }
       return c
           .Exec(
-              "UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL WHERE "
-              "experiment_id = $1::bigint AND lifecycle_stage = 'deleted' AND deleted_time >= "
-              "$2::bigint",
-              {PgInt(*id), PgInt(current.GetInt64(0, 1))})
+              "UPDATE runs SET lifecycle_stage = $2::text, deleted_time = $3::bigint WHERE "
+              "experiment_id = $1::bigint",
+              {PgInt(*id), std::string(LifecycleStageName(change.runs->stage)),
+               DeletedTime(*change.runs)})
           .status();
     });
   }
@@ -418,17 +406,15 @@ class PostgresTrackingStore : public TrackingStore {
     return info;
   }
 
-  Status SetRunLifecycle(std::string_view run_id, LifecycleStage stage) override {
+  Status SetRunLifecycle(std::string_view run_id, const RunLifecycle& lifecycle) override {
     return db_.Write("changing run lifecycle", [&](PgConnection& c) -> Status {
-      PgParam deleted_time =
-          stage == LifecycleStage::kDeleted ? PgParam(PgInt(db_.Now())) : PgParam(std::nullopt);
-      ASSIGN_OR_RETURN(
-          PgResult res,
-          c.Exec("UPDATE runs SET lifecycle_stage = $2::text, deleted_time = "
-                 "$3::bigint WHERE run_uuid = $1::text",
-                 {std::string(run_id), std::string(LifecycleStageName(stage)), deleted_time}));
+      ASSIGN_OR_RETURN(PgResult res, c.Exec("UPDATE runs SET lifecycle_stage = $2::text, "
+                                            "deleted_time = $3::bigint WHERE run_uuid = $1::text",
+                                            {std::string(run_id),
+                                             std::string(LifecycleStageName(lifecycle.stage)),
+                                             DeletedTime(lifecycle)}));
       if (res.affected_rows() == 0) {
-        return NotFoundError(RunNotFound(run_id));
+        return NotFoundError(Cat({"no run ", run_id}));
       }
       return OkStatus();
     });

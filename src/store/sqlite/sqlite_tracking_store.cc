@@ -68,6 +68,16 @@ MetricRank RankOf(const Metric& m) {
   return MetricRank{m.step, m.timestamp, nan ? 1 : 0, nan ? 0.0 : m.value};
 }
 
+// Binds a run's lifecycle to ?1 (stage) and ?2 (deleted time).
+void BindRunLifecycle(Statement& q, const RunLifecycle& lifecycle) {
+  q.Bind(1, LifecycleStageName(lifecycle.stage));
+  if (lifecycle.deleted_time) {
+    q.Bind(2, *lifecycle.deleted_time);
+  } else {
+    q.BindNull(2);
+  }
+}
+
 class SqliteTrackingStore : public TrackingStore {
  public:
   explicit SqliteTrackingStore(Database& db) : db_(db) {}
@@ -81,7 +91,8 @@ class SqliteTrackingStore : public TrackingStore {
   StatusOr<Experiment> GetExperimentByName(std::string_view name) override;
   StatusOr<Page<Experiment>> SearchExperiments(const ExperimentQuery& query) override;
   Status RenameExperiment(std::string_view experiment_id, std::string_view new_name) override;
-  Status SetExperimentLifecycle(std::string_view experiment_id, LifecycleStage stage) override;
+  Status SetExperimentLifecycle(std::string_view experiment_id,
+                                const ExperimentLifecycleChange& change) override;
   Status SetExperimentTag(std::string_view experiment_id, const Tag& tag) override;
   Status DeleteExperimentTag(std::string_view experiment_id, std::string_view key) override;
 
@@ -91,7 +102,7 @@ class SqliteTrackingStore : public TrackingStore {
   StatusOr<RunInfo> UpdateRun(std::string_view run_id, std::optional<RunStatus> status,
                               std::optional<int64_t> end_time,
                               std::optional<std::string> run_name) override;
-  Status SetRunLifecycle(std::string_view run_id, LifecycleStage stage) override;
+  Status SetRunLifecycle(std::string_view run_id, const RunLifecycle& lifecycle) override;
   Status LogBatch(std::string_view run_id, const std::vector<Metric>& metrics,
                   const std::vector<Param>& params, const std::vector<Tag>& tags) override;
   Status DeleteRunTag(std::string_view run_id, std::string_view key) override;
@@ -307,36 +318,29 @@ Status SqliteTrackingStore::RenameExperiment(std::string_view experiment_id,
 }
 
 Status SqliteTrackingStore::SetExperimentLifecycle(std::string_view experiment_id,
-                                                   LifecycleStage stage) {
+                                                   const ExperimentLifecycleChange& change) {
+  std::optional<int64_t> id = ParseExperimentId(experiment_id);
+  if (!id) return NotFoundError("no experiment " + std::string(experiment_id));
   return Write([&](Connection& db) -> Status {
-    ASSIGN_OR_RETURN(Experiment e, LoadExperiment(db, experiment_id));
-    int64_t id = *ParseExperimentId(experiment_id);
-    if (stage == LifecycleStage::kDeleted && id == 0) {
-      return InvalidArgumentError(
-          "Cannot delete the default experiment '0'. This is a reserved experiment.");
-    }
-    if (e.lifecycle_stage == stage) {
-      return InvalidArgumentError(stage == LifecycleStage::kDeleted
-                                      ? "Cannot delete an already deleted experiment."
-                                      : "Cannot restore an active experiment.");
-    }
-    int64_t now = Now();
+    // A compare-and-set on the stage: the single writer makes check and write one step.
     ASSIGN_OR_RETURN(Statement upd, db.Prepare("UPDATE experiments SET lifecycle_stage = ?1, "
-                                               "last_update_time = ?2 WHERE experiment_id = ?3"));
-    RETURN_IF_ERROR(upd.Bind(1, LifecycleStageName(stage)).Bind(2, now).Bind(3, id).Run());
-    if (stage == LifecycleStage::kDeleted) {
-      // Runs deleted together with the experiment remember when, so a restore brings back
-      // exactly those and not runs deleted on their own before.
-      ASSIGN_OR_RETURN(Statement runs,
-                       db.Prepare("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ?1 "
-                                  "WHERE experiment_id = ?2 AND lifecycle_stage = 'active'"));
-      return runs.Bind(1, now).Bind(2, id).Run();
+                                               "last_update_time = ?2 WHERE experiment_id = ?3 "
+                                               "AND lifecycle_stage = ?4"));
+    RETURN_IF_ERROR(upd.Bind(1, LifecycleStageName(change.to))
+                        .Bind(2, change.last_update_time)
+                        .Bind(3, *id)
+                        .Bind(4, LifecycleStageName(change.from))
+                        .Run());
+    if (db.Changes() == 0) {
+      ASSIGN_OR_RETURN(Experiment e, LoadExperiment(db, experiment_id));
+      return FailedPreconditionError("experiment " + e.experiment_id + " is " +
+                                     std::string(LifecycleStageName(e.lifecycle_stage)));
     }
-    ASSIGN_OR_RETURN(Statement runs,
-                     db.Prepare("UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL "
-                                "WHERE experiment_id = ?1 AND lifecycle_stage = 'deleted' AND "
-                                "deleted_time = ?2"));
-    return runs.Bind(1, id).Bind(2, e.last_update_time).Run();
+    if (!change.runs) return OkStatus();
+    ASSIGN_OR_RETURN(Statement runs, db.Prepare("UPDATE runs SET lifecycle_stage = ?1, "
+                                                "deleted_time = ?2 WHERE experiment_id = ?3"));
+    BindRunLifecycle(runs, *change.runs);
+    return runs.Bind(3, *id).Run();
   });
 }
 
@@ -576,18 +580,15 @@ StatusOr<RunInfo> SqliteTrackingStore::UpdateRun(std::string_view run_id,
   return out;
 }
 
-Status SqliteTrackingStore::SetRunLifecycle(std::string_view run_id, LifecycleStage stage) {
+Status SqliteTrackingStore::SetRunLifecycle(std::string_view run_id,
+                                            const RunLifecycle& lifecycle) {
   return Write([&](Connection& db) -> Status {
-    RETURN_IF_ERROR(LoadRunInfo(db, run_id).status());
     ASSIGN_OR_RETURN(Statement upd, db.Prepare("UPDATE runs SET lifecycle_stage = ?1, "
                                                "deleted_time = ?2 WHERE run_uuid = ?3"));
-    upd.Bind(1, LifecycleStageName(stage)).Bind(3, run_id);
-    if (stage == LifecycleStage::kDeleted) {
-      upd.Bind(2, Now());
-    } else {
-      upd.BindNull(2);
-    }
-    return upd.Run();
+    BindRunLifecycle(upd, lifecycle);
+    RETURN_IF_ERROR(upd.Bind(3, run_id).Run());
+    if (db.Changes() == 0) return NotFoundError("no run " + std::string(run_id));
+    return OkStatus();
   });
 }
 

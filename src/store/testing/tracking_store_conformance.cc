@@ -61,6 +61,22 @@ Metric M(std::string key, double value, int64_t timestamp, int64_t step) {
   return m;
 }
 
+// An experiment's move to `to` at `now`; `with_runs` also sets every run of it to `to`.
+ExperimentLifecycleChange Move(LifecycleStage to, int64_t now = 1000, bool with_runs = true) {
+  ExperimentLifecycleChange change;
+  change.from = to == LifecycleStage::kDeleted ? LifecycleStage::kActive : LifecycleStage::kDeleted;
+  change.to = to;
+  change.last_update_time = now;
+  if (with_runs) {
+    change.runs = RunLifecycle{
+        to, to == LifecycleStage::kDeleted ? std::optional<int64_t>(now) : std::nullopt};
+  }
+  return change;
+}
+
+RunLifecycle Deleted(int64_t when = 1000) { return RunLifecycle{LifecycleStage::kDeleted, when}; }
+RunLifecycle Active() { return RunLifecycle{LifecycleStage::kActive, std::nullopt}; }
+
 Comparison Clause(Entity entity, std::string key, Comparator op, search::Value value) {
   return Comparison{entity, std::move(key), op, std::move(value)};
 }
@@ -132,7 +148,7 @@ TEST_P(TrackingStoreConformanceTest, CreateExperimentRejectsDuplicateNamesEvenWh
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
   EXPECT_THAT(again.status().message(), HasSubstr("Experiment 'dup' already exists."));
-  ASSERT_OK(store().SetExperimentLifecycle(id, LifecycleStage::kDeleted));
+  ASSERT_OK(store().SetExperimentLifecycle(id, Move(LifecycleStage::kDeleted)));
   EXPECT_EQ(store().CreateExperiment(e).status().code(), StatusCode::kAlreadyExists);
 }
 
@@ -145,7 +161,7 @@ TEST_P(TrackingStoreConformanceTest, MissingExperimentErrors) {
   EXPECT_EQ(by_name.status().code(), StatusCode::kNotFound);
   EXPECT_THAT(by_name.status().message(), HasSubstr("Experiment 'nope' does not exist."));
   EXPECT_EQ(store().RenameExperiment("999", "x").code(), StatusCode::kNotFound);
-  EXPECT_EQ(store().SetExperimentLifecycle("999", LifecycleStage::kDeleted).code(),
+  EXPECT_EQ(store().SetExperimentLifecycle("999", Move(LifecycleStage::kDeleted)).code(),
             StatusCode::kNotFound);
   EXPECT_EQ(store().SetExperimentTag("999", {"k", "v"}).code(), StatusCode::kNotFound);
 }
@@ -160,19 +176,23 @@ TEST_P(TrackingStoreConformanceTest, RenameExperiment) {
   EXPECT_EQ(store().RenameExperiment(a, "b").code(), StatusCode::kAlreadyExists);
 }
 
-TEST_P(TrackingStoreConformanceTest, DeletingExperimentDeletesAndRestoresItsRuns) {
+TEST_P(TrackingStoreConformanceTest, ExperimentLifecycleIsACompareAndSet) {
   std::string exp = MakeExperiment("lifecycle");
   std::string r1 = MakeRun(exp);
   std::string r2 = MakeRun(exp);
-  ASSERT_OK(store().SetExperimentLifecycle(exp, LifecycleStage::kDeleted));
-  EXPECT_EQ(ValueOrDie(store().GetExperiment(exp)).lifecycle_stage, LifecycleStage::kDeleted);
+  ASSERT_OK(store().SetExperimentLifecycle(exp, Move(LifecycleStage::kDeleted, 2000)));
+  Experiment deleted = ValueOrDie(store().GetExperiment(exp));
+  EXPECT_EQ(deleted.lifecycle_stage, LifecycleStage::kDeleted);
+  EXPECT_EQ(deleted.last_update_time, 2000);
   EXPECT_EQ(ValueOrDie(store().GetRun(r1)).info.lifecycle_stage, LifecycleStage::kDeleted);
   EXPECT_EQ(ValueOrDie(store().GetRun(r2)).info.lifecycle_stage, LifecycleStage::kDeleted);
   // Deleted experiments still resolve by name (MLflow's get_experiment_by_name).
   EXPECT_EQ(ValueOrDie(store().GetExperimentByName("lifecycle")).experiment_id, exp);
 
-  Status again = store().SetExperimentLifecycle(exp, LifecycleStage::kDeleted);
-  EXPECT_EQ(again.code(), StatusCode::kInvalidArgument);
+  // Not in `from` any more: refused, nothing written.
+  Status again = store().SetExperimentLifecycle(exp, Move(LifecycleStage::kDeleted, 3000));
+  EXPECT_EQ(again.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ValueOrDie(store().GetExperiment(exp)).last_update_time, 2000);
   RunInfo info;
   info.run_id = NewRunId();
   info.experiment_id = exp;
@@ -180,18 +200,34 @@ TEST_P(TrackingStoreConformanceTest, DeletingExperimentDeletesAndRestoresItsRuns
   EXPECT_EQ(store().CreateRun(info, {}).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(store().SetExperimentTag(exp, {"k", "v"}).code(), StatusCode::kInvalidArgument);
 
-  ASSERT_OK(store().SetExperimentLifecycle(exp, LifecycleStage::kActive));
+  ASSERT_OK(store().SetExperimentLifecycle(exp, Move(LifecycleStage::kActive, 4000)));
   EXPECT_EQ(ValueOrDie(store().GetExperiment(exp)).lifecycle_stage, LifecycleStage::kActive);
   EXPECT_EQ(ValueOrDie(store().GetRun(r1)).info.lifecycle_stage, LifecycleStage::kActive);
   EXPECT_EQ(ValueOrDie(store().GetRun(r2)).info.lifecycle_stage, LifecycleStage::kActive);
-  EXPECT_EQ(store().SetExperimentLifecycle(exp, LifecycleStage::kActive).code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store().SetExperimentLifecycle(exp, Move(LifecycleStage::kActive)).code(),
+            StatusCode::kFailedPrecondition);
 }
 
-TEST_P(TrackingStoreConformanceTest, DefaultExperimentCannotBeDeleted) {
-  Status s = store().SetExperimentLifecycle("0", LifecycleStage::kDeleted);
-  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(ValueOrDie(store().GetExperiment("0")).lifecycle_stage, LifecycleStage::kActive);
+// The change reaches every run of the experiment, whatever its stage or deleted time: a run
+// deleted on its own before the experiment comes back with it (the adapters once matched only
+// runs deleted at the experiment's own deletion time).
+TEST_P(TrackingStoreConformanceTest, ExperimentLifecycleChangeReachesEveryRun) {
+  std::string exp = MakeExperiment("every-run");
+  std::string other_exp = MakeExperiment("bystander");
+  std::string early = MakeRun(exp);
+  std::string later = MakeRun(exp);
+  std::string bystander = MakeRun(other_exp);
+  ASSERT_OK(store().SetRunLifecycle(early, Deleted(1000)));
+  ASSERT_OK(store().SetRunLifecycle(bystander, Deleted(1000)));
+  ASSERT_OK(store().SetExperimentLifecycle(exp, Move(LifecycleStage::kDeleted, 5000)));
+  ASSERT_OK(store().SetExperimentLifecycle(exp, Move(LifecycleStage::kActive, 9000)));
+  EXPECT_EQ(ValueOrDie(store().GetRun(early)).info.lifecycle_stage, LifecycleStage::kActive);
+  EXPECT_EQ(ValueOrDie(store().GetRun(later)).info.lifecycle_stage, LifecycleStage::kActive);
+  EXPECT_EQ(ValueOrDie(store().GetRun(bystander)).info.lifecycle_stage, LifecycleStage::kDeleted);
+
+  // Without `runs` only the experiment moves.
+  ASSERT_OK(store().SetExperimentLifecycle(exp, Move(LifecycleStage::kDeleted, 9500, false)));
+  EXPECT_EQ(ValueOrDie(store().GetRun(later)).info.lifecycle_stage, LifecycleStage::kActive);
 }
 
 TEST_P(TrackingStoreConformanceTest, ExperimentTags) {
@@ -214,7 +250,7 @@ TEST_P(TrackingStoreConformanceTest, SearchExperimentsFiltersOrdersAndPages) {
   std::string abc = MakeExperiment("Abc");
   std::string del = MakeExperiment("deleted-one");
   ASSERT_OK(store().SetExperimentTag(ab, {"key", "value"}));
-  ASSERT_OK(store().SetExperimentLifecycle(del, LifecycleStage::kDeleted));
+  ASSERT_OK(store().SetExperimentLifecycle(del, Move(LifecycleStage::kDeleted)));
 
   auto names = [&](ExperimentQuery q) {
     std::vector<std::string> out;
@@ -314,8 +350,7 @@ TEST_P(TrackingStoreConformanceTest, CreateRunErrors) {
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_THAT(missing.status().message(), HasSubstr("Run with id=deadbeef not found"));
   EXPECT_EQ(store().LogBatch("deadbeef", {M("m", 1, 1, 0)}, {}, {}).code(), StatusCode::kNotFound);
-  EXPECT_EQ(store().SetRunLifecycle("deadbeef", LifecycleStage::kDeleted).code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(store().SetRunLifecycle("deadbeef", Deleted()).code(), StatusCode::kNotFound);
   EXPECT_EQ(store().UpdateRun("deadbeef", RunStatus::kFinished, 5, std::nullopt).status().code(),
             StatusCode::kNotFound);
 }
@@ -339,14 +374,14 @@ TEST_P(TrackingStoreConformanceTest, UpdateRun) {
 
 TEST_P(TrackingStoreConformanceTest, DeletedRunRejectsWritesAndRestoreWorks) {
   std::string run = MakeRun("0");
-  ASSERT_OK(store().SetRunLifecycle(run, LifecycleStage::kDeleted));
+  ASSERT_OK(store().SetRunLifecycle(run, Deleted()));
   EXPECT_EQ(ValueOrDie(store().GetRun(run)).info.lifecycle_stage, LifecycleStage::kDeleted);
   Status s = store().LogBatch(run, {M("m", 1, 1, 0)}, {}, {});
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("must be in the 'active' state"));
   EXPECT_EQ(store().LogInputs(run, {}, {}).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(store().DeleteRunTag(run, "mlflow.runName").code(), StatusCode::kInvalidArgument);
-  ASSERT_OK(store().SetRunLifecycle(run, LifecycleStage::kActive));
+  ASSERT_OK(store().SetRunLifecycle(run, Active()));
   EXPECT_OK(store().LogBatch(run, {M("m", 1, 1, 0)}, {}, {}));
 }
 
@@ -593,7 +628,7 @@ TEST_P(TrackingStoreConformanceTest, SearchRunsViewTypesAndExperiments) {
   std::string a = MakeRun(e1, 3);
   std::string b = MakeRun(e2, 2);
   std::string c = MakeRun(e2, 1);
-  ASSERT_OK(store().SetRunLifecycle(c, LifecycleStage::kDeleted));
+  ASSERT_OK(store().SetRunLifecycle(c, Deleted()));
   RunQuery q;
   q.experiment_ids = {e1, e2};
   EXPECT_THAT(RunIds(ValueOrDie(store().SearchRuns(q))), ElementsAre(a, b));

@@ -17,8 +17,8 @@ class MockTrackingStore : public store::TrackingStore {
   MOCK_METHOD(StatusOr<store::Page<store::Experiment>>, SearchExperiments,
               (const store::ExperimentQuery&), (override));
   MOCK_METHOD(Status, RenameExperiment, (std::string_view, std::string_view), (override));
-  MOCK_METHOD(Status, SetExperimentLifecycle, (std::string_view, store::LifecycleStage),
-              (override));
+  MOCK_METHOD(Status, SetExperimentLifecycle,
+              (std::string_view, const store::ExperimentLifecycleChange&), (override));
   MOCK_METHOD(Status, SetExperimentTag, (std::string_view, const store::Tag&), (override));
   MOCK_METHOD(Status, DeleteExperimentTag, (std::string_view, std::string_view), (override));
   MOCK_METHOD(Status, CreateRun, (const store::RunInfo&, const std::vector<store::Tag>&),
@@ -28,7 +28,7 @@ class MockTrackingStore : public store::TrackingStore {
               (std::string_view, std::optional<store::RunStatus>, std::optional<int64_t>,
                std::optional<std::string>),
               (override));
-  MOCK_METHOD(Status, SetRunLifecycle, (std::string_view, store::LifecycleStage), (override));
+  MOCK_METHOD(Status, SetRunLifecycle, (std::string_view, const store::RunLifecycle&), (override));
   MOCK_METHOD(Status, LogBatch,
               (std::string_view, const std::vector<store::Metric>&,
                const std::vector<store::Param>&, const std::vector<store::Tag>&),

@@ -1,0 +1,54 @@
+#include "tracking/lifecycle.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "tracking/messages.h"
+
+namespace inet::tracking {
+
+bool IsDefaultExperiment(std::string_view experiment_id) {
+  return !experiment_id.empty() &&
+         std::all_of(experiment_id.begin(), experiment_id.end(), [](char c) { return c == '0'; });
+}
+
+store::ExperimentLifecycleChange ExperimentTransition(store::LifecycleStage to, int64_t now) {
+  store::ExperimentLifecycleChange change;
+  change.from = to == store::LifecycleStage::kDeleted ? store::LifecycleStage::kActive
+                                                      : store::LifecycleStage::kDeleted;
+  change.to = to;
+  change.last_update_time = now;
+  change.runs = RunTransition(to, now);
+  return change;
+}
+
+store::RunLifecycle RunTransition(store::LifecycleStage to, int64_t now) {
+  store::RunLifecycle lifecycle;
+  lifecycle.stage = to;
+  if (to == store::LifecycleStage::kDeleted) lifecycle.deleted_time = now;
+  return lifecycle;
+}
+
+Status CheckExperimentTransition(std::string_view experiment_id, store::LifecycleStage to) {
+  if (to == store::LifecycleStage::kDeleted && IsDefaultExperiment(experiment_id)) {
+    return InvalidArgumentError(
+        "Cannot delete the default experiment '0'. This is a reserved experiment.");
+  }
+  return OkStatus();
+}
+
+Status ExperimentTransitionResult(Status status, std::string_view experiment_id,
+                                  store::LifecycleStage to) {
+  switch (status.code()) {
+    case StatusCode::kNotFound:
+      return ExperimentNotFoundError(experiment_id);
+    case StatusCode::kFailedPrecondition:
+      return InvalidArgumentError(to == store::LifecycleStage::kDeleted
+                                      ? "Cannot delete an already deleted experiment."
+                                      : "Cannot restore an active experiment.");
+    default:
+      return status;
+  }
+}
+
+}  // namespace inet::tracking

@@ -1,0 +1,41 @@
+// MLflow's lifecycle rules for experiments and runs, written once above the store: what
+// deleting and restoring touch, the default experiment that cannot be deleted, and the errors
+// MLflow answers when a transition is refused. The store applies the changes built here
+// atomically (store::TrackingStore::SetExperimentLifecycle, SetRunLifecycle) and reports facts
+// (kNotFound, kFailedPrecondition) that the functions below turn into MLflow's messages.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "common/status.h"
+#include "store/tracking_store.h"
+#include "store/types.h"
+
+namespace inet::tracking {
+
+// Experiment "0" ("Default"), created with every store; any spelling of the integer 0 names it.
+bool IsDefaultExperiment(std::string_view experiment_id);
+
+// Deleting (to = kDeleted) or restoring (to = kActive) an experiment at `now`. As in MLflow's
+// SqlAlchemyStore.delete_experiment / restore_experiment, every run of the experiment follows,
+// whatever its own stage: deletion marks each deleted at `now`, restoration makes each active
+// with no deleted time (runs deleted on their own before are restored too).
+store::ExperimentLifecycleChange ExperimentTransition(store::LifecycleStage to, int64_t now);
+
+// Deleting a run records when (`now`); restoring clears it (MLflow's delete_run / restore_run,
+// which apply whatever the run's current stage).
+store::RunLifecycle RunTransition(store::LifecycleStage to, int64_t now);
+
+// kInvalidArgument with MLflow's message when the experiment may not move to `to` before the
+// store is asked: the default experiment cannot be deleted.
+Status CheckExperimentTransition(std::string_view experiment_id, store::LifecycleStage to);
+
+// The answer to a client for the store's `status` of SetExperimentLifecycle: kNotFound becomes
+// "No Experiment with id=<id> exists", kFailedPrecondition (already in the target stage)
+// "Cannot delete an already deleted experiment." / "Cannot restore an active experiment."
+// (kInvalidArgument); anything else passes unchanged.
+Status ExperimentTransitionResult(Status status, std::string_view experiment_id,
+                                  store::LifecycleStage to);
+
+}  // namespace inet::tracking
