@@ -21,6 +21,7 @@
 #include "archive/internal/dir_listing.h"
 #include "archive/internal/gzip_stream.h"
 #include "archive/internal/tar_format.h"
+#include "common/format.h"
 
 namespace inet::archive {
 namespace {
@@ -39,40 +40,6 @@ constexpr int64_t kMaxMetadataBytes = int64_t{1024} * 1024;
 constexpr size_t kMaxPathBytes = 4096;
 // How many of the largest files the size-limit message names.
 constexpr size_t kLargestFilesNamed = 3;
-
-// "1,204"
-std::string WithThousands(int64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) {
-      out += ',';
-    }
-    out += digits[i];
-  }
-  return out;
-}
-
-// "530 MiB", "3.1 KiB", "12 bytes"
-std::string HumanBytes(int64_t bytes) {
-  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
-  if (bytes < 1024) {
-    return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
-  }
-  double value = static_cast<double>(bytes) / 1024;
-  size_t unit = 0;
-  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
-    value /= 1024;
-    ++unit;
-  }
-  char buf[32];
-  if (value >= 10 || value == static_cast<double>(static_cast<int64_t>(value))) {
-    std::snprintf(buf, sizeof(buf), "%.0f %s", value, kUnits[unit]);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.1f %s", value, kUnits[unit]);
-  }
-  return buf;
-}
 
 // One entry PackDirectory will write.
 struct PackEntry {
@@ -146,8 +113,8 @@ Status SizeLimitError(const std::vector<PackEntry>& entries, int64_t max_bytes) 
                     [](const PackEntry* a, const PackEntry* b) {
                       return a->size != b->size ? a->size > b->size : a->path < b->path;
                     });
-  std::string message = "code snapshot exceeds " + HumanBytes(max_bytes) + " (" +
-                        HumanBytes(total) + " in " + WithThousands(files) +
+  std::string message = "code snapshot exceeds " + FormatBytes(max_bytes) + " (" +
+                        FormatBytes(total) + " in " + FormatCount(files) +
                         (files == 1 ? " file)" : " files)");
   if (named > 0) {
     message += named == 1 ? "; the largest file is " : "; the largest files are ";
@@ -155,7 +122,7 @@ Status SizeLimitError(const std::vector<PackEntry>& entries, int64_t max_bytes) 
       if (i > 0) {
         message += ", ";
       }
-      message += largest[i]->path + " (" + HumanBytes(largest[i]->size) + ")";
+      message += largest[i]->path + " (" + FormatBytes(largest[i]->size) + ")";
     }
   }
   message += "; add them to .inetignore or pass --max-snapshot-mb";
@@ -180,7 +147,7 @@ Status PackFile(const std::string& root, const std::string& path, internal::Gzip
   }
   const int64_t size = info.st_size;
   if (bytes + size > max_bytes) {
-    return ResourceExhaustedError("code snapshot exceeds " + HumanBytes(max_bytes) +
+    return ResourceExhaustedError("code snapshot exceeds " + FormatBytes(max_bytes) +
                                   " (files grew while being packed); add large files to "
                                   ".inetignore or pass --max-snapshot-mb");
   }
@@ -370,7 +337,7 @@ class Extractor {
       }
       trailing_bytes_ += static_cast<int64_t>(got);
       if (trailing_bytes_ > options_.max_bytes) {
-        return ResourceExhaustedError("archive has more than " + HumanBytes(options_.max_bytes) +
+        return ResourceExhaustedError("archive has more than " + FormatBytes(options_.max_bytes) +
                                       " after its end marker");
       }
     }
@@ -378,7 +345,7 @@ class Extractor {
 
   StatusOr<std::string> ReadMetadata(int64_t size) {
     if (size > kMaxMetadataBytes) {
-      return InvalidArgumentError("archive has an extended header of " + HumanBytes(size) +
+      return InvalidArgumentError("archive has an extended header of " + FormatBytes(size) +
                                   " (more than 1 MiB)");
     }
     std::string data(static_cast<size_t>(size), '\0');
@@ -419,11 +386,11 @@ class Extractor {
     ASSIGN_OR_RETURN(std::vector<std::string> components, SafeComponents(name));
     if (size > options_.max_bytes - total_bytes_) {
       return ResourceExhaustedError("archive unpacks to more than " +
-                                    HumanBytes(options_.max_bytes));
+                                    FormatBytes(options_.max_bytes));
     }
     total_bytes_ += size;
     if (++entries_ > options_.max_entries) {
-      return ResourceExhaustedError("archive has more than " + WithThousands(options_.max_entries) +
+      return ResourceExhaustedError("archive has more than " + FormatCount(options_.max_entries) +
                                     " entries");
     }
     if (directory) {

@@ -221,8 +221,8 @@ TEST_F(ArchiveTest, SizeLimitNamesTheLargestFiles) {
   StatusOr<PackResult> result = PackDirectory(src_.string(), archive_.string());
   ASSERT_EQ(result.status().code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(result.status().message(),
-            "code snapshot exceeds 512 MiB (530 MiB in 3 files); the largest files are "
-            "data/train.bin (400 MiB), b.bin (130 MiB), main.py (6 bytes); add them to "
+            "code snapshot exceeds 512.0 MiB (530.0 MiB in 3 files); the largest files are "
+            "data/train.bin (400.0 MiB), b.bin (130.0 MiB), main.py (6 B); add them to "
             ".inetignore or pass --max-snapshot-mb");
   EXPECT_FALSE(fs::exists(archive_));
 

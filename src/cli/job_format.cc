@@ -10,6 +10,9 @@
 #include <sstream>
 #include <vector>
 
+#include "common/format.h"
+#include "common/quantity.h"
+
 namespace inet::cli {
 namespace {
 
@@ -157,55 +160,6 @@ std::string Table(const std::vector<std::vector<std::string>>& rows) {
 std::string Label(std::string_view label) { return PadRight(std::string(label) + ":", 14); }
 
 }  // namespace
-
-std::string FormatCount(int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) {
-      out += ',';
-    }
-    out += digits[i];
-  }
-  return n < 0 ? "-" + out : out;
-}
-
-std::string FormatBytes(int64_t bytes) {
-  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-  if (bytes < 1024) {
-    return std::to_string(bytes) + " B";
-  }
-  double value = static_cast<double>(bytes);
-  int unit = -1;
-  while (value >= 1024 && unit < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.1f %s", value, kUnits[unit]);
-  return buffer;
-}
-
-std::string FormatDuration(double seconds) {
-  if (seconds < 0 || !std::isfinite(seconds)) {
-    seconds = 0;
-  }
-  auto total = static_cast<int64_t>(seconds);
-  char buffer[48];
-  if (total < 60) {
-    std::snprintf(buffer, sizeof(buffer), "%llds", static_cast<long long>(total));
-  } else if (total < 3600) {
-    std::snprintf(buffer, sizeof(buffer), "%lldm %02llds", static_cast<long long>(total / 60),
-                  static_cast<long long>(total % 60));
-  } else if (total < 86400) {
-    std::snprintf(buffer, sizeof(buffer), "%lldh %02lldm", static_cast<long long>(total / 3600),
-                  static_cast<long long>(total % 3600 / 60));
-  } else {
-    std::snprintf(buffer, sizeof(buffer), "%lldd %02lldh", static_cast<long long>(total / 86400),
-                  static_cast<long long>(total % 86400 / 3600));
-  }
-  return buffer;
-}
 
 std::string FormatTimestamp(int64_t epoch_ms) {
   std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
@@ -384,13 +338,8 @@ std::string FormatCapacity(const json::value& capacity) {
     gpu_line = "none on this executor";
   }
   out += Label("GPUs") + gpu_line + "\n";
-  auto cores = [](int64_t millis) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof(buffer), "%g", static_cast<double>(millis) / 1000.0);
-    return std::string(buffer);
-  };
-  out += Label("CPU") + cores(Int(capacity, "cpu_millis_used")) + "/" +
-         cores(Int(capacity, "cpu_millis_total")) + " cores requested\n";
+  out += Label("CPU") + FormatCpuQuantity(Int(capacity, "cpu_millis_used")) + "/" +
+         FormatCpuQuantity(Int(capacity, "cpu_millis_total")) + " cores requested\n";
   out += Label("Memory") + FormatBytes(Int(capacity, "memory_bytes_used")) + "/" +
          FormatBytes(Int(capacity, "memory_bytes_total")) + " requested\n";
   if (std::string isolation = Str(capacity, "isolation"); !isolation.empty()) {

@@ -11,12 +11,6 @@
 
 namespace inet::cli {
 
-// 1204 -> "1,204".
-std::string FormatCount(int64_t n);
-// 36909875 -> "35.2 MiB"; below 1 KiB: "512 B".
-std::string FormatBytes(int64_t bytes);
-// 12.5 -> "12s", 185 -> "3m 05s", 7380 -> "2h 03m", 273600 -> "3d 04h".
-std::string FormatDuration(double seconds);
 // Milliseconds since the epoch -> "2026-11-26 23:15:02" in the local time zone.
 std::string FormatTimestamp(int64_t epoch_ms);
 // True for Succeeded, Failed, Cancelled and TimedOut.

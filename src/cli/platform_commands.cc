@@ -24,6 +24,7 @@
 #include "cli/train_spec.h"
 #include "client/api_client.h"
 #include "client/client_config.h"
+#include "common/format.h"
 #include "jobs/job_spec.h"
 
 namespace inet::cli {

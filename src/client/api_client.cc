@@ -13,6 +13,8 @@
 #include <mutex>
 #include <vector>
 
+#include "common/format.h"
+
 namespace inet::client {
 namespace {
 
@@ -293,7 +295,7 @@ Status ApiClient::Perform(internal::Transfer& t) {
     }
     if (t.too_large) {
       return ResourceExhaustedError("the answer from " + url + " is larger than " +
-                                    std::to_string(kMaxBufferedBody >> 20) + " MiB");
+                                    FormatBytes(kMaxBufferedBody));
     }
     switch (rc) {
       case CURLE_ABORTED_BY_CALLBACK:

@@ -30,10 +30,13 @@ struct Resources {
   friend Resources operator+(Resources a, const Resources& b) { return a += b; }
   friend Resources operator-(Resources a, const Resources& b) { return a -= b; }
 
-  // True when every dimension of this request is within `available`.
+  // True when every dimension of this request is within `available`. A dimension this request
+  // does not ask for (zero or less) fits whatever is available, even an overcommitted
+  // (negative) amount.
   bool FitsIn(const Resources& available) const {
-    return cpu_millis <= available.cpu_millis && memory_bytes <= available.memory_bytes &&
-           gpus <= available.gpus;
+    return (cpu_millis <= 0 || cpu_millis <= available.cpu_millis) &&
+           (memory_bytes <= 0 || memory_bytes <= available.memory_bytes) &&
+           (gpus <= 0 || gpus <= available.gpus);
   }
 };
 

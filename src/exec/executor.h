@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/io.h"
+#include "common/resources.h"
 #include "common/status.h"
 
 namespace inet::exec {
@@ -34,13 +35,6 @@ struct Capacity {
   std::string isolation;   // e.g. "cgroup v2 (memory.max, cpu.max)" or "rlimits (RLIMIT_AS)"
 };
 
-// Resources one attempt holds, per process group (the whole job).
-struct Resources {
-  int64_t cpu_millis = 0;    // 0 = no limit requested
-  int64_t memory_bytes = 0;  // 0 = no limit requested
-  int gpus = 0;
-};
-
 struct LaunchRequest {
   std::string job_id;
   int attempt = 1;                         // 1-based
@@ -51,8 +45,8 @@ struct LaunchRequest {
   // sets it relative to the archive's size so a gzip bomb is refused before it fills the disk.
   // 0 = the executor's default.
   int64_t code_max_unpacked_bytes = 0;
-  std::string workdir;  // relative to the code root; "" = its top
-  Resources resources;
+  std::string workdir;              // relative to the code root; "" = its top
+  Resources resources;              // what the whole attempt holds; 0 cpu/memory = no limit
   int processes = 1;                // > 1 with a distributed backend
   std::string distributed_backend;  // "" or "pytorch" (torchrun's env conventions)
 };

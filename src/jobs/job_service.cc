@@ -23,6 +23,7 @@
 #include "artifacts/artifact_store.h"
 #include "artifacts/artifact_uri.h"
 #include "auth/token_authenticator.h"
+#include "common/format.h"
 #include "common/ids.h"
 #include "exec/executor.h"
 #include "jobs/internal/job_log.h"
@@ -94,12 +95,6 @@ std::string JoinInts(const std::vector<int>& values) {
   return out;
 }
 
-// 536870912 -> "512 MiB", as the snapshot limit is quoted to users.
-std::string FormatLimit(int64_t bytes) {
-  if (bytes > 0 && bytes % (1LL << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
-  return std::to_string(bytes) + " bytes";
-}
-
 // A temporary file removed when this goes out of scope.
 class TempFile {
  public:
@@ -166,7 +161,7 @@ class SnapshotBodySource : public ByteSource {
     total_ += static_cast<int64_t>(*got);
     if (total_ > limit_) {
       return Fail(ResourceExhaustedError("code snapshot is larger than the server's limit of " +
-                                         FormatLimit(limit_) + "; add large files to .inetignore"));
+                                         FormatBytes(limit_) + "; add large files to .inetignore"));
     }
     return got;
   }
@@ -322,7 +317,7 @@ class JobService::Controller {
   void FailToStart(const JobRecord& job, int attempt, const Status& error);
   void SetWaitingReason(const JobRecord& job, const std::string& reason);
   // Why a request exceeds the executor's total capacity; "" when it fits.
-  static std::string NeverFits(const ResourceTotals& want, const sched::ResourceVector& total);
+  static std::string NeverFits(const ResourceTotals& want, const Resources& total);
   void FailUnrunnable(const JobRecord& job, const std::string& why);
   void CancelQueued(const JobRecord& job, const std::string& by);
   void DrainOrphans();
@@ -956,8 +951,8 @@ void JobService::Controller::Admit(std::vector<JobRecord> queued, int64_t now) {
     return a.created_at != b.created_at ? a.created_at < b.created_at : a.job_id < b.job_id;
   });
   const exec::Capacity capacity = executor_.capacity();
-  const sched::ResourceVector total{capacity.cpu_millis, capacity.memory_bytes,
-                                    static_cast<int>(capacity.gpus.size())};
+  const Resources total{capacity.cpu_millis, capacity.memory_bytes,
+                        static_cast<int>(capacity.gpus.size())};
   std::map<std::string, const JobRecord*> by_id;
   std::vector<sched::Demand> demands;
   for (const JobRecord& job : queued) {
@@ -974,12 +969,12 @@ void JobService::Controller::Admit(std::vector<JobRecord> queued, int64_t now) {
       continue;
     }
     demands.push_back(sched::Demand{job.job_id, job.team, job.priority_class, job.created_at,
-                                    sched::ResourceVector{r.cpu_millis, r.memory_bytes, r.gpus}});
+                                    Resources{r.cpu_millis, r.memory_bytes, r.gpus}});
     by_id[job.job_id] = &job;
   }
   if (demands.empty()) return;
 
-  sched::ResourceVector free = total;
+  Resources free = total;
   for (const auto& [id, live] : live_) {
     free.cpu_millis -= live.resources.cpu_millis;
     free.memory_bytes -= live.resources.memory_bytes;
@@ -1008,8 +1003,7 @@ void JobService::Controller::Admit(std::vector<JobRecord> queued, int64_t now) {
   }
 }
 
-std::string JobService::Controller::NeverFits(const ResourceTotals& want,
-                                              const sched::ResourceVector& total) {
+std::string JobService::Controller::NeverFits(const ResourceTotals& want, const Resources& total) {
   if (want.gpus > total.gpus) {
     return "requests " + std::to_string(want.gpus) + (want.gpus == 1 ? " GPU" : " GPUs") +
            " but this executor has " + std::to_string(total.gpus);
@@ -1019,8 +1013,8 @@ std::string JobService::Controller::NeverFits(const ResourceTotals& want,
            std::to_string(total.cpu_millis) + "m";
   }
   if (total.memory_bytes > 0 && want.memory_bytes > total.memory_bytes) {
-    return "requests " + FormatMemory(want.memory_bytes) + " of memory but this executor has " +
-           FormatMemory(total.memory_bytes);
+    return "requests " + FormatMemoryQuantity(want.memory_bytes) +
+           " of memory but this executor has " + FormatMemoryQuantity(total.memory_bytes);
   }
   return "";
 }
@@ -1174,7 +1168,7 @@ JobService::Controller::LaunchResult JobService::Controller::RunLaunch(const Lau
   }
   request.workdir = spec.workdir;
   const ResourceTotals resources = ResourcesOf(spec);
-  request.resources = exec::Resources{resources.cpu_millis, resources.memory_bytes, resources.gpus};
+  request.resources = Resources{resources.cpu_millis, resources.memory_bytes, resources.gpus};
   request.processes = spec.processes;
   request.distributed_backend = spec.distributed_backend;
   result.execution = executor_.Launch(request);
@@ -1434,9 +1428,9 @@ StatusOr<JobView> JobService::Controller::Submit(const Identity& caller, JobSpec
                                 "m; lower resources.cpu (--cpu)");
   }
   if (capacity.memory_bytes > 0 && want.memory_bytes > capacity.memory_bytes) {
-    return InvalidArgumentError("requests memory \"" + spec.resources.memory +
-                                "\" but this executor has " + FormatMemory(capacity.memory_bytes) +
-                                "; lower resources.memory (--memory)");
+    return InvalidArgumentError(
+        "requests memory \"" + spec.resources.memory + "\" but this executor has " +
+        FormatMemoryQuantity(capacity.memory_bytes) + "; lower resources.memory (--memory)");
   }
   if (!spec.code_snapshot.empty()) {
     StatusOr<artifacts::ObjectInfo> snapshot = artifacts_.Head(SnapshotKey(spec.code_snapshot));

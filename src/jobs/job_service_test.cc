@@ -726,7 +726,7 @@ TEST_F(JobServiceTest, SnapshotsAreCheckedStoredAndGivenToTheFirstAttempt) {
   StringByteSource huge(std::string("\x1f\x8b") + std::string(100, 'x'));
   StatusOr<std::string> too_large = service_->PutSnapshot(alice_, huge);
   EXPECT_EQ(too_large.status().code(), StatusCode::kResourceExhausted);
-  EXPECT_THAT(too_large.status().message(), HasSubstr("64 bytes"));
+  EXPECT_THAT(too_large.status().message(), HasSubstr("64 B"));
   EXPECT_THAT(too_large.status().message(), HasSubstr(".inetignore"));
   StringByteSource nothing("");
   EXPECT_EQ(service_->PutSnapshot(alice_, nothing).status().code(), StatusCode::kInvalidArgument);

@@ -1,6 +1,6 @@
 // JobSpec: what a user asks to run, in one struct shared by the CLI (flags and
-// `--config job.yaml`), the REST API (JSON) and the controller. Parsing of Kubernetes resource
-// quantities, validation with messages that say how to fix the input, and the JSON and YAML
+// `--config job.yaml`), the REST API (JSON) and the controller. Validation with messages that say
+// how to fix the input (resource quantities through common/quantity.h) and the JSON and YAML
 // forms live here, so every entry point accepts and rejects exactly the same specs.
 //
 // JSON / YAML form (field names are the same in both; all optional but name and command/script):
@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/quantity.h"
 #include "common/status.h"
 
 namespace inet::jobs {
@@ -58,15 +59,6 @@ struct JobSpec {
   std::string priority_class = "batch";
   std::string experiment;
 };
-
-// Kubernetes quantities. CPU: "2", "0.5", "500m" -> millicores. Memory: plain bytes, decimal
-// (k, M, G, T, P, E) and binary (Ki, Mi, Gi, Ti, Pi, Ei) suffixes, or exponent ("1e9") -> bytes.
-// kInvalidArgument with a suggestion for common mistakes, e.g.
-//   memory "16GB" is not a Kubernetes quantity; did you mean "16Gi"?
-StatusOr<int64_t> ParseCpuQuantity(std::string_view quantity);
-StatusOr<int64_t> ParseMemoryQuantity(std::string_view quantity);
-// Renders bytes the way a person writes them: 17179869184 -> "16Gi", 1500 -> "1500".
-std::string FormatMemory(int64_t bytes);
 
 // Checks every field and fills defaults (experiment = name). kInvalidArgument naming the field
 // and what to do, e.g. `name "Bert_Finetuning" must be lowercase letters, digits and '-'; try

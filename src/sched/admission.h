@@ -6,15 +6,12 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
-namespace inet::sched {
+#include "common/resources.h"
 
-struct ResourceVector {
-  int64_t cpu_millis = 0;
-  int64_t memory_bytes = 0;
-  int gpus = 0;
-};
+namespace inet::sched {
 
 // One queued job's demand. The whole gang (all processes) is one demand: all or nothing.
 struct Demand {
@@ -22,7 +19,7 @@ struct Demand {
   std::string team;
   std::string priority_class;  // "interactive" | "batch"
   int64_t queued_at = 0;       // ms; FIFO order
-  ResourceVector request;      // 0 cpu/memory = no request (always fits those dimensions)
+  Resources request;           // 0 cpu/memory = no request (always fits those dimensions)
 };
 
 struct Decision {
@@ -36,8 +33,8 @@ class Admission {
  public:
   virtual ~Admission() = default;
   // `queue` in arrival order; `free` and `total` are the executor's free and total capacity.
-  virtual Decision Decide(const std::vector<Demand>& queue, const ResourceVector& free,
-                          const ResourceVector& total) = 0;
+  virtual Decision Decide(const std::vector<Demand>& queue, const Resources& free,
+                          const Resources& total) = 0;
 };
 
 // Starts jobs in arrival order while they fit; the first that does not fit blocks those
@@ -45,8 +42,8 @@ class Admission {
 // dimension can never fit: it blocks nobody and waits with a reason starting "can never start: ".
 class FifoCapacityAdmission : public Admission {
  public:
-  Decision Decide(const std::vector<Demand>& queue, const ResourceVector& free,
-                  const ResourceVector& total) override;
+  Decision Decide(const std::vector<Demand>& queue, const Resources& free,
+                  const Resources& total) override;
 };
 
 }  // namespace inet::sched

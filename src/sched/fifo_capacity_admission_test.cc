@@ -29,7 +29,7 @@ Demand Job(std::string id, int64_t cpu_millis, int64_t memory_bytes, int gpus) {
   return d;
 }
 
-const ResourceVector kTotal = {8000, 64 * kGi, 4};
+const Resources kTotal = {8000, 64 * kGi, 4};
 
 TEST(FifoCapacityAdmissionTest, EmptyQueueAdmitsNothing) {
   FifoCapacityAdmission admission;
@@ -56,7 +56,7 @@ TEST(FifoCapacityAdmissionTest, ExactFitIsAdmitted) {
 TEST(FifoCapacityAdmissionTest, EachDimensionCanBlock) {
   struct Case {
     Demand demand;
-    ResourceVector free;
+    Resources free;
     std::string reason;
   };
   const std::vector<Case> cases = {
@@ -64,19 +64,22 @@ TEST(FifoCapacityAdmissionTest, EachDimensionCanBlock) {
       {Job("gpu1", 0, 0, 1), {8000, 64 * kGi, 0}, "waiting for 1 GPU (0 of 4 free)"},
       {Job("mem", 0, 16 * kGi, 0),
        {8000, 8 * kGi, 4},
-       "waiting for memory: 16Gi requested, 8Gi free"},
+       "waiting for memory: 16Gi requested, 8.0 GiB free"},
       {Job("mem-odd", 0, 512 * kMi, 0),
        {8000, 100 * kMi + 12345, 4},
-       "waiting for memory: 512Mi requested, 100.0Mi free"},
+       "waiting for memory: 512Mi requested, 100.0 MiB free"},
       {Job("mem-frac", 0, 16 * kGi, 0),
        {8000, 7 * kGi + 800 * kMi, 4},
-       "waiting for memory: 16Gi requested, 7.8Gi free"},
-      {Job("mem-bytes", 0, 1000, 0), {8000, 10, 4}, "waiting for memory: 1000 requested, 10 free"},
+       "waiting for memory: 16Gi requested, 7.8 GiB free"},
+      {Job("mem-bytes", 0, 1000, 0),
+       {8000, 10, 4},
+       "waiting for memory: 1000 requested, 10 B free"},
       {Job("cpu", 4000, 0, 0), {1500, 64 * kGi, 4}, "waiting for CPU: 4 cores requested, 1.5 free"},
       {Job("cpu-m", 250, 0, 0), {0, 64 * kGi, 4}, "waiting for CPU: 0.25 cores requested, 0 free"},
       {Job("all", 4000, 16 * kGi, 2),
        {1000, 8 * kGi, 1},
-       "waiting for 2 GPUs (1 of 4 free); waiting for memory: 16Gi requested, 8Gi free; waiting "
+       "waiting for 2 GPUs (1 of 4 free); waiting for memory: 16Gi requested, 8.0 GiB free; "
+       "waiting "
        "for CPU: 4 cores requested, 1 free"},
   };
   FifoCapacityAdmission admission;
@@ -108,7 +111,7 @@ TEST(FifoCapacityAdmissionTest, HeadOfLineBlocksSmallerJobsBehindIt) {
 
 TEST(FifoCapacityAdmissionTest, ZeroRequestsAlwaysFit) {
   FifoCapacityAdmission admission;
-  ResourceVector nothing_free = {0, 0, 0};
+  Resources nothing_free = {0, 0, 0};
   Decision d =
       admission.Decide({Job("noop-1", 0, 0, 0), Job("noop-2", 0, 0, 0)}, nothing_free, kTotal);
   EXPECT_THAT(d.admit, ElementsAre("noop-1", "noop-2"));
@@ -132,16 +135,16 @@ TEST(FifoCapacityAdmissionTest, JobLargerThanTheExecutorDoesNotBlockTheQueue) {
   Decision d =
       admission.Decide({Job("huge", 16000, 128 * kGi, 8), Job("next", 0, 0, 1)}, kTotal, kTotal);
   EXPECT_THAT(d.admit, ElementsAre("next"));
-  EXPECT_THAT(d.waiting,
-              ElementsAre(Pair("huge",
-                               "can never start: 8 GPUs requested but the executor has 4 in "
-                               "total; memory 128Gi requested but the executor has 64Gi in "
-                               "total; 16 CPU cores requested but the executor has 8 in total")));
+  EXPECT_THAT(d.waiting, ElementsAre(Pair(
+                             "huge",
+                             "can never start: 8 GPUs requested but the executor has 4 in "
+                             "total; memory 128Gi requested but the executor has 64.0 GiB "
+                             "in total; 16 CPU cores requested but the executor has 8 in total")));
 }
 
 TEST(FifoCapacityAdmissionTest, GpuJobOnAMachineWithoutGpus) {
   FifoCapacityAdmission admission;
-  ResourceVector cpu_only = {8000, 64 * kGi, 0};
+  Resources cpu_only = {8000, 64 * kGi, 0};
   Decision d = admission.Decide({Job("train", 0, 0, 1)}, cpu_only, cpu_only);
   EXPECT_THAT(d.admit, IsEmpty());
   EXPECT_THAT(d.waiting, ElementsAre(Pair("train",
@@ -151,7 +154,7 @@ TEST(FifoCapacityAdmissionTest, GpuJobOnAMachineWithoutGpus) {
 
 TEST(FifoCapacityAdmissionTest, OvercommittedFreeCapacityAdmitsOnlyZeroRequests) {
   FifoCapacityAdmission admission;
-  ResourceVector overcommitted = {-500, -kGi, 0};
+  Resources overcommitted = {-500, -kGi, 0};
   Decision d = admission.Decide({Job("noop", 0, 0, 0), Job("cpu", 1, 0, 0)}, overcommitted, kTotal);
   EXPECT_THAT(d.admit, ElementsAre("noop"));
   EXPECT_THAT(d.waiting,

@@ -28,6 +28,8 @@
 #include "artifacts/local/local_artifact_store.h"
 #include "auth/token_authenticator.h"
 #include "common/clock.h"
+#include "common/format.h"
+#include "common/quantity.h"
 #include "exec/local/local_executor.h"
 #include "http/http.h"
 #include "jobs/job_service.h"
@@ -430,9 +432,9 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
       << "  artifacts:      " << config.artifacts_root << " (clients use "
       << config.default_artifact_root << ")\n"
       << "  jobs:           local executor in " << config.jobs_dir << ": "
-      << capacity.cpu_millis / 1000 << " CPUs, " << capacity.memory_bytes / (1 << 20) << " MiB, "
-      << capacity.gpus.size() << " GPUs (" << capacity.gpu_source << "); python " << config.python
-      << "\n"
+      << FormatCpuQuantity(capacity.cpu_millis) << " CPUs, " << FormatBytes(capacity.memory_bytes)
+      << ", " << capacity.gpus.size() << " GPUs (" << capacity.gpu_source << "); python "
+      << config.python << "\n"
       << "  isolation:      " << capacity.isolation << "\n"
       << (capacity.isolation.find("NOT ISOLATED") != std::string::npos
               ? "  WARNING: jobs can read this server's data directory and admin token; run it as "

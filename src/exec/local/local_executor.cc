@@ -19,6 +19,7 @@
 #include <system_error>
 
 #include "archive/archive.h"
+#include "common/format.h"
 #include "exec/local/cgroups.h"
 #include "exec/local/gpus.h"
 #include "exec/local/landlock.h"

@@ -280,7 +280,7 @@ TEST_F(LocalExecutorTest, CapsTheLog) {
   ASSERT_TRUE(size.ok());
   EXPECT_LT(*size, (1 << 20) + 1024);  // the cap plus the marker lines
   std::string log = Log(**executor, "spam-1", *size - 2048);
-  EXPECT_THAT(log, HasSubstr("\n==> log truncated: the job log reached its limit of 1Mi"));
+  EXPECT_THAT(log, HasSubstr("\n==> log truncated: the job log reached its limit of 1.0 MiB"));
   EXPECT_THAT(log, HasSubstr("==> attempt 1 finished at "));
   EXPECT_THAT(log, Not(HasSubstr("done\n")));
 }

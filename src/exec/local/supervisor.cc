@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/format.h"
+#include "common/quantity.h"
 #include "exec/local/cgroups.h"
 #include "exec/local/landlock.h"
 #include "exec/local/os.h"
@@ -200,8 +202,9 @@ std::string DescribeChildFailure(const AttemptSpec& spec, const ChildFailure& fa
       what = "joining cgroup " + spec.cgroup_path;
       break;
     case kStageRlimit:
-      what = "setting the resource limits (RLIMIT_AS " + FormatBytes(spec.rlimit_as_bytes) +
-             ", RLIMIT_NPROC " + std::to_string(spec.rlimit_nproc) + ", RLIMIT_FSIZE " +
+      what = "setting the resource limits (RLIMIT_AS " +
+             FormatMemoryQuantity(spec.rlimit_as_bytes) + ", RLIMIT_NPROC " +
+             std::to_string(spec.rlimit_nproc) + ", RLIMIT_FSIZE " +
              FormatBytes(spec.rlimit_fsize_bytes) + ")";
       break;
     case kStageUser:
@@ -564,7 +567,7 @@ int SupervisorMain(int argc, char** argv) {
     record.message =
         "process " + std::to_string(reported) + " of " + std::to_string(n) + " " + record.message;
   }
-  const std::string limit = FormatBytes(spec.memory_limit_bytes);
+  const std::string limit = FormatMemoryQuantity(spec.memory_limit_bytes);
   if (cgroup_oom) {
     record.oom_killed = true;
     record.message = record.signal == SIGKILL ? "killed: out of memory (limit " + limit + ")"
@@ -573,8 +576,8 @@ int SupervisorMain(int argc, char** argv) {
   } else if (spec.rlimit_as_bytes > 0 && first_failure &&
              LogMentionsOutOfMemory(spec.log_path, attempt_log_offset)) {
     record.oom_killed = true;
-    record.message += ": likely out of memory (limit " + FormatBytes(spec.rlimit_as_bytes) +
-                      ", enforced with RLIMIT_AS)";
+    record.message += ": likely out of memory (limit " +
+                      FormatMemoryQuantity(spec.rlimit_as_bytes) + ", enforced with RLIMIT_AS)";
   }
   record.finished_at_millis = WallMillis();
   LogLine("==> attempt " + std::to_string(spec.attempt) + " finished at " +

@@ -207,11 +207,4 @@ StatusOr<ExitRecord> ExitRecordFromJson(std::string_view text) {
   return r;
 }
 
-std::string FormatBytes(int64_t bytes) {
-  constexpr int64_t kMi = 1LL << 20, kGi = 1LL << 30;
-  if (bytes > 0 && bytes % kGi == 0) return std::to_string(bytes / kGi) + "Gi";
-  if (bytes > 0 && bytes % kMi == 0) return std::to_string(bytes / kMi) + "Mi";
-  return std::to_string(bytes) + " bytes";
-}
-
 }  // namespace inet::exec::local

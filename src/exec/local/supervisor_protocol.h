@@ -78,7 +78,4 @@ struct ExitRecord {
 std::string ExitRecordToJson(const ExitRecord& record);
 StatusOr<ExitRecord> ExitRecordFromJson(std::string_view json);
 
-// "512Mi", "2Gi", or "123456 bytes": the request's quantity as a user wrote it, for messages.
-std::string FormatBytes(int64_t bytes);
-
 }  // namespace inet::exec::local

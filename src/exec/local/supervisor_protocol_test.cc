@@ -74,11 +74,5 @@ TEST(SupervisorProtocolTest, HandshakeAndExitRecordRoundTrip) {
   EXPECT_EQ(record->finished_at_millis, r.finished_at_millis);
 }
 
-TEST(SupervisorProtocolTest, FormatsBytesAsQuantities) {
-  EXPECT_EQ(FormatBytes(512LL << 20), "512Mi");
-  EXPECT_EQ(FormatBytes(2LL << 30), "2Gi");
-  EXPECT_EQ(FormatBytes(1000), "1000 bytes");
-}
-
 }  // namespace
 }  // namespace inet::exec::local

@@ -12,6 +12,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/quantity.h"
+
 namespace inet::exec {
 namespace {
 
@@ -32,13 +34,6 @@ std::string StateJson(std::string_view job_id, int attempt, const std::vector<in
   for (int g : gpus) gpu_array.push_back(g);
   return json::serialize(json::object{
       {"job_id", std::string(job_id)}, {"attempt", attempt}, {"gpus", std::move(gpu_array)}});
-}
-
-// 536870912 -> "512Mi", as the real executors name limits.
-std::string FormatBytes(int64_t bytes) {
-  if (bytes > 0 && bytes % (1LL << 30) == 0) return std::to_string(bytes >> 30) + "Gi";
-  if (bytes > 0 && bytes % (1LL << 20) == 0) return std::to_string(bytes >> 20) + "Mi";
-  return std::to_string(bytes);
 }
 
 }  // namespace
@@ -362,7 +357,7 @@ Status FakeExecutor::OomKill(std::string_view job_id) {
       break;
     }
   }
-  status.message = "killed: out of memory (limit " + FormatBytes(limit) + ")";
+  status.message = "killed: out of memory (limit " + FormatMemoryQuantity(limit) + ")";
   FinishLocked(*attempt, status);
   return OkStatus();
 }
