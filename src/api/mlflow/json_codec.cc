@@ -464,10 +464,22 @@ JsonWriter& JsonWriter::String(std::string_view value) {
   return *this;
 }
 
+namespace {
+
+// True for the bytes JSON needs escaped: '"', '\\' and the control characters.
+constexpr bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+}  // namespace
+
 void JsonWriter::AppendEscaped(std::string_view value) {
   out_.push_back('"');
-  for (char ch : value) {
-    unsigned char c = static_cast<unsigned char>(ch);
+  // Runs of bytes that need no escape (nearly every key and id) are appended at once.
+  size_t start = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (!NeedsEscape(c)) continue;
+    out_.append(value.data() + start, i - start);
+    start = i + 1;
     switch (c) {
       case '"':
         out_ += "\\\"";
@@ -490,17 +502,15 @@ void JsonWriter::AppendEscaped(std::string_view value) {
       case '\f':
         out_ += "\\f";
         break;
-      default:
-        if (c < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out_ += "\\u00";
-          out_.push_back(kHex[c >> 4]);
-          out_.push_back(kHex[c & 0xF]);
-        } else {
-          out_.push_back(ch);
-        }
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out_ += "\\u00";
+        out_.push_back(kHex[c >> 4]);
+        out_.push_back(kHex[c & 0xF]);
+      }
     }
   }
+  out_.append(value.data() + start, value.size() - start);
   out_.push_back('"');
 }
 
@@ -516,7 +526,9 @@ JsonWriter& JsonWriter::Double(double value) {
   if (std::isnan(value)) return String("NaN");
   if (std::isinf(value)) return String(value > 0 ? "Infinity" : "-Infinity");
   BeforeValue();
-  out_ += FormatDouble(value, /*python_style=*/false);
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+  out_.append(buf, ec == std::errc() ? end : buf);
   return *this;
 }
 

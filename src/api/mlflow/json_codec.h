@@ -115,6 +115,12 @@ class JsonWriter {
   // Writes the field only when `value` is not empty (proto3 omits unset strings).
   JsonWriter& FieldIfSet(std::string_view key, std::string_view value);
 
+  // Reserves room for `bytes` more bytes of output (a hint for large responses).
+  JsonWriter& Reserve(size_t bytes) {
+    out_.reserve(out_.size() + bytes);
+    return *this;
+  }
+
   const std::string& str() const { return out_; }
   std::string Take() { return std::move(out_); }
 

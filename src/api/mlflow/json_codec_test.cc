@@ -184,5 +184,22 @@ TEST(JsonWriterTest, EscapesControlCharacters) {
   EXPECT_EQ(w.str(), "\"\\u0001\"");
 }
 
+// Plain runs are copied whole around the escapes: at the start, between, and at the end.
+TEST(JsonWriterTest, EscapesAroundPlainRuns) {
+  JsonWriter w;
+  w.BeginArray()
+      .String("\"lead")
+      .String("mid\\dle\ttab")
+      .String("trail\x1f")
+      .String("")
+      .String("caf\xc3\xa9 plain")
+      .Double(-2.5e-300)
+      .EndArray();
+  EXPECT_EQ(w.str(), R"(["\"lead","mid\\dle\ttab","trail\u001f","","caf)"
+                     "\xc3\xa9"
+                     R"( plain",-2.5e-300])");
+  EXPECT_NO_THROW(boost::json::parse(w.str()));
+}
+
 }  // namespace
 }  // namespace inet::api::mlflow

@@ -380,6 +380,13 @@ StatusOr<std::string> LogModel(TrackingService& s, const http::Request& r, const
 }
 
 void WriteMetricsList(JsonWriter& w, const std::vector<store::Metric>& metrics) {
+  // A history can hold millions of points: one allocation for the whole body instead of a
+  // doubling series of large ones.
+  if (!metrics.empty()) {
+    const store::Metric& m = metrics.front();
+    w.Reserve(metrics.size() * (80 + m.key.size() + m.run_id.size() + m.model_id.size() +
+                                m.dataset_name.size() + m.dataset_digest.size()));
+  }
   mlflow::WriteListField(w, "metrics", metrics, [](JsonWriter& jw, const store::Metric& m) {
     mlflow::WriteMetric(jw, m);
   });
