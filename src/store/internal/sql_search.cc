@@ -527,17 +527,53 @@ std::string LimitOffset(int64_t max_results, int64_t offset, SqlParams& params) 
 
 }  // namespace
 
+namespace {
+
+// True when the first sort key is a metric that the filter also compares: every matching run
+// then has a non-NaN latest value of it, so "missing last, NaN next" is moot and the search
+// can walk the experiments' values of that metric in index order.
+bool OrdersByFilteredMetric(const RunQuery& query) {
+  if (query.order_by.empty() || query.order_by[0].entity != Entity::kMetric) return false;
+  const std::string& key = query.order_by[0].key;
+  return std::any_of(
+      query.filter.clauses.begin(), query.filter.clauses.end(),
+      [&](const Comparison& c) { return c.entity == Entity::kMetric && c.key == key; });
+}
+
+}  // namespace
+
 StatusOr<SqlQuery> BuildRunSearch(const Dialect& dialect, const RunQuery& query) {
   RETURN_IF_ERROR(CheckPaging(query.max_results, query.offset));
   SqlParams params(dialect);
+  constexpr char kColumns[] =
+      "SELECT r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, "
+      "r.end_time, r.artifact_uri, r.lifecycle_stage FROM ";
+  if (OrdersByFilteredMetric(query)) {
+    // Driven by latest_metrics (experiment_id, key, is_nan, value): the page's runs are the
+    // first matches in value order, found without visiting the other runs. CROSS JOIN keeps
+    // SQLite's join order (PostgreSQL plans it from its statistics either way).
+    const search::OrderBy& first = query.order_by.front();
+    const std::vector<search::OrderBy> rest(query.order_by.begin() + 1, query.order_by.end());
+    ASSIGN_OR_RETURN(SqlOrder order, RunOrderSql(rest, params));
+    ASSIGN_OR_RETURN(std::string filter, RunFilterSql(query.filter, params));
+    std::string sql = kColumns + std::string("latest_metrics dm CROSS JOIN runs r") + order.joins +
+                      " WHERE dm.key = " + params.Add(first.key) +
+                      " AND dm.is_nan = " + False(params) + " AND " +
+                      ExperimentIdsIn("dm.experiment_id", query.experiment_ids, params) +
+                      " AND r.run_uuid = dm.run_uuid AND " +
+                      ExperimentIdsIn("r.experiment_id", query.experiment_ids, params) + " AND " +
+                      ViewTypeClause("r.lifecycle_stage", query.view_type, params) + " AND " +
+                      filter + " ORDER BY dm.value" + Direction(first.ascending) + ", " +
+                      order.order_by + LimitOffset(query.max_results, query.offset, params);
+    return SqlQuery{std::move(sql), params.values()};
+  }
   ASSIGN_OR_RETURN(SqlOrder order, RunOrderSql(query.order_by, params));
   ASSIGN_OR_RETURN(std::string filter, RunFilterSql(query.filter, params));
-  std::string sql =
-      "SELECT r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, "
-      "r.end_time, r.artifact_uri, r.lifecycle_stage FROM runs r" +
-      order.joins + " WHERE " + ExperimentIdsIn("r.experiment_id", query.experiment_ids, params) +
-      " AND " + ViewTypeClause("r.lifecycle_stage", query.view_type, params) + " AND " + filter +
-      " ORDER BY " + order.order_by + LimitOffset(query.max_results, query.offset, params);
+  std::string sql = kColumns + std::string("runs r") + order.joins + " WHERE " +
+                    ExperimentIdsIn("r.experiment_id", query.experiment_ids, params) + " AND " +
+                    ViewTypeClause("r.lifecycle_stage", query.view_type, params) + " AND " +
+                    filter + " ORDER BY " + order.order_by +
+                    LimitOffset(query.max_results, query.offset, params);
   return SqlQuery{std::move(sql), params.values()};
 }
 

@@ -117,6 +117,30 @@ TEST(BuildRunSearchTest, FetchesOneExtraRow) {
   EXPECT_EQ(BuildRunSearch(SqliteDialect(), q).status().code(), StatusCode::kInvalidArgument);
 }
 
+// Filtering and ordering by one metric walks latest_metrics in value order; ordering by a
+// metric the filter does not compare keeps the general plan (runs without it sort last).
+TEST(BuildRunSearchTest, FilteredMetricOrderDrivesFromLatestMetrics) {
+  RunQuery q;
+  q.experiment_ids = {"1"};
+  q.filter = {{Comparison{Entity::kMetric, "loss", Comparator::kLt, 0.5}}};
+  q.order_by = {{Entity::kMetric, "loss", false}, {Entity::kParam, "p", true}};
+  StatusOr<SqlQuery> driven = BuildRunSearch(SqliteDialect(), q);
+  ASSERT_TRUE(driven.ok()) << driven.status().ToString();
+  EXPECT_THAT(driven->sql,
+              HasSubstr("FROM latest_metrics dm CROSS JOIN runs r LEFT JOIN params o0"));
+  EXPECT_THAT(driven->sql, HasSubstr("dm.experiment_id IN (?"));
+  EXPECT_THAT(driven->sql, HasSubstr("ORDER BY dm.value DESC, CASE WHEN o0.value IS NULL"));
+  StatusOr<SqlQuery> pg = BuildRunSearch(PostgresDialect(), q);
+  ASSERT_TRUE(pg.ok()) << pg.status().ToString();
+  EXPECT_THAT(pg->sql, HasSubstr("dm.is_nan = FALSE"));
+
+  q.filter = {{Comparison{Entity::kMetric, "acc", Comparator::kLt, 0.5}}};
+  StatusOr<SqlQuery> general = BuildRunSearch(SqliteDialect(), q);
+  ASSERT_TRUE(general.ok()) << general.status().ToString();
+  EXPECT_THAT(general->sql, HasSubstr("FROM runs r LEFT JOIN latest_metrics o0"));
+  EXPECT_THAT(general->sql, Not(HasSubstr("dm.")));
+}
+
 TEST(BuildSearchTest, ExperimentsAndModelsBuild) {
   ExperimentQuery eq;
   eq.filter = {{Comparison{Entity::kTag, "k", Comparator::kEq, std::string("v")}}};

@@ -217,6 +217,11 @@ TEST_F(PostgresMetadataStoreTest, VersionOneSchemaIsMigratedToJobs) {
     std::unique_ptr<PgConnection> c = schema_->Connect();
     ASSERT_NE(c, nullptr);
     Status rolled_back = c->ExecScript(
+        "DROP INDEX latest_metrics_experiment_key_idx; "
+        "ALTER TABLE latest_metrics DROP COLUMN experiment_id; "
+        "CREATE INDEX latest_metrics_key_value_idx ON latest_metrics (key, value); "
+        "ALTER TABLE metrics DROP CONSTRAINT metrics_pkey; "
+        "ALTER TABLE metrics ADD PRIMARY KEY (run_uuid, key, timestamp, step, value, is_nan); "
         "DROP TABLE job_events; DROP TABLE jobs; ALTER TABLE tokens DROP COLUMN scope; "
         "DELETE FROM schema_migrations WHERE version >= 2");
     ASSERT_TRUE(rolled_back.ok()) << rolled_back.ToString();

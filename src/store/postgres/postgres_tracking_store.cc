@@ -489,9 +489,10 @@ class PostgresTrackingStore : public TrackingStore {
         // point per key replaces the stored one only when it ranks higher. Set-based.
         RETURN_IF_ERROR(
             c.Exec("INSERT INTO latest_metrics (run_uuid, key, value, is_nan, timestamp, step, "
-                   "model_id, dataset_name, dataset_digest) "
+                   "model_id, dataset_name, dataset_digest, experiment_id) "
                    "SELECT DISTINCT ON (k) $1::text, k, v, n, ts, s, NULLIF(mid, ''), "
-                   "NULLIF(dn, ''), NULLIF(dd, '') FROM unnest($2::text[], $3::float8[], "
+                   "NULLIF(dn, ''), NULLIF(dd, ''), (SELECT experiment_id FROM runs WHERE "
+                   "run_uuid = $1::text) FROM unnest($2::text[], $3::float8[], "
                    "$4::bool[], $5::int8[], $6::int8[], $7::text[], $8::text[], $9::text[]) "
                    "AS t(k, v, n, ts, s, mid, dn, dd) "
                    "ORDER BY k, s DESC, ts DESC, n DESC, v DESC "

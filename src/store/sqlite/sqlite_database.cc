@@ -96,6 +96,7 @@ Status Database::Migrate(Connection& db) {
                                              "schema_migrations"));
     ASSIGN_OR_RETURN(bool row, q.Step());
     int64_t current = row ? q.Int(0) : 0;
+    q.Reset();  // an unfinished statement would keep a migration from dropping a table
     int latest = Migrations().back().version;
     if (current > latest) {
       return FailedPreconditionError("the database schema is version " + std::to_string(current) +

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -281,6 +282,78 @@ TEST(SqliteMetadataStoreTest, UsesInjectedClock) {
   EXPECT_EQ((*store)->tracking().GetExperiment(id)->last_update_time, 9'000);
 }
 
+// What a version-3 binary left behind in place of migration 4: the metrics key in
+// (timestamp, step, value, is_nan) order, no latest_metrics.experiment_id, the (key, value)
+// index.
+constexpr char kUndoVersion4[] =
+    "DROP INDEX latest_metrics_experiment_key; "
+    "ALTER TABLE latest_metrics DROP COLUMN experiment_id; "
+    "CREATE INDEX latest_metrics_key_value ON latest_metrics (key, value); "
+    "CREATE TABLE metrics_v3 (run_uuid TEXT NOT NULL, key TEXT NOT NULL, timestamp INTEGER NOT "
+    "NULL, step INTEGER NOT NULL, value REAL NOT NULL, is_nan INTEGER NOT NULL DEFAULT 0, "
+    "model_id TEXT, dataset_name TEXT, dataset_digest TEXT, PRIMARY KEY (run_uuid, key, "
+    "timestamp, step, value, is_nan)) WITHOUT ROWID; "
+    "INSERT INTO metrics_v3 SELECT run_uuid, key, timestamp, step, value, is_nan, model_id, "
+    "dataset_name, dataset_digest FROM metrics; "
+    "DROP TABLE metrics; ALTER TABLE metrics_v3 RENAME TO metrics; "
+    "DELETE FROM schema_migrations WHERE version >= 4; ";
+
+// A version-3 database with metrics gains migration 4 on open: its history reads in order
+// (numbers of one step before NaN), and its latest metrics carry their experiment, so a search
+// filtered and ordered by a metric finds the runs logged before the upgrade.
+TEST(SqliteMetadataStoreTest, VersionThreeDatabaseIsMigratedToIndexedReads) {
+  TempDir dir;
+  fs::path file = dir.path() / "v3.db";
+  std::string uri = "sqlite:///" + file.string();
+  std::string exp_id;
+  std::string run_id = NewRunId();
+  {
+    auto store = OpenSqliteMetadataStore(uri, "file:///art");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    Experiment e;
+    e.name = "before-v4";
+    exp_id = *(*store)->tracking().CreateExperiment(e);
+    RunInfo info;
+    info.run_id = run_id;
+    info.experiment_id = exp_id;
+    info.start_time = 1;
+    ASSERT_TRUE((*store)->tracking().CreateRun(info, {}).ok());
+    Metric nan_point;
+    nan_point.key = "loss";
+    nan_point.value = std::nan("");
+    nan_point.timestamp = 5;
+    nan_point.step = 1;
+    Metric number = nan_point;
+    number.value = 0.25;
+    Metric latest = number;  // a NaN ranks above a number of the same step
+    latest.step = 2;
+    ASSERT_TRUE((*store)->tracking().LogBatch(run_id, {nan_point, number, latest}, {}, {}).ok());
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, kUndoVersion4, nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto store = OpenSqliteMetadataStore(uri, "file:///art");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  std::vector<Metric> history = (*store)->tracking().GetMetricHistory(run_id, "loss", 0, 0)->items;
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].value, 0.25);
+  EXPECT_TRUE(std::isnan(history[1].value));
+  EXPECT_EQ(history[2].step, 2);
+  RunQuery q;
+  q.experiment_ids = {exp_id};
+  q.filter.clauses = {
+      search::Comparison{search::Entity::kMetric, "loss", search::Comparator::kLt, 1.0}};
+  q.order_by = {{search::Entity::kMetric, "loss", true}};
+  StatusOr<Page<store::Run>> page = (*store)->tracking().SearchRuns(q);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].info.run_id, run_id);
+}
+
 // A database written before jobs existed (schema version 1, with data) gains the jobs tables
 // on open, keeps its data, and jobs then persist across reopening.
 TEST(SqliteMetadataStoreTest, VersionOneDatabaseIsMigratedToJobs) {
@@ -299,11 +372,13 @@ TEST(SqliteMetadataStoreTest, VersionOneDatabaseIsMigratedToJobs) {
     // Roll the file back to what a version-1 binary left behind.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db,
-                           "DROP TABLE job_events; DROP TABLE jobs; "
-                           "ALTER TABLE tokens DROP COLUMN scope; "
-                           "DELETE FROM schema_migrations WHERE version >= 2",
-                           nullptr, nullptr, nullptr),
+    ASSERT_EQ(sqlite3_exec(
+                  db,
+                  (std::string(kUndoVersion4) + "DROP TABLE job_events; DROP TABLE jobs; "
+                                                "ALTER TABLE tokens DROP COLUMN scope; "
+                                                "DELETE FROM schema_migrations WHERE version >= 2")
+                      .c_str(),
+                  nullptr, nullptr, nullptr),
               SQLITE_OK)
         << sqlite3_errmsg(db);
     sqlite3_close(db);

@@ -206,10 +206,45 @@ constexpr std::string_view kTokenScopeSchema = R"sql(
 ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 4: read paths served by their index without sorting.
+// - metrics: the key in history order (timestamp, step, is_nan, value), so a history read is
+//   one index range scan; the same columns, so the same rows are duplicates. SQLite cannot
+//   change a key in place: the table is copied.
+// - latest_metrics.experiment_id (a run never changes experiment) and an index on
+//   (experiment_id, key, is_nan, value) replacing (key, value): a search that filters and
+//   orders by a metric walks the experiment's values of that metric in order and stops at the
+//   page's end instead of visiting every run of the experiment.
+constexpr std::string_view kIndexedReadsSchema = R"sql(
+CREATE TABLE metrics_v4 (
+  run_uuid TEXT NOT NULL,
+  key TEXT NOT NULL,
+  timestamp INTEGER NOT NULL,
+  step INTEGER NOT NULL,
+  value REAL NOT NULL,
+  is_nan INTEGER NOT NULL DEFAULT 0,
+  model_id TEXT,
+  dataset_name TEXT,
+  dataset_digest TEXT,
+  PRIMARY KEY (run_uuid, key, timestamp, step, is_nan, value)
+) WITHOUT ROWID;
+INSERT INTO metrics_v4 (run_uuid, key, timestamp, step, value, is_nan, model_id, dataset_name,
+                        dataset_digest)
+  SELECT run_uuid, key, timestamp, step, value, is_nan, model_id, dataset_name, dataset_digest
+  FROM metrics;
+DROP TABLE metrics;
+ALTER TABLE metrics_v4 RENAME TO metrics;
+ALTER TABLE latest_metrics ADD COLUMN experiment_id INTEGER NOT NULL DEFAULT -1;
+UPDATE latest_metrics SET experiment_id = COALESCE(
+  (SELECT r.experiment_id FROM runs r WHERE r.run_uuid = latest_metrics.run_uuid), -1);
+DROP INDEX latest_metrics_key_value;
+CREATE INDEX latest_metrics_experiment_key ON latest_metrics (experiment_id, key, is_nan, value);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial tracking schema", kInitialSchema},
     Migration{2, "platform jobs", kJobsSchema},
     Migration{3, "token scopes", kTokenScopeSchema},
+    Migration{4, "indexed history and metric searches", kIndexedReadsSchema},
 };
 
 }  // namespace

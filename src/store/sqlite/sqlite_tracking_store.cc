@@ -596,7 +596,7 @@ Status SqliteTrackingStore::LogBatch(std::string_view run_id, const std::vector<
                                      const std::vector<Param>& params,
                                      const std::vector<Tag>& tags) {
   return Write([&](Connection& db) -> Status {
-    RETURN_IF_ERROR(LoadActiveRunInfo(db, run_id).status());
+    ASSIGN_OR_RETURN(RunInfo run, LoadActiveRunInfo(db, run_id));
     if (!params.empty()) {
       ASSIGN_OR_RETURN(Statement ins, db.Prepare("INSERT OR IGNORE INTO params (run_uuid, key, "
                                                  "value) VALUES (?1, ?2, ?3)"));
@@ -654,18 +654,19 @@ Status SqliteTrackingStore::LogBatch(std::string_view run_id, const std::vector<
     ASSIGN_OR_RETURN(
         Statement latest,
         db.Prepare("INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan, "
-                   "model_id, dataset_name, dataset_digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                   "?8, ?9) ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value, "
+                   "model_id, dataset_name, dataset_digest, experiment_id) VALUES (?1, ?2, ?3, "
+                   "?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (run_uuid, key) DO UPDATE SET value = "
+                   "excluded.value, "
                    "timestamp = excluded.timestamp, step = excluded.step, is_nan = "
                    "excluded.is_nan, model_id = excluded.model_id, dataset_name = "
                    "excluded.dataset_name, dataset_digest = excluded.dataset_digest WHERE "
                    "(excluded.step, excluded.timestamp, excluded.is_nan, excluded.value) > "
                    "(latest_metrics.step, latest_metrics.timestamp, latest_metrics.is_nan, "
                    "latest_metrics.value)"));
+    latest.Bind(1, run_id).Bind(10, *ParseExperimentId(run.experiment_id));
     for (const auto& [key, m] : best) {
       bool nan = std::isnan(m->value);
-      latest.Bind(1, run_id)
-          .Bind(2, m->key)
+      latest.Bind(2, m->key)
           .Bind(3, nan ? 0.0 : m->value)
           .Bind(4, m->timestamp)
           .Bind(5, m->step)

@@ -503,6 +503,30 @@ TEST_P(TrackingStoreConformanceTest, MetricHistoryOrderAndPaging) {
   EXPECT_EQ(store().GetMetricHistory("nope", "loss", 0, 0).status().code(), StatusCode::kNotFound);
 }
 
+// Points sharing a timestamp and step come numbers first (by value), then NaN, whole or paged.
+TEST_P(TrackingStoreConformanceTest, MetricHistoryOrdersNaNAfterNumbersOfOneStep) {
+  std::string run = MakeRun("0");
+  ASSERT_OK(store().LogBatch(run,
+                             {M("m", 3, 5, 1), M("m", std::nan(""), 5, 1), M("m", -1, 5, 1),
+                              M("m", 0, 5, 1), M("m", 7, 4, 2), M("m", 1, 6, 0)},
+                             {}, {}));
+  auto values = [](const std::vector<Metric>& points) {
+    std::vector<std::string> out;
+    for (const Metric& m : points)
+      out.push_back(std::isnan(m.value) ? "nan" : std::to_string(m.value));
+    return out;
+  };
+  const std::vector<std::string> expected = {"7.000000", "-1.000000", "0.000000",
+                                             "3.000000", "nan",       "1.000000"};
+  EXPECT_EQ(values(ValueOrDie(store().GetMetricHistory(run, "m", 0, 0)).items), expected);
+  std::vector<Metric> paged;
+  for (int64_t offset = 0; offset < 6; offset += 2) {
+    std::vector<Metric> page = ValueOrDie(store().GetMetricHistory(run, "m", 2, offset)).items;
+    paged.insert(paged.end(), page.begin(), page.end());
+  }
+  EXPECT_EQ(values(paged), expected);
+}
+
 // Picks every `stride`-th point of `total` (a stand-in for tracking's sampling rule): the
 // adapter must number the points in (step, timestamp, value, is_nan) order.
 MetricPointSelector EveryNth(size_t stride, std::vector<size_t>* totals) {
@@ -785,6 +809,74 @@ TEST_P(TrackingStoreConformanceTest, SearchRunsOrderBy) {
   q.experiment_ids = {exp};
   q.order_by = {{Entity::kParam, "p", true}, {Entity::kAttribute, "start_time", true}};
   EXPECT_THAT(RunIds(ValueOrDie(store().SearchRuns(q))), ElementsAre(a, c, b, d));
+}
+
+// A search that filters and orders by the same metric walks that metric's values in index
+// order (store/internal/sql_search.cc); it must give what the general plan gives: only the
+// experiments asked for, the view type, ties by start_time DESC then run id, the other sort
+// keys, and pages.
+TEST_P(TrackingStoreConformanceTest, SearchRunsFilteredAndOrderedByOneMetric) {
+  std::string exp = MakeExperiment("by-metric");
+  std::string other = MakeExperiment("by-metric-other");
+  std::string a = MakeRun(exp, 1, "a");
+  std::string b = MakeRun(exp, 2, "b");
+  std::string c = MakeRun(exp, 3, "c");
+  std::string d = MakeRun(exp, 4, "d");
+  std::string e = MakeRun(exp, 5, "e");
+  std::string nan_run = MakeRun(exp, 6, "nan");
+  std::string missing = MakeRun(exp, 7, "missing");
+  std::string deleted = MakeRun(exp, 8, "deleted");
+  std::string elsewhere = MakeRun(other, 9, "elsewhere");
+  ASSERT_OK(store().LogBatch(a, {M("loss", 0.3, 1, 0)}, {{"p", "2"}}, {}));
+  ASSERT_OK(store().LogBatch(b, {M("loss", 0.1, 1, 0)}, {{"p", "1"}}, {}));
+  ASSERT_OK(store().LogBatch(c, {M("loss", 0.3, 1, 0)}, {{"p", "1"}}, {}));
+  ASSERT_OK(store().LogBatch(d, {M("loss", 0.9, 1, 0)}, {}, {}));
+  // e's latest value is its step-2 point, 0.2: the search reads the summary, not history.
+  ASSERT_OK(store().LogBatch(e, {M("loss", 0.95, 1, 1), M("loss", 0.2, 1, 2)}, {}, {}));
+  ASSERT_OK(store().LogBatch(nan_run, {M("loss", std::nan(""), 1, 0)}, {}, {}));
+  ASSERT_OK(store().LogBatch(missing, {M("acc", 0.1, 1, 0)}, {}, {}));
+  ASSERT_OK(store().LogBatch(deleted, {M("loss", 0.05, 1, 0)}, {}, {}));
+  ASSERT_OK(store().SetRunLifecycle(deleted, Deleted()));
+  ASSERT_OK(store().LogBatch(elsewhere, {M("loss", 0.01, 1, 0)}, {}, {}));
+
+  RunQuery q;
+  q.experiment_ids = {exp};
+  q.filter = Where({Clause(Entity::kMetric, "loss", Comparator::kLt, 0.5)});
+  q.order_by = {{Entity::kMetric, "loss", true}};
+  // 0.1, 0.2, then the two 0.3 runs by start_time DESC.
+  EXPECT_THAT(RunIds(ValueOrDie(store().SearchRuns(q))), ElementsAre(b, e, c, a));
+  q.order_by = {{Entity::kMetric, "loss", false}};
+  EXPECT_THAT(RunIds(ValueOrDie(store().SearchRuns(q))), ElementsAre(c, a, e, b));
+  // A second key orders the tie; runs without the param come last.
+  q.order_by = {{Entity::kMetric, "loss", true}, {Entity::kParam, "p", false}};
+  EXPECT_THAT(RunIds(ValueOrDie(store().SearchRuns(q))), ElementsAre(b, e, a, c));
+  // Other clauses still apply.
+  q.filter = Where({Clause(Entity::kMetric, "loss", Comparator::kGe, 0.2),
+                    Clause(Entity::kParam, "p", Comparator::kEq, std::string("1"))});
+  q.order_by = {{Entity::kMetric, "loss", true}};
+  EXPECT_THAT(RunIds(ValueOrDie(store().SearchRuns(q))), ElementsAre(c));
+  // Every run of the experiment that has a number; pages of two with tokens.
+  q.filter = Where({Clause(Entity::kMetric, "loss", Comparator::kGt, -1.0)});
+  q.max_results = 2;
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 10; ++pages) {
+    Page<store::Run> page = ValueOrDie(store().SearchRuns(q));
+    for (const store::Run& r : page.items) seen.push_back(r.info.run_id);
+    if (page.next_page_token.empty()) break;
+    q.offset = ValueOrDie(search::DecodePageToken(page.next_page_token));
+  }
+  EXPECT_THAT(seen, ElementsAre(b, e, c, a, d));
+  // Deleted runs with the deleted view; both experiments together.
+  q.offset = 0;
+  q.max_results = 100;
+  q.view_type = ViewType::kDeletedOnly;
+  EXPECT_THAT(RunIds(ValueOrDie(store().SearchRuns(q))), ElementsAre(deleted));
+  q.view_type = ViewType::kAll;
+  q.experiment_ids = {exp, other};
+  EXPECT_THAT(RunIds(ValueOrDie(store().SearchRuns(q))),
+              ElementsAre(elsewhere, deleted, b, e, c, a, d));
+  q.experiment_ids = {"12345"};
+  EXPECT_THAT(RunIds(ValueOrDie(store().SearchRuns(q))), IsEmpty());
 }
 
 TEST_P(TrackingStoreConformanceTest, SearchRunsReturnsFullRuns) {
