@@ -153,12 +153,16 @@ std::string PyJsonDumps(const boost::json::value& value) {
 StatusOr<boost::json::object> DecodeJsonBody(std::string_view body) {
   if (Trim(body).empty()) return json::object();
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
+  // One arena per request body: a batch of 1,000 metrics is 1,000 objects, and allocating
+  // each from the heap (then freeing each) cost as much as parsing them. The returned object
+  // keeps the arena alive and releases it whole.
+  json::storage_ptr arena = json::make_shared_resource<json::monotonic_resource>();
+  json::value v = json::parse(body, ec, arena);
   if (ec) return InvalidArgumentError("Malformed JSON in request body: " + ec.message());
   if (v.is_string()) {
     // Old clients post their JSON double-encoded as a string.
     std::string inner(v.get_string());
-    v = json::parse(inner, ec);
+    v = json::parse(inner, ec, arena);
     if (ec) return InvalidArgumentError("Malformed JSON in request body: " + ec.message());
   }
   if (v.is_null()) return json::object();

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace inet::api::mlflow {
 namespace {
@@ -61,6 +62,25 @@ TEST(DecodeRequestParamsTest, QueryWithRepeatedKeys) {
 }
 
 boost::json::object Parse(std::string_view s) { return *DecodeJsonBody(s); }
+
+// The decoded object owns its arena: it outlives the body text, and a double-encoded body
+// (old clients) decodes into the same arena.
+TEST(DecodeJsonBodyTest, ObjectOutlivesTheBodyAndItsArena) {
+  std::optional<boost::json::object> plain;  // move-constructed: keeps the body's arena
+  std::optional<boost::json::object> twice;
+  {
+    std::string body =
+        R"({"metrics": [{"key": "a-long-metric-key-past-small-strings", "value": 1}]})";
+    plain.emplace(std::move(*DecodeJsonBody(body)));
+    twice.emplace(std::move(*DecodeJsonBody(boost::json::serialize(boost::json::value(body)))));
+    body.assign(body.size(), 'x');
+  }
+  for (const boost::json::object* obj : {&*plain, &*twice}) {
+    const auto& metric = obj->at("metrics").as_array().at(0).as_object();
+    EXPECT_EQ(metric.at("key").as_string(), "a-long-metric-key-past-small-strings");
+    EXPECT_EQ(metric.at("value").as_int64(), 1);
+  }
+}
 
 TEST(FieldReaderTest, RequiredStringMessages) {
   auto obj = Parse(R"({"run_id": 31, "empty": "", "nul": null})");
