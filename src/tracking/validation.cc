@@ -293,10 +293,17 @@ Status ValidateTagName(std::string_view name, std::string_view path) {
 }
 
 Status ValidateMetric(const store::Metric& metric, std::string_view path) {
-  RETURN_IF_ERROR(ValidateMetricName(metric.key, JoinPath(path, "name")));
-  RETURN_IF_ERROR(ValidateNoNul(metric.model_id, JoinPath(path, "model_id")));
-  RETURN_IF_ERROR(ValidateNoNul(metric.dataset_name, JoinPath(path, "dataset_name")));
-  RETURN_IF_ERROR(ValidateNoNul(metric.dataset_digest, JoinPath(path, "dataset_digest")));
+  // A batch validates thousands of metrics: the field paths of the messages are built only
+  // for a metric that fails.
+  if (!ValidateMetricName(metric.key, "").ok()) {
+    return ValidateMetricName(metric.key, JoinPath(path, "name"));
+  }
+  for (const auto& [value, field] :
+       {std::pair<std::string_view, std::string_view>{metric.model_id, "model_id"},
+        {metric.dataset_name, "dataset_name"},
+        {metric.dataset_digest, "dataset_digest"}}) {
+    if (!value.empty()) RETURN_IF_ERROR(ValidateNoNul(value, JoinPath(path, field)));
+  }
   if (metric.timestamp < 0) {
     return InvalidArgumentError(
         InvalidValueMessage(JoinPath(path, "timestamp"), FormatInt(metric.timestamp),

@@ -57,6 +57,23 @@ TEST(MetricValidationTest, NegativeTimestamp) {
             "(value=41.0). Timestamp must be a nonnegative long (64-bit integer) ");
 }
 
+// The field path is built only for a failing metric, and still names the field.
+TEST(MetricValidationTest, MessagesNameTheFailingField) {
+  using namespace std::string_literals;
+  store::Metric m;
+  m.key = "bad key!";
+  EXPECT_EQ(ValidateMetric(m, "metrics[3]").message(),
+            ValidateMetricName("bad key!", "metrics[3].name").message());
+  EXPECT_NE(ValidateMetric(m, "metrics[3]").message().find("'metrics[3].name'"), std::string::npos);
+  m.key = "ok";
+  m.dataset_digest = "d\0"s;
+  EXPECT_EQ(ValidateMetric(m, "metrics[3]").message(),
+            "Invalid value for parameter 'metrics[3].dataset_digest' supplied: it contains a NUL "
+            "character (\\x00), which is not allowed.");
+  m.dataset_digest = "d";
+  EXPECT_TRUE(ValidateMetric(m, "metrics[3]").ok());
+}
+
 TEST(MetricValidationTest, KeyTooLong) {
   store::Metric m;
   m.key = std::string(251, 'k');
