@@ -1,24 +1,16 @@
-// JobService: the platform's job API above the stores, and the job controller behind it.
-//
-// Submit validates the spec, creates the job's MLflow run (experiment = spec.experiment), and
-// stores the job (Pending -> Queued). One controller thread then owns every job's life cycle:
-// it asks the Admission policy which queued jobs start, launches their attempts on the
-// Executor with the injected environment (MLFLOW_TRACKING_URI, MLFLOW_RUN_ID,
-// MLFLOW_TRACKING_TOKEN, INET_URL, INET_TOKEN (a token made for the attempt, revoked when it ends),
-// INET_JOB_ID, plus the executor's INET_OUTPUT_DIR, INET_CHECKPOINT_DIR, CUDA_VISIBLE_DEVICES),
-// polls them, enforces timeout_hours, honours cancel requests (SIGTERM, grace, SIGKILL), retries
-// failures with exponential backoff up to spec.retries, and when an attempt ends uploads the output
-// artifacts and the log to the artifact store (jobs/<id>/outputs/<name>, jobs/<id>/job.log),
-// logs the outputs to the MLflow run and sets the run's status. Every state change is written
-// to the store with its reason (an event) before it is acted on, so a restarted server
-// re-attaches running attempts (Start) and nothing stays Running forever: an attempt whose
-// processes vanished is marked so and retried per its policy.
+// JobService: the platform's job API above the stores (Submit, Get, List, Cancel, Events,
+// OpenLogs, PutSnapshot, Capacity). It has no thread and keeps no state of its own: everything
+// it knows is in the job store, so any server replica can serve it. Submit validates the spec,
+// checks that it can ever fit the executor, creates the job's MLflow run (experiment =
+// spec.experiment) and stores the job (Pending -> Queued); Cancel records the request. Both
+// then wake the JobController (jobs/job_controller.h), the one loop that owns live attempts.
 //
 // Thread safety: every public method is thread-safe. Access: an admin identity sees every job;
 // any other identity sees and cancels only jobs it submitted (teams come later).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,17 +26,13 @@
 #include "store/types.h"
 
 namespace inet::store {
-class MetadataStore;
+class JobStore;
 }
 namespace inet::artifacts {
 class ArtifactStore;
 }
 namespace inet::exec {
 class Executor;
-struct Capacity;
-}  // namespace inet::exec
-namespace inet::sched {
-class Admission;
 }
 namespace inet::tracking {
 class TrackingService;
@@ -53,23 +41,8 @@ class TrackingService;
 namespace inet::jobs {
 
 struct JobServiceOptions {
-  std::string server_url;          // injected as MLFLOW_TRACKING_URI / INET_URL
-  std::string python = "python3";  // interpreter for .py scripts
   int64_t max_snapshot_bytes = 512LL * 1024 * 1024;
-  int cancel_grace_seconds = 10;
-  int64_t retry_backoff_millis = 5'000;  // first retry delay; doubles per attempt
-  int64_t max_retry_backoff_millis = 300'000;
-  int64_t poll_interval_millis = 200;  // how often running attempts are polled
-  // A code snapshot may unpack to at most max(64 MiB, ratio x its compressed size), so a gzip
-  // bomb is refused early; 0 leaves only the executor's own bound.
-  int64_t snapshot_unpack_ratio = 20;
-  // How long a finished job's workspace (code, outputs, checkpoints, local log) is kept after
-  // its outputs and log were stored: 0 removes it at once, < 0 keeps it forever.
-  int64_t workspace_retention_millis = 3'600'000;
-  int64_t workspace_sweep_interval_millis = 60'000;  // how often expired workspaces are looked for
-  // false: Start() re-attaches but starts no controller thread; tests then drive the
-  // controller one pass at a time with RunOnceForTest().
-  bool start_thread = true;
+  int cancel_grace_seconds = 10;  // quoted in a running job's cancel reason
 };
 
 // An output artifact of a finished attempt.
@@ -115,25 +88,17 @@ struct ListJobsRequest {
 
 class JobService {
  public:
-  // Borrows everything; all must outlive the service.
-  JobService(store::MetadataStore& store, artifacts::ArtifactStore& artifacts,
-             exec::Executor& executor, sched::Admission& admission,
-             tracking::TrackingService& tracking, const Clock& clock, JobServiceOptions options);
-  ~JobService();  // calls Stop()
+  // Borrows everything; all must outlive the service. `wake_controller` asks the controller for
+  // a pass (JobController::Wake); it must be cheap and thread-safe.
+  JobService(store::JobStore& jobs, artifacts::ArtifactStore& artifacts, exec::Executor& executor,
+             tracking::TrackingService& tracking, const Clock& clock, JobServiceOptions options,
+             std::function<void()> wake_controller);
   JobService(const JobService&) = delete;
   JobService& operator=(const JobService&) = delete;
 
-  // Starts the controller thread, which first re-attaches the attempts that were running (and
-  // finds those that were launching) when the server stopped; returns at once, so the server
-  // can listen meanwhile. With options.start_thread false it re-attaches on the calling thread
-  // and starts nothing. Call once.
-  Status Start();
-  // Stops the controller thread; running attempts keep running (a restart re-attaches them).
-  void Stop();
-
   // kInvalidArgument for an invalid spec (Validate's message), for a request larger than the
-  // executor's total capacity ("requests 8 GPUs but this executor has 4"), or an unknown
-  // code_snapshot.
+  // executor's total capacity ("requests 8 GPUs but this executor has 4; lower resources.gpu
+  // (--gpu)"), or an unknown code_snapshot.
   StatusOr<JobView> Submit(const Identity& caller, JobSpec spec);
   // kNotFound ("Job 'x' not found") also for jobs the caller may not see.
   StatusOr<JobView> Get(const Identity& caller, std::string_view job_id);
@@ -157,14 +122,23 @@ class JobService {
   // kInvalidArgument for a body that is not a gzip'd tar.
   StatusOr<std::string> PutSnapshot(const Identity& caller, ByteSource& body);
 
+  // The executor's capacity and what the attempts recorded in the store hold (running, or
+  // being launched). Store trouble reads as nothing in use (logged).
   CapacityView Capacity();
 
-  // Runs one controller pass on the calling thread (options.start_thread must be false).
-  void RunOnceForTest();
-
  private:
-  class Controller;
-  std::unique_ptr<Controller> controller_;
+  StatusOr<store::JobRecord> GetVisible(const Identity& caller, std::string_view job_id);
+  JobView View(const store::JobRecord& record) const;
+  // The MLflow experiment named `name`, created on first use.
+  StatusOr<std::string> ExperimentIdFor(const Identity& caller, const std::string& name);
+
+  store::JobStore& jobs_;
+  artifacts::ArtifactStore& artifacts_;
+  exec::Executor& executor_;
+  tracking::TrackingService& tracking_;
+  const Clock& clock_;
+  const JobServiceOptions options_;
+  const std::function<void()> wake_controller_;
 };
 
 }  // namespace inet::jobs

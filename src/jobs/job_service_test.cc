@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <regex>
 #include <string>
 #include <thread>
@@ -16,6 +18,7 @@
 #include "auth/token_scope.h"
 #include "common/ids.h"
 #include "exec/testing/fake_executor.h"
+#include "jobs/testing/job_system.h"
 #include "sched/admission.h"
 #include "store/metadata_store.h"
 #include "store/sqlite/sqlite_metadata_store.h"
@@ -37,6 +40,90 @@ std::string Drain(ByteSource& source) {
   return all.ok() ? *all : "";
 }
 
+// An artifact store whose Puts under one prefix block until released (as a multi-GB upload
+// does), forwarding everything to `inner`. A held Put gives up after two minutes so that a
+// regression fails instead of hanging.
+class GatedArtifactStore : public artifacts::ArtifactStore {
+ public:
+  explicit GatedArtifactStore(artifacts::ArtifactStore& inner) : inner_(inner) {}
+
+  void Hold(std::string prefix) {
+    std::lock_guard lock(mu_);
+    prefix_ = std::move(prefix);
+    released_ = false;
+  }
+  void Release() {
+    {
+      std::lock_guard lock(mu_);
+      released_ = true;
+    }
+    cv_.notify_all();
+  }
+  // True once a Put under the prefix is blocked (or has been).
+  bool WaitUntilHeld() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(60), [this] { return held_ > 0; });
+  }
+  // True once `count` Puts under the prefix completed.
+  bool WaitUntilCompleted(int count) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(60), [&] { return completed_ >= count; });
+  }
+
+  Status Put(std::string_view key, ByteSource& body, int64_t size) override {
+    bool gated = false;
+    {
+      std::unique_lock lock(mu_);
+      gated = !prefix_.empty() && key.starts_with(prefix_);
+      if (gated) {
+        ++held_;
+        cv_.notify_all();
+        cv_.wait_for(lock, std::chrono::minutes(2), [this] { return released_; });
+      }
+    }
+    Status s = inner_.Put(key, body, size);
+    if (gated) {
+      std::lock_guard lock(mu_);
+      ++completed_;
+      cv_.notify_all();
+    }
+    return s;
+  }
+  StatusOr<std::unique_ptr<ByteSource>> Get(std::string_view key, int64_t offset,
+                                            int64_t length) override {
+    return inner_.Get(key, offset, length);
+  }
+  StatusOr<artifacts::ObjectInfo> Head(std::string_view key) override { return inner_.Head(key); }
+  StatusOr<artifacts::ListResult> List(const artifacts::ListOptions& options) override {
+    return inner_.List(options);
+  }
+  Status Delete(std::string_view key) override { return inner_.Delete(key); }
+  Status DeletePrefix(std::string_view prefix) override { return inner_.DeletePrefix(prefix); }
+  StatusOr<std::string> CreateMultipartUpload(std::string_view key) override {
+    return inner_.CreateMultipartUpload(key);
+  }
+  StatusOr<std::string> UploadPart(std::string_view key, std::string_view upload_id,
+                                   int part_number, ByteSource& body) override {
+    return inner_.UploadPart(key, upload_id, part_number, body);
+  }
+  Status CompleteMultipartUpload(std::string_view key, std::string_view upload_id,
+                                 const std::vector<artifacts::CompletedPart>& parts) override {
+    return inner_.CompleteMultipartUpload(key, upload_id, parts);
+  }
+  Status AbortMultipartUpload(std::string_view key, std::string_view upload_id) override {
+    return inner_.AbortMultipartUpload(key, upload_id);
+  }
+
+ private:
+  artifacts::ArtifactStore& inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string prefix_;     // GUARDED_BY(mu_)
+  bool released_ = false;  // GUARDED_BY(mu_)
+  int held_ = 0;           // GUARDED_BY(mu_)
+  int completed_ = 0;      // GUARDED_BY(mu_)
+};
+
 class JobServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -53,7 +140,7 @@ class JobServiceTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    service_.reset();
+    StopService();
     tracking_.reset();
     store_.reset();
     std::error_code ec;
@@ -65,18 +152,40 @@ class JobServiceTest : public ::testing::Test {
     executor_ = std::make_unique<exec::FakeExecutor>(options);
   }
 
-  JobServiceOptions Options() {
-    JobServiceOptions options;
-    options.server_url = kServerUrl;
-    options.start_thread = false;
-    options.cancel_grace_seconds = 10;
+  testing::JobSystemOptions Options() {
+    testing::JobSystemOptions options = testing::InlineOptions(kServerUrl);
+    options.service.cancel_grace_seconds = 10;
+    options.controller.cancel_grace_seconds = 10;
     return options;
   }
 
-  void StartService(JobServiceOptions options) {
-    service_ = std::make_unique<JobService>(*store_, artifacts_, *executor_, admission_, *tracking_,
-                                            clock_, options);
-    ASSERT_TRUE(service_->Start().ok());
+  // Builds the jobs subsystem (not started) over the fixture's stores, or `artifacts`.
+  void CreateService(testing::JobSystemOptions options,
+                     artifacts::ArtifactStore* artifacts = nullptr) {
+    system_ = std::make_unique<testing::JobSystem>(
+        *store_, artifacts != nullptr ? *artifacts : artifacts_, *executor_, admission_, *tracking_,
+        clock_, options);
+    service_ = &system_->service();
+    controller_ = &system_->controller();
+  }
+  void StartService(testing::JobSystemOptions options,
+                    artifacts::ArtifactStore* artifacts = nullptr) {
+    CreateService(options, artifacts);
+    ASSERT_TRUE(system_->Start().ok());
+  }
+  // Options of a server: the controller and its workers on their own threads.
+  testing::JobSystemOptions ThreadedOptions() {
+    testing::JobSystemOptions options = Options();
+    options.controller.start_thread = true;
+    options.launcher.threads = 1;
+    options.finalizer.threads = 1;
+    return options;
+  }
+  // Stops the service as a server shutdown (or crash) does; running attempts keep running.
+  void StopService() {
+    system_.reset();
+    service_ = nullptr;
+    controller_ = nullptr;
   }
   void StartService() { StartService(Options()); }
 
@@ -98,6 +207,25 @@ class JobServiceTest : public ::testing::Test {
     StatusOr<JobView> view = service_->Get(admin_, id);
     EXPECT_TRUE(view.ok()) << view.status().ToString();
     return view.ok() ? *view : JobView{};
+  }
+
+  // Runs controller passes until the job is in `state` (the finalizer works on its own thread);
+  // false after a generous deadline.
+  bool PassUntil(const std::string& id, JobState state) {
+    for (int i = 0; i < 6000; ++i) {
+      controller_->RunOnceForTest();
+      if (MustGet(id).record.state == state) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  std::string EndWithOutputThenCrash(JobSpec spec);
+
+  store::JobRecord MustGetRecord(const std::string& id) {
+    StatusOr<store::JobRecord> record = store_->jobs().GetJob(id);
+    EXPECT_TRUE(record.ok()) << record.status().ToString();
+    return record.ok() ? *record : store::JobRecord{};
   }
 
   store::Run MustGetRun(const std::string& run_id) {
@@ -124,7 +252,9 @@ class JobServiceTest : public ::testing::Test {
   std::unique_ptr<tracking::TrackingService> tracking_;
   exec::FakeExecutorOptions executor_options_;
   std::unique_ptr<exec::FakeExecutor> executor_;
-  std::unique_ptr<JobService> service_;
+  std::unique_ptr<testing::JobSystem> system_;
+  JobService* service_ = nullptr;
+  JobController* controller_ = nullptr;
   Identity alice_{"alice", "tok-alice", false};
   Identity bob_{"bob", "tok-bob", false};
   Identity admin_{"admin", "tok-admin", true};
@@ -159,7 +289,7 @@ TEST_F(JobServiceTest, SubmitRunsAndSucceedsWithInjectedEnvironment) {
   EXPECT_EQ(tag("mlflow.user"), "alice");
   EXPECT_EQ(tag("mlflow.source.name"), "python3");
 
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   JobView running = MustGet(id);
   EXPECT_EQ(running.record.state, JobState::kRunning);
   EXPECT_EQ(running.record.attempt, 1);
@@ -195,7 +325,7 @@ TEST_F(JobServiceTest, SubmitRunsAndSucceedsWithInjectedEnvironment) {
   EXPECT_EQ(scope->models_prefix, submitted.record.experiment_id + "/models");
 
   ASSERT_TRUE(executor_->Exit(id, 0).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   JobView done = MustGet(id);
   EXPECT_EQ(done.record.state, JobState::kSucceeded);
   EXPECT_EQ(done.record.reason, "attempt 1 succeeded");
@@ -219,10 +349,10 @@ TEST_F(JobServiceTest, RetriesWithBackoffThenSucceeds) {
   JobSpec spec = Spec();
   spec.retries = 2;
   const std::string id = MustSubmit(spec).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   const std::string first_token = executor_->LastLaunch(id)->env.at("INET_TOKEN");
   ASSERT_TRUE(executor_->Exit(id, 1).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
 
   JobView waiting = MustGet(id);
   EXPECT_EQ(waiting.record.state, JobState::kQueued);
@@ -234,10 +364,10 @@ TEST_F(JobServiceTest, RetriesWithBackoffThenSucceeds) {
   EXPECT_EQ(MustGetRun(waiting.record.run_id).info.status, store::RunStatus::kRunning);
 
   // Not before the backoff has passed.
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(executor_->launches().size(), 1u);
   clock_.Advance(5000);
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   ASSERT_EQ(executor_->launches().size(), 2u);
   EXPECT_EQ(executor_->LastLaunch(id)->attempt, 2);
   EXPECT_NE(executor_->LastLaunch(id)->env.at("INET_TOKEN"), first_token);
@@ -245,14 +375,14 @@ TEST_F(JobServiceTest, RetriesWithBackoffThenSucceeds) {
 
   // The second failure backs off twice as long.
   ASSERT_TRUE(executor_->Exit(id, 2).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(MustGet(id).record.reason,
             "attempt 2 failed: exited with code 2; retrying in 10 s (attempt 3 of 3)");
   clock_.Advance(10'000);
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(executor_->LastLaunch(id)->attempt, 3);
   ASSERT_TRUE(executor_->Exit(id, 0).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   JobView done = MustGet(id);
   EXPECT_EQ(done.record.state, JobState::kSucceeded);
   EXPECT_EQ(done.record.attempt, 3);
@@ -264,13 +394,13 @@ TEST_F(JobServiceTest, FailsWhenRetriesAreExhausted) {
   JobSpec spec = Spec();
   spec.retries = 1;
   const std::string id = MustSubmit(spec).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   ASSERT_TRUE(executor_->Exit(id, 1).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   clock_.Advance(5000);
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   ASSERT_TRUE(executor_->Exit(id, 1).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
 
   JobView failed = MustGet(id);
   EXPECT_EQ(failed.record.state, JobState::kFailed);
@@ -286,10 +416,10 @@ TEST_F(JobServiceTest, OutOfMemoryNamesTheLimit) {
   JobSpec spec = Spec();
   spec.resources.memory = "512Mi";
   const std::string id = MustSubmit(spec).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(executor_->LastLaunch(id)->resources.memory_bytes, 512LL << 20);
   ASSERT_TRUE(executor_->OomKill(id).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   JobView failed = MustGet(id);
   EXPECT_EQ(failed.record.state, JobState::kFailed);
   EXPECT_THAT(failed.record.reason, HasSubstr("out of memory"));
@@ -302,17 +432,17 @@ TEST_F(JobServiceTest, TimeoutStopsTheAttemptWithoutRetry) {
   spec.timeout_hours = 1;
   spec.retries = 2;
   const std::string id = MustSubmit(spec).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   clock_.Advance(3'600'000 - 1);
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_TRUE(executor_->terminations().empty());
   clock_.Advance(1);
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   ASSERT_EQ(executor_->terminations().size(), 1u);
   EXPECT_EQ(executor_->terminations()[0].grace_seconds, 10);
   EXPECT_THAT(MustGet(id).record.reason, HasSubstr("exceeded the timeout of 1 h"));
 
-  service_->RunOnceForTest();  // the fake ended the attempt on SIGTERM
+  controller_->RunOnceForTest();  // the fake ended the attempt on SIGTERM
   JobView timed_out = MustGet(id);
   EXPECT_EQ(timed_out.record.state, JobState::kTimedOut);
   EXPECT_EQ(timed_out.record.reason, "attempt 1 exceeded the timeout of 1 h and was stopped");
@@ -327,7 +457,7 @@ TEST_F(JobServiceTest, CancelQueuedJobIsImmediate) {
   ASSERT_TRUE(cancelled.ok()) << cancelled.status().ToString();
   EXPECT_EQ(cancelled->record.state, JobState::kCancelled);
   EXPECT_EQ(cancelled->record.reason, "cancelled by alice before it started");
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_TRUE(executor_->launches().empty());
   EXPECT_EQ(MustGetRun(job.record.run_id).info.status, store::RunStatus::kKilled);
 
@@ -342,20 +472,20 @@ TEST_F(JobServiceTest, CancelRunningJobTerminatesOnceWithGrace) {
   JobSpec spec = Spec();
   spec.retries = 3;
   const std::string id = MustSubmit(spec).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
 
   StatusOr<JobView> requested = service_->Cancel(alice_, id);
   ASSERT_TRUE(requested.ok());
   EXPECT_EQ(requested->record.state, JobState::kRunning);
   EXPECT_TRUE(requested->record.cancel_requested);
-  service_->RunOnceForTest();
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
+  controller_->RunOnceForTest();
   ASSERT_EQ(executor_->terminations().size(), 1u);
   EXPECT_EQ(executor_->terminations()[0].grace_seconds, 10);
   EXPECT_EQ(MustGet(id).record.state, JobState::kRunning);
 
   ASSERT_TRUE(executor_->Exit(id, 0, 15).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   JobView cancelled = MustGet(id);
   EXPECT_EQ(cancelled.record.state, JobState::kCancelled);  // not retried
   EXPECT_THAT(cancelled.record.reason, StartsWith("cancelled; attempt 1 stopped"));
@@ -374,7 +504,7 @@ TEST_F(JobServiceTest, CancelRacingWithLaunchStopsTheUnrecordedAttempt) {
     StatusOr<JobView> cancelled = service_->Cancel(alice_, id);
     EXPECT_TRUE(cancelled.ok()) << cancelled.status().ToString();
   });
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   JobView job = MustGet(id);
   EXPECT_EQ(job.record.state, JobState::kCancelled);
   EXPECT_EQ(job.record.reason, "cancelled by alice before it started");
@@ -383,7 +513,7 @@ TEST_F(JobServiceTest, CancelRacingWithLaunchStopsTheUnrecordedAttempt) {
   // Its GPU comes back once the stopped attempt has ended.
   EXPECT_EQ(executor_->FreeGpus(), 0);
   ASSERT_TRUE(executor_->Exit(id, 0, 9).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(executor_->FreeGpus(), 1);
   EXPECT_EQ(MustGet(id).record.state, JobState::kCancelled);
 }
@@ -393,9 +523,9 @@ TEST_F(JobServiceTest, VanishedAttemptIsRetried) {
   JobSpec spec = Spec();
   spec.retries = 1;
   const std::string id = MustSubmit(spec).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   ASSERT_TRUE(executor_->Vanish(id).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   JobView waiting = MustGet(id);
   EXPECT_EQ(waiting.record.state, JobState::kQueued);
   EXPECT_EQ(waiting.record.reason,
@@ -403,7 +533,7 @@ TEST_F(JobServiceTest, VanishedAttemptIsRetried) {
             "retrying in 5 s (attempt 2 of 2)");
   EXPECT_FALSE(waiting.result.exit_code.has_value());
   clock_.Advance(5000);
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(executor_->LastLaunch(id)->attempt, 2);
 }
 
@@ -412,19 +542,19 @@ TEST_F(JobServiceTest, TransientPollErrorsDoNotLoseTheAttempt) {
   JobSpec spec = Spec();
   spec.retries = 1;
   const std::string id = MustSubmit(spec).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   executor_->FailPolls(UnavailableError("disk busy"), 3);
-  for (int i = 0; i < 3; ++i) service_->RunOnceForTest();
+  for (int i = 0; i < 3; ++i) controller_->RunOnceForTest();
   EXPECT_EQ(MustGet(id).record.state, JobState::kRunning);
   ASSERT_TRUE(executor_->Exit(id, 0).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(MustGet(id).record.state, JobState::kSucceeded);
 
   // An execution the executor does not know is lost at once.
   const std::string other = MustSubmit(spec).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   executor_->FailPolls(NotFoundError("unknown attempt"), 1);
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_THAT(MustGet(other).record.reason, StartsWith("attempt 1 lost"));
 }
 
@@ -437,7 +567,7 @@ TEST_F(JobServiceTest, RestartReattachesRunningAttempts) {
   clock_.Advance(1);
   JobSpec lost_spec = Spec("lost");
   const std::string lost = MustSubmit(lost_spec).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   ASSERT_EQ(MustGet(kept).record.state, JobState::kRunning);
   ASSERT_EQ(MustGet(lost).record.state, JobState::kRunning);
   EXPECT_EQ(MustGet(kept).record.reason, "attempt 1 started on GPU 0");
@@ -453,7 +583,7 @@ TEST_F(JobServiceTest, RestartReattachesRunningAttempts) {
   ASSERT_TRUE(orphan.ok());
 
   // The server goes away; the executor forgets its GPU table as a new process would.
-  service_.reset();
+  StopService();
   executor_->SimulateRestart();
   EXPECT_EQ(executor_->FreeGpus(), 1);
   // Re-attaching `lost` fails (its state is gone, say). Jobs are tended newest first, so the
@@ -470,7 +600,7 @@ TEST_F(JobServiceTest, RestartReattachesRunningAttempts) {
             StatusCode::kNotFound);
 
   ASSERT_TRUE(executor_->Exit(kept, 0).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(MustGet(kept).record.state, JobState::kSucceeded);
   EXPECT_EQ(executor_->FreeGpus(), 1);
   EXPECT_EQ(executor_->launches().size(), 2u);  // nothing was launched twice
@@ -486,7 +616,7 @@ TEST_F(JobServiceTest, AdmissionNeverGivesOneGpuToTwoJobs) {
     ids.push_back(MustSubmit(spec).record.job_id);
     clock_.Advance(1);  // distinct submit times: FIFO order is defined
   }
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(MustGet(ids[0]).record.state, JobState::kRunning);
   EXPECT_EQ(MustGet(ids[1]).record.state, JobState::kRunning);
   JobView third = MustGet(ids[2]);
@@ -498,7 +628,7 @@ TEST_F(JobServiceTest, AdmissionNeverGivesOneGpuToTwoJobs) {
   EXPECT_EQ(capacity.gpus_used, 2);
 
   ASSERT_TRUE(executor_->Exit(ids[0], 0).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(MustGet(ids[2]).record.state, JobState::kRunning);
   EXPECT_THAT(executor_->HeldGpus(ids[2]), ElementsAre(0));
   EXPECT_THAT(MustGet(ids[2]).result.gpu_indices, ElementsAre(0));
@@ -519,15 +649,15 @@ TEST_F(JobServiceTest, WaitingReasonsAreWrittenBoundedPerPass) {
     for (size_t i = 1; i < ids.size(); ++i) n += MustGet(ids[i]).record.reason != "queued";
     return n;
   };
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(MustGet(ids[0]).record.state, JobState::kRunning);
   EXPECT_EQ(MustGet(ids[1]).record.reason, "waiting for 1 GPU (0 of 1 free)");
   EXPECT_EQ(MustGet(ids[2]).record.reason, "queued behind " + ids[1]);
   EXPECT_EQ(updated_reasons(), 32);
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(updated_reasons(), 40);
   const int64_t version = MustGet(ids[40]).record.version;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(MustGet(ids[40]).record.version, version);  // unchanged reasons are not rewritten
 }
 
@@ -538,13 +668,15 @@ TEST_F(JobServiceTest, QueuedJobThatCanNoLongerFitFails) {
   spec.resources.gpu = 2;
   const std::string id = MustSubmit(spec).record.job_id;
   // The server comes back on an executor with fewer GPUs.
-  service_.reset();
+  StopService();
   UseExecutor(exec::FakeExecutorOptions{.gpus = 1});
   StartService();
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   JobView failed = MustGet(id);
   EXPECT_EQ(failed.record.state, JobState::kFailed);
-  EXPECT_EQ(failed.record.reason, "can never start: requests 2 GPUs but this executor has 1");
+  EXPECT_EQ(
+      failed.record.reason,
+      "can never start: requests 2 GPUs but this executor has 1; lower resources.gpu (--gpu)");
   EXPECT_TRUE(executor_->launches().empty());
 }
 
@@ -636,10 +768,10 @@ TEST_F(JobServiceTest, OutputsGoToTheJobPrefixAndTheRun) {
   spec.output_artifacts = {{"model.pt", "model.pt"}, {"eval.json", "eval.json"}};
   JobView job = MustSubmit(spec);
   const std::string id = job.record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   executor_->WriteOutput(id, "model.pt", "weights");
   ASSERT_TRUE(executor_->Exit(id, 0).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
 
   JobView done = MustGet(id);
   EXPECT_EQ(done.record.state, JobState::kSucceeded);  // a missing output does not fail it
@@ -666,7 +798,7 @@ TEST_F(JobServiceTest, LogsComeFromTheArtifactStoreAfterCompletion) {
   ASSERT_TRUE(empty.ok()) << empty.status().ToString();
   EXPECT_EQ(Drain(**empty), "");
 
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   executor_->AppendLog(id, "epoch 1\n");
   StatusOr<std::unique_ptr<ByteSource>> live = service_->OpenLogs(alice_, id, 0, false);
   ASSERT_TRUE(live.ok());
@@ -674,7 +806,7 @@ TEST_F(JobServiceTest, LogsComeFromTheArtifactStoreAfterCompletion) {
   EXPECT_EQ(Drain(**live), expected);
 
   ASSERT_TRUE(executor_->Exit(id, 0).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   executor_->DropLog(id);  // the executor cleaned its workspace
   StatusOr<std::unique_ptr<ByteSource>> stored = service_->OpenLogs(alice_, id, 0, false);
   ASSERT_TRUE(stored.ok()) << stored.status().ToString();
@@ -696,7 +828,7 @@ TEST_F(JobServiceTest, LogsComeFromTheArtifactStoreAfterCompletion) {
 TEST_F(JobServiceTest, FollowStreamsNewOutputUntilTheJobEnds) {
   StartService();
   const std::string id = MustSubmit(Spec()).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   StatusOr<std::unique_ptr<ByteSource>> followed = service_->OpenLogs(alice_, id, 0, true, 600);
   ASSERT_TRUE(followed.ok());
   std::string received;
@@ -704,14 +836,14 @@ TEST_F(JobServiceTest, FollowStreamsNewOutputUntilTheJobEnds) {
   executor_->AppendLog(id, "step 1\n");
   executor_->AppendLog(id, "step 2\n");
   ASSERT_TRUE(executor_->Exit(id, 0).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   reader.join();  // returns because the job became terminal, not because of the idle limit
   EXPECT_EQ(received, "==> attempt 1 started <==\nstep 1\nstep 2\n");
 }
 
 TEST_F(JobServiceTest, SnapshotsAreCheckedStoredAndGivenToTheFirstAttempt) {
-  JobServiceOptions options = Options();
-  options.max_snapshot_bytes = 64;
+  testing::JobSystemOptions options = Options();
+  options.service.max_snapshot_bytes = 64;
   StartService(options);
   const std::string archive = std::string("\x1f\x8b") + "compressed code";
   StringByteSource body(archive);
@@ -740,12 +872,12 @@ TEST_F(JobServiceTest, SnapshotsAreCheckedStoredAndGivenToTheFirstAttempt) {
   spec.code_snapshot = *id;
   spec.retries = 1;
   const std::string job = MustSubmit(spec).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(executor_->CodeArchiveAt(job, 1), archive);
   ASSERT_TRUE(executor_->Exit(job, 1).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   clock_.Advance(5000);
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   // Retries reuse the code the executor already unpacked.
   ASSERT_EQ(executor_->LastLaunch(job)->attempt, 2);
   EXPECT_EQ(executor_->LastLaunch(job)->code_archive_path, "");
@@ -757,7 +889,7 @@ TEST_F(JobServiceTest, PermanentLaunchErrorFailsTheJob) {
   spec.retries = 3;
   const std::string id = MustSubmit(spec).record.job_id;
   executor_->FailNextLaunch(InvalidArgumentError("program 'pythn' not found on PATH"));
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   JobView failed = MustGet(id);
   EXPECT_EQ(failed.record.state, JobState::kFailed);
   EXPECT_EQ(failed.record.reason, "attempt 1 could not start: program 'pythn' not found on PATH");
@@ -765,14 +897,13 @@ TEST_F(JobServiceTest, PermanentLaunchErrorFailsTheJob) {
 }
 
 TEST_F(JobServiceTest, ControllerThreadLaunchesOnSubmitWithoutWaitingForATick) {
-  JobServiceOptions options = Options();
-  options.start_thread = true;
-  options.poll_interval_millis = 600'000;  // only a wake-up can launch the job in time
+  testing::JobSystemOptions options = ThreadedOptions();
+  options.controller.poll_interval_millis = 600'000;  // only a wake-up can launch the job in time
   StartService(options);
   const std::string id = MustSubmit(Spec()).record.job_id;
   EXPECT_TRUE(executor_->WaitForLaunches(1, std::chrono::seconds(60)));
   EXPECT_EQ(executor_->LastLaunch(id)->attempt, 1);
-  service_->Stop();
+  controller_->Stop();
   EXPECT_TRUE(executor_->IsRunning(id));  // Stop leaves attempts running
 }
 
@@ -788,13 +919,13 @@ TEST_F(JobServiceTest, KillDuringLaunchNeverStartsASecondCopy) {
   const std::string id = MustSubmit(spec).record.job_id;
   // The executor starts the attempt; the server dies before recording it.
   executor_->SetLaunchHook([](const exec::LaunchRequest&) { throw SimulatedCrash{}; });
-  EXPECT_THROW(service_->RunOnceForTest(), SimulatedCrash);
+  EXPECT_THROW(controller_->RunOnceForTest(), SimulatedCrash);
   executor_->SetLaunchHook(nullptr);
-  service_.reset();
+  StopService();
   executor_->SimulateRestart();
 
   StartService();
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   JobView running = MustGet(id);
   EXPECT_EQ(running.record.state, JobState::kRunning);
   EXPECT_EQ(running.record.attempt, 1);
@@ -804,7 +935,7 @@ TEST_F(JobServiceTest, KillDuringLaunchNeverStartsASecondCopy) {
 
   const std::string token = executor_->LastLaunch(id)->env.at("INET_TOKEN");
   ASSERT_TRUE(executor_->Exit(id, 0).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(MustGet(id).record.state, JobState::kSucceeded);
   EXPECT_EQ(store_->tokens().GetTokenByHash(Sha256Hex(token)).status().code(),
             StatusCode::kNotFound);
@@ -816,13 +947,13 @@ TEST_F(JobServiceTest, LaunchThatNeverStartedIsLaunchedAfterARestartWithANewToke
   StartService();
   const std::string id = MustSubmit(Spec()).record.job_id;
   executor_->SetLaunchHook([](const exec::LaunchRequest&) { throw SimulatedCrash{}; });
-  EXPECT_THROW(service_->RunOnceForTest(), SimulatedCrash);
+  EXPECT_THROW(controller_->RunOnceForTest(), SimulatedCrash);
   const std::string first_token = executor_->LastLaunch(id)->env.at("INET_TOKEN");
-  service_.reset();
+  StopService();
   // A fresh executor (the machine rebooted, say) knows nothing of the attempt.
   UseExecutor(exec::FakeExecutorOptions{});
   StartService();
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   JobView running = MustGet(id);
   EXPECT_EQ(running.record.state, JobState::kRunning);
   EXPECT_EQ(running.record.attempt, 1);
@@ -844,9 +975,9 @@ TEST_F(JobServiceTest, CancelDuringALaunchLostToACrashStopsTheAttemptAfterRestar
     EXPECT_TRUE(cancelled.ok()) << cancelled.status().ToString();
     throw SimulatedCrash{};
   });
-  EXPECT_THROW(service_->RunOnceForTest(), SimulatedCrash);
+  EXPECT_THROW(controller_->RunOnceForTest(), SimulatedCrash);
   executor_->SetLaunchHook(nullptr);
-  service_.reset();
+  StopService();
   StartService();
   JobView job = MustGet(id);
   EXPECT_EQ(job.record.state, JobState::kCancelled);
@@ -859,33 +990,31 @@ TEST_F(JobServiceTest, CancelDuringALaunchLostToACrashStopsTheAttemptAfterRestar
 TEST_F(JobServiceTest, StartReturnsWhileReattachingIsStillUnderWay) {
   StartService();
   const std::string id = MustSubmit(Spec()).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   ASSERT_EQ(MustGet(id).record.state, JobState::kRunning);
-  service_.reset();
+  StopService();
 
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   executor_->SetReattachHook([released](std::string_view) { released.wait(); });
-  JobServiceOptions options = Options();
-  options.start_thread = true;
-  service_ = std::make_unique<JobService>(*store_, artifacts_, *executor_, admission_, *tracking_,
-                                          clock_, options);
+  testing::JobSystemOptions options = ThreadedOptions();
+  CreateService(options);
   // Start must not wait for the re-attach (a server listens meanwhile); if it did, this would
   // hang until the generous timeout.
-  std::future<Status> started = std::async(std::launch::async, [&] { return service_->Start(); });
+  std::future<Status> started =
+      std::async(std::launch::async, [&] { return controller_->Start(); });
   const bool returned = started.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
   release.set_value();
   ASSERT_TRUE(returned);
   EXPECT_TRUE(started.get().ok());
   // The API answers meanwhile, too.
   EXPECT_EQ(MustGet(id).record.state, JobState::kRunning);
-  service_->Stop();
+  controller_->Stop();
 }
 
 TEST_F(JobServiceTest, LaunchesRunOffTheControllerThread) {
-  JobServiceOptions options = Options();
-  options.start_thread = true;
-  options.poll_interval_millis = 10;
+  testing::JobSystemOptions options = ThreadedOptions();
+  options.controller.poll_interval_millis = 10;
   StartService(options);
   const std::string first = MustSubmit(Spec("first")).record.job_id;
   ASSERT_TRUE(executor_->WaitForLaunches(1, std::chrono::seconds(60)));
@@ -906,7 +1035,7 @@ TEST_F(JobServiceTest, LaunchesRunOffTheControllerThread) {
   }
   release.set_value();
   EXPECT_TRUE(finished);
-  service_->Stop();
+  controller_->Stop();
   (void)second;
 }
 
@@ -918,7 +1047,7 @@ TEST_F(JobServiceTest, SnapshotUnpackBoundIsRelativeToItsSize) {
   JobSpec spec = Spec();
   spec.code_snapshot = *snapshot;
   const std::string id = MustSubmit(spec).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   // 20 x its size, not the executor's 16 GiB.
   EXPECT_EQ(executor_->LastLaunch(id)->code_max_unpacked_bytes, 20 * ((10LL << 20) + 2));
 
@@ -927,27 +1056,27 @@ TEST_F(JobServiceTest, SnapshotUnpackBoundIsRelativeToItsSize) {
   ASSERT_TRUE(snapshot.ok());
   spec.code_snapshot = *snapshot;
   const std::string small = MustSubmit(spec).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(executor_->LastLaunch(small)->code_max_unpacked_bytes, 64LL << 20);  // the floor
 }
 
 TEST_F(JobServiceTest, WorkspacesAreRemovedOnceOutputsAndLogAreStored) {
   UseExecutor(exec::FakeExecutorOptions{.exit_on_terminate = true});
-  JobServiceOptions options = Options();
-  options.workspace_retention_millis = 0;
+  testing::JobSystemOptions options = Options();
+  options.controller.workspace_retention_millis = 0;
   StartService(options);
   JobSpec spec = Spec();
   spec.output_artifacts = {{"model.pt", "model.pt"}};
   const std::string done = MustSubmit(spec).record.job_id;
   clock_.Advance(1);
   const std::string cancelled = MustSubmit(Spec("cancelled")).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   executor_->WriteOutput(done, "model.pt", "weights");
   executor_->AppendLog(done, "epoch 1\n");
   ASSERT_TRUE(executor_->Exit(done, 0).ok());
   ASSERT_TRUE(service_->Cancel(alice_, cancelled).ok());
-  service_->RunOnceForTest();  // the cancel is sent
-  service_->RunOnceForTest();  // and its end recorded
+  controller_->RunOnceForTest();  // the cancel is sent
+  controller_->RunOnceForTest();  // and its end recorded
   ASSERT_EQ(MustGet(done).record.state, JobState::kSucceeded);
   ASSERT_EQ(MustGet(cancelled).record.state, JobState::kCancelled);
   EXPECT_TRUE(executor_->ListWorkspaces()->empty());
@@ -959,21 +1088,116 @@ TEST_F(JobServiceTest, WorkspacesAreRemovedOnceOutputsAndLogAreStored) {
 }
 
 TEST_F(JobServiceTest, WorkspacesAreKeptForTheirRetention) {
-  JobServiceOptions options = Options();
-  options.workspace_retention_millis = 3'600'000;
-  options.workspace_sweep_interval_millis = 60'000;
+  testing::JobSystemOptions options = Options();
+  options.controller.workspace_retention_millis = 3'600'000;
+  options.controller.workspace_sweep_interval_millis = 60'000;
   StartService(options);
   const std::string id = MustSubmit(Spec()).record.job_id;
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   ASSERT_TRUE(executor_->Exit(id, 0).ok());
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(*executor_->ListWorkspaces(), std::vector<std::string>{id});
   clock_.Advance(3'600'000 - 60'000);
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_EQ(*executor_->ListWorkspaces(), std::vector<std::string>{id});
   clock_.Advance(60'000);
-  service_->RunOnceForTest();
+  controller_->RunOnceForTest();
   EXPECT_TRUE(executor_->ListWorkspaces()->empty());
+}
+
+TEST_F(JobServiceTest, OutputUploadDoesNotStallAdmissionOrCancels) {
+  GatedArtifactStore gated(artifacts_);
+  testing::JobSystemOptions options = Options();
+  options.finalizer.threads = 2;
+  StartService(options, &gated);
+  JobSpec with_output = Spec("big");
+  with_output.output_artifacts = {{"model.pt", "model.pt"}};
+  const std::string big = MustSubmit(with_output).record.job_id;
+  controller_->RunOnceForTest();
+  ASSERT_EQ(MustGet(big).record.state, JobState::kRunning);
+
+  // The first job ends with a large output whose upload does not finish...
+  gated.Hold("jobs/" + big + "/outputs/");
+  executor_->WriteOutput(big, "model.pt", "weights");
+  ASSERT_TRUE(executor_->Exit(big, 0).ok());
+  controller_->RunOnceForTest();
+  ASSERT_TRUE(gated.WaitUntilHeld());
+
+  // ...while another job is admitted and a third is cancelled.
+  clock_.Advance(1);
+  const std::string next = MustSubmit(Spec("next")).record.job_id;
+  clock_.Advance(1);
+  const std::string doomed = MustSubmit(Spec("doomed")).record.job_id;
+  controller_->RunOnceForTest();
+  EXPECT_EQ(MustGet(next).record.state, JobState::kRunning);
+  ASSERT_EQ(MustGet(doomed).record.state, JobState::kRunning);
+  ASSERT_TRUE(service_->Cancel(alice_, doomed).ok());
+  EXPECT_TRUE(PassUntil(doomed, JobState::kCancelled));
+  EXPECT_EQ(MustGet(big).record.state, JobState::kRunning);  // still storing its output
+
+  gated.Release();
+  ASSERT_TRUE(PassUntil(big, JobState::kSucceeded));
+  JobView done = MustGet(big);
+  ASSERT_EQ(done.result.artifacts.size(), 1u);
+  EXPECT_EQ(done.result.artifacts[0].name, "model.pt");
+  StatusOr<std::unique_ptr<ByteSource>> body = artifacts_.Get("jobs/" + big + "/outputs/model.pt");
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  EXPECT_EQ(Drain(**body), "weights");
+  EXPECT_EQ(MustGetRun(done.record.run_id).info.status, store::RunStatus::kFinished);
+}
+
+// Runs a job with one output until its attempt ended and the output was uploaded, then stops
+// the service before the controller recorded the outcome, as a crash at that moment would.
+std::string JobServiceTest::EndWithOutputThenCrash(JobSpec spec) {
+  GatedArtifactStore gated(artifacts_);
+  testing::JobSystemOptions options = Options();
+  options.finalizer.threads = 1;
+  StartService(options, &gated);
+  spec.output_artifacts = {{"model.pt", "model.pt"}};
+  const std::string id = MustSubmit(spec).record.job_id;
+  controller_->RunOnceForTest();
+  gated.Hold("jobs/" + id + "/outputs/");
+  executor_->WriteOutput(id, "model.pt", "weights");
+  executor_->AppendLog(id, "done\n");
+  EXPECT_TRUE(executor_->Exit(id, 0).ok());
+  controller_->RunOnceForTest();
+  EXPECT_TRUE(gated.WaitUntilHeld());
+  gated.Release();
+  EXPECT_TRUE(gated.WaitUntilCompleted(1));
+  StopService();
+  EXPECT_EQ(MustGetRecord(id).state, JobState::kRunning);
+  executor_->SimulateRestart();
+  return id;
+}
+
+TEST_F(JobServiceTest, FinalizationInProgressAtARestartIsRedone) {
+  const std::string id = EndWithOutputThenCrash(Spec());
+  StartService();  // finalizes inline on start
+  JobView done = MustGet(id);
+  EXPECT_EQ(done.record.state, JobState::kSucceeded);
+  ASSERT_EQ(done.result.artifacts.size(), 1u);
+  EXPECT_EQ(done.result.artifacts[0].name, "model.pt");
+  StatusOr<std::unique_ptr<ByteSource>> log = artifacts_.Get("jobs/" + id + "/job.log");
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_THAT(Drain(**log), HasSubstr("done"));
+  EXPECT_EQ(MustGetRun(done.record.run_id).info.status, store::RunStatus::kFinished);
+  EXPECT_EQ(EventStates(id).back(), JobState::kSucceeded);
+}
+
+TEST_F(JobServiceTest, AttemptThatEndedBeforeARestartKeepsItsOutcomeWithoutItsExecution) {
+  JobSpec spec = Spec();
+  spec.retries = 2;
+  const std::string id = EndWithOutputThenCrash(spec);
+  // After the restart the attempt cannot be re-attached: its recorded end still counts, so a
+  // job that succeeded is not run again as "lost".
+  executor_->FailNextReattach(NotFoundError("no such attempt"));
+  StartService();
+  JobView done = MustGet(id);
+  EXPECT_EQ(done.record.state, JobState::kSucceeded);
+  EXPECT_EQ(done.record.attempt, 1);
+  EXPECT_EQ(done.result.exit_code, 0);
+  EXPECT_THAT(done.record.reason, HasSubstr("output artifacts were not collected"));
+  EXPECT_EQ(executor_->launches().size(), 1u);
 }
 
 }  // namespace

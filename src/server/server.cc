@@ -32,8 +32,12 @@
 #include "common/quantity.h"
 #include "exec/local/local_executor.h"
 #include "http/http.h"
+#include "jobs/attempt_finalizer.h"
+#include "jobs/attempt_launcher.h"
+#include "jobs/job_controller.h"
 #include "jobs/job_service.h"
 #include "sched/admission.h"
+#include "server/attempt_token_issuer.h"
 #include "store/metadata_store.h"
 #include "tracking/tracking_service.h"
 
@@ -396,13 +400,24 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   if (!created.ok()) return created.status();
   std::unique_ptr<exec::local::LocalExecutor> executor = *std::move(created);
   sched::FifoCapacityAdmission admission;
-  jobs::JobServiceOptions job_options;
-  job_options.server_url = external_url;
-  job_options.python = config.python;
-  job_options.workspace_retention_millis = config.workspace_retention_millis;
-  job_options.snapshot_unpack_ratio = config.snapshot_unpack_ratio;
-  jobs::JobService job_service(*metadata, *artifact_store, *executor, admission, tracking, clock,
-                               job_options);
+  // The jobs subsystem: the API (any replica), the loop that owns live attempts, and the two
+  // workers it hands slow work to (launching, storing what attempts left).
+  StoreAttemptTokenIssuer attempt_tokens(metadata->tokens(), clock);
+  jobs::AttemptLauncherOptions launcher_options;
+  launcher_options.server_url = external_url;
+  launcher_options.python = config.python;
+  launcher_options.snapshot_unpack_ratio = config.snapshot_unpack_ratio;
+  jobs::AttemptLauncher launcher(*artifact_store, *executor, attempt_tokens, tracking,
+                                 launcher_options);
+  jobs::AttemptFinalizer finalizer(*artifact_store, *executor, tracking, clock,
+                                   jobs::AttemptFinalizerOptions{});
+  jobs::JobControllerOptions controller_options;
+  controller_options.workspace_retention_millis = config.workspace_retention_millis;
+  jobs::JobController job_controller(metadata->jobs(), *executor, admission, launcher, finalizer,
+                                     clock, controller_options);
+  jobs::JobService job_service(metadata->jobs(), *artifact_store, *executor, tracking, clock,
+                               jobs::JobServiceOptions{},
+                               [&job_controller] { job_controller.Wake(); });
   api::PlatformRouteOptions platform_options;
   platform_options.external_url = external_url;
   // What the SDK's ArtifactStore(backend=...) checks: s3:// roots are S3-compatible stores.
@@ -414,7 +429,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   // Serving first: the controller re-attaches and recovers the jobs of a previous run on its
   // own thread, so a restart answers requests at once however much there is to recover.
   RETURN_IF_ERROR(server.Start());
-  if (Status started = job_service.Start(); !started.ok()) {
+  if (Status started = job_controller.Start(); !started.ok()) {
     server.Stop();
     server.Wait();
     return started;
@@ -459,7 +474,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   server.Stop();
   server.Wait();
-  job_service.Stop();  // running jobs keep running; the next start re-attaches them
+  job_controller.Stop();  // running jobs keep running; the next start re-attaches them
   spdlog::info("shutdown complete");
   return OkStatus();
 }

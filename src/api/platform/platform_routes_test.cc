@@ -21,6 +21,7 @@
 #include "archive/archive.h"
 #include "artifacts/testing/in_memory_artifact_store.h"
 #include "exec/testing/fake_executor.h"
+#include "jobs/testing/job_system.h"
 #include "sched/admission.h"
 #include "store/sqlite/sqlite_metadata_store.h"
 #include "tracking/tracking_service.h"
@@ -57,13 +58,12 @@ class PlatformRoutesTest : public ::testing::Test {
     exec::FakeExecutorOptions executor_options;
     executor_options.gpus = 2;
     executor_ = std::make_unique<exec::FakeExecutor>(executor_options);
-    jobs::JobServiceOptions options;
-    options.server_url = "http://127.0.0.1:5005";
-    options.start_thread = false;
-    options.max_snapshot_bytes = kMaxSnapshotBytes;
-    service_ = std::make_unique<jobs::JobService>(*store_, artifacts_, *executor_, admission_,
-                                                  *tracking_, clock_, options);
-    ASSERT_TRUE(service_->Start().ok());
+    jobs::testing::JobSystemOptions options = jobs::testing::InlineOptions("http://127.0.0.1:5005");
+    options.service.max_snapshot_bytes = kMaxSnapshotBytes;
+    jobs_ = std::make_unique<jobs::testing::JobSystem>(*store_, artifacts_, *executor_, admission_,
+                                                       *tracking_, clock_, options);
+    service_ = &jobs_->service();
+    ASSERT_TRUE(jobs_->Start().ok());
     authorizer_ = std::make_unique<Authorizer>(store_->tracking());
     RegisterPlatformRoutes(
         router_, *service_, artifacts_, *authorizer_,
@@ -72,7 +72,7 @@ class PlatformRoutesTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    service_.reset();
+    jobs_.reset();
     tracking_.reset();
     store_.reset();
     std::error_code ec;
@@ -150,7 +150,8 @@ class PlatformRoutesTest : public ::testing::Test {
   sched::FifoCapacityAdmission admission_;
   std::unique_ptr<tracking::TrackingService> tracking_;
   std::unique_ptr<exec::FakeExecutor> executor_;
-  std::unique_ptr<jobs::JobService> service_;
+  std::unique_ptr<jobs::testing::JobSystem> jobs_;
+  jobs::JobService* service_ = nullptr;
   std::unique_ptr<Authorizer> authorizer_;
   http::Router router_;
   Identity caller_{"alice", "tok-alice", false};
@@ -247,12 +248,12 @@ TEST_F(PlatformRoutesTest, ListFiltersByStateNameAndPages) {
   std::string b = Submit(R"({"name": "b", "command": "true"})");
   clock_.Advance(1000);
   std::string c = Submit(R"({"name": "c", "command": "true"})");
-  service_->RunOnceForTest();  // all three start (no resource requests)
+  jobs_->RunOnce();  // all three start (no resource requests)
   ASSERT_TRUE(executor_->Exit(a, 0).ok());
-  service_->RunOnceForTest();
+  jobs_->RunOnce();
   Json(Call(Method::kPost, "/api/v1/jobs/" + b + "/cancel", {.body = "{}"}), 200);
-  service_->RunOnceForTest();  // sends SIGTERM (the fake exits at once)
-  service_->RunOnceForTest();  // sees the attempt end
+  jobs_->RunOnce();  // sends SIGTERM (the fake exits at once)
+  jobs_->RunOnce();  // sees the attempt end
   ASSERT_EQ(GetJob(a).at("state").as_string(), "Succeeded");
   ASSERT_EQ(GetJob(b).at("state").as_string(), "Cancelled");
   ASSERT_EQ(GetJob(c).at("state").as_string(), "Running");
@@ -313,9 +314,9 @@ TEST_F(PlatformRoutesTest, CancelQueuedJobThenCancelAgainIs400) {
 
 TEST_F(PlatformRoutesTest, EventsListEveryStateChange) {
   std::string id = Submit(R"({"name": "ev", "command": "true"})");
-  service_->RunOnceForTest();
+  jobs_->RunOnce();
   ASSERT_TRUE(executor_->Exit(id, 1).ok());
-  service_->RunOnceForTest();
+  jobs_->RunOnce();
   json::value v = Json(Call(Method::kGet, "/api/v1/jobs/" + id + "/events"), 200);
   std::vector<std::string> states;
   int64_t seq = 0;
@@ -343,7 +344,7 @@ TEST_F(PlatformRoutesTest, LogsFromAnOffsetWithTheJobState) {
   EXPECT_EQ(before.content_type, "text/plain; charset=utf-8");
   EXPECT_EQ(Header(before, "X-Inet-Job-State"), "Queued");
 
-  service_->RunOnceForTest();
+  jobs_->RunOnce();
   executor_->AppendLog(id, "epoch 1\n");
   http::Response all = Call(Method::kGet, "/api/v1/jobs/" + id + "/logs");
   EXPECT_EQ(all.status, 200);
@@ -357,7 +358,7 @@ TEST_F(PlatformRoutesTest, LogsFromAnOffsetWithTheJobState) {
   // A followed log of a finished job streams what is left, chunked, and ends.
   executor_->AppendLog(id, "done\n");
   ASSERT_TRUE(executor_->Exit(id, 0).ok());
-  service_->RunOnceForTest();
+  jobs_->RunOnce();
   auto match = router_.Find(Method::kGet, "/api/v1/jobs/" + id + "/logs");
   ASSERT_TRUE(match);
   http::Request req;
@@ -427,7 +428,7 @@ TEST_F(PlatformRoutesTest, CapacityReportsTheExecutorAndWhatJobsHold) {
   EXPECT_TRUE(before.at("isolation").is_string());
 
   std::string id = Submit(R"({"name": "g", "command": "true", "resources": {"gpu": 1}})");
-  service_->RunOnceForTest();
+  jobs_->RunOnce();
   json::value after = Json(Call(Method::kGet, "/api/v1/capacity"), 200);
   EXPECT_EQ(after.at("gpus_used").as_int64(), 1);
   EXPECT_THAT(GetJob(id).at("gpus").as_array(), ::testing::SizeIs(1));

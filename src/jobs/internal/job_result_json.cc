@@ -19,6 +19,11 @@ int64_t IntField(const json::object& o, std::string_view key) {
   return v->as_int64();
 }
 
+bool BoolField(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_bool() && v->as_bool();
+}
+
 }  // namespace
 
 std::string EncodeResult(const PersistedResult& persisted) {
@@ -40,6 +45,11 @@ std::string EncodeResult(const PersistedResult& persisted) {
   if (!persisted.stopping.empty()) o["stopping"] = persisted.stopping;
   if (persisted.launching_attempt != 0) o["launching_attempt"] = persisted.launching_attempt;
   if (!persisted.cancelled_by.empty()) o["cancelled_by"] = persisted.cancelled_by;
+  if (const EndedAttempt& e = persisted.finalizing; e.attempt != 0) {
+    o["finalizing"] = json::object{{"attempt", e.attempt},       {"exit_code", e.exit_code},
+                                   {"signal", e.signal},         {"vanished", e.vanished},
+                                   {"oom_killed", e.oom_killed}, {"message", e.message}};
+  }
   return json::serialize(o);
 }
 
@@ -73,6 +83,16 @@ StatusOr<PersistedResult> DecodeResult(std::string_view text) {
   out.stopping = StringField(o, "stopping");
   out.launching_attempt = static_cast<int>(IntField(o, "launching_attempt"));
   out.cancelled_by = StringField(o, "cancelled_by");
+  if (const json::value* v = o.if_contains("finalizing"); v != nullptr && v->is_object()) {
+    const json::object& f = v->as_object();
+    EndedAttempt& e = out.finalizing;
+    e.attempt = static_cast<int>(IntField(f, "attempt"));
+    e.exit_code = static_cast<int>(IntField(f, "exit_code"));
+    e.signal = static_cast<int>(IntField(f, "signal"));
+    e.vanished = BoolField(f, "vanished");
+    e.oom_killed = BoolField(f, "oom_killed");
+    e.message = StringField(f, "message");
+  }
   return out;
 }
 

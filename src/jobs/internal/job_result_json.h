@@ -2,7 +2,9 @@
 // plus the controller's own bookkeeping for the attempt in flight, which must survive a server
 // restart (when the attempt started, for the timeout; the attempt's API token, to revoke it;
 // whether the controller already asked the attempt to stop, and why; which attempt is being
-// launched, recorded before the executor is asked to start it, so a restart finds it).
+// launched, recorded before the executor is asked to start it, so a restart finds it; which
+// attempt ended and how, recorded before its log and outputs are stored, so a restart redoes
+// that).
 #pragma once
 
 #include <cstdint>
@@ -14,6 +16,16 @@
 
 namespace inet::jobs::internal {
 
+// How an attempt ended, kept while its log and outputs are being stored.
+struct EndedAttempt {
+  int attempt = 0;  // > 0 while attempt N is being finalized
+  int exit_code = 0;
+  int signal = 0;
+  bool vanished = false;
+  bool oom_killed = false;
+  std::string message;
+};
+
 struct PersistedResult {
   JobResult result;
   int64_t attempt_started_at = 0;  // ms; 0 when no attempt is in flight
@@ -23,6 +35,9 @@ struct PersistedResult {
   // called, cleared when the launch is recorded as Running or undone.
   int launching_attempt = 0;
   std::string cancelled_by;  // who asked to cancel a job while its attempt was launching
+  // Set (attempt > 0) when the attempt ended, before its log and outputs are stored; cleared
+  // with the write that records the attempt's outcome.
+  EndedAttempt finalizing;
 };
 
 std::string EncodeResult(const PersistedResult& persisted);

@@ -1,0 +1,186 @@
+// JobController: the one loop that owns every live attempt. Each pass it loads the active jobs
+// from the job store, re-attaches and polls running attempts, enforces timeout_hours and
+// cancel requests (SIGTERM, grace, SIGKILL), hands ended attempts to the AttemptFinalizer and
+// records their outcome (retrying failures with exponential backoff up to spec.retries), asks
+// the Admission policy which queued jobs start and hands them to the AttemptLauncher, and
+// removes expired workspaces. JobService only writes the store and wakes it (Wake).
+//
+// Every state change is written to the store with its reason before it is acted on: a launch is
+// recorded before its process can start, and an ended attempt before its log and outputs are
+// stored, so a restarted controller (Start) re-attaches running attempts, finds launching ones
+// and redoes unfinished finalizations; nothing stays Running forever. Later only the elected
+// leader among several server replicas runs it.
+//
+// Thread safety: Wake, Capacity-free accessors and Start/Stop are thread-safe; RunOnceForTest
+// is for tests with start_thread false.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/resources.h"
+#include "common/status.h"
+#include "exec/executor.h"
+#include "jobs/attempt_finalizer.h"
+#include "jobs/attempt_launcher.h"
+#include "jobs/internal/job_records.h"
+#include "jobs/internal/job_result_json.h"
+#include "jobs/job_spec.h"
+#include "store/job_store.h"
+#include "store/job_types.h"
+
+namespace inet::sched {
+class Admission;
+}
+
+namespace inet::jobs {
+
+struct JobControllerOptions {
+  int cancel_grace_seconds = 10;
+  int64_t retry_backoff_millis = 5'000;  // first retry delay; doubles per attempt
+  int64_t max_retry_backoff_millis = 300'000;
+  int64_t poll_interval_millis = 200;  // how often running attempts are polled
+  // How long a finished job's workspace (code, outputs, checkpoints, local log) is kept after
+  // its outputs and log were stored: 0 removes it at once, < 0 keeps it forever.
+  int64_t workspace_retention_millis = 3'600'000;
+  int64_t workspace_sweep_interval_millis = 60'000;  // how often expired workspaces are looked for
+  // false: Start() re-attaches but starts no controller thread; tests then drive the
+  // controller one pass at a time with RunOnceForTest().
+  bool start_thread = true;
+};
+
+class JobController {
+ public:
+  // Borrows everything; all must outlive the controller.
+  JobController(store::JobStore& jobs, exec::Executor& executor, sched::Admission& admission,
+                AttemptLauncher& launcher, AttemptFinalizer& finalizer, const Clock& clock,
+                JobControllerOptions options);
+  ~JobController();  // calls Stop()
+  JobController(const JobController&) = delete;
+  JobController& operator=(const JobController&) = delete;
+
+  // Starts the launcher's and finalizer's workers and the controller thread, which first
+  // re-attaches the attempts that were running (and finds those that were launching or being
+  // finalized) when the server stopped; returns at once, so the server can listen meanwhile.
+  // With options.start_thread false it re-attaches on the calling thread and starts no
+  // controller thread. kFailedPrecondition when called twice.
+  Status Start();
+  // Stops the controller thread and the workers; running attempts keep running (a restart
+  // re-attaches them).
+  void Stop();
+
+  // Asks for a pass now (a submit or cancel): submit-to-launch is one store round trip plus
+  // one pass. Thread-safe; cheap.
+  void Wake();
+
+  // Runs one controller pass on the calling thread (options.start_thread must be false).
+  void RunOnceForTest();
+
+ private:
+  // An attempt this controller is watching: launching (recorded as launching, no execution
+  // yet), running, or finalizing (ended; its log and outputs are being stored).
+  struct LiveAttempt {
+    exec::Execution execution;
+    Resources resources;
+    bool terminate_sent = false;
+    int poll_failures = 0;          // consecutive
+    bool launching = false;         // the launch is not yet recorded as Running
+    bool launch_in_flight = false;  // the launcher is working on it
+    bool finalizing = false;        // the finalizer is storing what it left
+    bool have_execution = true;     // false: lost before it could be re-attached
+  };
+
+  // The outcome of an ended attempt for the job's record.
+  struct Outcome {
+    store::JobState state = store::JobState::kFailed;
+    std::string reason;
+    std::string last_failure;
+    int64_t next_attempt_at = 0;
+  };
+
+  void Loop();
+  void Pass();
+  // Re-attaches running attempts and recovers launching ones (after a restart).
+  void Resume();
+
+  StatusOr<store::JobRecord> Mutate(store::JobRecord current, const internal::Mutation& mutate);
+  StatusOr<std::vector<store::JobRecord>> LoadActive();
+
+  void TendRunning(const store::JobRecord& job, int64_t now);
+  // Records that the attempt ended (how, and that it is being finalized), then hands its log
+  // and outputs to the finalizer.
+  void BeginFinalize(const store::JobRecord& job, const exec::Execution& execution,
+                     const exec::ExecutionStatus& status, bool have_execution);
+  void PostFinalize(const store::JobRecord& job, bool have_execution);
+  // Records the outcome of each finalized attempt, releases it and ends its run.
+  void ApplyFinalizeResults();
+  Outcome Decide(const store::JobRecord& r, const internal::PersistedResult& pr,
+                 const JobSpec& spec, const exec::ExecutionStatus& status, int64_t now) const;
+
+  void Admit(std::vector<store::JobRecord> queued, int64_t now);
+  // Records "launching attempt N" (with its token) and hands the launch to the launcher.
+  Status BeginLaunch(const store::JobRecord& job);
+  void ApplyLaunchResults();
+  // A job recorded as launching that no launch in flight covers (a restart): asks the
+  // executor whether it started, and records the answer.
+  void TendLaunching(const store::JobRecord& job, const internal::PersistedResult& pr);
+  void RecordLaunched(const store::JobRecord& job, int attempt, const exec::Execution& execution);
+  // Ends the "launching attempt N" record in one write: clears the mark, hands `settle` the
+  // record and its result to edit (and say what to write), and sets `token_id` to the
+  // attempt's token. nullopt when the job is no longer launching that attempt.
+  using Settle = std::function<internal::Write(store::JobRecord&, internal::PersistedResult&)>;
+  StatusOr<std::optional<store::JobRecord>> SettleLaunch(const store::JobRecord& job, int attempt,
+                                                         std::string& token_id,
+                                                         const Settle& settle);
+  // Settles the launch of an attempt that did not start: stops holding its resources and
+  // revokes its token. Returns the record as written (nullopt when nothing was written).
+  std::optional<store::JobRecord> ClearLaunch(const store::JobRecord& job, int attempt,
+                                              const Settle& settle);
+  void UndoLaunch(const store::JobRecord& job, int attempt, const std::string& waiting_reason);
+  void FailToStart(const store::JobRecord& job, int attempt, const Status& error);
+
+  void SweepWorkspaces(int64_t now);
+  void RemoveWorkspace(const std::string& job_id);
+  void SetWaitingReason(const store::JobRecord& job, const std::string& reason);
+  void FailUnrunnable(const store::JobRecord& job, const std::string& why);
+  void CancelQueued(const store::JobRecord& job);
+  void DrainOrphans();
+  // On start: revokes every attempt token that no active job's record holds.
+  void RevokeEndedAttemptTokens();
+
+  store::JobStore& jobs_;
+  exec::Executor& executor_;
+  sched::Admission& admission_;
+  AttemptLauncher& launcher_;
+  AttemptFinalizer& finalizer_;
+  const Clock& clock_;
+  const JobControllerOptions options_;
+
+  // Serialises passes (the loop thread, or RunOnceForTest) and Start's re-attach; guards the
+  // controller's own state below.
+  std::mutex pass_mu_;
+  std::map<std::string, LiveAttempt> live_;  // GUARDED_BY(pass_mu_): job id -> attempt
+  // Attempts launched but then refused by the store (a cancel won the race): stopped, and
+  // released once they end. GUARDED_BY(pass_mu_)
+  std::vector<exec::Execution> draining_;
+  // Finalizations whose outcome could not be written yet; retried each pass.
+  std::vector<FinalizeResult> unrecorded_;  // GUARDED_BY(pass_mu_)
+  std::optional<int64_t> last_sweep_;       // GUARDED_BY(pass_mu_)
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wake_ = false;     // GUARDED_BY(mu_)
+  bool stop_ = false;     // GUARDED_BY(mu_)
+  bool started_ = false;  // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+}  // namespace inet::jobs

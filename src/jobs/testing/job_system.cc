@@ -1,0 +1,26 @@
+#include "jobs/testing/job_system.h"
+
+namespace inet::jobs::testing {
+
+JobSystemOptions InlineOptions(const std::string& server_url) {
+  JobSystemOptions options;
+  options.controller.start_thread = false;
+  options.launcher.threads = 0;
+  options.launcher.server_url = server_url;
+  options.finalizer.threads = 0;
+  return options;
+}
+
+JobSystem::JobSystem(store::MetadataStore& store, artifacts::ArtifactStore& artifacts,
+                     exec::Executor& executor, sched::Admission& admission,
+                     tracking::TrackingService& tracking, const Clock& clock,
+                     JobSystemOptions options)
+    : tokens_(store.tokens(), clock),
+      launcher_(artifacts, executor, tokens_, tracking, options.launcher),
+      finalizer_(artifacts, executor, tracking, clock, options.finalizer),
+      controller_(store.jobs(), executor, admission, launcher_, finalizer_, clock,
+                  options.controller),
+      service_(store.jobs(), artifacts, executor, tracking, clock, options.service,
+               [this] { controller_.Wake(); }) {}
+
+}  // namespace inet::jobs::testing
