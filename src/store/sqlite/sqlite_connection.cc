@@ -111,6 +111,12 @@ std::string Statement::Text(int col) const {
   return std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
 }
 
+std::string_view Statement::TextView(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  if (p == nullptr) return {};
+  return {p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))};
+}
+
 StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
                                                        bool synchronous_full, bool read_only) {
   sqlite3* db = nullptr;

@@ -50,6 +50,8 @@ class Statement {
   int64_t Int(int col) const;
   double Double(int col) const;
   std::string Text(int col) const;
+  // The same text without a copy; valid until the next Step() or Reset().
+  std::string_view TextView(int col) const;
 
  private:
   Status FirstBindError() const;

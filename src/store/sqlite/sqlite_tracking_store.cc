@@ -815,17 +815,17 @@ StatusOr<Page<Run>> SqliteTrackingStore::SearchRuns(const RunQuery& query) {
   return page;
 }
 
-Metric ReadHistoryRow(const Statement& q, int first) {
-  Metric m;
-  m.key = q.Text(first);
+// Fills `m` (built in place by the caller: a history can hold millions of points) from the
+// history columns starting at `first`.
+void ReadHistoryRow(const Statement& q, int first, Metric& m) {
+  m.key.assign(q.TextView(first));
   m.value = q.Int(first + 2) != 0 ? std::numeric_limits<double>::quiet_NaN()
                                   : ClampInfinity(q.Double(first + 1));
   m.timestamp = q.Int(first + 3);
   m.step = q.Int(first + 4);
-  m.model_id = q.Text(first + 5);
-  m.dataset_name = q.Text(first + 6);
-  m.dataset_digest = q.Text(first + 7);
-  return m;
+  m.model_id.assign(q.TextView(first + 5));
+  m.dataset_name.assign(q.TextView(first + 6));
+  m.dataset_digest.assign(q.TextView(first + 7));
 }
 
 StatusOr<Page<Metric>> SqliteTrackingStore::GetMetricHistory(std::string_view run_id,
@@ -842,12 +842,15 @@ StatusOr<Page<Metric>> SqliteTrackingStore::GetMetricHistory(std::string_view ru
                                 "OFFSET ?4"));
     q.Bind(1, run_id).Bind(2, key).Bind(3, max_results > 0 ? max_results + 1 : int64_t{-1});
     q.Bind(4, max_results > 0 ? offset : int64_t{0});
+    if (max_results > 0) {
+      page.items.reserve(static_cast<size_t>(std::min<int64_t>(max_results + 1, 1 << 16)));
+    }
     while (true) {
       ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
-      Metric m = ReadHistoryRow(q, 0);
-      m.run_id = std::string(run_id);
-      page.items.push_back(std::move(m));
+      Metric& m = page.items.emplace_back();
+      ReadHistoryRow(q, 0, m);
+      m.run_id.assign(run_id);
     }
     if (max_results > 0) {
       page.next_page_token = internal::NextPageToken(page.items.size(), max_results, offset);
@@ -894,9 +897,9 @@ StatusOr<std::vector<Metric>> SqliteTrackingStore::GetMetricHistoryBulkInterval(
         if (!row) break;
         if (i != wanted[next]) continue;
         ++next;
-        Metric m = ReadHistoryRow(q, 0);
+        Metric& m = out.emplace_back();
+        ReadHistoryRow(q, 0, m);
         m.run_id = run_id;
-        out.push_back(std::move(m));
       }
     }
     return OkStatus();
