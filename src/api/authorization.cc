@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "tracking/messages.h"
+
 namespace inet::api {
 namespace {
 
@@ -87,7 +89,8 @@ Status Authorizer::LoggedModel(const Identity& who, std::string_view model_id,
                                Access access) const {
   if (!who.scoped()) return OkStatus();
   ASSIGN_OR_RETURN(store::LoggedModel model,
-                   store_.GetLoggedModel(model_id, /*allow_deleted=*/true));
+                   tracking::LoggedModelResult(
+                       store_.GetLoggedModel(model_id, /*allow_deleted=*/true), model_id));
   return ModelInScope(who, model, access,
                       std::string(AccessVerb(access)) + " logged model '" + model.model_id + "'");
 }

@@ -8,10 +8,13 @@
 // - Every method is thread-safe. A write that returned OK is durable (committed) before the
 //   call returns.
 // - Multi-row writes (LogBatch, LogInputs, ...) are atomic: all rows or none.
-// - Errors: kNotFound with MLflow's wording ("Run with id=<id> not found", "No Experiment with
-//   id=<id> exists", "Experiment '<name>' does not exist."), kAlreadyExists for duplicate
-//   names, kInvalidArgument for rule violations (changing a param's value, writing to a
-//   deleted run), kUnavailable / kInternal for database trouble, with context.
+// - Adapters store and fetch; MLflow's rules and messages live in tracking/ (validation.h,
+//   lifecycle.h, messages.h). Errors report facts without MLflow's wording, by code:
+//   kNotFound (the experiment, run or logged model the call names does not exist),
+//   kAlreadyExists (a name or id is taken; LogBatch: a param is stored with another value),
+//   kFailedPrecondition (the experiment or run written to is not active; a lifecycle change
+//   from the wrong stage), kUnavailable / kInternal for database trouble, with context.
+//   Nothing is written when a call fails.
 // - Search methods take already-parsed, already-validated queries (search/search.h). Values
 //   are always bound as SQL parameters, never spliced into SQL text.
 // - Adapters store values; MLflow's input validation (lengths, key charset, batch limits)
@@ -93,11 +96,14 @@ class TrackingStore {
   // --- Experiments -------------------------------------------------------------------------
   // Assigns the next integer id (as a string) and returns it. `artifact_location` empty means
   // "<default_artifact_root>/<id>", where the root was given at construction. kAlreadyExists
-  // ("Experiment '<name>' already exists.") if an experiment (active or deleted) has the name.
+  // if an experiment (active or deleted) has the name.
   virtual StatusOr<std::string> CreateExperiment(const Experiment& experiment) = 0;
+  // Either stage; kNotFound when missing.
   virtual StatusOr<Experiment> GetExperiment(std::string_view experiment_id) = 0;
   virtual StatusOr<Experiment> GetExperimentByName(std::string_view name) = 0;
   virtual StatusOr<Page<Experiment>> SearchExperiments(const ExperimentQuery& query) = 0;
+  // kFailedPrecondition when the experiment is not active, kAlreadyExists when another one has
+  // the name.
   virtual Status RenameExperiment(std::string_view experiment_id, std::string_view new_name) = 0;
   // Applies `change` in one transaction: the experiment moves from `change.from` to
   // `change.to` (a compare-and-set on its stage) and, when `change.runs` is set, every run of the
@@ -106,28 +112,36 @@ class TrackingStore {
   // changes to make is MLflow's rule, kept in tracking/lifecycle.h.
   virtual Status SetExperimentLifecycle(std::string_view experiment_id,
                                         const ExperimentLifecycleChange& change) = 0;
+  // Tag writes need an active experiment (kFailedPrecondition otherwise). DeleteExperimentTag
+  // returns whether the tag existed.
   virtual Status SetExperimentTag(std::string_view experiment_id, const Tag& tag) = 0;
-  virtual Status DeleteExperimentTag(std::string_view experiment_id, std::string_view key) = 0;
+  virtual StatusOr<bool> DeleteExperimentTag(std::string_view experiment_id,
+                                             std::string_view key) = 0;
 
   // --- Runs --------------------------------------------------------------------------------
+  // A run's name and its mlflow.runName tag are one datum stored twice: CreateRun stores
+  // info.run_name as that tag too (a tag of that key in `tags` is ignored), and UpdateRun's
+  // run_name and LogBatch's mlflow.runName tag update both.
   // Stores a new run (id, name and artifact_uri already chosen by the caller) with its tags.
-  // kNotFound for a missing experiment, kInvalidArgument for a deleted one.
+  // kNotFound for a missing experiment, kFailedPrecondition for a deleted one, kAlreadyExists
+  // for a taken run id.
   virtual Status CreateRun(const RunInfo& info, const std::vector<Tag>& tags) = 0;
   virtual StatusOr<Run> GetRun(std::string_view run_id) = 0;
   // Updates whichever of status / end_time / run_name are set; a new run_name also sets the
-  // mlflow.runName tag. Returns the updated info.
+  // mlflow.runName tag. Returns the updated info. Every write to a run below needs it active
+  // (kFailedPrecondition otherwise).
   virtual StatusOr<RunInfo> UpdateRun(std::string_view run_id, std::optional<RunStatus> status,
                                       std::optional<int64_t> end_time,
                                       std::optional<std::string> run_name) = 0;
   // Sets the run's stage and deleted time (nullopt: none). kNotFound when no such run.
   virtual Status SetRunLifecycle(std::string_view run_id, const RunLifecycle& lifecycle) = 0;
   // Atomically appends metrics (exact duplicates of stored points are ignored), adds params
-  // (same value again is fine; a different value is kInvalidArgument naming the key, the old
-  // and the new value) and upserts tags (mlflow.runName also renames the run). The run must
-  // be active (kInvalidArgument otherwise). Updates the latest-metric summary.
+  // (same value again is fine; a different value is kAlreadyExists and nothing is written)
+  // and upserts tags (mlflow.runName also renames the run). Updates the latest-metric summary.
   virtual Status LogBatch(std::string_view run_id, const std::vector<Metric>& metrics,
                           const std::vector<Param>& params, const std::vector<Tag>& tags) = 0;
-  virtual Status DeleteRunTag(std::string_view run_id, std::string_view key) = 0;
+  // Returns whether the tag existed.
+  virtual StatusOr<bool> DeleteRunTag(std::string_view run_id, std::string_view key) = 0;
   virtual Status LogInputs(std::string_view run_id, const std::vector<DatasetInput>& datasets,
                            const std::vector<ModelInput>& models) = 0;
   virtual Status LogOutputs(std::string_view run_id, const std::vector<ModelOutput>& models) = 0;
@@ -148,16 +162,18 @@ class TrackingStore {
       const MetricPointSelector& select) = 0;
 
   // --- Logged models (MLflow 3) --------------------------------------------------------------
-  // Stores a new model (id and artifact_uri chosen by the caller), status PENDING.
+  // Stores a new model (id and artifact_uri chosen by the caller), status PENDING. kNotFound /
+  // kFailedPrecondition for a missing / deleted experiment, kAlreadyExists for a taken id.
   virtual Status CreateLoggedModel(const LoggedModel& model) = 0;
-  // kNotFound unless active (or `allow_deleted`).
+  // kNotFound unless active (or `allow_deleted`); so for every write below.
   virtual StatusOr<LoggedModel> GetLoggedModel(std::string_view model_id,
                                                bool allow_deleted = false) = 0;
   virtual StatusOr<LoggedModel> FinalizeLoggedModel(std::string_view model_id,
                                                     LoggedModelStatus status) = 0;
   virtual Status DeleteLoggedModel(std::string_view model_id) = 0;
   virtual Status SetLoggedModelTags(std::string_view model_id, const std::vector<Tag>& tags) = 0;
-  virtual Status DeleteLoggedModelTag(std::string_view model_id, std::string_view key) = 0;
+  // Returns whether the tag existed.
+  virtual StatusOr<bool> DeleteLoggedModelTag(std::string_view model_id, std::string_view key) = 0;
   virtual Status LogLoggedModelParams(std::string_view model_id,
                                       const std::vector<Param>& params) = 0;
   virtual StatusOr<Page<LoggedModel>> SearchLoggedModels(const LoggedModelQuery& query) = 0;

@@ -95,17 +95,23 @@ StatusOr<std::string> TrackingService::CreateExperiment(const Identity& /*caller
   int64_t now = clock_.NowMillis();
   experiment.creation_time = now;
   experiment.last_update_time = now;
-  return store_.CreateExperiment(experiment);
+  StatusOr<std::string> id = store_.CreateExperiment(experiment);
+  if (id.status().code() == StatusCode::kAlreadyExists) {
+    return ExperimentExistsError(experiment.name);
+  }
+  return id;
 }
 
 StatusOr<store::Experiment> TrackingService::GetExperiment(const Identity& /*caller*/,
                                                            std::string_view experiment_id) {
-  return store_.GetExperiment(experiment_id);
+  return ExperimentResult(store_.GetExperiment(experiment_id), experiment_id);
 }
 
 StatusOr<store::Experiment> TrackingService::GetExperimentByName(const Identity& /*caller*/,
                                                                  std::string_view name) {
-  return store_.GetExperimentByName(name);
+  StatusOr<store::Experiment> experiment = store_.GetExperimentByName(name);
+  if (experiment.status().code() == StatusCode::kNotFound) return ExperimentNameNotFoundError(name);
+  return experiment;
 }
 
 StatusOr<store::Page<store::Experiment>> TrackingService::SearchExperiments(
@@ -133,6 +139,15 @@ Status TrackingService::RestoreExperiment(const Identity& /*caller*/,
   return SetExperimentLifecycle(experiment_id, store::LifecycleStage::kActive);
 }
 
+StatusOr<store::Experiment> TrackingService::ActiveExperiment(std::string_view experiment_id) {
+  ASSIGN_OR_RETURN(store::Experiment experiment,
+                   ExperimentResult(store_.GetExperiment(experiment_id), experiment_id));
+  if (experiment.lifecycle_stage != store::LifecycleStage::kActive) {
+    return ExperimentNotActiveError(experiment.experiment_id);
+  }
+  return experiment;
+}
+
 Status TrackingService::SetExperimentLifecycle(std::string_view experiment_id,
                                                store::LifecycleStage to) {
   RETURN_IF_ERROR(CheckExperimentTransition(experiment_id, to));
@@ -144,18 +159,29 @@ Status TrackingService::SetExperimentLifecycle(std::string_view experiment_id,
 Status TrackingService::RenameExperiment(const Identity& /*caller*/, std::string_view experiment_id,
                                          std::string_view new_name) {
   RETURN_IF_ERROR(ValidateExperimentName(new_name));
-  return store_.RenameExperiment(experiment_id, new_name);
+  Status renamed = store_.RenameExperiment(experiment_id, new_name);
+  switch (renamed.code()) {
+    case StatusCode::kFailedPrecondition:
+      return InvalidArgumentError("Cannot rename a non-active experiment.");
+    case StatusCode::kAlreadyExists:
+      return ExperimentExistsError(new_name);
+    default:
+      return ExperimentResult(std::move(renamed), experiment_id);
+  }
 }
 
 Status TrackingService::SetExperimentTag(const Identity& /*caller*/, std::string_view experiment_id,
                                          const store::Tag& tag) {
   RETURN_IF_ERROR(ValidateExperimentTag(tag));
-  return store_.SetExperimentTag(experiment_id, tag);
+  return ExperimentResult(store_.SetExperimentTag(experiment_id, tag), experiment_id);
 }
 
 Status TrackingService::DeleteExperimentTag(const Identity& /*caller*/,
                                             std::string_view experiment_id, std::string_view key) {
-  return store_.DeleteExperimentTag(experiment_id, key);
+  ASSIGN_OR_RETURN(bool deleted,
+                   ExperimentResult(store_.DeleteExperimentTag(experiment_id, key), experiment_id));
+  if (!deleted) return ExperimentTagNotFoundError(experiment_id, key);
+  return OkStatus();
 }
 
 // --- Runs ------------------------------------------------------------------------------------
@@ -187,11 +213,7 @@ StatusOr<store::Run> TrackingService::CreateRun(const Identity& caller, CreateRu
     name_tag->value = run_name;
   }
 
-  ASSIGN_OR_RETURN(store::Experiment experiment, store_.GetExperiment(request.experiment_id));
-  if (experiment.lifecycle_stage != store::LifecycleStage::kActive) {
-    return InvalidArgumentError("The experiment " + experiment.experiment_id +
-                                " must be in the 'active' state. Current state is deleted.");
-  }
+  ASSIGN_OR_RETURN(store::Experiment experiment, ActiveExperiment(request.experiment_id));
 
   store::Run run;
   store::RunInfo& info = run.info;
@@ -204,13 +226,15 @@ StatusOr<store::Run> TrackingService::CreateRun(const Identity& caller, CreateRu
   info.start_time = request.start_time.value_or(clock_.NowMillis());
   info.artifact_uri = AppendUriPath(experiment.artifact_location, {info.run_id, "artifacts"});
   info.lifecycle_stage = store::LifecycleStage::kActive;
-  RETURN_IF_ERROR(store_.CreateRun(info, request.tags));
+  Status created = store_.CreateRun(info, request.tags);
+  if (created.code() == StatusCode::kAlreadyExists) return RunExistsError(info.run_id);
+  RETURN_IF_ERROR(ExperimentResult(std::move(created), info.experiment_id));
   run.tags = std::move(request.tags);
   return run;
 }
 
 StatusOr<store::Run> TrackingService::GetRun(const Identity& /*caller*/, std::string_view run_id) {
-  return store_.GetRun(run_id);
+  return RunResult(store_.GetRun(run_id), run_id);
 }
 
 StatusOr<store::RunInfo> TrackingService::UpdateRun(const Identity& /*caller*/,
@@ -220,7 +244,7 @@ StatusOr<store::RunInfo> TrackingService::UpdateRun(const Identity& /*caller*/,
                                                     std::optional<std::string> run_name) {
   if (run_name && run_name->empty()) run_name.reset();
   if (run_name) RETURN_IF_ERROR(ValidateNoNul(*run_name, "run_name"));
-  return store_.UpdateRun(run_id, status, end_time, std::move(run_name));
+  return RunResult(store_.UpdateRun(run_id, status, end_time, std::move(run_name)), run_id);
 }
 
 Status TrackingService::DeleteRun(const Identity& /*caller*/, std::string_view run_id) {
@@ -238,24 +262,26 @@ Status TrackingService::RestoreRun(const Identity& /*caller*/, std::string_view 
 Status TrackingService::LogMetric(const Identity& /*caller*/, std::string_view run_id,
                                   store::Metric metric) {
   RETURN_IF_ERROR(ValidateMetric(metric, ""));
-  return store_.LogBatch(run_id, {std::move(metric)}, {}, {});
+  return StoreBatch(run_id, {std::move(metric)}, {}, {});
 }
 
 Status TrackingService::LogParam(const Identity& /*caller*/, std::string_view run_id,
                                  store::Param param) {
   RETURN_IF_ERROR(ValidateParam(param, "", options_.truncate_long_values));
-  return store_.LogBatch(run_id, {}, {std::move(param)}, {});
+  return StoreBatch(run_id, {}, {std::move(param)}, {});
 }
 
 Status TrackingService::SetTag(const Identity& /*caller*/, std::string_view run_id,
                                store::Tag tag) {
   RETURN_IF_ERROR(ValidateRunTag(tag, "", options_.truncate_long_values));
-  return store_.LogBatch(run_id, {}, {}, {std::move(tag)});
+  return StoreBatch(run_id, {}, {}, {std::move(tag)});
 }
 
 Status TrackingService::DeleteTag(const Identity& /*caller*/, std::string_view run_id,
                                   std::string_view key) {
-  return store_.DeleteRunTag(run_id, key);
+  ASSIGN_OR_RETURN(bool deleted, RunResult(store_.DeleteRunTag(run_id, key), run_id));
+  if (!deleted) return RunTagNotFoundError(run_id, key);
+  return OkStatus();
 }
 
 Status TrackingService::LogBatch(const Identity& /*caller*/, std::string_view run_id,
@@ -276,21 +302,41 @@ Status TrackingService::LogBatch(const Identity& /*caller*/, std::string_view ru
   RETURN_IF_ERROR(ValidateParamKeysUnique(params));
   if (metrics.empty() && params.empty() && tags.empty()) {
     // Nothing to write, but an unknown run is still an error, as in MLflow.
-    return store_.GetRun(run_id).status();
+    return RunResult(store_.GetRun(run_id).status(), run_id);
   }
-  return store_.LogBatch(run_id, metrics, params, tags);
+  return StoreBatch(run_id, metrics, params, tags);
+}
+
+Status TrackingService::StoreBatch(std::string_view run_id,
+                                   const std::vector<store::Metric>& metrics,
+                                   const std::vector<store::Param>& params,
+                                   const std::vector<store::Tag>& tags) {
+  Status stored = store_.LogBatch(run_id, metrics, params, tags);
+  if (stored.code() != StatusCode::kAlreadyExists) return RunResult(std::move(stored), run_id);
+  // A param of the batch is stored with another value and nothing was written. Params never
+  // change once stored, so reading them now names exactly the conflict the store found: the
+  // first of the batch, in order, whose stored value differs.
+  ASSIGN_OR_RETURN(store::Run run, RunResult(store_.GetRun(run_id), run_id));
+  for (const store::Param& param : params) {
+    for (const store::Param& old : run.params) {
+      if (old.key == param.key && old.value != param.value) {
+        return ParamChangeError(run_id, param.key, old.value, param.value);
+      }
+    }
+  }
+  return stored;
 }
 
 Status TrackingService::LogInputs(const Identity& /*caller*/, std::string_view run_id,
                                   const std::vector<store::DatasetInput>& datasets,
                                   const std::vector<store::ModelInput>& models) {
   for (const auto& input : datasets) RETURN_IF_ERROR(ValidateDatasetInput(input));
-  return store_.LogInputs(run_id, datasets, models);
+  return RunResult(store_.LogInputs(run_id, datasets, models), run_id);
 }
 
 Status TrackingService::LogOutputs(const Identity& /*caller*/, std::string_view run_id,
                                    const std::vector<store::ModelOutput>& models) {
-  return store_.LogOutputs(run_id, models);
+  return RunResult(store_.LogOutputs(run_id, models), run_id);
 }
 
 StatusOr<store::Page<store::Run>> TrackingService::SearchRuns(const Identity& /*caller*/,
@@ -341,7 +387,7 @@ Status TrackingService::RecordLoggedModel(const Identity& /*caller*/, std::strin
   if (!missing.empty()) {
     return InvalidArgumentError("Model json is missing mandatory fields: " + missing + "}");
   }
-  ASSIGN_OR_RETURN(store::Run run, store_.GetRun(run_id));
+  ASSIGN_OR_RETURN(store::Run run, RunResult(store_.GetRun(run_id), run_id));
   boost::json::array history;
   for (const store::Tag& tag : run.tags) {
     if (tag.key != kLoggedModelsTag) continue;
@@ -350,14 +396,15 @@ Status TrackingService::RecordLoggedModel(const Identity& /*caller*/, std::strin
   }
   history.push_back(std::move(model));
   // MLflow stores the whole history even past the tag-value limit; so do we.
-  return store_.LogBatch(run_id, {}, {},
-                         {{std::string(kLoggedModelsTag), boost::json::serialize(history)}});
+  return StoreBatch(run_id, {}, {},
+                    {{std::string(kLoggedModelsTag), boost::json::serialize(history)}});
 }
 
 StatusOr<store::Page<store::Metric>> TrackingService::GetMetricHistory(
     const Identity& /*caller*/, std::string_view run_id, std::string_view key,
     std::optional<int64_t> max_results, std::string_view page_token) {
   ASSIGN_OR_RETURN(int64_t offset, DecodeToken(page_token));
+  if (offset < 0) return InvalidArgumentError("Invalid page token: negative offset");
   int64_t limit = 0;
   if (max_results) {
     if (*max_results < 1) {
@@ -367,7 +414,7 @@ StatusOr<store::Page<store::Metric>> TrackingService::GetMetricHistory(
     }
     limit = *max_results;
   }
-  return store_.GetMetricHistory(run_id, key, limit, offset);
+  return RunResult(store_.GetMetricHistory(run_id, key, limit, offset), run_id);
 }
 
 StatusOr<std::vector<store::Metric>> TrackingService::GetMetricHistoryBulkInterval(
@@ -419,7 +466,7 @@ StatusOr<std::vector<store::Metric>> TrackingService::GetMetricHistoryBulk(
     if (static_cast<int64_t>(out.size()) >= limit) break;
     // The store has no multi-run full-history read; 100 runs at most keeps this bounded.
     ASSIGN_OR_RETURN(store::Page<store::Metric> page,
-                     store_.GetMetricHistory(run_id, key, limit, 0));
+                     RunResult(store_.GetMetricHistory(run_id, key, limit, 0), run_id));
     std::sort(page.items.begin(), page.items.end(), [](const auto& a, const auto& b) {
       return std::tie(a.timestamp, a.step, a.value) < std::tie(b.timestamp, b.step, b.value);
     });
@@ -480,11 +527,7 @@ StatusOr<store::LoggedModel> TrackingService::CreateLoggedModel(const Identity& 
     RETURN_IF_ERROR(ValidateRunTag(request.tags[i], "tags[" + std::to_string(i) + "]",
                                    options_.truncate_long_values));
   }
-  ASSIGN_OR_RETURN(store::Experiment experiment, store_.GetExperiment(request.experiment_id));
-  if (experiment.lifecycle_stage != store::LifecycleStage::kActive) {
-    return InvalidArgumentError("The experiment " + experiment.experiment_id +
-                                " must be in the 'active' state. Current state is deleted.");
-  }
+  ASSIGN_OR_RETURN(store::Experiment experiment, ActiveExperiment(request.experiment_id));
   store::LoggedModel model;
   model.model_id = NewLoggedModelId();
   model.experiment_id = experiment.experiment_id;
@@ -500,14 +543,16 @@ StatusOr<store::LoggedModel> TrackingService::CreateLoggedModel(const Identity& 
   model.source_run_id = std::move(request.source_run_id);
   model.tags = std::move(request.tags);
   model.params = std::move(request.params);
-  RETURN_IF_ERROR(store_.CreateLoggedModel(model));
+  Status created = store_.CreateLoggedModel(model);
+  if (created.code() == StatusCode::kAlreadyExists) return LoggedModelExistsError(model.model_id);
+  RETURN_IF_ERROR(ExperimentResult(std::move(created), model.experiment_id));
   return model;
 }
 
 StatusOr<store::LoggedModel> TrackingService::GetLoggedModel(const Identity& /*caller*/,
                                                              std::string_view model_id,
                                                              bool allow_deleted) {
-  return store_.GetLoggedModel(model_id, allow_deleted);
+  return LoggedModelResult(store_.GetLoggedModel(model_id, allow_deleted), model_id);
 }
 
 StatusOr<store::LoggedModel> TrackingService::FinalizeLoggedModel(const Identity& /*caller*/,
@@ -518,11 +563,11 @@ StatusOr<store::LoggedModel> TrackingService::FinalizeLoggedModel(const Identity
         "Invalid model status: LOGGED_MODEL_PENDING. A logged model can only be finalized as "
         "LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED.");
   }
-  return store_.FinalizeLoggedModel(model_id, status);
+  return LoggedModelResult(store_.FinalizeLoggedModel(model_id, status), model_id);
 }
 
 Status TrackingService::DeleteLoggedModel(const Identity& /*caller*/, std::string_view model_id) {
-  return store_.DeleteLoggedModel(model_id);
+  return LoggedModelResult(store_.DeleteLoggedModel(model_id), model_id);
 }
 
 Status TrackingService::SetLoggedModelTags(const Identity& /*caller*/, std::string_view model_id,
@@ -531,12 +576,15 @@ Status TrackingService::SetLoggedModelTags(const Identity& /*caller*/, std::stri
     RETURN_IF_ERROR(
         ValidateRunTag(tags[i], "tags[" + std::to_string(i) + "]", options_.truncate_long_values));
   }
-  return store_.SetLoggedModelTags(model_id, tags);
+  return LoggedModelResult(store_.SetLoggedModelTags(model_id, tags), model_id);
 }
 
 Status TrackingService::DeleteLoggedModelTag(const Identity& /*caller*/, std::string_view model_id,
                                              std::string_view key) {
-  return store_.DeleteLoggedModelTag(model_id, key);
+  ASSIGN_OR_RETURN(bool deleted,
+                   LoggedModelResult(store_.DeleteLoggedModelTag(model_id, key), model_id));
+  if (!deleted) return LoggedModelTagNotFoundError(model_id, key);
+  return OkStatus();
 }
 
 Status TrackingService::LogLoggedModelParams(const Identity& /*caller*/, std::string_view model_id,
@@ -545,7 +593,7 @@ Status TrackingService::LogLoggedModelParams(const Identity& /*caller*/, std::st
     RETURN_IF_ERROR(ValidateParam(params[i], "params[" + std::to_string(i) + "]",
                                   options_.truncate_long_values));
   }
-  return store_.LogLoggedModelParams(model_id, params);
+  return LoggedModelResult(store_.LogLoggedModelParams(model_id, params), model_id);
 }
 
 StatusOr<store::Page<store::LoggedModel>> TrackingService::SearchLoggedModels(

@@ -191,6 +191,11 @@ class TrackingService {
  private:
   // Deletes (to = kDeleted) or restores an experiment by tracking/lifecycle.h's rules.
   Status SetExperimentLifecycle(std::string_view experiment_id, store::LifecycleStage to);
+  // The experiment, or MLflow's error when it is missing or not active.
+  StatusOr<store::Experiment> ActiveExperiment(std::string_view experiment_id);
+  // store::TrackingStore::LogBatch with the store's facts turned into MLflow's errors.
+  Status StoreBatch(std::string_view run_id, const std::vector<store::Metric>& metrics,
+                    const std::vector<store::Param>& params, const std::vector<store::Tag>& tags);
 
   store::TrackingStore& store_;
   const Clock& clock_;

@@ -177,6 +177,58 @@ TEST_F(TrackingServiceTest, DeleteAndRestoreRun) {
   EXPECT_EQ(missing.message(), "Run with id=gone not found");
 }
 
+// The store reports a param conflict as a bare kAlreadyExists; the service names the key and
+// both values from the (immutable) stored params, in MLflow's words.
+TEST_F(TrackingServiceTest, ParamConflictBecomesMlflowMessage) {
+  EXPECT_CALL(store_, LogBatch(std::string_view("r"), _, _, _))
+      .WillOnce(Return(AlreadyExistsError("param 'lr' is stored with another value")));
+  store::Run stored;
+  stored.params = {{"depth", "3"}, {"lr", "0.1"}};
+  EXPECT_CALL(store_, GetRun(std::string_view("r"))).WillOnce(Return(stored));
+  Status s = service_.LogBatch(alice_, "r", {}, {{"depth", "3"}, {"lr", "0.2"}}, {});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "Changing param values is not allowed. Param with key='lr' was already logged with "
+            "value='0.1' for run ID='r'. Attempted logging new value '0.2'.");
+}
+
+// Every fact the store reports without wording comes back to the client in MLflow's words.
+TEST_F(TrackingServiceTest, StoreFactsBecomeMlflowMessages) {
+  EXPECT_CALL(store_, LogBatch(_, _, _, _)).WillOnce(Return(FailedPreconditionError("deleted")));
+  EXPECT_CALL(store_, DeleteRunTag(_, _)).WillOnce(Return(false));
+  EXPECT_CALL(store_, DeleteExperimentTag(_, _)).WillOnce(Return(false));
+  EXPECT_CALL(store_, DeleteLoggedModelTag(_, _)).WillOnce(Return(false));
+  EXPECT_CALL(store_, CreateExperiment(_)).WillOnce(Return(AlreadyExistsError("taken")));
+  EXPECT_CALL(store_, RenameExperiment(_, _))
+      .WillOnce(Return(FailedPreconditionError("deleted")))
+      .WillOnce(Return(AlreadyExistsError("taken")));
+  EXPECT_CALL(store_, SetExperimentTag(_, _)).WillOnce(Return(FailedPreconditionError("deleted")));
+  EXPECT_CALL(store_, GetRun(_)).WillOnce(Return(NotFoundError("no run")));
+  EXPECT_CALL(store_, GetExperimentByName(_)).WillOnce(Return(NotFoundError("no experiment")));
+  EXPECT_CALL(store_, GetLoggedModel(_, _)).WillOnce(Return(NotFoundError("no model")));
+  EXPECT_CALL(store_, LogOutputs(_, _)).WillOnce(Return(NotFoundError("no run")));
+  const std::vector<std::pair<Status, std::string>> cases = {
+      {service_.SetTag(alice_, "r", {"k", "v"}),
+       "The run r must be in the 'active' state. Current state is deleted."},
+      {service_.DeleteTag(alice_, "r", "k"), "No tag with name: k in run with id r"},
+      {service_.DeleteExperimentTag(alice_, "4", "k"),
+       "No tag with name: k in experiment with id 4"},
+      {service_.DeleteLoggedModelTag(alice_, "m-1", "k"),
+       "No tag with key 'k' found for model with ID 'm-1'."},
+      {service_.CreateExperiment(alice_, "dup", "", {}).status(),
+       "Experiment 'dup' already exists."},
+      {service_.RenameExperiment(alice_, "4", "new"), "Cannot rename a non-active experiment."},
+      {service_.RenameExperiment(alice_, "4", "dup"), "Experiment 'dup' already exists."},
+      {service_.SetExperimentTag(alice_, "4", {"k", "v"}),
+       "The experiment 4 must be in the 'active' state. Current state is deleted."},
+      {service_.GetRun(alice_, "r").status(), "Run with id=r not found"},
+      {service_.GetExperimentByName(alice_, "nope").status(), "Experiment 'nope' does not exist."},
+      {service_.GetLoggedModel(alice_, "m-1").status(), "Logged model with ID 'm-1' not found."},
+      {service_.LogOutputs(alice_, "r", {}), "Run with id=r not found"},
+  };
+  for (const auto& [status, message] : cases) EXPECT_EQ(status.message(), message);
+}
+
 TEST_F(TrackingServiceTest, LogBatchRejectsOverLimitWithoutTouchingStore) {
   std::vector<store::Metric> metrics(1001, store::Metric{"m", 1, 1, 0, "", "", "", ""});
   Status s = service_.LogBatch(alice_, "r", metrics, {}, {});

@@ -12,6 +12,7 @@
 
 #include "api/routes.h"
 #include "artifacts/artifact_uri.h"
+#include "tracking/messages.h"
 
 namespace inet::api {
 namespace {
@@ -457,7 +458,7 @@ class ArtifactHandlers {
     if (Status s = authorizer_.Run(req.identity, run_id, kRead); !s.ok()) {
       return http::ErrorResponse(s);
     }
-    auto run = store_.GetRun(run_id);
+    auto run = tracking::RunResult(store_.GetRun(run_id), run_id);
     if (!run.ok()) return http::ErrorResponse(run.status());
     return ListUnder(run->info.artifact_uri, *path);
   }
@@ -474,7 +475,7 @@ class ArtifactHandlers {
     if (Status s = authorizer_.Run(req.identity, run_id, kRead); !s.ok()) {
       return http::ErrorResponse(s);
     }
-    auto run = store_.GetRun(run_id);
+    auto run = tracking::RunResult(store_.GetRun(run_id), run_id);
     if (!run.ok()) return http::ErrorResponse(run.status());
     return SendUnder(run->info.artifact_uri, *path);
   }
@@ -488,7 +489,8 @@ class ArtifactHandlers {
         !s.ok()) {
       return http::ErrorResponse(s);
     }
-    auto model = store_.GetLoggedModel(req.path_params["model_id"]);
+    const std::string& model_id = req.path_params["model_id"];
+    auto model = tracking::LoggedModelResult(store_.GetLoggedModel(model_id), model_id);
     if (!model.ok()) return http::ErrorResponse(model.status());
     return ListUnder(model->artifact_uri, *path);
   }
@@ -507,7 +509,8 @@ class ArtifactHandlers {
         !s.ok()) {
       return http::ErrorResponse(s);
     }
-    auto model = store_.GetLoggedModel(req.path_params["model_id"]);
+    const std::string& model_id = req.path_params["model_id"];
+    auto model = tracking::LoggedModelResult(store_.GetLoggedModel(model_id), model_id);
     if (!model.ok()) return http::ErrorResponse(model.status());
     return SendUnder(model->artifact_uri, *path);
   }
@@ -535,7 +538,7 @@ class ArtifactHandlers {
     if (Status s = authorizer_.Run(req.identity, run_id, kWrite); !s.ok()) {
       return http::ErrorResponse(s);
     }
-    auto run = store_.GetRun(run_id);
+    auto run = tracking::RunResult(store_.GetRun(run_id), run_id);
     if (!run.ok()) return http::ErrorResponse(run.status());
     auto location = resolver_.Resolve(run->info.artifact_uri, /*create=*/true);
     if (!location.ok()) return http::ErrorResponse(location.status());

@@ -324,8 +324,8 @@ TEST_F(PostgresMetadataStoreTest, ParamConflictRollsBackTheWholeBatch) {
   ASSERT_TRUE(store.LogBatch(info.run_id, {}, {{"lr", "0.1"}}, {}).ok());
   Status s = store.LogBatch(info.run_id, {Point("m", 1, 1, 0)}, {{"depth", "3"}, {"lr", "0.2"}},
                             {{"t", "v"}});
-  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("key='lr'"), std::string::npos) << s.message();
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(s.message().find("'lr'"), std::string::npos) << s.message();
   StatusOr<store::Run> run = store.GetRun(info.run_id);
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->params, (std::vector<Param>{{"lr", "0.1"}}));

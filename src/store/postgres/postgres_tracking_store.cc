@@ -34,15 +34,10 @@ constexpr std::string_view kModelColumns =
     "m.last_updated_timestamp_ms, m.status, m.status_message, m.lifecycle_stage, m.model_type, "
     "m.source_run_id, m.creator_id";
 
-std::string RunNotFound(std::string_view run_id) {
-  return Cat({"Run with id=", run_id, " not found"});
-}
-std::string ExperimentNotFound(std::string_view id) {
-  return Cat({"No Experiment with id=", id, " exists"});
-}
-std::string ModelNotFound(std::string_view id) {
-  return Cat({"Logged model with ID '", id, "' not found."});
-}
+// Facts for tracking/ to word (tracking/messages.h); these texts only give context in logs.
+std::string RunNotFound(std::string_view run_id) { return Cat({"no run ", run_id}); }
+std::string ExperimentNotFound(std::string_view id) { return Cat({"no experiment ", id}); }
+std::string ModelNotFound(std::string_view id) { return Cat({"no logged model ", id}); }
 
 // Experiment ids are integers in the database; anything else names no experiment.
 std::optional<int64_t> ParseExperimentId(std::string_view id) {
@@ -161,13 +156,6 @@ PgParam DeletedTime(const RunLifecycle& lifecycle) {
   return lifecycle.deleted_time ? PgParam(PgInt(*lifecycle.deleted_time)) : PgParam(std::nullopt);
 }
 
-Status ParamConflict(std::string_view what, std::string_view id, const PgResult& res) {
-  return InvalidArgumentError(
-      Cat({"Changing param values is not allowed. Param with key='", res.GetString(0, 0),
-           "' was already logged with value='", res.GetString(0, 1), "' for ", what, "='", id,
-           "'. Attempted logging new value '", res.GetString(0, 2), "'."}));
-}
-
 class PostgresTrackingStore : public TrackingStore {
  public:
   explicit PostgresTrackingStore(Database& db) : db_(db) {}
@@ -217,7 +205,7 @@ class PostgresTrackingStore : public TrackingStore {
     Experiment out;
     RETURN_IF_ERROR(db_.Read("getting experiment by name", [&](PgConnection& c) -> Status {
       return LoadExperiment(c, "e.name = $1::text", std::string(name),
-                            Cat({"Experiment '", name, "' does not exist."}), out);
+                            Cat({"no experiment named '", name, "'"}), out);
     }));
     return out;
   }
@@ -241,10 +229,7 @@ class PostgresTrackingStore : public TrackingStore {
 
   Status RenameExperiment(std::string_view experiment_id, std::string_view new_name) override {
     return db_.Write("renaming experiment", [&](PgConnection& c) -> Status {
-      ASSIGN_OR_RETURN(std::string stage, ExperimentStage(c, experiment_id));
-      if (stage != "active") {
-        return InvalidArgumentError("Cannot rename a non-active experiment.");
-      }
+      RETURN_IF_ERROR(RequireActiveExperiment(c, experiment_id));
       ASSIGN_OR_RETURN(PgResult clash, c.Exec("SELECT 1 FROM experiments WHERE name = $1::text AND "
                                               "experiment_id <> $2::bigint",
                                               {std::string(new_name), std::string(experiment_id)}));
@@ -298,56 +283,41 @@ class PostgresTrackingStore : public TrackingStore {
 
   Status SetExperimentTag(std::string_view experiment_id, const Tag& tag) override {
     return db_.Write("setting experiment tag", [&](PgConnection& c) -> Status {
-      ASSIGN_OR_RETURN(std::string stage, ExperimentStage(c, experiment_id));
-      if (stage != "active") {
-        return ExperimentNotActive(experiment_id, stage);
-      }
+      RETURN_IF_ERROR(RequireActiveExperiment(c, experiment_id));
       return UpsertExperimentTags(c, std::string(experiment_id), {tag});
     });
   }
 
-  Status DeleteExperimentTag(std::string_view experiment_id, std::string_view key) override {
-    return db_.Write("deleting experiment tag", [&](PgConnection& c) -> Status {
-      ASSIGN_OR_RETURN(std::string stage, ExperimentStage(c, experiment_id));
-      if (stage != "active") {
-        return ExperimentNotActive(experiment_id, stage);
-      }
+  StatusOr<bool> DeleteExperimentTag(std::string_view experiment_id,
+                                     std::string_view key) override {
+    bool deleted = false;
+    RETURN_IF_ERROR(db_.Write("deleting experiment tag", [&](PgConnection& c) -> Status {
+      RETURN_IF_ERROR(RequireActiveExperiment(c, experiment_id));
       ASSIGN_OR_RETURN(PgResult res, c.Exec("DELETE FROM experiment_tags WHERE experiment_id = "
                                             "$1::bigint AND key = $2::text",
                                             {std::string(experiment_id), std::string(key)}));
-      if (res.affected_rows() == 0) {
-        return NotFoundError(
-            Cat({"No tag with name: ", key, " in experiment with id ", experiment_id}));
-      }
+      deleted = res.affected_rows() > 0;
       return OkStatus();
-    });
+    }));
+    return deleted;
   }
 
   // --- Runs --------------------------------------------------------------------------------
   Status CreateRun(const RunInfo& info, const std::vector<Tag>& tags) override {
     return db_.Write("creating run", [&](PgConnection& c) -> Status {
-      ASSIGN_OR_RETURN(std::string stage, ExperimentStage(c, info.experiment_id));
-      if (stage != "active") {
-        return ExperimentNotActive(info.experiment_id, stage);
-      }
-      std::string run_name = info.run_name;
-      for (const Tag& t : tags) {
-        if (t.key == kRunNameTag && run_name.empty()) {
-          run_name = t.value;
-        }
-      }
+      RETURN_IF_ERROR(RequireActiveExperiment(c, info.experiment_id));
       Status s = c.Exec(
                       "INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, "
                       "start_time, end_time, artifact_uri, lifecycle_stage) VALUES ($1::text, "
                       "$2::bigint, $3::text, $4::text, $5::text, $6::bigint, $7::bigint, "
                       "$8::text, 'active')",
-                      {info.run_id, info.experiment_id, run_name, info.user_id,
+                      {info.run_id, info.experiment_id, info.run_name, info.user_id,
                        std::string(RunStatusName(info.status)), PgInt(info.start_time),
                        info.end_time ? PgParam(PgInt(*info.end_time)) : PgParam(std::nullopt),
                        info.artifact_uri})
                      .status();
       if (s.code() == StatusCode::kAlreadyExists) {
-        return AlreadyExistsError(Cat({"Run with id=", info.run_id, " already exists"}));
+        return AlreadyExistsError(Cat({"run id ", info.run_id, " is taken"}));
       }
       RETURN_IF_ERROR(s);
       std::vector<Tag> all_tags;
@@ -356,8 +326,8 @@ class PostgresTrackingStore : public TrackingStore {
           all_tags.push_back(t);
         }
       }
-      if (!run_name.empty()) {
-        all_tags.push_back({std::string(kRunNameTag), run_name});
+      if (!info.run_name.empty()) {
+        all_tags.push_back({std::string(kRunNameTag), info.run_name});
       }
       return UpsertRunTags(c, info.run_id, all_tags);
     });
@@ -459,7 +429,8 @@ class PostgresTrackingStore : public TrackingStore {
                                 "LIMIT 1",
                                 args));
         if (conflict.rows() > 0) {
-          return ParamConflict("run ID", run_id, conflict);
+          return AlreadyExistsError(
+              Cat({"param '", conflict.GetString(0, 0), "' is stored with another value"}));
         }
       }
       if (!tags.empty()) {
@@ -521,17 +492,17 @@ class PostgresTrackingStore : public TrackingStore {
     });
   }
 
-  Status DeleteRunTag(std::string_view run_id, std::string_view key) override {
-    return db_.Write("deleting run tag", [&](PgConnection& c) -> Status {
+  StatusOr<bool> DeleteRunTag(std::string_view run_id, std::string_view key) override {
+    bool deleted = false;
+    RETURN_IF_ERROR(db_.Write("deleting run tag", [&](PgConnection& c) -> Status {
       RETURN_IF_ERROR(RequireActiveRun(c, run_id));
       ASSIGN_OR_RETURN(PgResult res,
                        c.Exec("DELETE FROM tags WHERE run_uuid = $1::text AND key = $2::text",
                               {std::string(run_id), std::string(key)}));
-      if (res.affected_rows() == 0) {
-        return NotFoundError(Cat({"No tag with name: ", key, " in run with id ", run_id}));
-      }
+      deleted = res.affected_rows() > 0;
       return OkStatus();
-    });
+    }));
+    return deleted;
   }
 
   Status LogInputs(std::string_view run_id, const std::vector<DatasetInput>& datasets,
@@ -724,10 +695,7 @@ class PostgresTrackingStore : public TrackingStore {
   // --- Logged models -------------------------------------------------------------------------
   Status CreateLoggedModel(const LoggedModel& model) override {
     return db_.Write("creating logged model", [&](PgConnection& c) -> Status {
-      ASSIGN_OR_RETURN(std::string stage, ExperimentStage(c, model.experiment_id));
-      if (stage != "active") {
-        return ExperimentNotActive(model.experiment_id, stage);
-      }
+      RETURN_IF_ERROR(RequireActiveExperiment(c, model.experiment_id));
       int64_t created = model.creation_timestamp_ms != 0 ? model.creation_timestamp_ms : db_.Now();
       int64_t updated =
           model.last_updated_timestamp_ms != 0 ? model.last_updated_timestamp_ms : created;
@@ -743,8 +711,7 @@ class PostgresTrackingStore : public TrackingStore {
                 model.status_message, model.model_type, model.source_run_id, model.creator_id})
               .status();
       if (s.code() == StatusCode::kAlreadyExists) {
-        return AlreadyExistsError(
-            Cat({"Logged model with ID '", model.model_id, "' already exists."}));
+        return AlreadyExistsError(Cat({"model id ", model.model_id, " is taken"}));
       }
       RETURN_IF_ERROR(s);
       RETURN_IF_ERROR(UpsertModelTags(c, model.model_id, model.tags));
@@ -809,18 +776,17 @@ class PostgresTrackingStore : public TrackingStore {
     });
   }
 
-  Status DeleteLoggedModelTag(std::string_view model_id, std::string_view key) override {
-    return db_.Write("deleting logged model tag", [&](PgConnection& c) -> Status {
+  StatusOr<bool> DeleteLoggedModelTag(std::string_view model_id, std::string_view key) override {
+    bool deleted = false;
+    RETURN_IF_ERROR(db_.Write("deleting logged model tag", [&](PgConnection& c) -> Status {
       RETURN_IF_ERROR(RequireActiveModel(c, model_id));
       ASSIGN_OR_RETURN(PgResult res, c.Exec("DELETE FROM logged_model_tags WHERE model_id = "
                                             "$1::text AND key = $2::text",
                                             {std::string(model_id), std::string(key)}));
-      if (res.affected_rows() == 0) {
-        return NotFoundError(
-            Cat({"No tag with key '", key, "' found for model with ID '", model_id, "'."}));
-      }
+      deleted = res.affected_rows() > 0;
       return OkStatus();
-    });
+    }));
+    return deleted;
   }
 
   Status LogLoggedModelParams(std::string_view model_id,
@@ -850,14 +816,17 @@ class PostgresTrackingStore : public TrackingStore {
   }
 
  private:
-  static Status ExperimentNotActive(std::string_view experiment_id, std::string_view stage) {
-    return InvalidArgumentError(
-        Cat({"The experiment ", experiment_id, " must be in the 'active' state. Current state is ",
-             stage, "."}));
+  static Status ExperimentExists(std::string_view name) {
+    return AlreadyExistsError(Cat({"experiment name '", name, "' is taken"}));
   }
 
-  static Status ExperimentExists(std::string_view name) {
-    return AlreadyExistsError(Cat({"Experiment '", name, "' already exists."}));
+  // kNotFound / kFailedPrecondition unless the experiment exists and is active.
+  Status RequireActiveExperiment(PgConnection& c, std::string_view experiment_id) {
+    ASSIGN_OR_RETURN(std::string stage, ExperimentStage(c, experiment_id));
+    if (stage != "active") {
+      return FailedPreconditionError(Cat({"experiment ", experiment_id, " is ", stage}));
+    }
+    return OkStatus();
   }
 
   // The lifecycle stage of an experiment; kNotFound when it does not exist.
@@ -885,8 +854,7 @@ class PostgresTrackingStore : public TrackingStore {
     }
     std::string stage = res.GetString(0, 0);
     if (stage != "active") {
-      return InvalidArgumentError(Cat(
-          {"The run ", run_id, " must be in the 'active' state. Current state is ", stage, "."}));
+      return FailedPreconditionError(Cat({"run ", run_id, " is ", stage}));
     }
     return OkStatus();
   }

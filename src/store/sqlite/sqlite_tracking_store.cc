@@ -42,16 +42,19 @@ std::optional<int64_t> ParseExperimentId(std::string_view id) {
   return v;
 }
 
+// Facts for tracking/ to word (tracking/messages.h); these texts only give context in logs.
 Status ExperimentNotFound(std::string_view id) {
-  return NotFoundError("No Experiment with id=" + std::string(id) + " exists");
+  return NotFoundError("no experiment " + std::string(id));
 }
 
-Status RunNotFound(std::string_view id) {
-  return NotFoundError("Run with id=" + std::string(id) + " not found");
-}
+Status RunNotFound(std::string_view id) { return NotFoundError("no run " + std::string(id)); }
 
 Status LoggedModelNotFound(std::string_view id) {
-  return NotFoundError("Logged model with ID '" + std::string(id) + "' not found.");
+  return NotFoundError("no logged model " + std::string(id));
+}
+
+Status NameTaken(std::string_view name) {
+  return AlreadyExistsError("experiment name '" + std::string(name) + "' is taken");
 }
 
 // Metric ordering used for "latest": (step, timestamp, NaN above numbers, value).
@@ -94,7 +97,7 @@ class SqliteTrackingStore : public TrackingStore {
   Status SetExperimentLifecycle(std::string_view experiment_id,
                                 const ExperimentLifecycleChange& change) override;
   Status SetExperimentTag(std::string_view experiment_id, const Tag& tag) override;
-  Status DeleteExperimentTag(std::string_view experiment_id, std::string_view key) override;
+  StatusOr<bool> DeleteExperimentTag(std::string_view experiment_id, std::string_view key) override;
 
   // --- Runs ---
   Status CreateRun(const RunInfo& info, const std::vector<Tag>& tags) override;
@@ -105,7 +108,7 @@ class SqliteTrackingStore : public TrackingStore {
   Status SetRunLifecycle(std::string_view run_id, const RunLifecycle& lifecycle) override;
   Status LogBatch(std::string_view run_id, const std::vector<Metric>& metrics,
                   const std::vector<Param>& params, const std::vector<Tag>& tags) override;
-  Status DeleteRunTag(std::string_view run_id, std::string_view key) override;
+  StatusOr<bool> DeleteRunTag(std::string_view run_id, std::string_view key) override;
   Status LogInputs(std::string_view run_id, const std::vector<DatasetInput>& datasets,
                    const std::vector<ModelInput>& models) override;
   Status LogOutputs(std::string_view run_id, const std::vector<ModelOutput>& models) override;
@@ -124,7 +127,7 @@ class SqliteTrackingStore : public TrackingStore {
                                             LoggedModelStatus status) override;
   Status DeleteLoggedModel(std::string_view model_id) override;
   Status SetLoggedModelTags(std::string_view model_id, const std::vector<Tag>& tags) override;
-  Status DeleteLoggedModelTag(std::string_view model_id, std::string_view key) override;
+  StatusOr<bool> DeleteLoggedModelTag(std::string_view model_id, std::string_view key) override;
   Status LogLoggedModelParams(std::string_view model_id, const std::vector<Param>& params) override;
   StatusOr<Page<LoggedModel>> SearchLoggedModels(const LoggedModelQuery& query) override;
 
@@ -218,9 +221,7 @@ StatusOr<std::string> SqliteTrackingStore::CreateExperiment(const Experiment& ex
   Status s = Write([&](Connection& db) -> Status {
     ASSIGN_OR_RETURN(Statement dup, db.Prepare("SELECT 1 FROM experiments WHERE name = ?1"));
     ASSIGN_OR_RETURN(bool exists, dup.Bind(1, experiment.name).Step());
-    if (exists) {
-      return AlreadyExistsError("Experiment '" + experiment.name + "' already exists.");
-    }
+    if (exists) return NameTaken(experiment.name);
     int64_t created = experiment.creation_time != 0 ? experiment.creation_time : Now();
     int64_t updated = experiment.last_update_time != 0 ? experiment.last_update_time : created;
     ASSIGN_OR_RETURN(Statement ins,
@@ -265,7 +266,7 @@ StatusOr<Experiment> SqliteTrackingStore::GetExperimentByName(std::string_view n
   RETURN_IF_ERROR(Read([&](Connection& db) -> Status {
     ASSIGN_OR_RETURN(Statement q, db.Prepare(std::string(kExperimentColumns) + "WHERE name = ?1"));
     ASSIGN_OR_RETURN(bool row, q.Bind(1, name).Step());
-    if (!row) return NotFoundError("Experiment '" + std::string(name) + "' does not exist.");
+    if (!row) return NotFoundError("no experiment named '" + std::string(name) + "'");
     std::vector<Experiment> found{ReadExperimentRow(q)};
     q.Reset();
     RETURN_IF_ERROR(LoadExperimentTags(db, found));
@@ -302,14 +303,12 @@ Status SqliteTrackingStore::RenameExperiment(std::string_view experiment_id,
   return Write([&](Connection& db) -> Status {
     ASSIGN_OR_RETURN(Experiment e, LoadExperiment(db, experiment_id));
     if (e.lifecycle_stage != LifecycleStage::kActive) {
-      return InvalidArgumentError("Cannot rename a non-active experiment.");
+      return FailedPreconditionError("experiment " + e.experiment_id + " is not active");
     }
     if (e.name == new_name) return OkStatus();
     ASSIGN_OR_RETURN(Statement dup, db.Prepare("SELECT 1 FROM experiments WHERE name = ?1"));
     ASSIGN_OR_RETURN(bool exists, dup.Bind(1, new_name).Step());
-    if (exists) {
-      return AlreadyExistsError("Experiment '" + std::string(new_name) + "' already exists.");
-    }
+    if (exists) return NameTaken(new_name);
     dup.Reset();
     ASSIGN_OR_RETURN(Statement upd, db.Prepare("UPDATE experiments SET name = ?1, "
                                                "last_update_time = ?2 WHERE experiment_id = ?3"));
@@ -347,8 +346,7 @@ Status SqliteTrackingStore::SetExperimentLifecycle(std::string_view experiment_i
 Status SqliteTrackingStore::ExperimentMustBeActive(Connection& db, std::string_view experiment_id) {
   ASSIGN_OR_RETURN(Experiment e, LoadExperiment(db, experiment_id));
   if (e.lifecycle_stage != LifecycleStage::kActive) {
-    return InvalidArgumentError("The experiment " + std::string(experiment_id) +
-                                " must be in the 'active' state. Current state is deleted.");
+    return FailedPreconditionError("experiment " + e.experiment_id + " is not active");
   }
   return OkStatus();
 }
@@ -362,19 +360,18 @@ Status SqliteTrackingStore::SetExperimentTag(std::string_view experiment_id, con
   });
 }
 
-Status SqliteTrackingStore::DeleteExperimentTag(std::string_view experiment_id,
-                                                std::string_view key) {
-  return Write([&](Connection& db) -> Status {
+StatusOr<bool> SqliteTrackingStore::DeleteExperimentTag(std::string_view experiment_id,
+                                                        std::string_view key) {
+  bool deleted = false;
+  RETURN_IF_ERROR(Write([&](Connection& db) -> Status {
     RETURN_IF_ERROR(ExperimentMustBeActive(db, experiment_id));
     ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM experiment_tags WHERE "
                                                "experiment_id = ?1 AND key = ?2"));
     RETURN_IF_ERROR(del.Bind(1, *ParseExperimentId(experiment_id)).Bind(2, key).Run());
-    if (db.Changes() == 0) {
-      return NotFoundError("No tag with name: " + std::string(key) + " in experiment with id " +
-                           std::string(experiment_id));
-    }
+    deleted = db.Changes() > 0;
     return OkStatus();
-  });
+  }));
+  return deleted;
 }
 
 // --- Runs -----------------------------------------------------------------------------------
@@ -409,8 +406,7 @@ StatusOr<RunInfo> SqliteTrackingStore::LoadRunInfo(Connection& db, std::string_v
 StatusOr<RunInfo> SqliteTrackingStore::LoadActiveRunInfo(Connection& db, std::string_view run_id) {
   ASSIGN_OR_RETURN(RunInfo info, LoadRunInfo(db, run_id));
   if (info.lifecycle_stage != LifecycleStage::kActive) {
-    return InvalidArgumentError("The run " + std::string(run_id) +
-                                " must be in the 'active' state. Current state is deleted.");
+    return FailedPreconditionError("run " + std::string(run_id) + " is not active");
   }
   return info;
 }
@@ -430,17 +426,13 @@ Status SqliteTrackingStore::UpsertRunTag(Connection& db, std::string_view run_id
 Status SqliteTrackingStore::CreateRun(const RunInfo& info, const std::vector<Tag>& tags) {
   return Write([&](Connection& db) -> Status {
     RETURN_IF_ERROR(ExperimentMustBeActive(db, info.experiment_id));
-    std::string run_name = info.run_name;
-    for (const Tag& t : tags) {
-      if (t.key == kRunNameTag && run_name.empty()) run_name = t.value;
-    }
     ASSIGN_OR_RETURN(Statement ins,
                      db.Prepare("INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, "
                                 "start_time, end_time, artifact_uri, lifecycle_stage) VALUES (?1, "
                                 "?2, ?3, ?4, ?5, ?6, ?7, ?8, 'active') ON CONFLICT DO NOTHING"));
     ins.Bind(1, info.run_id)
         .Bind(2, *ParseExperimentId(info.experiment_id))
-        .Bind(3, run_name)
+        .Bind(3, info.run_name)
         .Bind(4, info.user_id)
         .Bind(5, RunStatusName(info.status))
         .Bind(6, info.start_time)
@@ -451,16 +443,12 @@ Status SqliteTrackingStore::CreateRun(const RunInfo& info, const std::vector<Tag
       ins.BindNull(7);
     }
     RETURN_IF_ERROR(ins.Run());
-    if (db.Changes() == 0) {
-      return AlreadyExistsError("Run with id=" + info.run_id + " already exists");
-    }
+    if (db.Changes() == 0) return AlreadyExistsError("run id " + info.run_id + " is taken");
     for (const Tag& t : tags) {
-      if (t.key == kRunNameTag) continue;
-      RETURN_IF_ERROR(UpsertRunTag(db, info.run_id, t));
+      if (t.key != kRunNameTag) RETURN_IF_ERROR(UpsertRunTag(db, info.run_id, t));
     }
-    if (!run_name.empty())
-      RETURN_IF_ERROR(UpsertRunTag(db, info.run_id, {std::string(kRunNameTag), run_name}));
-    return OkStatus();
+    if (info.run_name.empty()) return OkStatus();
+    return UpsertRunTag(db, info.run_id, {std::string(kRunNameTag), info.run_name});
   });
 }
 
@@ -610,10 +598,7 @@ Status SqliteTrackingStore::LogBatch(std::string_view run_id, const std::vector<
         std::string old = row ? get.Text(0) : "";
         get.Reset();
         if (old != p.value) {
-          return InvalidArgumentError("Changing param values is not allowed. Param with key='" +
-                                      p.key + "' was already logged with value='" + old +
-                                      "' for run ID='" + std::string(run_id) +
-                                      "'. Attempted logging new value '" + p.value + "'.");
+          return AlreadyExistsError("param '" + p.key + "' is stored with another value");
         }
       }
     }
@@ -710,18 +695,17 @@ Status SqliteTrackingStore::LogBatch(std::string_view run_id, const std::vector<
   });
 }
 
-Status SqliteTrackingStore::DeleteRunTag(std::string_view run_id, std::string_view key) {
-  return Write([&](Connection& db) -> Status {
+StatusOr<bool> SqliteTrackingStore::DeleteRunTag(std::string_view run_id, std::string_view key) {
+  bool deleted = false;
+  RETURN_IF_ERROR(Write([&](Connection& db) -> Status {
     RETURN_IF_ERROR(LoadActiveRunInfo(db, run_id).status());
     ASSIGN_OR_RETURN(Statement del,
                      db.Prepare("DELETE FROM tags WHERE run_uuid = ?1 AND key = ?2"));
     RETURN_IF_ERROR(del.Bind(1, run_id).Bind(2, key).Run());
-    if (db.Changes() == 0) {
-      return NotFoundError("No tag with name: " + std::string(key) + " in run with id " +
-                           std::string(run_id));
-    }
+    deleted = db.Changes() > 0;
     return OkStatus();
-  });
+  }));
+  return deleted;
 }
 
 Status SqliteTrackingStore::LogInputs(std::string_view run_id,
@@ -1022,9 +1006,7 @@ Status SqliteTrackingStore::CreateLoggedModel(const LoggedModel& model) {
                         .Bind(10, model.source_run_id)
                         .Bind(11, model.creator_id)
                         .Run());
-    if (db.Changes() == 0) {
-      return AlreadyExistsError("Logged model with ID '" + model.model_id + "' already exists.");
-    }
+    if (db.Changes() == 0) return AlreadyExistsError("model id " + model.model_id + " is taken");
     ASSIGN_OR_RETURN(Statement tag, db.Prepare("INSERT OR REPLACE INTO logged_model_tags "
                                                "(model_id, key, value) VALUES (?1, ?2, ?3)"));
     for (const Tag& t : model.tags) {
@@ -1092,18 +1074,18 @@ Status SqliteTrackingStore::SetLoggedModelTags(std::string_view model_id,
   });
 }
 
-Status SqliteTrackingStore::DeleteLoggedModelTag(std::string_view model_id, std::string_view key) {
-  return Write([&](Connection& db) -> Status {
+StatusOr<bool> SqliteTrackingStore::DeleteLoggedModelTag(std::string_view model_id,
+                                                         std::string_view key) {
+  bool deleted = false;
+  RETURN_IF_ERROR(Write([&](Connection& db) -> Status {
     RETURN_IF_ERROR(LoadLoggedModel(db, model_id, false).status());
     ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM logged_model_tags WHERE model_id = "
                                                "?1 AND key = ?2"));
     RETURN_IF_ERROR(del.Bind(1, model_id).Bind(2, key).Run());
-    if (db.Changes() == 0) {
-      return NotFoundError("No tag with key '" + std::string(key) + "' found for model with ID '" +
-                           std::string(model_id) + "'.");
-    }
+    deleted = db.Changes() > 0;
     return OkStatus();
-  });
+  }));
+  return deleted;
 }
 
 Status SqliteTrackingStore::LogLoggedModelParams(std::string_view model_id,

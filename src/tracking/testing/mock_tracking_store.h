@@ -20,7 +20,8 @@ class MockTrackingStore : public store::TrackingStore {
   MOCK_METHOD(Status, SetExperimentLifecycle,
               (std::string_view, const store::ExperimentLifecycleChange&), (override));
   MOCK_METHOD(Status, SetExperimentTag, (std::string_view, const store::Tag&), (override));
-  MOCK_METHOD(Status, DeleteExperimentTag, (std::string_view, std::string_view), (override));
+  MOCK_METHOD(StatusOr<bool>, DeleteExperimentTag, (std::string_view, std::string_view),
+              (override));
   MOCK_METHOD(Status, CreateRun, (const store::RunInfo&, const std::vector<store::Tag>&),
               (override));
   MOCK_METHOD(StatusOr<store::Run>, GetRun, (std::string_view), (override));
@@ -33,7 +34,7 @@ class MockTrackingStore : public store::TrackingStore {
               (std::string_view, const std::vector<store::Metric>&,
                const std::vector<store::Param>&, const std::vector<store::Tag>&),
               (override));
-  MOCK_METHOD(Status, DeleteRunTag, (std::string_view, std::string_view), (override));
+  MOCK_METHOD(StatusOr<bool>, DeleteRunTag, (std::string_view, std::string_view), (override));
   MOCK_METHOD(Status, LogInputs,
               (std::string_view, const std::vector<store::DatasetInput>&,
                const std::vector<store::ModelInput>&),
@@ -54,7 +55,8 @@ class MockTrackingStore : public store::TrackingStore {
   MOCK_METHOD(Status, DeleteLoggedModel, (std::string_view), (override));
   MOCK_METHOD(Status, SetLoggedModelTags, (std::string_view, const std::vector<store::Tag>&),
               (override));
-  MOCK_METHOD(Status, DeleteLoggedModelTag, (std::string_view, std::string_view), (override));
+  MOCK_METHOD(StatusOr<bool>, DeleteLoggedModelTag, (std::string_view, std::string_view),
+              (override));
   MOCK_METHOD(Status, LogLoggedModelParams, (std::string_view, const std::vector<store::Param>&),
               (override));
   MOCK_METHOD(StatusOr<store::Page<store::LoggedModel>>, SearchLoggedModels,
