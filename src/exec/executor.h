@@ -1,9 +1,12 @@
-// Executor: runs one attempt of a job somewhere and reports on it: launch, poll, terminate,
-// logs, outputs, and re-attach after the control plane restarts. The local executor
-// (exec/local, the embedded default) runs processes on this machine; an Argo/Kubernetes
-// executor comes later behind the same interface. The job controller (jobs/) owns the life
-// cycle and calls these from its one loop thread; implementations must still be thread-safe
-// because log reads come from HTTP handler threads.
+// Executor: runs one attempt of a job somewhere and reports on it: launch, poll (in batches),
+// terminate, logs, outputs, and re-attach after the control plane restarts. Shaped for a
+// cluster: the code arrives as an artifact-store key the executor fetches itself, secrets
+// travel apart from the environment, an attempt may sit pending before it runs and ends in a
+// typed way (exited, killed, out of memory, preempted, lost), and capacity comes per node
+// pool. The local executor (exec/local, the embedded default) runs processes on this machine;
+// an Argo/Kubernetes executor comes later behind the same interface. The job controller
+// (jobs/) owns the life cycle and calls these from its one loop thread; implementations must
+// still be thread-safe because log reads come from HTTP handler threads.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/io.h"
@@ -26,23 +30,34 @@ struct GpuDevice {
   int64_t memory_bytes = 0;
 };
 
-// What this executor can run at once, and how it isolates jobs.
-struct Capacity {
-  int64_t cpu_millis = 0;    // schedulable CPU (1000 per core)
-  int64_t memory_bytes = 0;  // schedulable memory
-  std::vector<GpuDevice> gpus;
+// A set of alike machines an executor places attempts on: a Kubernetes node pool, or the
+// local executor's one machine ("local"). An attempt runs within one pool.
+struct NodePool {
+  std::string name;
+  Resources allocatable;  // what attempts may hold at once; gpus == gpu_devices.size()
+  std::vector<GpuDevice> gpu_devices;
   std::string gpu_source;  // "nvml", "nvidia-smi", "configured" or "none"
   std::string isolation;   // e.g. "cgroup v2 (memory.max, cpu.max)" or "rlimits (RLIMIT_AS)"
 };
+
+// Everything the pools can hold at once (the sum of their allocatable resources).
+Resources TotalAllocatable(const std::vector<NodePool>& pools);
 
 struct LaunchRequest {
   std::string job_id;
   int attempt = 1;                         // 1-based
   std::vector<std::string> argv;           // argv[0] is looked up on PATH
   std::map<std::string, std::string> env;  // added to the executor's base environment
-  std::string code_archive_path;           // local .tar.gz to unpack as the code; "" = none
-  // Bound on what the code archive may unpack to (the entries' declared sizes); the caller
-  // sets it relative to the archive's size so a gzip bomb is refused before it fills the disk.
+  // Values only the job may read (its attempt token): in the job's environment like `env`
+  // (a secret wins over an env entry of the same name), but never in anything the executor
+  // persists or logs (spec and state files, log lines, Execution::state); a Kubernetes
+  // executor puts them in a Secret.
+  std::map<std::string, std::string> secrets;
+  // The artifact-store key of the code snapshot (a .tar.gz), fetched and unpacked by the
+  // executor on the first attempt (as an Argo pod's init step fetches it from S3); "" = none.
+  std::string code_snapshot_key;
+  // Bound on what the code may unpack to (the entries' declared sizes); the caller sets it
+  // relative to the snapshot's size so a gzip bomb is refused before it fills the disk.
   // 0 = the executor's default.
   int64_t code_max_unpacked_bytes = 0;
   std::string workdir;              // relative to the code root; "" = its top
@@ -52,7 +67,7 @@ struct LaunchRequest {
 };
 
 // A running (or finished) attempt. `state` is opaque to callers and is persisted by them so
-// Reattach can rebuild the execution after a restart.
+// Reattach can rebuild the execution after a restart; it never holds a secret.
 struct Execution {
   std::string job_id;
   int attempt = 0;
@@ -61,20 +76,47 @@ struct Execution {
   std::string state;             // opaque JSON
 };
 
-struct ExecutionStatus {
-  bool finished = false;
-  int exit_code = 0;        // when finished; the first failing process's code for gangs
-  int signal = 0;           // terminating signal, 0 if exited
-  bool oom_killed = false;  // the memory limit was hit
-  bool vanished = false;    // the process disappeared without a recorded exit
-  std::string message;      // human-readable summary ("exited with code 1", "killed: out of
-                            // memory (limit 512Mi)", ...)
+// Where an attempt is in its life.
+enum class ExecutionPhase {
+  kPending,   // accepted, waiting on the cluster (unscheduled pod, image pull); holds its request
+  kRunning,   // its processes run
+  kFinished,  // over; `end` says how
 };
+
+// How a finished attempt ended.
+enum class ExecutionEnd {
+  kNone,         // not finished
+  kExited,       // every process exited; exit_code is the first failing one's (0 = success)
+  kKilled,       // killed by `signal` (Terminate, or from outside)
+  kOutOfMemory,  // killed for exceeding its memory limit
+  kPreempted,    // evicted by the cluster to make room (a Kubernetes preemption)
+  kLost,         // gone without a recorded end (its node or supervisor died)
+};
+
+struct ExecutionStatus {
+  ExecutionPhase phase = ExecutionPhase::kRunning;
+  ExecutionEnd end = ExecutionEnd::kNone;
+  int exit_code = 0;    // kExited: the code; kKilled/kOutOfMemory: 128 + signal; else -1
+  int signal = 0;       // the terminating signal for kKilled/kOutOfMemory, else 0
+  std::string message;  // human-readable summary ("exited with code 1", "killed: out of
+                        // memory (limit 512Mi)", ...)
+
+  bool finished() const { return phase == ExecutionPhase::kFinished; }
+  bool succeeded() const { return end == ExecutionEnd::kExited && exit_code == 0; }
+};
+
+// "pending", "running", "finished"; and "exited", "killed", "out of memory", "preempted",
+// "lost" (and "" for kNone), for logs and messages.
+const char* PhaseName(ExecutionPhase phase);
+const char* EndName(ExecutionEnd end);
 
 // A file an attempt produced, found by Executor::CollectOutputs.
 struct OutputFile {
-  std::string name;        // the output_artifacts key
-  std::string local_path;  // readable by the control plane
+  std::string name;  // the output_artifacts key
+  // Where to read it: an artifact-store key when the executor stored it there itself (a pod's
+  // output step uploads to S3), else a path readable by the control plane (the local executor).
+  std::string artifact_key;
+  std::string local_path;
   int64_t size = 0;
 };
 
@@ -82,12 +124,16 @@ class Executor {
  public:
   virtual ~Executor() = default;
 
-  virtual Capacity capacity() const = 0;
+  // The pools this executor places attempts on, with what each can hold and how it isolates
+  // jobs. The local executor reports one pool, "local".
+  virtual std::vector<NodePool> node_pools() const = 0;
 
-  // Prepares the workspace (unpacking the code on the first attempt; the checkpoint directory
-  // persists across attempts) and starts all `processes` of the attempt, or none.
-  // kResourceExhausted when the GPUs asked for are not free; kInvalidArgument for a request
-  // that can never run here (more GPUs than exist, a missing program); kInternal otherwise.
+  // Prepares the workspace (fetching and unpacking the code snapshot on the first attempt; the
+  // checkpoint directory persists across attempts) and starts all `processes` of the attempt,
+  // or none; the returned execution may still be pending. kResourceExhausted when the GPUs
+  // asked for are not free; kInvalidArgument for a request that can never run here (more GPUs
+  // than exist, a missing program, a snapshot that cannot be unpacked); kNotFound when the
+  // snapshot key names nothing; kInternal otherwise.
   virtual StatusOr<Execution> Launch(const LaunchRequest& request) = 0;
 
   // Rebuilds an execution from its persisted `state` after a restart and takes back its
@@ -103,8 +149,17 @@ class Executor {
   // ask again later, never launch a second copy meanwhile.
   virtual StatusOr<Execution> Recover(std::string_view job_id, int attempt) = 0;
 
-  // Non-blocking.
-  virtual StatusOr<ExecutionStatus> Poll(const Execution& execution) = 0;
+  // Where each execution is now, in the order given: one answer per execution, each an error
+  // of its own (kNotFound or kInvalidArgument for an execution this executor does not know;
+  // others may pass). Non-blocking; one call per controller pass covers every live attempt
+  // (a Kubernetes executor answers from its watch of the pods).
+  virtual std::vector<StatusOr<ExecutionStatus>> PollAll(
+      const std::vector<Execution>& executions) = 0;
+
+  // PollAll for one execution.
+  StatusOr<ExecutionStatus> Poll(const Execution& execution) {
+    return std::move(PollAll({execution}).front());
+  }
 
   // Asks every process of the attempt to stop (SIGTERM to the group), and kills whatever is
   // left after `grace_seconds` (SIGKILL), descendants included. Returns at once; Poll reports
@@ -115,7 +170,8 @@ class Executor {
   virtual Status Release(const Execution& execution) = 0;
 
   // Resolves output_artifacts (name -> path relative to the workdir, or absolute under the
-  // output dir) after an attempt. Missing files are reported in the status, naming them.
+  // output dir) after an attempt, as local paths or artifact-store keys (OutputFile). Missing
+  // files are reported in the status, naming them.
   virtual StatusOr<std::vector<OutputFile>> CollectOutputs(
       const Execution& execution, const std::map<std::string, std::string>& outputs) = 0;
 

@@ -1,13 +1,8 @@
 #include "jobs/attempt_launcher.h"
 
 #include <spdlog/spdlog.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <filesystem>
-#include <optional>
 #include <utility>
 
 #include "artifacts/artifact_store.h"
@@ -19,54 +14,6 @@ namespace {
 
 // A code snapshot may unpack to at least this much, whatever its compressed size.
 constexpr int64_t kMinUnpackedSnapshotBytes = 64LL << 20;
-
-// A temporary file removed when this goes out of scope.
-class TempFile {
- public:
-  static StatusOr<TempFile> Create() {
-    std::string path = (std::filesystem::temp_directory_path() / "inet-snapshot-XXXXXX").string();
-    const int fd = mkstemp(path.data());
-    if (fd < 0) return InternalError("cannot create a temporary file for the code snapshot");
-    close(fd);
-    return TempFile(std::move(path));
-  }
-  TempFile(TempFile&& other) noexcept : path_(std::exchange(other.path_, "")) {}
-  TempFile& operator=(TempFile&&) = delete;
-  ~TempFile() {
-    if (!path_.empty()) std::remove(path_.c_str());
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  explicit TempFile(std::string path) : path_(std::move(path)) {}
-  std::string path_;
-};
-
-// Copies an artifact-store object into a new temporary file (the executor reads the code
-// archive from a local path).
-StatusOr<TempFile> DownloadToTempFile(artifacts::ArtifactStore& store, const std::string& key) {
-  ASSIGN_OR_RETURN(TempFile file, TempFile::Create());
-  ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> body, store.Get(key));
-  std::FILE* out = std::fopen(file.path().c_str(), "wb");
-  if (out == nullptr) return InternalError("cannot write " + file.path());
-  char buf[64 * 1024];
-  Status result;
-  while (true) {
-    StatusOr<size_t> got = body->Read(buf, sizeof buf);
-    if (!got.ok()) {
-      result = got.status();
-      break;
-    }
-    if (*got == 0) break;
-    if (std::fwrite(buf, 1, *got, out) != *got) {
-      result = InternalError("writing " + file.path() + " failed (disk full?)");
-      break;
-    }
-  }
-  if (std::fclose(out) != 0 && result.ok()) result = InternalError("writing " + file.path());
-  if (!result.ok()) return result;
-  return file;
-}
 
 }  // namespace
 
@@ -147,21 +94,20 @@ LaunchResult AttemptLauncher::Run(const LaunchTask& task) {
   result.attempt = task.attempt;
   const JobSpec& spec = task.spec;
 
-  // The executor keeps the unpacked code across attempts: only the first one needs it.
-  std::optional<TempFile> code;
+  // The executor fetches the code itself (by its artifact key) and keeps it across attempts:
+  // only the first one names it. Its size bounds what it may unpack to.
+  std::string code_key;
   int64_t code_bytes = 0;
   if (task.attempt == 1 && !spec.code_snapshot.empty()) {
-    StatusOr<TempFile> downloaded =
-        DownloadToTempFile(artifacts_, internal::SnapshotKey(spec.code_snapshot));
-    if (!downloaded.ok()) {
+    code_key = internal::SnapshotKey(spec.code_snapshot);
+    StatusOr<artifacts::ObjectInfo> code = artifacts_.Head(code_key);
+    if (!code.ok()) {
       // kNotFound and friends stay permanent: the snapshot is gone.
       result.execution =
-          downloaded.status().WithContext("fetching code snapshot '" + spec.code_snapshot + "'");
+          code.status().WithContext("fetching code snapshot '" + spec.code_snapshot + "'");
       return result;
     }
-    code.emplace(*std::move(downloaded));
-    std::error_code ec;
-    code_bytes = static_cast<int64_t>(std::filesystem::file_size(code->path(), ec));
+    code_bytes = code->size;
   }
 
   exec::LaunchRequest request;
@@ -171,12 +117,13 @@ LaunchResult AttemptLauncher::Run(const LaunchTask& task) {
   request.env = spec.env;
   request.env["MLFLOW_TRACKING_URI"] = options_.server_url;
   request.env["MLFLOW_RUN_ID"] = task.run_id;
-  request.env["MLFLOW_TRACKING_TOKEN"] = task.token;
   request.env["INET_URL"] = options_.server_url;
-  request.env["INET_TOKEN"] = task.token;
   request.env["INET_JOB_ID"] = task.job_id;
-  request.code_archive_path = code ? code->path() : "";
-  if (code && options_.snapshot_unpack_ratio > 0) {
+  // The attempt's token is a secret: only the job sees it, never a file the executor writes.
+  request.secrets["MLFLOW_TRACKING_TOKEN"] = task.token;
+  request.secrets["INET_TOKEN"] = task.token;
+  request.code_snapshot_key = code_key;
+  if (!code_key.empty() && options_.snapshot_unpack_ratio > 0) {
     // A gzip bomb is refused after unpacking a small multiple of its own size, not 16 GiB.
     request.code_max_unpacked_bytes =
         std::max(kMinUnpackedSnapshotBytes, code_bytes * options_.snapshot_unpack_ratio);

@@ -54,25 +54,34 @@ std::string JoinInts(const std::vector<int>& values) {
   return out;
 }
 
+// The status of an attempt whose processes are gone without a recorded end.
 exec::ExecutionStatus LostStatus() {
   exec::ExecutionStatus lost;
-  lost.finished = true;
-  lost.vanished = true;
+  lost.phase = exec::ExecutionPhase::kFinished;
+  lost.end = exec::ExecutionEnd::kLost;
+  lost.exit_code = -1;
   return lost;
 }
 
+// How an ended attempt is recorded while it is finalized, and read back after a restart.
 internal::EndedAttempt EndedOf(int attempt, const exec::ExecutionStatus& status) {
-  return internal::EndedAttempt{attempt,         status.exit_code,  status.signal,
-                                status.vanished, status.oom_killed, status.message};
+  return internal::EndedAttempt{attempt,
+                                status.exit_code,
+                                status.signal,
+                                status.end == exec::ExecutionEnd::kLost,
+                                status.end == exec::ExecutionEnd::kOutOfMemory,
+                                status.message};
 }
 
 exec::ExecutionStatus StatusOfEnded(const internal::EndedAttempt& ended) {
   exec::ExecutionStatus status;
-  status.finished = true;
+  status.phase = exec::ExecutionPhase::kFinished;
+  status.end = ended.vanished      ? exec::ExecutionEnd::kLost
+               : ended.oom_killed  ? exec::ExecutionEnd::kOutOfMemory
+               : ended.signal != 0 ? exec::ExecutionEnd::kKilled
+                                   : exec::ExecutionEnd::kExited;
   status.exit_code = ended.exit_code;
   status.signal = ended.signal;
-  status.vanished = ended.vanished;
-  status.oom_killed = ended.oom_killed;
   status.message = ended.message;
   return status;
 }
@@ -192,9 +201,9 @@ void JobController::Loop() {
 
 void JobController::Pass() {
   std::lock_guard pass_lock(pass_mu_);
-  DrainOrphans();
   ApplyLaunchResults();
   ApplyFinalizeResults();
+  const std::map<std::string, StatusOr<exec::ExecutionStatus>> polled = PollLive();
   StatusOr<std::vector<JobRecord>> active = LoadActive();
   if (!active.ok()) {
     spdlog::warn("jobs: listing active jobs failed: {}", active.status().ToString());
@@ -225,9 +234,11 @@ void JobController::Pass() {
         }
         break;
       }
-      case JobState::kRunning:
-        TendRunning(job, now);
+      case JobState::kRunning: {
+        auto it = polled.find(job.job_id);
+        TendRunning(job, now, it == polled.end() ? nullptr : &it->second);
         break;
+      }
       default:
         break;
     }
@@ -248,21 +259,38 @@ StatusOr<JobRecord> JobController::Mutate(JobRecord current, const internal::Mut
   return internal::MutateJob(jobs_, clock_, std::move(current), mutate);
 }
 
-void JobController::DrainOrphans() {
-  for (auto it = draining_.begin(); it != draining_.end();) {
-    StatusOr<exec::ExecutionStatus> status = executor_.Poll(*it);
-    if (!status.ok() || status->finished) {
-      (void)executor_.Release(*it);
-      it = draining_.erase(it);
+std::map<std::string, StatusOr<exec::ExecutionStatus>> JobController::PollLive() {
+  // One batch for the whole pass: the orphans being drained and every recorded attempt.
+  std::vector<exec::Execution> batch = draining_;
+  std::vector<std::string> live_ids;
+  for (const auto& [id, live] : live_) {
+    if (live.launching || live.finalizing || !live.have_execution) continue;
+    batch.push_back(live.execution);
+    live_ids.push_back(id);
+  }
+  std::map<std::string, StatusOr<exec::ExecutionStatus>> polled;
+  if (batch.empty()) return polled;
+  std::vector<StatusOr<exec::ExecutionStatus>> statuses = executor_.PollAll(batch);
+  statuses.resize(batch.size(), InternalError("the executor gave no status"));
+  std::vector<exec::Execution> still_draining;
+  for (size_t i = 0; i < draining_.size(); ++i) {
+    if (!statuses[i].ok() || statuses[i]->finished()) {
+      (void)executor_.Release(draining_[i]);
     } else {
-      ++it;
+      still_draining.push_back(draining_[i]);
     }
   }
+  for (size_t i = 0; i < live_ids.size(); ++i) {
+    polled.emplace(live_ids[i], std::move(statuses[draining_.size() + i]));
+  }
+  draining_ = std::move(still_draining);
+  return polled;
 }
 
 // --- Running attempts ----------------------------------------------------------------------
 
-void JobController::TendRunning(const JobRecord& job, int64_t now) {
+void JobController::TendRunning(const JobRecord& job, int64_t now,
+                                const StatusOr<exec::ExecutionStatus>* polled) {
   auto it = live_.find(job.job_id);
   if (it == live_.end()) {
     // Not watched by this process yet: the server restarted while the attempt ran (or while
@@ -302,7 +330,10 @@ void JobController::TendRunning(const JobRecord& job, int64_t now) {
   LiveAttempt& live = it->second;
   if (live.finalizing) return;  // the finalizer has it
 
-  StatusOr<exec::ExecutionStatus> status = executor_.Poll(live.execution);
+  // Attempts re-attached during this pass were not in its batch: they are polled alone.
+  StatusOr<exec::ExecutionStatus> status =
+      polled != nullptr && live.execution.attempt == job.attempt ? *polled
+                                                                 : executor_.Poll(live.execution);
   if (!status.ok()) {
     spdlog::warn("jobs: polling {} attempt {}: {}", job.job_id, job.attempt,
                  status.status().ToString());
@@ -317,7 +348,7 @@ void JobController::TendRunning(const JobRecord& job, int64_t now) {
     status = LostStatus();
   }
   live.poll_failures = 0;
-  if (status->finished) {
+  if (status->finished()) {
     BeginFinalize(job, live.execution, *status, /*have_execution=*/true);
     return;
   }
@@ -370,7 +401,7 @@ JobController::Outcome JobController::Decide(const JobRecord& r, const Persisted
                " and was stopped";
     return o;
   }
-  if (!status.vanished && status.exit_code == 0 && status.signal == 0) {
+  if (status.succeeded()) {
     o.state = JobState::kSucceeded;
     o.reason = attempt + " succeeded";
     return o;
@@ -378,7 +409,7 @@ JobController::Outcome JobController::Decide(const JobRecord& r, const Persisted
 
   std::string what;  // what happened to the attempt
   std::string verb = "failed";
-  if (status.vanished) {
+  if (status.end == exec::ExecutionEnd::kLost) {
     verb = "lost";
     what = "the job's processes vanished (server restart or external kill)";
   } else if (!status.message.empty()) {
@@ -388,7 +419,7 @@ JobController::Outcome JobController::Decide(const JobRecord& r, const Persisted
   } else {
     what = "exited with code " + std::to_string(status.exit_code);
   }
-  if (status.oom_killed) {
+  if (status.end == exec::ExecutionEnd::kOutOfMemory) {
     what += "; the job needs more memory than its limit of " +
             (spec.resources.memory.empty() ? std::string("(none set)") : spec.resources.memory) +
             ": raise resources.memory (--memory)";
@@ -492,7 +523,9 @@ void JobController::ApplyFinalizeResults() {
       r.next_attempt_at = o.next_attempt_at;
       r.executor_state.clear();
       if (terminal) r.finished_at = now;
-      pr.result.exit_code = status.vanished ? std::nullopt : std::optional<int>(status.exit_code);
+      pr.result.exit_code = status.end == exec::ExecutionEnd::kLost
+                                ? std::nullopt
+                                : std::optional<int>(status.exit_code);
       pr.result.signal = status.signal;
       if (live != live_.end()) pr.result.gpu_indices = live->second.execution.gpu_indices;
       if (!o.last_failure.empty()) pr.result.last_failure = o.last_failure;
@@ -556,7 +589,7 @@ void JobController::Admit(std::vector<JobRecord> queued, int64_t now) {
   std::sort(queued.begin(), queued.end(), [](const JobRecord& a, const JobRecord& b) {
     return a.created_at != b.created_at ? a.created_at < b.created_at : a.job_id < b.job_id;
   });
-  const Resources total = internal::TotalOf(executor_.capacity());
+  const Resources total = exec::TotalAllocatable(executor_.node_pools());
   std::map<std::string, const JobRecord*> by_id;
   std::vector<sched::Demand> demands;
   for (const JobRecord& job : queued) {
@@ -862,7 +895,8 @@ void JobController::FailToStart(const JobRecord& job, int attempt, const Status&
       ClearLaunch(job, attempt, [&](JobRecord& r, PersistedResult& pr) {
         r.attempt = attempt;
         exec::ExecutionStatus status;
-        status.finished = true;
+        status.phase = exec::ExecutionPhase::kFinished;
+        status.end = exec::ExecutionEnd::kExited;
         status.exit_code = -1;
         status.message = "could not start: " + error.message();
         if (permanent) {

@@ -114,7 +114,9 @@ class JobController {
   StatusOr<store::JobRecord> Mutate(store::JobRecord current, const internal::Mutation& mutate);
   StatusOr<std::vector<store::JobRecord>> LoadActive();
 
-  void TendRunning(const store::JobRecord& job, int64_t now);
+  // `polled`: this pass's status of the job's attempt, when PollLive had it.
+  void TendRunning(const store::JobRecord& job, int64_t now,
+                   const StatusOr<exec::ExecutionStatus>* polled = nullptr);
   // Records that the attempt ended (how, and that it is being finalized), then hands its log
   // and outputs to the finalizer.
   void BeginFinalize(const store::JobRecord& job, const exec::Execution& execution,
@@ -152,7 +154,9 @@ class JobController {
   void SetWaitingReason(const store::JobRecord& job, const std::string& reason);
   void FailUnrunnable(const store::JobRecord& job, const std::string& why);
   void CancelQueued(const store::JobRecord& job);
-  void DrainOrphans();
+  // Polls every live attempt and drained orphan in one batch (releasing the orphans that
+  // ended): the live attempts' statuses by job id.
+  std::map<std::string, StatusOr<exec::ExecutionStatus>> PollLive();
   // On start: revokes every attempt token that no active job's record holds.
   void RevokeEndedAttemptTokens();
 

@@ -160,7 +160,7 @@ StatusOr<JobView> JobService::Submit(const Identity& caller, JobSpec spec) {
   RETURN_IF_ERROR(Validate(spec));
 
   if (std::string never = internal::WhyNeverFits(internal::ResourcesOf(spec),
-                                                 internal::TotalOf(executor_.capacity()));
+                                                 exec::TotalAllocatable(executor_.node_pools()));
       !never.empty()) {
     return InvalidArgumentError(never);
   }
@@ -346,13 +346,18 @@ StatusOr<std::string> JobService::PutSnapshot(const Identity& caller, ByteSource
 }
 
 CapacityView JobService::Capacity() {
-  const exec::Capacity capacity = executor_.capacity();
+  const std::vector<exec::NodePool> pools = executor_.node_pools();
+  const Resources total = exec::TotalAllocatable(pools);
   CapacityView view;
-  view.cpu_millis_total = capacity.cpu_millis;
-  view.memory_bytes_total = capacity.memory_bytes;
-  view.gpus_total = static_cast<int>(capacity.gpus.size());
-  view.gpu_source = capacity.gpu_source;
-  view.isolation = capacity.isolation;
+  view.cpu_millis_total = total.cpu_millis;
+  view.memory_bytes_total = total.memory_bytes;
+  view.gpus_total = total.gpus;
+  for (const exec::NodePool& pool : pools) {
+    if (!view.gpu_source.empty() && !pool.gpu_source.empty()) view.gpu_source += ", ";
+    view.gpu_source += pool.gpu_source;
+    if (!view.isolation.empty() && !pool.isolation.empty()) view.isolation += "; ";
+    view.isolation += pool.isolation;
+  }
   const Resources used = HeldByAttempts(jobs_);
   view.cpu_millis_used = used.cpu_millis;
   view.memory_bytes_used = used.memory_bytes;

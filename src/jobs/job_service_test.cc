@@ -136,7 +136,7 @@ class JobServiceTest : public ::testing::Test {
     store_ = std::move(store).value();
     tracking_ = std::make_unique<tracking::TrackingService>(
         store_->tracking(), clock_, tracking::TrackingOptions{"mlflow-artifacts:/"});
-    executor_ = std::make_unique<exec::FakeExecutor>(executor_options_);
+    executor_ = std::make_unique<exec::FakeExecutor>(executor_options_, &artifacts_);
   }
 
   void TearDown() override {
@@ -149,7 +149,7 @@ class JobServiceTest : public ::testing::Test {
 
   // (Re)creates the executor with `options`; call before Start().
   void UseExecutor(exec::FakeExecutorOptions options) {
-    executor_ = std::make_unique<exec::FakeExecutor>(options);
+    executor_ = std::make_unique<exec::FakeExecutor>(options, &artifacts_);
   }
 
   testing::JobSystemOptions Options() {
@@ -305,8 +305,11 @@ TEST_F(JobServiceTest, SubmitRunsAndSucceedsWithInjectedEnvironment) {
   EXPECT_EQ(launch->env.at("MLFLOW_TRACKING_URI"), kServerUrl);
   EXPECT_EQ(launch->env.at("INET_URL"), kServerUrl);
   EXPECT_EQ(launch->env.at("INET_JOB_ID"), id);
-  const std::string token = launch->env.at("INET_TOKEN");
-  EXPECT_EQ(launch->env.at("MLFLOW_TRACKING_TOKEN"), token);
+  // The attempt's token travels as a secret, never in the environment the executor may show.
+  const std::string token = launch->secrets.at("INET_TOKEN");
+  EXPECT_EQ(launch->secrets.at("MLFLOW_TRACKING_TOKEN"), token);
+  EXPECT_EQ(launch->env.count("INET_TOKEN"), 0u);
+  EXPECT_EQ(launch->env.count("MLFLOW_TRACKING_TOKEN"), 0u);
   // The attempt's token authenticates as the submitter, not as an admin.
   StatusOr<store::Token> stored = store_->tokens().GetTokenByHash(Sha256Hex(token));
   ASSERT_TRUE(stored.ok()) << stored.status().ToString();
@@ -350,7 +353,7 @@ TEST_F(JobServiceTest, RetriesWithBackoffThenSucceeds) {
   spec.retries = 2;
   const std::string id = MustSubmit(spec).record.job_id;
   controller_->RunOnceForTest();
-  const std::string first_token = executor_->LastLaunch(id)->env.at("INET_TOKEN");
+  const std::string first_token = executor_->LastLaunch(id)->secrets.at("INET_TOKEN");
   ASSERT_TRUE(executor_->Exit(id, 1).ok());
   controller_->RunOnceForTest();
 
@@ -370,7 +373,7 @@ TEST_F(JobServiceTest, RetriesWithBackoffThenSucceeds) {
   controller_->RunOnceForTest();
   ASSERT_EQ(executor_->launches().size(), 2u);
   EXPECT_EQ(executor_->LastLaunch(id)->attempt, 2);
-  EXPECT_NE(executor_->LastLaunch(id)->env.at("INET_TOKEN"), first_token);
+  EXPECT_NE(executor_->LastLaunch(id)->secrets.at("INET_TOKEN"), first_token);
   EXPECT_EQ(MustGet(id).record.attempt, 2);
 
   // The second failure backs off twice as long.
@@ -409,6 +412,22 @@ TEST_F(JobServiceTest, FailsWhenRetriesAreExhausted) {
   EXPECT_EQ(failed.result.last_failure, "exited with code 1 (attempt 2)");
   EXPECT_EQ(MustGetRun(failed.record.run_id).info.status, store::RunStatus::kFailed);
   EXPECT_EQ(executor_->launches().size(), 2u);
+}
+
+// Every live attempt is polled in one batch per pass (a Kubernetes watch answers the same).
+TEST_F(JobServiceTest, PollsEveryRunningAttemptInOneBatchPerPass) {
+  StartService();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(MustSubmit(Spec()).record.job_id);
+  controller_->RunOnceForTest();  // launches all three
+  for (const std::string& id : ids) ASSERT_EQ(MustGet(id).record.state, JobState::kRunning);
+  ASSERT_TRUE(executor_->Exit(ids[1], 0).ok());
+  const int before = executor_->poll_all_calls();
+  controller_->RunOnceForTest();
+  EXPECT_EQ(executor_->poll_all_calls(), before + 1);
+  EXPECT_TRUE(PassUntil(ids[1], JobState::kSucceeded));
+  EXPECT_EQ(MustGet(ids[0]).record.state, JobState::kRunning);
+  EXPECT_EQ(MustGet(ids[2]).record.state, JobState::kRunning);
 }
 
 TEST_F(JobServiceTest, OutOfMemoryNamesTheLimit) {
@@ -572,7 +591,7 @@ TEST_F(JobServiceTest, RestartReattachesRunningAttempts) {
   ASSERT_EQ(MustGet(lost).record.state, JobState::kRunning);
   EXPECT_EQ(MustGet(kept).record.reason, "attempt 1 started on GPU 0");
 
-  const std::string kept_token = executor_->LastLaunch(kept)->env.at("INET_TOKEN");
+  const std::string kept_token = executor_->LastLaunch(kept)->secrets.at("INET_TOKEN");
   // A crash between minting a token and recording the launch leaves a token no attempt owns.
   TokenScope orphan_scope;
   orphan_scope.kind = TokenScope::Kind::kAttempt;
@@ -880,7 +899,7 @@ TEST_F(JobServiceTest, SnapshotsAreCheckedStoredAndGivenToTheFirstAttempt) {
   controller_->RunOnceForTest();
   // Retries reuse the code the executor already unpacked.
   ASSERT_EQ(executor_->LastLaunch(job)->attempt, 2);
-  EXPECT_EQ(executor_->LastLaunch(job)->code_archive_path, "");
+  EXPECT_EQ(executor_->LastLaunch(job)->code_snapshot_key, "");
 }
 
 TEST_F(JobServiceTest, PermanentLaunchErrorFailsTheJob) {
@@ -933,7 +952,7 @@ TEST_F(JobServiceTest, KillDuringLaunchNeverStartsASecondCopy) {
   EXPECT_EQ(executor_->launches().size(), 1u);  // found, not launched again
   EXPECT_EQ(executor_->FreeGpus(), 0);          // and its GPU is held again
 
-  const std::string token = executor_->LastLaunch(id)->env.at("INET_TOKEN");
+  const std::string token = executor_->LastLaunch(id)->secrets.at("INET_TOKEN");
   ASSERT_TRUE(executor_->Exit(id, 0).ok());
   controller_->RunOnceForTest();
   EXPECT_EQ(MustGet(id).record.state, JobState::kSucceeded);
@@ -948,7 +967,7 @@ TEST_F(JobServiceTest, LaunchThatNeverStartedIsLaunchedAfterARestartWithANewToke
   const std::string id = MustSubmit(Spec()).record.job_id;
   executor_->SetLaunchHook([](const exec::LaunchRequest&) { throw SimulatedCrash{}; });
   EXPECT_THROW(controller_->RunOnceForTest(), SimulatedCrash);
-  const std::string first_token = executor_->LastLaunch(id)->env.at("INET_TOKEN");
+  const std::string first_token = executor_->LastLaunch(id)->secrets.at("INET_TOKEN");
   StopService();
   // A fresh executor (the machine rebooted, say) knows nothing of the attempt.
   UseExecutor(exec::FakeExecutorOptions{});
@@ -961,7 +980,7 @@ TEST_F(JobServiceTest, LaunchThatNeverStartedIsLaunchedAfterARestartWithANewToke
   // The token minted for the launch that never ran is revoked; the new one works.
   EXPECT_EQ(store_->tokens().GetTokenByHash(Sha256Hex(first_token)).status().code(),
             StatusCode::kNotFound);
-  const std::string token = executor_->LastLaunch(id)->env.at("INET_TOKEN");
+  const std::string token = executor_->LastLaunch(id)->secrets.at("INET_TOKEN");
   EXPECT_NE(token, first_token);
   EXPECT_TRUE(store_->tokens().GetTokenByHash(Sha256Hex(token)).ok());
 }

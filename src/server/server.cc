@@ -384,7 +384,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   executor_options.max_processes = config.job_max_processes;
   executor_options.max_file_bytes = config.job_max_file_bytes;
   StatusOr<std::unique_ptr<exec::local::LocalExecutor>> created =
-      exec::local::LocalExecutor::Create(executor_options);
+      exec::local::LocalExecutor::Create(executor_options, *artifact_store);
   if (!created.ok() && auto_job_user && !job_user.empty() &&
       created.status().code() == StatusCode::kFailedPrecondition) {
     // The default job user cannot reach the workspaces or the job Python: run jobs as the
@@ -395,7 +395,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
         job_user, created.status().message(), job_user);
     executor_options.job_user.clear();
     SecureDataDir(config, false);
-    created = exec::local::LocalExecutor::Create(executor_options);
+    created = exec::local::LocalExecutor::Create(executor_options, *artifact_store);
   }
   if (!created.ok()) return created.status();
   std::unique_ptr<exec::local::LocalExecutor> executor = *std::move(created);
@@ -435,7 +435,8 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
     return started;
   }
 
-  exec::Capacity capacity = executor->capacity();
+  const std::vector<exec::NodePool> pools = executor->node_pools();
+  const exec::NodePool& capacity = pools.front();  // the local executor's one pool
   const std::string python_warning = JobPythonWarning(config.python);
   if (!python_warning.empty()) spdlog::warn("{}", python_warning);
   std::string token_hint = env_token != nullptr && *env_token != '\0'
@@ -447,9 +448,9 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
       << "  artifacts:      " << config.artifacts_root << " (clients use "
       << config.default_artifact_root << ")\n"
       << "  jobs:           local executor in " << config.jobs_dir << ": "
-      << FormatCpuQuantity(capacity.cpu_millis) << " CPUs, " << FormatBytes(capacity.memory_bytes)
-      << ", " << capacity.gpus.size() << " GPUs (" << capacity.gpu_source << "); python "
-      << config.python << "\n"
+      << FormatCpuQuantity(capacity.allocatable.cpu_millis) << " CPUs, "
+      << FormatBytes(capacity.allocatable.memory_bytes) << ", " << capacity.gpu_devices.size()
+      << " GPUs (" << capacity.gpu_source << "); python " << config.python << "\n"
       << "  isolation:      " << capacity.isolation << "\n"
       << (capacity.isolation.find("NOT ISOLATED") != std::string::npos
               ? "  WARNING: jobs can read this server's data directory and admin token; run it as "

@@ -57,7 +57,7 @@ class PlatformRoutesTest : public ::testing::Test {
         store_->tracking(), clock_, tracking::TrackingOptions{"mlflow-artifacts:/"});
     exec::FakeExecutorOptions executor_options;
     executor_options.gpus = 2;
-    executor_ = std::make_unique<exec::FakeExecutor>(executor_options);
+    executor_ = std::make_unique<exec::FakeExecutor>(executor_options, &artifacts_);
     jobs::testing::JobSystemOptions options = jobs::testing::InlineOptions("http://127.0.0.1:5005");
     options.service.max_snapshot_bytes = kMaxSnapshotBytes;
     jobs_ = std::make_unique<jobs::testing::JobSystem>(*store_, artifacts_, *executor_, admission_,

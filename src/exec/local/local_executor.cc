@@ -107,7 +107,7 @@ bool Inherited(std::string_view name) {
   return false;
 }
 
-// Environment values the human-readable spec file must not show: the attempt's tokens and
+// Environment values the human-readable spec file must not show: the request's secrets and
 // anything named like a credential.
 bool LooksSecret(std::string_view name) {
   for (std::string_view word : {"TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "_KEY"}) {
@@ -116,13 +116,13 @@ bool LooksSecret(std::string_view name) {
   return false;
 }
 
-std::string RedactedSpecJson(AttemptSpec spec) {
+std::string RedactedSpecJson(AttemptSpec spec, const std::map<std::string, std::string>& secrets) {
   for (auto& env : spec.process_env) {
     for (auto& kv : env) {
       size_t eq = kv.find('=');
-      if (eq != std::string::npos && LooksSecret(std::string_view(kv).substr(0, eq))) {
-        kv = kv.substr(0, eq + 1) + "<redacted>";
-      }
+      if (eq == std::string::npos) continue;
+      const std::string name = kv.substr(0, eq);
+      if (secrets.count(name) != 0 || LooksSecret(name)) kv = name + "=<redacted>";
     }
   }
   return AttemptSpecToJson(spec);
@@ -176,10 +176,12 @@ std::vector<int> ProcessesRunning(const std::vector<std::string>& argv) {
 
 ExecutionStatus FromExitRecord(const ExitRecord& record) {
   ExecutionStatus status;
-  status.finished = true;
+  status.phase = ExecutionPhase::kFinished;
+  status.end = record.oom_killed    ? ExecutionEnd::kOutOfMemory
+               : record.signal != 0 ? ExecutionEnd::kKilled
+                                    : ExecutionEnd::kExited;
   status.exit_code = record.exit_code;
   status.signal = record.signal;
-  status.oom_killed = record.oom_killed;
   status.message = record.message;
   return status;
 }
@@ -256,7 +258,8 @@ struct LocalExecutor::AttemptState {
   }
 };
 
-StatusOr<std::unique_ptr<LocalExecutor>> LocalExecutor::Create(LocalExecutorOptions options) {
+StatusOr<std::unique_ptr<LocalExecutor>> LocalExecutor::Create(
+    LocalExecutorOptions options, artifacts::ArtifactStore& artifacts) {
   if (options.root.empty()) return InvalidArgumentError("local executor: root is empty");
   if (options.supervisor_command.empty() || options.supervisor_command[0].empty() ||
       options.supervisor_command[0][0] != '/' ||
@@ -338,12 +341,14 @@ StatusOr<std::unique_ptr<LocalExecutor>> LocalExecutor::Create(LocalExecutorOpti
     }
   }
 
-  Capacity capacity;
-  capacity.cpu_millis = options.cpu_millis > 0 ? options.cpu_millis : CpuMillis();
-  capacity.memory_bytes = options.memory_bytes > 0 ? options.memory_bytes : MemTotalBytes();
+  NodePool pool;
+  pool.name = "local";
+  pool.allocatable.cpu_millis = options.cpu_millis > 0 ? options.cpu_millis : CpuMillis();
+  pool.allocatable.memory_bytes = options.memory_bytes > 0 ? options.memory_bytes : MemTotalBytes();
   GpuInventory gpus = DiscoverGpus(options.gpu_count);
-  capacity.gpus = gpus.devices;
-  capacity.gpu_source = gpus.source;
+  pool.gpu_devices = gpus.devices;
+  pool.allocatable.gpus = static_cast<int>(pool.gpu_devices.size());
+  pool.gpu_source = gpus.source;
 
   std::string cgroup_parent;
   std::string why_not_cgroups = "disabled by configuration";
@@ -356,12 +361,11 @@ StatusOr<std::unique_ptr<LocalExecutor>> LocalExecutor::Create(LocalExecutorOpti
     }
   }
   if (!cgroup_parent.empty()) {
-    capacity.isolation =
-        "cgroup v2 (memory.max, memory.swap.max=0, cpu.max) under " + cgroup_parent;
+    pool.isolation = "cgroup v2 (memory.max, memory.swap.max=0, cpu.max) under " + cgroup_parent;
   } else {
-    capacity.isolation = "rlimits (RLIMIT_AS for memory; no CPU rate limit)";
+    pool.isolation = "rlimits (RLIMIT_AS for memory; no CPU rate limit)";
   }
-  capacity.isolation +=
+  pool.isolation +=
       "; at most " +
       (options.max_processes > 0 ? std::to_string(options.max_processes)
                                  : std::string("unlimited")) +
@@ -390,26 +394,26 @@ StatusOr<std::unique_ptr<LocalExecutor>> LocalExecutor::Create(LocalExecutorOpti
                   (options.use_landlock ? "this kernel has no Landlock" : "Landlock disabled") +
                   "; run the server as root with --job-user to fix this)";
   }
-  capacity.isolation += "; " + confinement;
+  pool.isolation += "; " + confinement;
 
   spdlog::info("local executor: jobs in {}; {} millicores, {} memory", options.root,
-               capacity.cpu_millis, FormatBytes(capacity.memory_bytes));
+               pool.allocatable.cpu_millis, FormatBytes(pool.allocatable.memory_bytes));
   if (!confined) {
     spdlog::error("local executor: {}", confinement);
   }
   if (cgroup_parent.empty()) {
-    spdlog::warn("local executor: isolation: {} -- cgroup v2 not used: {}", capacity.isolation,
+    spdlog::warn("local executor: isolation: {} -- cgroup v2 not used: {}", pool.isolation,
                  why_not_cgroups);
   } else {
-    spdlog::info("local executor: isolation: {}", capacity.isolation);
+    spdlog::info("local executor: isolation: {}", pool.isolation);
   }
   std::string gpu_list;
-  for (const auto& gpu : capacity.gpus) {
+  for (const auto& gpu : pool.gpu_devices) {
     gpu_list += " [" + std::to_string(gpu.index) + "] " + gpu.name +
                 (gpu.uuid.empty() ? "" : " " + gpu.uuid) +
                 (gpu.memory_bytes > 0 ? " " + FormatBytes(gpu.memory_bytes) : "");
   }
-  spdlog::info("local executor: {} GPU(s) from {}{}{}", capacity.gpus.size(), gpus.source,
+  spdlog::info("local executor: {} GPU(s) from {}{}{}", pool.gpu_devices.size(), gpus.source,
                gpu_list.empty() ? "" : ":" + gpu_list,
                gpus.note.empty() ? "" : " (" + gpus.note + ")");
 
@@ -435,22 +439,23 @@ StatusOr<std::unique_ptr<LocalExecutor>> LocalExecutor::Create(LocalExecutorOpti
   base_env["PATH"] = path;
 
   return std::unique_ptr<LocalExecutor>(
-      new LocalExecutor(std::move(options), std::move(capacity), std::move(cgroup_parent),
-                        std::move(base_env), std::move(job_user), landlock_abi > 0));
+      new LocalExecutor(std::move(options), std::move(pool), std::move(cgroup_parent),
+                        std::move(base_env), std::move(job_user), landlock_abi > 0, artifacts));
 }
 
-LocalExecutor::LocalExecutor(LocalExecutorOptions options, Capacity capacity,
-                             std::string cgroup_parent, std::map<std::string, std::string> base_env,
-                             JobUser job_user, bool use_landlock)
+LocalExecutor::LocalExecutor(LocalExecutorOptions options, NodePool pool, std::string cgroup_parent,
+                             std::map<std::string, std::string> base_env, JobUser job_user,
+                             bool use_landlock, artifacts::ArtifactStore& artifacts)
     : options_(std::move(options)),
-      capacity_(std::move(capacity)),
+      pool_(std::move(pool)),
       cgroup_parent_(std::move(cgroup_parent)),
       base_env_(std::move(base_env)),
       job_user_(std::move(job_user)),
       use_landlock_(use_landlock),
-      gpu_owner_(capacity_.gpus.size()) {}
+      artifacts_(artifacts),
+      gpu_owner_(pool_.gpu_devices.size()) {}
 
-Capacity LocalExecutor::capacity() const { return capacity_; }
+std::vector<NodePool> LocalExecutor::node_pools() const { return {pool_}; }
 
 std::string LocalExecutor::JobDir(std::string_view job_id) const {
   return options_.root + "/" + std::string(job_id);
@@ -503,21 +508,14 @@ Status LocalExecutor::PrepareWorkspace(const LaunchRequest& request, std::string
     // that a retry would take for complete.
     const std::string partial = dir + "/code.partial";
     fs::remove_all(partial, ec);
-    if (request.code_archive_path.empty()) {
+    if (request.code_snapshot_key.empty()) {
       fs::create_directories(partial, ec);
       if (ec) return InternalError("creating " + partial + ": " + ec.message());
     } else {
-      archive::ExtractOptions limits;
-      if (request.code_max_unpacked_bytes > 0) limits.max_bytes = request.code_max_unpacked_bytes;
-      Status extracted = archive::ExtractArchive(request.code_archive_path, partial, limits);
-      if (!extracted.ok()) {
+      Status fetched = FetchCode(request, dir + "/code.tar.gz", partial);
+      if (!fetched.ok()) {
         fs::remove_all(partial, ec);
-        if (extracted.code() == StatusCode::kResourceExhausted) {
-          // Not a wait-for-capacity: this snapshot can never be unpacked here.
-          return InvalidArgumentError("unpacking the code snapshot: " + extracted.message() +
-                                      "; leave large files out of it (.inetignore)");
-        }
-        return extracted.WithContext("unpacking the code snapshot");
+        return fetched;
       }
     }
     RETURN_IF_ERROR(Chmod(partial, 0755));
@@ -531,6 +529,56 @@ Status LocalExecutor::PrepareWorkspace(const LaunchRequest& request, std::string
                                 "' is not a directory in the job's code snapshot");
   }
   return OkStatus();
+}
+
+Status LocalExecutor::FetchCode(const LaunchRequest& request, const std::string& archive_path,
+                                const std::string& destination) {
+  StatusOr<std::unique_ptr<ByteSource>> body = artifacts_.Get(request.code_snapshot_key);
+  if (!body.ok()) {
+    return body.status().WithContext("fetching the code snapshot " + request.code_snapshot_key);
+  }
+  // Streamed to a private file beside the workspace, unpacked, and removed either way.
+  struct RemoveOnExit {
+    const std::string& path;
+    ~RemoveOnExit() { unlink(path.c_str()); }
+  } remove_archive{archive_path};
+  {
+    const int fd = open(archive_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return InternalError("creating " + archive_path + ": " + ErrnoText(errno));
+    Status copied = OkStatus();
+    char buf[64 * 1024];
+    while (copied.ok()) {
+      StatusOr<size_t> got = (*body)->Read(buf, sizeof buf);
+      if (!got.ok()) {
+        copied =
+            got.status().WithContext("fetching the code snapshot " + request.code_snapshot_key);
+        break;
+      }
+      if (*got == 0) break;
+      for (size_t done = 0; done < *got && copied.ok();) {
+        const ssize_t n = write(fd, buf + done, *got - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+          copied = InternalError("writing " + archive_path + ": " + ErrnoText(errno));
+        } else {
+          done += static_cast<size_t>(n);
+        }
+      }
+    }
+    if (close(fd) != 0 && copied.ok()) {
+      copied = InternalError("writing " + archive_path + ": " + ErrnoText(errno));
+    }
+    RETURN_IF_ERROR(copied);
+  }
+  archive::ExtractOptions limits;
+  if (request.code_max_unpacked_bytes > 0) limits.max_bytes = request.code_max_unpacked_bytes;
+  Status extracted = archive::ExtractArchive(archive_path, destination, limits);
+  if (extracted.code() == StatusCode::kResourceExhausted) {
+    // Not a wait-for-capacity: this snapshot can never be unpacked here.
+    return InvalidArgumentError("unpacking the code snapshot: " + extracted.message() +
+                                "; leave large files out of it (.inetignore)");
+  }
+  return extracted.WithContext("unpacking the code snapshot");
 }
 
 StatusOr<Execution> LocalExecutor::Launch(const LaunchRequest& request) {
@@ -551,10 +599,10 @@ StatusOr<Execution> LocalExecutor::Launch(const LaunchRequest& request) {
   if (res.cpu_millis < 0 || res.memory_bytes < 0 || res.gpus < 0) {
     return InvalidArgumentError("negative resource request");
   }
-  if (res.gpus > static_cast<int>(capacity_.gpus.size())) {
+  if (res.gpus > pool_.allocatable.gpus) {
     return InvalidArgumentError("the job requests " + std::to_string(res.gpus) +
                                 " GPU(s) but this executor has " +
-                                std::to_string(capacity_.gpus.size()));
+                                std::to_string(pool_.allocatable.gpus));
   }
   if (!IsSafeRelative(request.workdir)) {
     return InvalidArgumentError("workdir '" + request.workdir +
@@ -571,6 +619,7 @@ StatusOr<Execution> LocalExecutor::Launch(const LaunchRequest& request) {
   if (job_user_.uid >= 0) env["HOME"] = job_user_.home.empty() ? dir + "/home" : job_user_.home;
   env["TMPDIR"] = dir + "/tmp";
   for (const auto& [k, v] : request.env) env[k] = v;
+  for (const auto& [k, v] : request.secrets) env[k] = v;
 
   auto path_env = env.find("PATH");
   const std::string program =
@@ -661,7 +710,9 @@ StatusOr<Execution> LocalExecutor::StartAttempt(const LaunchRequest& request,
 
   // The supervisor reads the spec (tokens included) from a pipe; the file is for humans.
   const std::string spec_path = dir + "/" + attempt_name + ".spec.json";
-  if (Status s = WriteFileAtomically(spec_path, RedactedSpecJson(spec), /*durable=*/false); !s.ok())
+  if (Status s = WriteFileAtomically(spec_path, RedactedSpecJson(spec, request.secrets),
+                                     /*durable=*/false);
+      !s.ok())
     return fail(s);
   unlink(spec.exit_path.c_str());  // a stale record from an earlier launch of this attempt
 
@@ -905,7 +956,15 @@ void LocalExecutor::KillAttempt(const AttemptState& state) {
   KillCgroupProcesses(state.cgroup);
 }
 
-StatusOr<ExecutionStatus> LocalExecutor::Poll(const Execution& execution) {
+std::vector<StatusOr<ExecutionStatus>> LocalExecutor::PollAll(
+    const std::vector<Execution>& executions) {
+  std::vector<StatusOr<ExecutionStatus>> statuses;
+  statuses.reserve(executions.size());
+  for (const Execution& execution : executions) statuses.push_back(PollOne(execution));
+  return statuses;
+}
+
+StatusOr<ExecutionStatus> LocalExecutor::PollOne(const Execution& execution) {
   ASSIGN_OR_RETURN(AttemptState state, AttemptState::FromJson(execution.state));
   const std::string owner = Owner(state.job_id, state.attempt);
   auto read_exit = [&]() -> StatusOr<ExitRecord> {
@@ -936,7 +995,7 @@ StatusOr<ExecutionStatus> LocalExecutor::Poll(const Execution& execution) {
       if (now >= request->kill_group_at_millis) KillAttempt(state);
       if (now >= request->kill_supervisor_at_millis) kill(state.supervisor_pid, SIGKILL);
     }
-    return ExecutionStatus{};
+    return ExecutionStatus{};  // running
   }
   // The supervisor may have written the record and exited between the two checks.
   record = read_exit();
@@ -949,8 +1008,8 @@ StatusOr<ExecutionStatus> LocalExecutor::Poll(const Execution& execution) {
     terminating_.erase(owner);
   }
   ExecutionStatus status;
-  status.finished = true;
-  status.vanished = true;
+  status.phase = ExecutionPhase::kFinished;
+  status.end = ExecutionEnd::kLost;
   status.exit_code = -1;
   status.message = "the supervisor (pid " + std::to_string(state.supervisor_pid) + ") of attempt " +
                    std::to_string(state.attempt) +
@@ -1040,15 +1099,15 @@ StatusOr<std::vector<OutputFile>> LocalExecutor::CollectOutputs(
            !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (!it->is_regular_file(ec)) continue;
         std::string relative = fs::relative(it->path(), *found, ec).generic_string();
-        inside.push_back(
-            {name + "/" + relative, it->path().string(), static_cast<int64_t>(it->file_size(ec))});
+        inside.push_back({name + "/" + relative, "", it->path().string(),
+                          static_cast<int64_t>(it->file_size(ec))});
       }
       if (ec) return InternalError("listing " + found->string() + ": " + ec.message());
       std::sort(inside.begin(), inside.end(),
                 [](const OutputFile& a, const OutputFile& b) { return a.name < b.name; });
       files.insert(files.end(), inside.begin(), inside.end());
     } else if (fs::is_regular_file(*found, ec)) {
-      files.push_back({name, found->string(), static_cast<int64_t>(fs::file_size(*found, ec))});
+      files.push_back({name, "", found->string(), static_cast<int64_t>(fs::file_size(*found, ec))});
     } else {
       missing.push_back("output artifact '" + name + "' at " + found->string() +
                         " is not a regular file or directory");

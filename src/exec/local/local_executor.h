@@ -3,14 +3,16 @@
 // attempts survive a server restart and are re-attached from Execution::state.
 //
 // Layout under options.root, one directory per job:
-//   <job>/code/                  the code snapshot, unpacked on the first attempt, reused after
+//   <job>/code/                  the code snapshot, fetched from the artifact store and unpacked
+//                                on the first attempt, reused after
 //   <job>/outputs/               INET_OUTPUT_DIR
 //   <job>/checkpoints/           INET_CHECKPOINT_DIR, kept across attempts
 //   <job>/tmp/                   TMPDIR
 //   <job>/home/                  HOME when the job user has no home directory
 //   <job>/job.log                stdout+stderr of every process of every attempt, with markers,
 //                                capped at max_log_bytes (0600)
-//   <job>/attempt-<n>.spec.json  what the supervisor runs, secrets redacted (0600)
+//   <job>/attempt-<n>.spec.json  what the supervisor runs, secrets redacted (0600); the
+//                                supervisor reads the full spec from a socket, never a file
 //   <job>/attempt-<n>.exit       how the attempt ended (written atomically by the supervisor)
 //   <job>/attempt-<n>.state.json Execution::state, written before the supervisor is spawned
 //                                (without its pid) and after its handshake, for Recover
@@ -23,7 +25,7 @@
 // its own workspace; RLIMIT_NPROC and RLIMIT_FSIZE bound its processes and files.
 // Resources: cgroup v2 (memory.max, memory.swap.max=0, cpu.max) when a writable cgroup v2
 // subtree with the memory and cpu controllers is available; otherwise RLIMIT_AS for memory and
-// no CPU rate limit. capacity().isolation says all of it. GPUs: whole devices, discovered
+// no CPU rate limit. The one node pool's isolation says all of it. GPUs: whole devices, discovered
 // through NVML or nvidia-smi or configured by count, handed out exclusively (lowest free
 // indices first) and exposed through CUDA_VISIBLE_DEVICES.
 //
@@ -38,6 +40,7 @@
 #include <string_view>
 #include <vector>
 
+#include "artifacts/artifact_store.h"
 #include "exec/executor.h"
 
 namespace inet::exec::local {
@@ -83,21 +86,26 @@ struct LocalExecutorOptions {
 class LocalExecutor final : public Executor {
  public:
   // Checks the options, discovers CPUs, memory and GPUs, chooses the isolation and logs (spdlog)
-  // what it found. kInvalidArgument for an empty root, a missing supervisor program or a
+  // what it found. Code snapshots are read from `artifacts` (borrowed; must outlive the
+  // executor). kInvalidArgument for an empty root, a missing supervisor program or a
   // negative resource; kInternal when the root cannot be created.
-  static StatusOr<std::unique_ptr<LocalExecutor>> Create(LocalExecutorOptions options);
+  static StatusOr<std::unique_ptr<LocalExecutor>> Create(LocalExecutorOptions options,
+                                                         artifacts::ArtifactStore& artifacts);
 
   LocalExecutor(const LocalExecutor&) = delete;
   LocalExecutor& operator=(const LocalExecutor&) = delete;
   ~LocalExecutor() override = default;
 
-  Capacity capacity() const override;
+  // One pool, "local": this machine's CPUs, memory and GPUs and the isolation in force.
+  std::vector<NodePool> node_pools() const override;
 
   // Also: kInvalidArgument for an unsafe job id or workdir, a workdir missing from the code,
   // or a program not on PATH ("program 'pythn' not found on PATH"). Returns once every process
-  // has started (or none has). The environment is the server's allow-listed variables
-  // (kInheritedEnvironment; PATH with path_prefix first; HOME, USER and LOGNAME those of the
-  // job user when there is one; TMPDIR the job's tmp/), then request.env, then
+  // has started (or none has): the execution is never pending. The code snapshot is streamed
+  // from the artifact store into the job's directory, unpacked and deleted. The environment is
+  // the server's allow-listed variables (kInheritedEnvironment; PATH with path_prefix first;
+  // HOME, USER and LOGNAME those of the job user when there is one; TMPDIR the job's tmp/),
+  // then request.env, then request.secrets, then
   // INET_OUTPUT_DIR, INET_CHECKPOINT_DIR, INET_ATTEMPT, CUDA_VISIBLE_DEVICES (the assigned
   // indices, "" when no GPU was requested), CUDA_DEVICE_ORDER=PCI_BUS_ID (so indices match
   // nvidia-smi's), PYTHONUNBUFFERED=1, and for the "pytorch" backend torchrun's WORLD_SIZE,
@@ -114,12 +122,12 @@ class LocalExecutor final : public Executor {
   // started, and the answer is kNotFound.
   StatusOr<Execution> Recover(std::string_view job_id, int attempt) override;
 
-  // Finished when the exit record exists; vanished when the supervisor is gone without one (any
-  // processes left in the attempt's group or cgroup are then killed). exit_code is 128+signal
-  // for a process killed by a signal. After Terminate, if the supervisor has not finished the
-  // attempt 5 s past the grace period, Poll kills the group itself (and, 5 s later, the
-  // supervisor).
-  StatusOr<ExecutionStatus> Poll(const Execution& execution) override;
+  // Running while the supervisor lives; finished when the exit record exists (exited, killed,
+  // or out of memory); lost when the supervisor is gone without one (any processes left in the
+  // attempt's group or cgroup are then killed). exit_code is 128+signal for a process killed
+  // by a signal. After Terminate, if the supervisor has not finished the attempt 5 s past the
+  // grace period, polling kills the group itself (and, 5 s later, the supervisor).
+  std::vector<StatusOr<ExecutionStatus>> PollAll(const std::vector<Execution>& executions) override;
 
   // Sends SIGTERM carrying the grace period to the supervisor, which forwards SIGTERM to the
   // attempt's processes and SIGKILLs them after the grace period. Returns at once. OK when the
@@ -162,14 +170,19 @@ class LocalExecutor final : public Executor {
     std::string home;  // "" when it has none that exists
   };
 
-  LocalExecutor(LocalExecutorOptions options, Capacity capacity, std::string cgroup_parent,
-                std::map<std::string, std::string> base_env, JobUser job_user, bool use_landlock);
+  LocalExecutor(LocalExecutorOptions options, NodePool pool, std::string cgroup_parent,
+                std::map<std::string, std::string> base_env, JobUser job_user, bool use_landlock,
+                artifacts::ArtifactStore& artifacts);
 
   std::string JobDir(std::string_view job_id) const;
   std::string StatePath(std::string_view job_id, int attempt) const;
   StatusOr<std::vector<int>> AllocateGpus(const std::string& owner, int count);
   void FreeGpus(const std::string& owner);
   Status PrepareWorkspace(const LaunchRequest& request, std::string& cwd);
+  // Streams the snapshot at `key` into `archive_path` and unpacks it into `destination`.
+  Status FetchCode(const LaunchRequest& request, const std::string& archive_path,
+                   const std::string& destination);
+  StatusOr<ExecutionStatus> PollOne(const Execution& execution);
   // Writes the attempt spec, creates the cgroup and spawns the supervisor; waits for its
   // handshake. The GPUs are already taken by the caller.
   StatusOr<Execution> StartAttempt(const LaunchRequest& request, const std::string& cwd,
@@ -179,11 +192,12 @@ class LocalExecutor final : public Executor {
   void KillAttempt(const AttemptState& state);
 
   const LocalExecutorOptions options_;
-  const Capacity capacity_;
+  const NodePool pool_;
   const std::string cgroup_parent_;                    // "" = rlimits
   const std::map<std::string, std::string> base_env_;  // allow-listed, from Create
   const JobUser job_user_;
   const bool use_landlock_;
+  artifacts::ArtifactStore& artifacts_;
 
   mutable std::mutex mu_;
   std::vector<std::string> gpu_owner_;  // per GPU index: "" or "<job>#<attempt>"; GUARDED_BY(mu_)

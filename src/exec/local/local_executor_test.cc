@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "archive/archive.h"
+#include "artifacts/testing/in_memory_artifact_store.h"
 #include "exec/local/landlock.h"
 #include "exec/local/os.h"
 
@@ -53,8 +54,17 @@ class LocalExecutorTest : public ::testing::Test {
     return options;
   }
 
+  // Stores the archive at `path` as a code snapshot; returns its key.
+  std::string PutSnapshot(const std::string& path, const std::string& key) {
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    StringByteSource body(std::move(bytes));
+    EXPECT_TRUE(artifacts_.Put(key, body).ok());
+    return key;
+  }
+
   std::unique_ptr<LocalExecutor> Make(int gpus = 0) {
-    auto executor = LocalExecutor::Create(Options(gpus));
+    auto executor = LocalExecutor::Create(Options(gpus), artifacts_);
     EXPECT_TRUE(executor.ok()) << executor.status().ToString();
     return executor.ok() ? std::move(*executor) : nullptr;
   }
@@ -72,7 +82,7 @@ class LocalExecutorTest : public ::testing::Test {
     while (std::chrono::steady_clock::now() < deadline) {
       auto status = executor.Poll(execution);
       EXPECT_TRUE(status.ok()) << status.status().ToString();
-      if (!status.ok() || status->finished) return status.ok() ? *status : ExecutionStatus{};
+      if (!status.ok() || status->finished()) return status.ok() ? *status : ExecutionStatus{};
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     ADD_FAILURE() << "attempt did not finish within the deadline";
@@ -122,6 +132,7 @@ class LocalExecutorTest : public ::testing::Test {
 
   std::string dir_;
   std::string root_;
+  artifacts::InMemoryArtifactStore artifacts_;
 };
 
 TEST_F(LocalExecutorTest, ReportsExitCodes) {
@@ -130,8 +141,8 @@ TEST_F(LocalExecutorTest, ReportsExitCodes) {
   auto ok = executor->Launch(Shell("ok-1", "echo hello"));
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   ExecutionStatus status = WaitFinished(*executor, *ok);
-  EXPECT_TRUE(status.finished);
-  EXPECT_FALSE(status.vanished);
+  EXPECT_TRUE(status.finished());
+  EXPECT_EQ(status.end, ExecutionEnd::kExited);
   EXPECT_EQ(status.exit_code, 0);
   EXPECT_EQ(status.signal, 0);
   EXPECT_EQ(status.message, "exited with code 0");
@@ -148,7 +159,7 @@ TEST_F(LocalExecutorTest, ReportsExitCodes) {
   EXPECT_EQ(status.signal, SIGKILL);
   EXPECT_EQ(status.exit_code, 128 + SIGKILL);
   EXPECT_THAT(status.message, HasSubstr("SIGKILL"));
-  EXPECT_FALSE(status.oom_killed);
+  EXPECT_NE(status.end, ExecutionEnd::kOutOfMemory);
 }
 
 TEST_F(LocalExecutorTest, CapturesOutputWithAttemptMarkers) {
@@ -209,7 +220,7 @@ TEST_F(LocalExecutorTest, PutsThePathPrefixFirst) {
   fs::permissions(bin + "/pip", fs::perms::owner_all);
   LocalExecutorOptions options = Options();
   options.path_prefix = {bin};
-  auto executor = LocalExecutor::Create(options);
+  auto executor = LocalExecutor::Create(options, artifacts_);
   ASSERT_TRUE(executor.ok()) << executor.status().ToString();
   LaunchRequest request;
   request.job_id = "path-1";
@@ -247,13 +258,46 @@ TEST_F(LocalExecutorTest, KeepsSecretsOutOfTheSpecFile) {
   EXPECT_THAT(*spec, HasSubstr("PLAIN=visible"));
 }
 
+// A secret reaches the job's environment and nothing else: no file under the data directory
+// (spec, state, exit record, log) and not the execution's state holds it.
+TEST_F(LocalExecutorTest, DeliversSecretsOnlyToTheJob) {
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  const std::string secret = "s3cr3t-value-8c41f07";
+  // The job proves it got the value without printing it: its length and first six characters.
+  LaunchRequest request =
+      Shell("secret-1", "echo len=${#ATTEMPT_CREDS} head=$(echo $ATTEMPT_CREDS | cut -c1-6)");
+  request.secrets = {{"ATTEMPT_CREDS", secret}};
+  request.env = {{"ATTEMPT_CREDS", "overridden-by-the-secret"}, {"PLAIN", "visible"}};
+  auto execution = executor->Launch(request);
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  EXPECT_EQ(WaitFinished(*executor, *execution).exit_code, 0);
+  EXPECT_THAT(Log(*executor, "secret-1"),
+              HasSubstr("len=" + std::to_string(secret.size()) + " head=s3cr3t\n"));
+  EXPECT_THAT(execution->state, Not(HasSubstr(secret)));
+  int files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_)) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string contents((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+    EXPECT_THAT(contents, Not(HasSubstr(secret))) << entry.path();
+  }
+  EXPECT_GE(files, 4);  // spec, state, exit record and log at least
+  auto spec = ReadFile(JobDir("secret-1") + "/attempt-1.spec.json");
+  ASSERT_TRUE(spec.ok());
+  EXPECT_THAT(*spec, HasSubstr("ATTEMPT_CREDS=<redacted>"));  // named as no credential, yet hidden
+  EXPECT_THAT(*spec, HasSubstr("PLAIN=visible"));
+}
+
 TEST_F(LocalExecutorTest, LimitsProcessesAndFileSizes) {
   LocalExecutorOptions options = Options();
   options.max_processes = 77;
   options.max_file_bytes = 1 << 20;
-  auto executor = LocalExecutor::Create(options);
+  auto executor = LocalExecutor::Create(options, artifacts_);
   ASSERT_TRUE(executor.ok()) << executor.status().ToString();
-  EXPECT_THAT((*executor)->capacity().isolation, HasSubstr("at most 77 processes"));
+  EXPECT_THAT((*executor)->node_pools().front().isolation, HasSubstr("at most 77 processes"));
   auto limits = (*executor)->Launch(Shell("limits-1", "cat /proc/self/limits"));
   ASSERT_TRUE(limits.ok()) << limits.status().ToString();
   EXPECT_EQ(WaitFinished(**executor, *limits).exit_code, 0);
@@ -270,7 +314,7 @@ TEST_F(LocalExecutorTest, LimitsProcessesAndFileSizes) {
 TEST_F(LocalExecutorTest, CapsTheLog) {
   LocalExecutorOptions options = Options();
   options.max_log_bytes = 1 << 20;
-  auto executor = LocalExecutor::Create(options);
+  auto executor = LocalExecutor::Create(options, artifacts_);
   ASSERT_TRUE(executor.ok()) << executor.status().ToString();
   // `yes` would write forever; head bounds the test, the cap bounds the log.
   auto execution = (*executor)->Launch(Shell("spam-1", "yes spam | head -c 5000000; echo done"));
@@ -294,9 +338,9 @@ TEST_F(LocalExecutorTest, HidesTheDataDirectoryWithLandlock) {
   std::ofstream(data + "/admin-token") << "admin-secret\n";
   LocalExecutorOptions options = Options();
   options.hidden_paths = {data};
-  auto executor = LocalExecutor::Create(options);
+  auto executor = LocalExecutor::Create(options, artifacts_);
   ASSERT_TRUE(executor.ok()) << executor.status().ToString();
-  EXPECT_THAT((*executor)->capacity().isolation, HasSubstr("landlock ABI"));
+  EXPECT_THAT((*executor)->node_pools().front().isolation, HasSubstr("landlock ABI"));
   auto other = (*executor)->Launch(Shell("other-1", "echo other-job-secret > mine.txt"));
   ASSERT_TRUE(other.ok()) << other.status().ToString();
   EXPECT_EQ(WaitFinished(**executor, *other).exit_code, 0);
@@ -352,7 +396,7 @@ TEST_F(LocalExecutorTest, AJobCannotKillItsSupervisor) {
                                              " && echo killed || echo refused; exit 0"));
   ASSERT_TRUE(execution.ok()) << execution.status().ToString();
   ExecutionStatus status = WaitFinished(*executor, *execution);
-  EXPECT_FALSE(status.vanished) << status.message;
+  EXPECT_NE(status.end, ExecutionEnd::kLost) << status.message;
   EXPECT_THAT(Log(*executor, "killer-1"), HasSubstr("refused\n"));
   int pid = ReadPid(JobDir("killer-1") + "/code/bg.pid");
   ASSERT_GT(pid, 0);
@@ -431,15 +475,17 @@ TEST_F(LocalExecutorTest, UnpacksTheCodeArchiveOnce) {
   LaunchRequest request;
   request.job_id = "code-1";
   request.argv = {"sh", "../train.sh"};
-  request.code_archive_path = archive_path;
+  request.code_snapshot_key = PutSnapshot(archive_path, "snapshots/code-1.tar.gz");
   request.workdir = "sub";
   auto execution = executor->Launch(request);
   ASSERT_TRUE(execution.ok()) << execution.status().ToString();
   EXPECT_EQ(WaitFinished(*executor, *execution).exit_code, 0);
   EXPECT_THAT(Log(*executor, "code-1"), HasSubstr("training in sub with snapshot-data\n"));
 
-  // A retry reuses the unpacked code even when the archive is gone.
-  fs::remove(archive_path);
+  // A retry reuses the unpacked code even when the snapshot is gone; the fetched archive was
+  // removed from the job's directory.
+  ASSERT_TRUE(artifacts_.Delete("snapshots/code-1.tar.gz").ok());
+  EXPECT_FALSE(fs::exists(JobDir("code-1") + "/code.tar.gz"));
   request.attempt = 2;
   auto retry = executor->Launch(request);
   ASSERT_TRUE(retry.ok()) << retry.status().ToString();
@@ -454,10 +500,13 @@ TEST_F(LocalExecutorTest, UnpacksTheCodeArchiveOnce) {
 
   LaunchRequest corrupt = Shell("corrupt-1", "true");
   std::ofstream(dir_ + "/corrupt.tar.gz") << "not an archive";
-  corrupt.code_archive_path = dir_ + "/corrupt.tar.gz";
+  corrupt.code_snapshot_key = PutSnapshot(dir_ + "/corrupt.tar.gz", "snapshots/corrupt.tar.gz");
   auto status = executor->Launch(corrupt).status();
   EXPECT_FALSE(status.ok());
   EXPECT_THAT(status.message(), HasSubstr("unpacking the code snapshot"));
+  LaunchRequest missing = Shell("missing-1", "true");
+  missing.code_snapshot_key = "snapshots/gone.tar.gz";
+  EXPECT_EQ(executor->Launch(missing).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(LocalExecutorTest, RejectsAMissingProgramWithoutLeakingGpus) {
@@ -550,8 +599,8 @@ TEST_F(LocalExecutorTest, CollectsOutputs) {
 TEST_F(LocalExecutorTest, NeverGivesOneGpuToTwoAttempts) {
   auto executor = Make(/*gpus=*/2);
   ASSERT_NE(executor, nullptr);
-  EXPECT_EQ(executor->capacity().gpu_source, "configured");
-  ASSERT_EQ(executor->capacity().gpus.size(), 2u);
+  EXPECT_EQ(executor->node_pools().front().gpu_source, "configured");
+  ASSERT_EQ(executor->node_pools().front().gpu_devices.size(), 2u);
   auto gpu_job = [](const std::string& id) {
     LaunchRequest request = Shell(id, "echo cvd=$CUDA_VISIBLE_DEVICES; exec sleep 1000");
     request.resources.gpus = 1;
@@ -608,7 +657,7 @@ TEST_F(LocalExecutorTest, ReattachesAfterARestart) {
   EXPECT_EQ(reattached->attempt, 1);
   auto running = second->Poll(*reattached);
   ASSERT_TRUE(running.ok());
-  EXPECT_FALSE(running->finished);
+  EXPECT_FALSE(running->finished());
 
   // Its GPU is taken again: nobody else gets it.
   LaunchRequest other = Shell("restart-2", "true");
@@ -653,7 +702,7 @@ TEST_F(LocalExecutorTest, RecoversAnAttemptWhoseLaunchWasNeverRecorded) {
   EXPECT_EQ(StateInt(*recovered, "supervisor_pid"), StateInt(*execution, "supervisor_pid"));
   auto running = second->Poll(*recovered);
   ASSERT_TRUE(running.ok());
-  EXPECT_FALSE(running->finished);
+  EXPECT_FALSE(running->finished());
   // Its GPU is held again, so no second copy can take it.
   LaunchRequest other = Shell("recover-2", "true");
   other.resources.gpus = 1;
@@ -669,7 +718,7 @@ TEST_F(LocalExecutorTest, RecoverStopsASupervisorThatNeverHandedItsPidBack) {
   // on disk has no pid. A process with the supervisor's exact command line stands in for it.
   LocalExecutorOptions options = Options();
   options.supervisor_command = {"/bin/sh", "-c", "sleep 600; true", "sh"};
-  auto created = LocalExecutor::Create(options);
+  auto created = LocalExecutor::Create(options, artifacts_);
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   LocalExecutor& executor = **created;
   const std::string job_dir = JobDir("half-1");
@@ -737,7 +786,7 @@ TEST_F(LocalExecutorTest, RefusesACodeArchiveThatUnpacksPastItsBound) {
   auto executor = Make();
   ASSERT_NE(executor, nullptr);
   LaunchRequest request = Shell("bomb-1", "true");
-  request.code_archive_path = archive_path;
+  request.code_snapshot_key = PutSnapshot(archive_path, "snapshots/bomb.tar.gz");
   request.code_max_unpacked_bytes = 1 << 20;
   Status status = executor->Launch(request).status();
   // Permanent (kInvalidArgument), not a wait for capacity.
@@ -775,7 +824,7 @@ TEST_F(LocalExecutorTest, ReportsAVanishedSupervisor) {
   ASSERT_TRUE(ProcessAlive(job_pid, 0));
   ASSERT_EQ(kill(supervisor, SIGKILL), 0);
   ExecutionStatus status = WaitFinished(*executor, *execution);
-  EXPECT_TRUE(status.vanished);
+  EXPECT_EQ(status.end, ExecutionEnd::kLost);
   EXPECT_THAT(status.message, HasSubstr("is gone without recording"));
   EXPECT_TRUE(WaitForProcessGone(job_pid));  // the job does not outlive its supervisor
 }
@@ -832,7 +881,7 @@ TEST_F(LocalExecutorTest, ReportsMemoryExhaustionUnderRlimits) {
   }
   auto executor = Make();
   ASSERT_NE(executor, nullptr);
-  EXPECT_THAT(executor->capacity().isolation, HasSubstr("RLIMIT_AS"));
+  EXPECT_THAT(executor->node_pools().front().isolation, HasSubstr("RLIMIT_AS"));
   LaunchRequest request;
   request.job_id = "oom-1";
   request.argv = {"python3", "-c", "x = bytearray(1 << 30)"};
@@ -841,7 +890,8 @@ TEST_F(LocalExecutorTest, ReportsMemoryExhaustionUnderRlimits) {
   ASSERT_TRUE(execution.ok()) << execution.status().ToString();
   ExecutionStatus status = WaitFinished(*executor, *execution);
   EXPECT_NE(status.exit_code, 0);
-  EXPECT_TRUE(status.oom_killed) << status.message << "\n" << Log(*executor, "oom-1");
+  EXPECT_EQ(status.end, ExecutionEnd::kOutOfMemory) << status.message << "\n"
+                                                    << Log(*executor, "oom-1");
   EXPECT_THAT(status.message,
               HasSubstr("likely out of memory (limit 256Mi, enforced with RLIMIT_AS)"));
 }
@@ -849,9 +899,9 @@ TEST_F(LocalExecutorTest, ReportsMemoryExhaustionUnderRlimits) {
 TEST_F(LocalExecutorTest, EnforcesMemoryWithCgroupsWhereAvailable) {
   LocalExecutorOptions options = Options();
   options.use_cgroups = true;
-  auto executor = LocalExecutor::Create(options);
+  auto executor = LocalExecutor::Create(options, artifacts_);
   ASSERT_TRUE(executor.ok()) << executor.status().ToString();
-  const std::string isolation = (*executor)->capacity().isolation;
+  const std::string isolation = (*executor)->node_pools().front().isolation;
   if (isolation.find("cgroup v2") == std::string::npos) {
     EXPECT_THAT(isolation, HasSubstr("rlimits"));
     GTEST_SKIP() << "cgroup v2 is not usable here: " << isolation;
@@ -867,7 +917,7 @@ TEST_F(LocalExecutorTest, EnforcesMemoryWithCgroupsWhereAvailable) {
   auto execution = (*executor)->Launch(request);
   ASSERT_TRUE(execution.ok()) << execution.status().ToString();
   ExecutionStatus status = WaitFinished(**executor, *execution);
-  EXPECT_TRUE(status.oom_killed) << status.message;
+  EXPECT_EQ(status.end, ExecutionEnd::kOutOfMemory) << status.message;
   EXPECT_THAT(status.message, HasSubstr("out of memory (limit 256Mi"));
   ASSERT_TRUE((*executor)->Release(*execution).ok());
 }
@@ -911,37 +961,44 @@ TEST_F(LocalExecutorTest, StopsTheGangWhenOneProcessFails) {
 TEST_F(LocalExecutorTest, ValidatesItsOptions) {
   LocalExecutorOptions options = Options();
   options.root = "";
-  EXPECT_EQ(LocalExecutor::Create(options).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LocalExecutor::Create(options, artifacts_).status().code(),
+            StatusCode::kInvalidArgument);
   options = Options();
   options.supervisor_command = {"inet", "__supervise"};
-  EXPECT_EQ(LocalExecutor::Create(options).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LocalExecutor::Create(options, artifacts_).status().code(),
+            StatusCode::kInvalidArgument);
   options = Options();
   options.memory_bytes = -1;
-  EXPECT_EQ(LocalExecutor::Create(options).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LocalExecutor::Create(options, artifacts_).status().code(),
+            StatusCode::kInvalidArgument);
   options = Options(3);
   options.cpu_millis = 4000;
   options.memory_bytes = 8LL << 30;
-  auto executor = LocalExecutor::Create(options);
+  auto executor = LocalExecutor::Create(options, artifacts_);
   ASSERT_TRUE(executor.ok());
-  Capacity capacity = (*executor)->capacity();
-  EXPECT_EQ(capacity.cpu_millis, 4000);
-  EXPECT_EQ(capacity.memory_bytes, 8LL << 30);
-  EXPECT_EQ(capacity.gpus.size(), 3u);
-  EXPECT_THAT(capacity.isolation, StartsWith("rlimits (RLIMIT_AS for memory; no CPU rate limit)"));
+  const std::vector<NodePool> pools = (*executor)->node_pools();
+  ASSERT_EQ(pools.size(), 1u);
+  EXPECT_EQ(pools[0].name, "local");
+  EXPECT_EQ(pools[0].allocatable, (Resources{4000, 8LL << 30, 3}));
+  EXPECT_EQ(pools[0].gpu_devices.size(), 3u);
+  EXPECT_THAT(pools[0].isolation, StartsWith("rlimits (RLIMIT_AS for memory; no CPU rate limit)"));
 
   // Neither a job user nor Landlock: the capacity says so loudly.
   options = Options();
   options.use_landlock = false;
-  executor = LocalExecutor::Create(options);
+  executor = LocalExecutor::Create(options, artifacts_);
   ASSERT_TRUE(executor.ok());
-  EXPECT_THAT((*executor)->capacity().isolation, HasSubstr("NOT ISOLATED"));
+  EXPECT_THAT((*executor)->node_pools().front().isolation, HasSubstr("NOT ISOLATED"));
   options.job_user = "inet-no-such-user";
-  EXPECT_EQ(LocalExecutor::Create(options).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LocalExecutor::Create(options, artifacts_).status().code(),
+            StatusCode::kInvalidArgument);
   options.job_user = "root";
-  EXPECT_EQ(LocalExecutor::Create(options).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LocalExecutor::Create(options, artifacts_).status().code(),
+            StatusCode::kInvalidArgument);
   options.job_user.clear();
   options.max_log_bytes = -1;
-  EXPECT_EQ(LocalExecutor::Create(options).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LocalExecutor::Create(options, artifacts_).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace

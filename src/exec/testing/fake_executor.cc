@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/io.h"
 #include "common/quantity.h"
 
 namespace inet::exec {
@@ -19,11 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-
-std::string ReadFileOrEmpty(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 std::string Owner(std::string_view job_id, int attempt) {
   return std::string(job_id) + "#" + std::to_string(attempt);
@@ -38,8 +34,8 @@ std::string StateJson(std::string_view job_id, int attempt, const std::vector<in
 
 }  // namespace
 
-FakeExecutor::FakeExecutor(FakeExecutorOptions options)
-    : options_(options), gpu_owner_(std::max(options.gpus, 0)) {
+FakeExecutor::FakeExecutor(FakeExecutorOptions options, artifacts::ArtifactStore* artifacts)
+    : options_(options), artifacts_(artifacts), gpu_owner_(std::max(options.gpus, 0)) {
   std::string tmpl = (fs::temp_directory_path() / "inet-fake-executor-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) {
     std::perror("FakeExecutor: mkdtemp");
@@ -80,21 +76,25 @@ void FakeExecutor::FreeGpusLocked(Attempt& attempt) {
   attempt.gpus_held = false;
 }
 
-void FakeExecutor::FinishLocked(Attempt& attempt, ExecutionStatus status) {
-  status.finished = true;
-  attempt.status = std::move(status);
+void FakeExecutor::FinishLocked(Attempt& attempt, ExecutionEnd end, int exit_code, int signal,
+                                std::string message) {
+  attempt.status.phase = ExecutionPhase::kFinished;
+  attempt.status.end = end;
+  attempt.status.exit_code = exit_code;
+  attempt.status.signal = signal;
+  attempt.status.message = std::move(message);
 }
 
-Capacity FakeExecutor::capacity() const {
-  Capacity c;
-  c.cpu_millis = options_.cpu_millis;
-  c.memory_bytes = options_.memory_bytes;
+std::vector<NodePool> FakeExecutor::node_pools() const {
+  NodePool pool;
+  pool.name = "fake";
+  pool.allocatable = {options_.cpu_millis, options_.memory_bytes, std::max(options_.gpus, 0)};
   for (int i = 0; i < options_.gpus; ++i) {
-    c.gpus.push_back(GpuDevice{i, "GPU-fake-" + std::to_string(i), "configured", 0});
+    pool.gpu_devices.push_back(GpuDevice{i, "GPU-fake-" + std::to_string(i), "configured", 0});
   }
-  c.gpu_source = options_.gpus > 0 ? "configured" : "none";
-  c.isolation = "none (fake executor)";
-  return c;
+  pool.gpu_source = options_.gpus > 0 ? "configured" : "none";
+  pool.isolation = "none (fake executor)";
+  return {pool};
 }
 
 StatusOr<Execution> FakeExecutor::Launch(const LaunchRequest& request) {
@@ -127,7 +127,7 @@ StatusOr<Execution> FakeExecutor::LaunchLocked(const LaunchRequest& request,
                                   std::to_string(free.size()) + " free");
   }
   Attempt* current = CurrentLocked(request.job_id);
-  if (current != nullptr && !current->status.finished) {
+  if (current != nullptr && !current->status.finished()) {
     return FailedPreconditionError("job " + request.job_id + " already has attempt " +
                                    std::to_string(current->attempt) + " running");
   }
@@ -138,8 +138,18 @@ StatusOr<Execution> FakeExecutor::LaunchLocked(const LaunchRequest& request,
   attempt.gpus.assign(free.begin(), free.begin() + want);
   attempt.gpus_held = true;
   for (int g : attempt.gpus) gpu_owner_[g] = Owner(request.job_id, request.attempt);
-  if (!request.code_archive_path.empty()) {
-    attempt.code_archive = ReadFileOrEmpty(request.code_archive_path);
+  attempt.status.phase =
+      options_.launch_pending ? ExecutionPhase::kPending : ExecutionPhase::kRunning;
+  if (!request.code_snapshot_key.empty()) {
+    if (artifacts_ == nullptr) {
+      return FailedPreconditionError("the fake executor was given no artifact store to fetch " +
+                                     request.code_snapshot_key + " from");
+    }
+    StatusOr<std::unique_ptr<ByteSource>> body = artifacts_->Get(request.code_snapshot_key);
+    if (!body.ok()) return body.status().WithContext("fetching the code snapshot");
+    StatusOr<std::string> bytes = ReadAll(**body, size_t{1} << 30);
+    if (!bytes.ok()) return bytes.status().WithContext("fetching the code snapshot");
+    attempt.code_archive = *std::move(bytes);
   }
   std::error_code ec;
   fs::create_directories(JobDir(request.job_id) + "/outputs", ec);
@@ -201,16 +211,13 @@ StatusOr<Execution> FakeExecutor::Reattach(std::string_view job_id, std::string_
     Attempt lost;
     lost.job_id = std::string(job_id);
     lost.attempt = attempt_number;
-    ExecutionStatus vanished;
-    vanished.vanished = true;
-    vanished.message = "the job's processes vanished";
-    FinishLocked(lost, vanished);
+    FinishLocked(lost, ExecutionEnd::kLost, -1, 0, "the job's processes vanished");
     attempts[attempt_number] = std::move(lost);
     return execution;
   }
   Attempt& attempt = it->second;
   execution.gpu_indices = attempt.gpus;
-  if (!attempt.status.finished && !attempt.gpus_held) {
+  if (!attempt.status.finished() && !attempt.gpus_held) {
     const std::string owner = Owner(job_id, attempt_number);
     for (int g : attempt.gpus) {
       if (g < 0 || g >= static_cast<int>(gpu_owner_.size()) ||
@@ -239,8 +246,17 @@ StatusOr<Execution> FakeExecutor::Recover(std::string_view job_id, int attempt) 
   return Reattach(job_id, state);
 }
 
-StatusOr<ExecutionStatus> FakeExecutor::Poll(const Execution& execution) {
+std::vector<StatusOr<ExecutionStatus>> FakeExecutor::PollAll(
+    const std::vector<Execution>& executions) {
   std::lock_guard lock(mu_);
+  ++poll_all_calls_;
+  std::vector<StatusOr<ExecutionStatus>> statuses;
+  statuses.reserve(executions.size());
+  for (const Execution& execution : executions) statuses.push_back(PollLocked(execution));
+  return statuses;
+}
+
+StatusOr<ExecutionStatus> FakeExecutor::PollLocked(const Execution& execution) {
   if (fail_polls_count_ > 0 && fail_polls_status_) {
     --fail_polls_count_;
     return *fail_polls_status_;
@@ -261,13 +277,9 @@ Status FakeExecutor::Terminate(const Execution& execution, int grace_seconds) {
   auto job = jobs_.find(execution.job_id);
   if (job == jobs_.end()) return OkStatus();
   auto it = job->second.find(execution.attempt);
-  if (it == job->second.end() || it->second.status.finished) return OkStatus();
+  if (it == job->second.end() || it->second.status.finished()) return OkStatus();
   if (options_.exit_on_terminate) {
-    ExecutionStatus status;
-    status.exit_code = 128 + 15;
-    status.signal = 15;
-    status.message = "killed by signal 15 (SIGTERM)";
-    FinishLocked(it->second, status);
+    FinishLocked(it->second, ExecutionEnd::kKilled, 128 + 15, 15, "killed by signal 15 (SIGTERM)");
   }
   return OkStatus();
 }
@@ -296,7 +308,7 @@ StatusOr<std::vector<OutputFile>> FakeExecutor::CollectOutputs(
       missing.push_back("output artifact '" + name + "' not found: the job did not write " + path);
       continue;
     }
-    files.push_back(OutputFile{name, p.string(), static_cast<int64_t>(size)});
+    files.push_back(OutputFile{name, "", p.string(), static_cast<int64_t>(size)});
   }
   if (!missing.empty()) {
     std::string message;
@@ -327,28 +339,25 @@ StatusOr<int64_t> FakeExecutor::LogSize(std::string_view job_id) {
 Status FakeExecutor::Exit(std::string_view job_id, int exit_code, int signal) {
   std::lock_guard lock(mu_);
   Attempt* attempt = CurrentLocked(job_id);
-  if (attempt == nullptr || attempt->status.finished) {
+  if (attempt == nullptr || attempt->status.finished()) {
     return NotFoundError("job " + std::string(job_id) + " has no running attempt");
   }
-  ExecutionStatus status;
-  status.exit_code = signal != 0 ? 128 + signal : exit_code;
-  status.signal = signal;
-  status.message = signal != 0 ? "killed by signal " + std::to_string(signal)
-                               : "exited with code " + std::to_string(exit_code);
-  FinishLocked(*attempt, status);
+  if (signal != 0) {
+    FinishLocked(*attempt, ExecutionEnd::kKilled, 128 + signal, signal,
+                 "killed by signal " + std::to_string(signal));
+  } else {
+    FinishLocked(*attempt, ExecutionEnd::kExited, exit_code, 0,
+                 "exited with code " + std::to_string(exit_code));
+  }
   return OkStatus();
 }
 
 Status FakeExecutor::OomKill(std::string_view job_id) {
   std::lock_guard lock(mu_);
   Attempt* attempt = CurrentLocked(job_id);
-  if (attempt == nullptr || attempt->status.finished) {
+  if (attempt == nullptr || attempt->status.finished()) {
     return NotFoundError("job " + std::string(job_id) + " has no running attempt");
   }
-  ExecutionStatus status;
-  status.exit_code = 128 + 9;
-  status.signal = 9;
-  status.oom_killed = true;
   // The fake has no request at hand here; the last launch of the job carries the limit.
   int64_t limit = 0;
   for (auto it = launches_.rbegin(); it != launches_.rend(); ++it) {
@@ -357,21 +366,39 @@ Status FakeExecutor::OomKill(std::string_view job_id) {
       break;
     }
   }
-  status.message = "killed: out of memory (limit " + FormatMemoryQuantity(limit) + ")";
-  FinishLocked(*attempt, status);
+  FinishLocked(*attempt, ExecutionEnd::kOutOfMemory, 128 + 9, 9,
+               "killed: out of memory (limit " + FormatMemoryQuantity(limit) + ")");
   return OkStatus();
 }
 
 Status FakeExecutor::Vanish(std::string_view job_id) {
   std::lock_guard lock(mu_);
   Attempt* attempt = CurrentLocked(job_id);
-  if (attempt == nullptr || attempt->status.finished) {
+  if (attempt == nullptr || attempt->status.finished()) {
     return NotFoundError("job " + std::string(job_id) + " has no running attempt");
   }
-  ExecutionStatus status;
-  status.vanished = true;
-  status.message = "the job's processes vanished";
-  FinishLocked(*attempt, status);
+  FinishLocked(*attempt, ExecutionEnd::kLost, -1, 0, "the job's processes vanished");
+  FreeGpusLocked(*attempt);
+  return OkStatus();
+}
+
+Status FakeExecutor::StartRunning(std::string_view job_id) {
+  std::lock_guard lock(mu_);
+  Attempt* attempt = CurrentLocked(job_id);
+  if (attempt == nullptr || attempt->status.phase != ExecutionPhase::kPending) {
+    return NotFoundError("job " + std::string(job_id) + " has no pending attempt");
+  }
+  attempt->status.phase = ExecutionPhase::kRunning;
+  return OkStatus();
+}
+
+Status FakeExecutor::Preempt(std::string_view job_id) {
+  std::lock_guard lock(mu_);
+  Attempt* attempt = CurrentLocked(job_id);
+  if (attempt == nullptr || attempt->status.finished()) {
+    return NotFoundError("job " + std::string(job_id) + " has no running attempt");
+  }
+  FinishLocked(*attempt, ExecutionEnd::kPreempted, -1, 0, "preempted by the cluster");
   FreeGpusLocked(*attempt);
   return OkStatus();
 }
@@ -466,7 +493,12 @@ int FakeExecutor::FreeGpus() const {
 bool FakeExecutor::IsRunning(std::string_view job_id) const {
   std::lock_guard lock(mu_);
   const Attempt* attempt = CurrentLocked(job_id);
-  return attempt != nullptr && !attempt->status.finished;
+  return attempt != nullptr && !attempt->status.finished();
+}
+
+int FakeExecutor::poll_all_calls() const {
+  std::lock_guard lock(mu_);
+  return poll_all_calls_;
 }
 
 int FakeExecutor::release_count() const {
@@ -482,7 +514,7 @@ bool FakeExecutor::WaitForLaunches(size_t count, std::chrono::milliseconds timeo
 Status FakeExecutor::RemoveWorkspace(std::string_view job_id) {
   std::lock_guard lock(mu_);
   const Attempt* current = CurrentLocked(job_id);
-  if (current != nullptr && !current->status.finished) {
+  if (current != nullptr && !current->status.finished()) {
     return FailedPreconditionError("job " + std::string(job_id) + " has a running attempt");
   }
   logs_.erase(std::string(job_id));

@@ -1,10 +1,11 @@
 // FakeExecutor: a scripted Executor for tests of the code above executors (the job
 // controller, the platform routes). Nothing runs: Launch records the request and marks the
-// attempt running; the test decides when and how each attempt ends (Exit, OomKill, Vanish),
-// writes its log and output files, and inspects what was launched (argv, env, resources) and
-// terminated (with which grace). GPUs are allocated exclusively, lowest free indices first,
-// as the local executor does, so admission and GPU-isolation logic can be tested without
-// hardware. Output files and logs live in a temporary directory the fake owns and removes.
+// attempt running (or pending, to script a cluster that has not placed it yet); the test
+// decides when and how each attempt ends (Exit, OomKill, Preempt, Vanish), writes its log and
+// output files, and inspects what was launched (argv, env, secrets, resources), terminated
+// (with which grace) and how often it was polled. GPUs are allocated exclusively, lowest free
+// indices first, as the local executor does, so admission and GPU-isolation logic can be tested
+// without hardware. Output files and logs live in a temporary directory the fake owns and removes.
 //
 // Thread-safe: every method may be called from any thread (the controller's loop thread
 // calls the Executor methods while the test thread scripts outcomes).
@@ -22,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "artifacts/artifact_store.h"
 #include "exec/executor.h"
 
 namespace inet::exec {
@@ -33,6 +35,8 @@ struct FakeExecutorOptions {
   // When true, Terminate ends the attempt at once as if SIGTERM killed it (signal 15);
   // when false the attempt keeps running until the test ends it (a job ignoring SIGTERM).
   bool exit_on_terminate = true;
+  // When true, launched attempts stay pending until StartRunning (a pod not yet scheduled).
+  bool launch_pending = false;
 };
 
 // One Terminate call, as recorded.
@@ -45,29 +49,33 @@ struct TerminateCall {
 class FakeExecutor : public Executor {
  public:
   // Creates the fake and its temporary directory (aborts if the directory cannot be made:
-  // a test set-up failure).
-  explicit FakeExecutor(FakeExecutorOptions options = {});
+  // a test set-up failure). Code snapshots are read from `artifacts` (borrowed, nullable: a
+  // launch that names a snapshot then fails with kFailedPrecondition).
+  explicit FakeExecutor(FakeExecutorOptions options = {},
+                        artifacts::ArtifactStore* artifacts = nullptr);
   ~FakeExecutor() override;  // removes the temporary directory
   FakeExecutor(const FakeExecutor&) = delete;
   FakeExecutor& operator=(const FakeExecutor&) = delete;
 
   // --- Executor ------------------------------------------------------------------------------
-  Capacity capacity() const override;
-  // Records the request (a copy of the code archive's bytes too, when given), takes the GPUs
-  // and marks the attempt running; appends "==> attempt N started <==" to the job's log.
-  // kInvalidArgument for more GPUs than exist, kResourceExhausted when not enough are free, or
-  // the status set by FailNextLaunch.
+  // One pool, "fake", of the configured size.
+  std::vector<NodePool> node_pools() const override;
+  // Records the request (and the code snapshot's bytes, fetched from the artifact store, when
+  // one is named), takes the GPUs and marks the attempt running (pending with
+  // launch_pending); appends "==> attempt N started <==" to the job's log. kInvalidArgument
+  // for more GPUs than exist, kResourceExhausted when not enough are free, the snapshot's
+  // kNotFound, or the status set by FailNextLaunch.
   StatusOr<Execution> Launch(const LaunchRequest& request) override;
   // Finds the attempt named by `state`. An attempt the fake never launched comes back as an
-  // execution whose Poll reports vanished. Re-takes the GPUs after
+  // execution whose Poll reports lost. Re-takes the GPUs after
   // SimulateRestart; kFailedPrecondition if another attempt holds them; kInvalidArgument for
   // malformed state; or the status set by FailNextReattach.
   StatusOr<Execution> Reattach(std::string_view job_id, std::string_view state) override;
   // The attempt as Launch started it (GPUs re-taken after SimulateRestart), or kNotFound when
   // it was never launched.
   StatusOr<Execution> Recover(std::string_view job_id, int attempt) override;
-  // kNotFound for an execution this fake does not know.
-  StatusOr<ExecutionStatus> Poll(const Execution& execution) override;
+  // Per execution: kNotFound for one this fake does not know. Counts the calls.
+  std::vector<StatusOr<ExecutionStatus>> PollAll(const std::vector<Execution>& executions) override;
   // Records the call; see FakeExecutorOptions::exit_on_terminate.
   Status Terminate(const Execution& execution, int grace_seconds) override;
   // Frees the attempt's GPUs. Idempotent.
@@ -90,12 +98,15 @@ class FakeExecutor : public Executor {
   // Ends the job's current attempt: exited with `exit_code`, or killed by `signal` when
   // non-zero. kNotFound when the job has no running attempt.
   Status Exit(std::string_view job_id, int exit_code, int signal = 0);
-  // Ends the current attempt as killed by the memory limit (signal 9, oom_killed, a message
+  // Ends the current attempt as killed by the memory limit (kOutOfMemory, signal 9, a message
   // naming the limit).
   Status OomKill(std::string_view job_id);
-  // The attempt's processes disappear without a recorded exit (Poll: vanished); its GPUs
-  // are freed.
+  // The cluster evicts the current attempt (kPreempted); its GPUs are freed.
+  Status Preempt(std::string_view job_id);
+  // The attempt's processes disappear without a recorded exit (kLost); its GPUs are freed.
   Status Vanish(std::string_view job_id);
+  // A pending attempt (launch_pending) starts running. kNotFound when none is pending.
+  Status StartRunning(std::string_view job_id);
   // Appends to the job's log (creating it).
   void AppendLog(std::string_view job_id, std::string_view text);
   // Removes the job's local log, as an executor that cleaned up its workspace.
@@ -112,7 +123,7 @@ class FakeExecutor : public Executor {
   // The next Launch / Reattach fails with `status` (once).
   void FailNextLaunch(Status status);
   void FailNextReattach(Status status);
-  // The next `count` Poll calls fail with `status`.
+  // The next `count` executions polled fail with `status`.
   void FailPolls(Status status, int count);
   // Forgets every GPU assignment, as a fresh executor process would after a control-plane
   // restart; attempts keep "running" and Reattach re-takes their GPUs.
@@ -132,6 +143,8 @@ class FakeExecutor : public Executor {
   // Whether the job has an attempt that has not finished.
   bool IsRunning(std::string_view job_id) const;
   int release_count() const;
+  // How many PollAll calls were made (one per controller pass, however many attempts live).
+  int poll_all_calls() const;
   // Waits (on a condition variable, up to `timeout`) until at least `count` launches
   // happened; true if they did. For tests that run the controller thread.
   bool WaitForLaunches(size_t count, std::chrono::milliseconds timeout) const;
@@ -142,7 +155,7 @@ class FakeExecutor : public Executor {
     int attempt = 0;
     std::vector<int> gpus;
     bool gpus_held = false;
-    ExecutionStatus status;  // finished == false while running
+    ExecutionStatus status;  // phase kRunning (or kPending) until it ends
     std::string code_archive;
   };
 
@@ -152,9 +165,12 @@ class FakeExecutor : public Executor {
   Attempt* CurrentLocked(std::string_view job_id);
   const Attempt* CurrentLocked(std::string_view job_id) const;
   void FreeGpusLocked(Attempt& attempt);
-  void FinishLocked(Attempt& attempt, ExecutionStatus status);
+  void FinishLocked(Attempt& attempt, ExecutionEnd end, int exit_code, int signal,
+                    std::string message);
+  StatusOr<ExecutionStatus> PollLocked(const Execution& execution);
 
   const FakeExecutorOptions options_;
+  artifacts::ArtifactStore* const artifacts_;  // nullable
   std::string root_;  // temporary directory: <root>/<job>/outputs, <root>/<job>/job.log
 
   mutable std::mutex mu_;
@@ -172,6 +188,7 @@ class FakeExecutor : public Executor {
   int fail_polls_count_ = 0;                               // GUARDED_BY(mu_)
   std::optional<Status> fail_next_reattach_;               // GUARDED_BY(mu_)
   int release_count_ = 0;                                  // GUARDED_BY(mu_)
+  int poll_all_calls_ = 0;                                 // GUARDED_BY(mu_)
 };
 
 }  // namespace inet::exec

@@ -2,11 +2,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
+
+#include "artifacts/testing/in_memory_artifact_store.h"
 
 namespace inet::exec {
 namespace {
@@ -40,12 +40,12 @@ TEST(FakeExecutorTest, LaunchRecordsAndExitIsPolled) {
   EXPECT_TRUE(executor.IsRunning("job-a"));
   StatusOr<ExecutionStatus> s = executor.Poll(*e);
   ASSERT_TRUE(s.ok());
-  EXPECT_FALSE(s->finished);
+  EXPECT_FALSE(s->finished());
 
   ASSERT_TRUE(executor.Exit("job-a", 3).ok());
   s = executor.Poll(*e);
   ASSERT_TRUE(s.ok());
-  EXPECT_TRUE(s->finished);
+  EXPECT_TRUE(s->finished());
   EXPECT_EQ(s->exit_code, 3);
   EXPECT_EQ(s->message, "exited with code 3");
   EXPECT_FALSE(executor.IsRunning("job-a"));
@@ -83,7 +83,7 @@ TEST(FakeExecutorTest, TerminateEndsAttemptOrOnlyRecords) {
   FakeExecutor stubborn(FakeExecutorOptions{.exit_on_terminate = false});
   e = stubborn.Launch(Request("a", 1));
   ASSERT_TRUE(stubborn.Terminate(*e, 7).ok());
-  EXPECT_FALSE(stubborn.Poll(*e)->finished);
+  EXPECT_FALSE(stubborn.Poll(*e)->finished());
   ASSERT_TRUE(stubborn.Exit("a", 0, 9).ok());
   EXPECT_EQ(stubborn.Poll(*e)->signal, 9);
 }
@@ -92,13 +92,13 @@ TEST(FakeExecutorTest, OomAndVanish) {
   FakeExecutor executor;
   StatusOr<Execution> e = executor.Launch(Request("a", 1));
   ASSERT_TRUE(executor.OomKill("a").ok());
-  EXPECT_TRUE(executor.Poll(*e)->oom_killed);
+  EXPECT_EQ(executor.Poll(*e)->end, ExecutionEnd::kOutOfMemory);
   EXPECT_THAT(executor.Poll(*e)->message, HasSubstr("512Mi"));
 
   e = executor.Launch(Request("a", 2));
   ASSERT_TRUE(e.ok());
   ASSERT_TRUE(executor.Vanish("a").ok());
-  EXPECT_TRUE(executor.Poll(*e)->vanished);
+  EXPECT_EQ(executor.Poll(*e)->end, ExecutionEnd::kLost);
 }
 
 TEST(FakeExecutorTest, ReattachRetakesGpusAfterRestart) {
@@ -112,30 +112,32 @@ TEST(FakeExecutorTest, ReattachRetakesGpusAfterRestart) {
   EXPECT_EQ(again->attempt, 1);
   EXPECT_THAT(again->gpu_indices, ElementsAre(0));
   EXPECT_EQ(executor.FreeGpus(), 0);
-  EXPECT_FALSE(executor.Poll(*again)->finished);
+  EXPECT_FALSE(executor.Poll(*again)->finished());
 
-  // An attempt the executor never heard of polls as vanished.
+  // An attempt the executor never heard of polls as lost.
   StatusOr<Execution> unknown = executor.Reattach("b", R"({"job_id":"b","attempt":2,"gpus":[]})");
   ASSERT_TRUE(unknown.ok());
-  EXPECT_TRUE(executor.Poll(*unknown)->vanished);
+  EXPECT_EQ(executor.Poll(*unknown)->end, ExecutionEnd::kLost);
   EXPECT_EQ(executor.Reattach("b", "not json").status().code(), StatusCode::kInvalidArgument);
   executor.FailNextReattach(InternalError("boom"));
   EXPECT_EQ(executor.Reattach("a", e->state).status().code(), StatusCode::kInternal);
 }
 
-TEST(FakeExecutorTest, LogsOutputsAndCodeArchive) {
-  FakeExecutor executor;
+TEST(FakeExecutorTest, LogsOutputsAndCodeSnapshot) {
+  artifacts::InMemoryArtifactStore artifacts;
+  StringByteSource code("code bytes");
+  ASSERT_TRUE(artifacts.Put("snapshots/snap-1.tar.gz", code).ok());
+  FakeExecutor executor({}, &artifacts);
   EXPECT_EQ(executor.OpenLog("a", 0).status().code(), StatusCode::kNotFound);
-  const std::string archive = (std::filesystem::temp_directory_path() /
-                               ("fake-executor-test-" + std::to_string(getpid()) + ".tar.gz"))
-                                  .string();
-  { std::ofstream(archive) << "code bytes"; }
   LaunchRequest r = Request("a", 1);
-  r.code_archive_path = archive;
+  r.code_snapshot_key = "snapshots/snap-1.tar.gz";
   StatusOr<Execution> e = executor.Launch(r);
-  std::remove(archive.c_str());
-  ASSERT_TRUE(e.ok());
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
   EXPECT_EQ(executor.CodeArchiveAt("a", 1), "code bytes");
+  // A key that names nothing is the snapshot's kNotFound.
+  LaunchRequest missing_code = Request("b", 1);
+  missing_code.code_snapshot_key = "snapshots/gone.tar.gz";
+  EXPECT_EQ(executor.Launch(missing_code).status().code(), StatusCode::kNotFound);
 
   executor.AppendLog("a", "hello\n");
   EXPECT_EQ(*executor.LogSize("a"),
@@ -165,6 +167,49 @@ TEST(FakeExecutorTest, FailNextLaunchFailsOnce) {
   EXPECT_TRUE(executor.Launch(Request("a", 1)).ok());
   EXPECT_TRUE(executor.WaitForLaunches(1, std::chrono::milliseconds(1)));
   EXPECT_FALSE(executor.WaitForLaunches(2, std::chrono::milliseconds(1)));
+}
+
+TEST(FakeExecutorTest, PendingUntilStartedAndPreempted) {
+  FakeExecutor executor(FakeExecutorOptions{.gpus = 1, .launch_pending = true});
+  StatusOr<Execution> e = executor.Launch(Request("a", 1, 1));
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(executor.Poll(*e)->phase, ExecutionPhase::kPending);
+  EXPECT_EQ(executor.HeldGpus("a"), std::vector<int>{0});  // a pending attempt holds its request
+  ASSERT_TRUE(executor.StartRunning("a").ok());
+  EXPECT_EQ(executor.Poll(*e)->phase, ExecutionPhase::kRunning);
+  EXPECT_EQ(executor.StartRunning("a").code(), StatusCode::kNotFound);
+  ASSERT_TRUE(executor.Preempt("a").ok());
+  StatusOr<ExecutionStatus> s = executor.Poll(*e);
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->finished());
+  EXPECT_EQ(s->end, ExecutionEnd::kPreempted);
+  EXPECT_FALSE(s->succeeded());
+  EXPECT_EQ(executor.FreeGpus(), 1);
+}
+
+TEST(FakeExecutorTest, PollAllAnswersEachExecutionInOrder) {
+  FakeExecutor executor;
+  StatusOr<Execution> a = executor.Launch(Request("a", 1));
+  StatusOr<Execution> b = executor.Launch(Request("b", 1));
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(executor.Exit("b", 3).ok());
+  Execution unknown = *a;
+  unknown.job_id = "nobody";
+  std::vector<StatusOr<ExecutionStatus>> all = executor.PollAll({*a, *b, unknown});
+  ASSERT_EQ(all.size(), 3u);
+  ASSERT_TRUE(all[0].ok());
+  EXPECT_EQ(all[0]->phase, ExecutionPhase::kRunning);
+  ASSERT_TRUE(all[1].ok());
+  EXPECT_EQ(all[1]->end, ExecutionEnd::kExited);
+  EXPECT_EQ(all[1]->exit_code, 3);
+  EXPECT_EQ(all[2].status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(executor.poll_all_calls(), 1);
+  // Secrets are recorded apart from the environment.
+  LaunchRequest with_secret = Request("c", 1);
+  with_secret.secrets = {{"INET_TOKEN", "t0ken"}};
+  ASSERT_TRUE(executor.Launch(with_secret).ok());
+  EXPECT_EQ(executor.LastLaunch("c")->secrets.at("INET_TOKEN"), "t0ken");
+  EXPECT_EQ(executor.LastLaunch("c")->env.count("INET_TOKEN"), 0u);
 }
 
 }  // namespace

@@ -52,11 +52,6 @@ Resources ResourcesOf(const JobSpec& spec) {
   return r;
 }
 
-Resources TotalOf(const exec::Capacity& capacity) {
-  return Resources{capacity.cpu_millis, capacity.memory_bytes,
-                   static_cast<int>(capacity.gpus.size())};
-}
-
 StatusOr<std::vector<store::JobRecord>> ListAllJobs(store::JobStore& store,
                                                     std::vector<store::JobState> states) {
   store::JobQuery query;

@@ -34,9 +34,6 @@ PersistedResult ResultOf(std::string_view result_json);
 // What the spec requests (stored specs were validated, so their quantities parse).
 Resources ResourcesOf(const JobSpec& spec);
 
-// The executor's total capacity as a resource amount.
-Resources TotalOf(const exec::Capacity& capacity);
-
 // Every job in one of `states` (all pages).
 StatusOr<std::vector<store::JobRecord>> ListAllJobs(store::JobStore& store,
                                                     std::vector<store::JobState> states);
