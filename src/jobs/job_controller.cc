@@ -70,6 +70,7 @@ internal::EndedAttempt EndedOf(int attempt, const exec::ExecutionStatus& status)
                                 status.signal,
                                 status.end == exec::ExecutionEnd::kLost,
                                 status.end == exec::ExecutionEnd::kOutOfMemory,
+                                status.end == exec::ExecutionEnd::kPreempted,
                                 status.message};
 }
 
@@ -78,6 +79,7 @@ exec::ExecutionStatus StatusOfEnded(const internal::EndedAttempt& ended) {
   status.phase = exec::ExecutionPhase::kFinished;
   status.end = ended.vanished      ? exec::ExecutionEnd::kLost
                : ended.oom_killed  ? exec::ExecutionEnd::kOutOfMemory
+               : ended.preempted   ? exec::ExecutionEnd::kPreempted
                : ended.signal != 0 ? exec::ExecutionEnd::kKilled
                                    : exec::ExecutionEnd::kExited;
   status.exit_code = ended.exit_code;
@@ -211,6 +213,11 @@ void JobController::Pass() {
   }
   const int64_t now = clock_.NowMillis();
   std::vector<JobRecord> queued;
+  // The jobs whose attempts hold resources, for the admission policy's running set.
+  std::map<std::string, JobRecord> holders;
+  for (const JobRecord& job : *active) {
+    if (live_.count(job.job_id) != 0) holders.emplace(job.job_id, job);
+  }
   for (JobRecord& job : *active) {
     switch (job.state) {
       case JobState::kPending: {
@@ -246,7 +253,7 @@ void JobController::Pass() {
   // Finalizations run inline when there are no finalizer threads: what they release is free
   // for this pass's admission.
   ApplyFinalizeResults();
-  Admit(std::move(queued), now);
+  Admit(std::move(queued), holders, now);
   ApplyLaunchResults();  // likewise the launches
   SweepWorkspaces(now);
 }
@@ -360,7 +367,9 @@ void JobController::TendRunning(const JobRecord& job, int64_t now,
   const bool timed_out =
       pr.stopping == "timeout" ||
       (pr.attempt_started_at > 0 && now - pr.attempt_started_at >= timeout_millis);
-  if (!job.cancel_requested && !timed_out) return;
+  // A preemption recorded before a restart is carried out again.
+  const bool preempting = pr.stopping == "preempt";
+  if (!job.cancel_requested && !timed_out && !preempting) return;
 
   if (timed_out && pr.stopping != "timeout") {
     // Persisted first, so the attempt ends as TimedOut even if the server restarts meanwhile.
@@ -392,7 +401,8 @@ JobController::Outcome JobController::Decide(const JobRecord& r, const Persisted
                                              const exec::ExecutionStatus& status,
                                              int64_t now) const {
   const std::string attempt = "attempt " + std::to_string(r.attempt);
-  const int max_attempts = spec.retries + 1;
+  // Preempted attempts are not the job's fault: they do not count against its retries.
+  const int max_attempts = spec.retries + 1 + pr.preemptions;
   Outcome o;
   if (pr.stopping == "timeout") {
     o.state = JobState::kTimedOut;
@@ -431,6 +441,16 @@ JobController::Outcome JobController::Decide(const JobRecord& r, const Persisted
     o.state = JobState::kCancelled;
     o.reason = "cancelled; " + attempt + " stopped (" + what + ")";
     o.last_failure.clear();
+    return o;
+  }
+  if (pr.stopping == "preempt" || status.end == exec::ExecutionEnd::kPreempted) {
+    // Back in the queue at once, in its place by submission time; no retry is spent.
+    o.state = JobState::kQueued;
+    o.preempted = true;
+    o.last_failure.clear();
+    o.reason = attempt + " was preempted (" +
+               (pr.stopping == "preempt" ? pr.stopping_reason : std::string("by the cluster")) +
+               "); re-queued without spending a retry";
     return o;
   }
   if (r.attempt < max_attempts) {
@@ -533,6 +553,8 @@ void JobController::ApplyFinalizeResults() {
       pr.attempt_started_at = 0;
       pr.token_id.clear();
       pr.stopping.clear();
+      pr.stopping_reason.clear();
+      if (o.preempted) ++pr.preemptions;
       pr.finalizing = internal::EndedAttempt{};
       r.result_json = EncodeResult(pr);
       return Write::kWithEvent;
@@ -585,11 +607,13 @@ void JobController::SweepWorkspaces(int64_t now) {
 
 // --- Admission and launch --------------------------------------------------------------------
 
-void JobController::Admit(std::vector<JobRecord> queued, int64_t now) {
+void JobController::Admit(std::vector<JobRecord> queued,
+                          const std::map<std::string, JobRecord>& holders, int64_t now) {
   std::sort(queued.begin(), queued.end(), [](const JobRecord& a, const JobRecord& b) {
     return a.created_at != b.created_at ? a.created_at < b.created_at : a.job_id < b.job_id;
   });
-  const Resources total = exec::TotalAllocatable(executor_.node_pools());
+  const std::vector<exec::NodePool> node_pools = executor_.node_pools();
+  const Resources total = exec::TotalAllocatable(node_pools);
   std::map<std::string, const JobRecord*> by_id;
   std::vector<sched::Demand> demands;
   for (const JobRecord& job : queued) {
@@ -611,13 +635,30 @@ void JobController::Admit(std::vector<JobRecord> queued, int64_t now) {
   }
   if (demands.empty()) return;
 
-  Resources free = total;
-  for (const auto& [id, live] : live_) free -= live.resources;
-  free.cpu_millis = std::max<int64_t>(free.cpu_millis, 0);
-  free.memory_bytes = std::max<int64_t>(free.memory_bytes, 0);
-  free.gpus = std::max(free.gpus, 0);
+  std::vector<sched::PoolCapacity> pools;
+  for (const exec::NodePool& pool : node_pools) pools.push_back({pool.name, pool.allocatable});
+  std::vector<sched::RunningJob> running;
+  for (const auto& [id, live] : live_) {
+    sched::RunningJob r;
+    r.job_id = id;
+    r.resources = live.resources;
+    if (auto it = holders.find(id); it != holders.end()) {
+      r.team = it->second.team;
+      r.priority_class = it->second.priority_class;
+      r.started_at = it->second.started_at;
+    }
+    // Only a running batch attempt may be stopped to make room; one being launched or
+    // finalized, already stopping, or interactive is left alone.
+    r.preemptible =
+        !live.launching && !live.finalizing && !live.terminate_sent && r.priority_class == "batch";
+    running.push_back(std::move(r));
+  }
 
-  const sched::Decision decision = admission_.Decide(demands, free, total);
+  const sched::Decision decision = admission_.Decide(demands, running, pools);
+  for (const sched::Preemption& p : decision.preempt) {
+    auto it = holders.find(p.job_id);
+    if (it != holders.end()) Preempt(it->second, p);
+  }
   for (const std::string& id : decision.admit) {
     auto it = by_id.find(id);
     if (it == by_id.end()) continue;
@@ -634,6 +675,42 @@ void JobController::Admit(std::vector<JobRecord> queued, int64_t now) {
     if (++writes > kMaxReasonWritesPerPass) break;
     SetWaitingReason(*it->second, reason);
   }
+}
+
+void JobController::Preempt(const JobRecord& job, const sched::Preemption& preemption) {
+  auto it = live_.find(job.job_id);
+  if (it == live_.end() || it->second.launching || it->second.finalizing ||
+      it->second.terminate_sent || job.state != JobState::kRunning) {
+    return;  // not a running attempt (any more): nothing to stop
+  }
+  const std::string why = (preemption.by_job_id.empty() ? std::string("by the scheduler")
+                                                        : "for job " + preemption.by_job_id) +
+                          (preemption.reason.empty() ? "" : ": " + preemption.reason);
+  // Persisted first (with an event naming who and why), so the attempt ends as preempted, and
+  // is re-queued without spending a retry, even if the server restarts meanwhile.
+  StatusOr<JobRecord> updated = Mutate(job, [&](JobRecord& r) -> StatusOr<Write> {
+    PersistedResult p = ResultOf(r.result_json);
+    if (r.state != JobState::kRunning || r.attempt != job.attempt || !p.stopping.empty()) {
+      return Write::kNone;
+    }
+    p.stopping = "preempt";
+    p.stopping_reason = why;
+    r.result_json = EncodeResult(p);
+    r.reason = "attempt " + std::to_string(r.attempt) + " preempted " + why + "; stopping it";
+    return Write::kWithEvent;
+  });
+  if (!updated.ok()) {
+    spdlog::warn("jobs: recording the preemption of {}: {}", job.job_id,
+                 updated.status().ToString());
+    return;
+  }
+  if (ResultOf(updated->result_json).stopping != "preempt") return;
+  Status s = executor_.Terminate(it->second.execution, options_.cancel_grace_seconds);
+  if (!s.ok()) {
+    spdlog::warn("jobs: preempting {} attempt {}: {}", job.job_id, job.attempt, s.ToString());
+    return;  // the next pass's TendRunning sends it again
+  }
+  it->second.terminate_sent = true;
 }
 
 void JobController::FailUnrunnable(const JobRecord& job, const std::string& why) {

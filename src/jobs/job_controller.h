@@ -39,7 +39,8 @@
 
 namespace inet::sched {
 class Admission;
-}
+struct Preemption;
+}  // namespace inet::sched
 
 namespace inet::jobs {
 
@@ -104,6 +105,7 @@ class JobController {
     std::string reason;
     std::string last_failure;
     int64_t next_attempt_at = 0;
+    bool preempted = false;  // re-queued without spending a retry
   };
 
   void Loop();
@@ -127,7 +129,12 @@ class JobController {
   Outcome Decide(const store::JobRecord& r, const internal::PersistedResult& pr,
                  const JobSpec& spec, const exec::ExecutionStatus& status, int64_t now) const;
 
-  void Admit(std::vector<store::JobRecord> queued, int64_t now);
+  // `holders`: the records of the jobs whose attempts are live, for the running set.
+  void Admit(std::vector<store::JobRecord> queued,
+             const std::map<std::string, store::JobRecord>& holders, int64_t now);
+  // Records that the policy preempts the job's running attempt (who and why, in its events)
+  // and stops it (SIGTERM, the cancel grace period); its end re-queues the job.
+  void Preempt(const store::JobRecord& job, const sched::Preemption& preemption);
   // Records "launching attempt N" (with its token) and hands the launch to the launcher.
   Status BeginLaunch(const store::JobRecord& job);
   void ApplyLaunchResults();

@@ -4,14 +4,17 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <regex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "artifacts/testing/in_memory_artifact_store.h"
 #include "auth/token_authenticator.h"
@@ -122,6 +125,43 @@ class GatedArtifactStore : public artifacts::ArtifactStore {
   bool released_ = false;  // GUARDED_BY(mu_)
   int held_ = 0;           // GUARDED_BY(mu_)
   int completed_ = 0;      // GUARDED_BY(mu_)
+};
+
+// First-come-first-served admission with interactive jobs ahead of batch ones that, when told
+// to, also preempts: for a queued job it was told about, it asks the named running job to stop
+// (when the controller offers it as preemptible). Records the running set it was shown.
+class ScriptedAdmission : public sched::Admission {
+ public:
+  sched::Decision Decide(const std::vector<sched::Demand>& queue,
+                         const std::vector<sched::RunningJob>& running,
+                         const std::vector<sched::PoolCapacity>& pools) override {
+    std::vector<sched::Demand> ordered = queue;
+    std::stable_partition(ordered.begin(), ordered.end(),
+                          [](const sched::Demand& d) { return d.priority_class == "interactive"; });
+    sched::Decision decision = fifo_.Decide(ordered, running, pools);
+    for (const sched::Demand& demand : ordered) {
+      auto victim = victims_.find(demand.job_id);
+      if (victim == victims_.end()) continue;
+      for (const sched::RunningJob& r : running) {
+        if (r.job_id == victim->second && r.preemptible) {
+          decision.preempt.push_back({r.job_id, demand.job_id, "interactive before batch"});
+        }
+      }
+    }
+    last_running_ = running;
+    return decision;
+  }
+
+  void PreemptFor(const std::string& queued, const std::string& victim) {
+    victims_[queued] = victim;
+  }
+  void StopPreempting() { victims_.clear(); }
+  const std::vector<sched::RunningJob>& last_running() const { return last_running_; }
+
+ private:
+  sched::FifoCapacityAdmission fifo_;
+  std::map<std::string, std::string> victims_;
+  std::vector<sched::RunningJob> last_running_;
 };
 
 class JobServiceTest : public ::testing::Test {
@@ -248,7 +288,7 @@ class JobServiceTest : public ::testing::Test {
   FakeClock clock_;
   std::unique_ptr<store::MetadataStore> store_;
   artifacts::InMemoryArtifactStore artifacts_;
-  sched::FifoCapacityAdmission admission_;
+  ScriptedAdmission admission_;  // FIFO unless a test asks it to preempt
   std::unique_ptr<tracking::TrackingService> tracking_;
   exec::FakeExecutorOptions executor_options_;
   std::unique_ptr<exec::FakeExecutor> executor_;
@@ -428,6 +468,77 @@ TEST_F(JobServiceTest, PollsEveryRunningAttemptInOneBatchPerPass) {
   EXPECT_TRUE(PassUntil(ids[1], JobState::kSucceeded));
   EXPECT_EQ(MustGet(ids[0]).record.state, JobState::kRunning);
   EXPECT_EQ(MustGet(ids[2]).record.state, JobState::kRunning);
+}
+
+// The policy sees the running set and may preempt: the controller stops the victim (SIGTERM,
+// the cancel grace period), says in its events who preempted it and why, re-queues it, and the
+// preemption does not spend one of its retries.
+TEST_F(JobServiceTest, PreemptionRequeuesTheVictimWithoutSpendingARetry) {
+  UseExecutor(exec::FakeExecutorOptions{.gpus = 1});
+  StartService();
+  JobSpec batch = Spec("batch");
+  batch.resources.gpu = 1;
+  batch.retries = 1;
+  const std::string victim = MustSubmit(batch).record.job_id;
+  controller_->RunOnceForTest();
+  ASSERT_EQ(MustGet(victim).record.state, JobState::kRunning);
+
+  JobSpec notebook = Spec("notebook");
+  notebook.resources.gpu = 1;
+  notebook.priority_class = "interactive";
+  const std::string winner = MustSubmit(notebook).record.job_id;
+  admission_.PreemptFor(winner, victim);
+  controller_->RunOnceForTest();
+  admission_.StopPreempting();
+
+  ASSERT_EQ(admission_.last_running().size(), 1u);
+  const sched::RunningJob& seen = admission_.last_running()[0];
+  EXPECT_EQ(seen.job_id, victim);
+  EXPECT_EQ(seen.team, "default");
+  EXPECT_EQ(seen.priority_class, "batch");
+  EXPECT_EQ(seen.resources.gpus, 1);
+  EXPECT_GT(seen.started_at, 0);
+  EXPECT_TRUE(seen.preemptible);
+
+  const std::vector<exec::TerminateCall> stops = executor_->terminations();
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_EQ(stops[0].job_id, victim);
+  EXPECT_EQ(stops[0].grace_seconds, 10);
+  const std::string why = "for job " + winner + ": interactive before batch";
+  StatusOr<std::vector<store::JobEvent>> events = service_->Events(admin_, victim);
+  ASSERT_TRUE(events.ok());
+  bool announced = false;
+  for (const store::JobEvent& e : *events) {
+    announced = announced || e.reason == "attempt 1 preempted " + why + "; stopping it";
+  }
+  EXPECT_TRUE(announced);
+
+  ASSERT_TRUE(PassUntil(victim, JobState::kQueued));
+  EXPECT_EQ(MustGet(victim).record.reason,
+            "attempt 1 was preempted (" + why + "); re-queued without spending a retry");
+  ASSERT_TRUE(PassUntil(winner, JobState::kRunning));
+  EXPECT_EQ(MustGet(victim).record.state, JobState::kQueued);  // waits for the GPU
+
+  ASSERT_TRUE(executor_->Exit(winner, 0).ok());
+  ASSERT_TRUE(PassUntil(winner, JobState::kSucceeded));
+  ASSERT_TRUE(PassUntil(victim, JobState::kRunning));
+  EXPECT_EQ(MustGet(victim).record.attempt, 2);
+  // Its one retry is still there: a failure of attempt 2 is retried.
+  ASSERT_TRUE(executor_->Exit(victim, 1).ok());
+  ASSERT_TRUE(PassUntil(victim, JobState::kQueued));
+  EXPECT_THAT(MustGet(victim).record.reason, HasSubstr("retrying"));
+  EXPECT_THAT(MustGet(victim).record.reason, HasSubstr("(attempt 3 of 3)"));
+}
+
+// An attempt the cluster evicts (ExecutionEnd::kPreempted) is re-queued the same way.
+TEST_F(JobServiceTest, ClusterPreemptionRequeuesWithoutSpendingARetry) {
+  StartService();
+  const std::string id = MustSubmit(Spec()).record.job_id;  // retries: 0
+  controller_->RunOnceForTest();
+  ASSERT_TRUE(executor_->Preempt(id).ok());
+  ASSERT_TRUE(PassUntil(id, JobState::kRunning));
+  EXPECT_EQ(MustGet(id).record.attempt, 2);
+  EXPECT_EQ(executor_->launches().size(), 2u);
 }
 
 TEST_F(JobServiceTest, OutOfMemoryNamesTheLimit) {

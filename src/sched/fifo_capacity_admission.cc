@@ -59,10 +59,29 @@ std::string ImpossibleReason(const Resources& request, const Resources& total) {
 
 }  // namespace
 
-Decision FifoCapacityAdmission::Decide(const std::vector<Demand>& queue, const Resources& free,
-                                       const Resources& total) {
+Resources TotalCapacity(const std::vector<PoolCapacity>& pools) {
+  Resources total;
+  for (const PoolCapacity& pool : pools) total += pool.allocatable;
+  return total;
+}
+
+Resources FreeCapacity(const std::vector<PoolCapacity>& pools,
+                       const std::vector<RunningJob>& running) {
+  Resources free = TotalCapacity(pools);
+  for (const RunningJob& job : running) free -= job.resources;
+  // Pools that shrank below what runs (a restart with fewer GPUs) have nothing free.
+  free.cpu_millis = std::max<int64_t>(free.cpu_millis, 0);
+  free.memory_bytes = std::max<int64_t>(free.memory_bytes, 0);
+  free.gpus = std::max(free.gpus, 0);
+  return free;
+}
+
+Decision FifoCapacityAdmission::Decide(const std::vector<Demand>& queue,
+                                       const std::vector<RunningJob>& running,
+                                       const std::vector<PoolCapacity>& pools) {
   Decision decision;
-  Resources available = free;
+  const Resources total = TotalCapacity(pools);
+  Resources available = FreeCapacity(pools, running);
   const Demand* blocker = nullptr;
   for (const Demand& demand : queue) {
     // A job larger than the whole executor would block the queue forever; it waits with a

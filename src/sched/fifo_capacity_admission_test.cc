@@ -31,25 +31,38 @@ Demand Job(std::string id, int64_t cpu_millis, int64_t memory_bytes, int gpus) {
 
 const Resources kTotal = {8000, 64 * kGi, 4};
 
+// The policy sees one pool of `total` with a running job holding what `free` leaves of it.
+Decision Decide(Admission& admission, const std::vector<Demand>& queue, const Resources& free,
+                const Resources& total) {
+  RunningJob holder;
+  holder.job_id = "holder";
+  holder.team = "default";
+  holder.priority_class = "batch";
+  holder.resources = total - free;
+  holder.preemptible = true;
+  return admission.Decide(queue, {holder}, {PoolCapacity{"local", total}});
+}
+
 TEST(FifoCapacityAdmissionTest, EmptyQueueAdmitsNothing) {
   FifoCapacityAdmission admission;
-  Decision d = admission.Decide({}, kTotal, kTotal);
+  Decision d = Decide(admission, {}, kTotal, kTotal);
   EXPECT_THAT(d.admit, IsEmpty());
   EXPECT_THAT(d.waiting, IsEmpty());
 }
 
 TEST(FifoCapacityAdmissionTest, AdmitsInOrderWhileTheyFit) {
   FifoCapacityAdmission admission;
-  Decision d = admission.Decide(
-      {Job("a", 2000, 8 * kGi, 1), Job("b", 2000, 8 * kGi, 2), Job("c", 4000, 48 * kGi, 1)}, kTotal,
-      kTotal);
+  Decision d =
+      Decide(admission,
+             {Job("a", 2000, 8 * kGi, 1), Job("b", 2000, 8 * kGi, 2), Job("c", 4000, 48 * kGi, 1)},
+             kTotal, kTotal);
   EXPECT_THAT(d.admit, ElementsAre("a", "b", "c"));
   EXPECT_THAT(d.waiting, IsEmpty());
 }
 
 TEST(FifoCapacityAdmissionTest, ExactFitIsAdmitted) {
   FifoCapacityAdmission admission;
-  Decision d = admission.Decide({Job("a", 8000, 64 * kGi, 4)}, kTotal, kTotal);
+  Decision d = Decide(admission, {Job("a", 8000, 64 * kGi, 4)}, kTotal, kTotal);
   EXPECT_THAT(d.admit, ElementsAre("a"));
 }
 
@@ -84,7 +97,7 @@ TEST(FifoCapacityAdmissionTest, EachDimensionCanBlock) {
   };
   FifoCapacityAdmission admission;
   for (const Case& c : cases) {
-    Decision d = admission.Decide({c.demand}, c.free, kTotal);
+    Decision d = Decide(admission, {c.demand}, c.free, kTotal);
     EXPECT_THAT(d.admit, IsEmpty()) << c.demand.job_id;
     EXPECT_THAT(d.waiting, ElementsAre(Pair(c.demand.job_id, c.reason))) << c.demand.job_id;
   }
@@ -92,7 +105,7 @@ TEST(FifoCapacityAdmissionTest, EachDimensionCanBlock) {
 
 TEST(FifoCapacityAdmissionTest, EarlierAdmissionsUseUpCapacity) {
   FifoCapacityAdmission admission;
-  Decision d = admission.Decide({Job("a", 0, 0, 3), Job("b", 0, 0, 2)}, kTotal, kTotal);
+  Decision d = Decide(admission, {Job("a", 0, 0, 3), Job("b", 0, 0, 2)}, kTotal, kTotal);
   EXPECT_THAT(d.admit, ElementsAre("a"));
   EXPECT_THAT(d.waiting, ElementsAre(Pair("b", "waiting for 2 GPUs (1 of 4 free)")));
 }
@@ -100,9 +113,10 @@ TEST(FifoCapacityAdmissionTest, EarlierAdmissionsUseUpCapacity) {
 TEST(FifoCapacityAdmissionTest, HeadOfLineBlocksSmallerJobsBehindIt) {
   FifoCapacityAdmission admission;
   // "big" does not fit; "small" would, but FIFO does not backfill around "big".
-  Decision d = admission.Decide({Job("first", 0, 0, 1), Job("big", 0, 0, 4), Job("small", 0, 0, 1),
-                                 Job("cpu-only", 100, 0, 0)},
-                                kTotal, kTotal);
+  Decision d = Decide(admission,
+                      {Job("first", 0, 0, 1), Job("big", 0, 0, 4), Job("small", 0, 0, 1),
+                       Job("cpu-only", 100, 0, 0)},
+                      kTotal, kTotal);
   EXPECT_THAT(d.admit, ElementsAre("first"));
   EXPECT_THAT(d.waiting, ElementsAre(Pair("big", "waiting for 4 GPUs (3 of 4 free)"),
                                      Pair("small", "queued behind big"),
@@ -113,18 +127,18 @@ TEST(FifoCapacityAdmissionTest, ZeroRequestsAlwaysFit) {
   FifoCapacityAdmission admission;
   Resources nothing_free = {0, 0, 0};
   Decision d =
-      admission.Decide({Job("noop-1", 0, 0, 0), Job("noop-2", 0, 0, 0)}, nothing_free, kTotal);
+      Decide(admission, {Job("noop-1", 0, 0, 0), Job("noop-2", 0, 0, 0)}, nothing_free, kTotal);
   EXPECT_THAT(d.admit, ElementsAre("noop-1", "noop-2"));
   EXPECT_THAT(d.waiting, IsEmpty());
   // A zero-GPU job fits on a machine without GPUs.
-  d = admission.Decide({Job("cpu", 1000, kGi, 0)}, {8000, 64 * kGi, 0}, {8000, 64 * kGi, 0});
+  d = Decide(admission, {Job("cpu", 1000, kGi, 0)}, {8000, 64 * kGi, 0}, {8000, 64 * kGi, 0});
   EXPECT_THAT(d.admit, ElementsAre("cpu"));
 }
 
 TEST(FifoCapacityAdmissionTest, ZeroRequestStillWaitsBehindABlockedJob) {
   FifoCapacityAdmission admission;
   Decision d =
-      admission.Decide({Job("big", 0, 0, 2), Job("noop", 0, 0, 0)}, {8000, 64 * kGi, 1}, kTotal);
+      Decide(admission, {Job("big", 0, 0, 2), Job("noop", 0, 0, 0)}, {8000, 64 * kGi, 1}, kTotal);
   EXPECT_THAT(d.admit, IsEmpty());
   EXPECT_THAT(d.waiting, ElementsAre(Pair("big", "waiting for 2 GPUs (1 of 4 free)"),
                                      Pair("noop", "queued behind big")));
@@ -133,7 +147,7 @@ TEST(FifoCapacityAdmissionTest, ZeroRequestStillWaitsBehindABlockedJob) {
 TEST(FifoCapacityAdmissionTest, JobLargerThanTheExecutorDoesNotBlockTheQueue) {
   FifoCapacityAdmission admission;
   Decision d =
-      admission.Decide({Job("huge", 16000, 128 * kGi, 8), Job("next", 0, 0, 1)}, kTotal, kTotal);
+      Decide(admission, {Job("huge", 16000, 128 * kGi, 8), Job("next", 0, 0, 1)}, kTotal, kTotal);
   EXPECT_THAT(d.admit, ElementsAre("next"));
   EXPECT_THAT(d.waiting, ElementsAre(Pair(
                              "huge",
@@ -145,7 +159,7 @@ TEST(FifoCapacityAdmissionTest, JobLargerThanTheExecutorDoesNotBlockTheQueue) {
 TEST(FifoCapacityAdmissionTest, GpuJobOnAMachineWithoutGpus) {
   FifoCapacityAdmission admission;
   Resources cpu_only = {8000, 64 * kGi, 0};
-  Decision d = admission.Decide({Job("train", 0, 0, 1)}, cpu_only, cpu_only);
+  Decision d = Decide(admission, {Job("train", 0, 0, 1)}, cpu_only, cpu_only);
   EXPECT_THAT(d.admit, IsEmpty());
   EXPECT_THAT(d.waiting, ElementsAre(Pair("train",
                                           "can never start: 1 GPU requested but the executor has 0 "
@@ -155,10 +169,44 @@ TEST(FifoCapacityAdmissionTest, GpuJobOnAMachineWithoutGpus) {
 TEST(FifoCapacityAdmissionTest, OvercommittedFreeCapacityAdmitsOnlyZeroRequests) {
   FifoCapacityAdmission admission;
   Resources overcommitted = {-500, -kGi, 0};
-  Decision d = admission.Decide({Job("noop", 0, 0, 0), Job("cpu", 1, 0, 0)}, overcommitted, kTotal);
+  Decision d =
+      Decide(admission, {Job("noop", 0, 0, 0), Job("cpu", 1, 0, 0)}, overcommitted, kTotal);
   EXPECT_THAT(d.admit, ElementsAre("noop"));
   EXPECT_THAT(d.waiting,
-              ElementsAre(Pair("cpu", "waiting for CPU: 0.001 cores requested, -0.5 free")));
+              ElementsAre(Pair("cpu", "waiting for CPU: 0.001 cores requested, 0 free")));
+}
+
+TEST(FifoCapacityAdmissionTest, FreeCapacityIsThePoolsLessTheRunningSet) {
+  const std::vector<PoolCapacity> pools = {{"cpu", {16000, 64 * kGi, 0}},
+                                           {"gpu", {8000, 32 * kGi, 2}}};
+  RunningJob a;
+  a.job_id = "a";
+  a.resources = {4000, 8 * kGi, 1};
+  RunningJob b;
+  b.job_id = "b";
+  b.resources = {2000, 8 * kGi, 0};
+  EXPECT_EQ(TotalCapacity(pools), (Resources{24000, 96 * kGi, 2}));
+  EXPECT_EQ(FreeCapacity(pools, {a, b}), (Resources{18000, 80 * kGi, 1}));
+
+  FifoCapacityAdmission admission;
+  Decision d = admission.Decide({Job("one", 0, 0, 1), Job("two", 0, 0, 1)}, {a, b}, pools);
+  EXPECT_THAT(d.admit, ElementsAre("one"));
+  EXPECT_THAT(d.waiting, ElementsAre(Pair("two", "waiting for 1 GPU (0 of 2 free)")));
+}
+
+TEST(FifoCapacityAdmissionTest, NeverPreempts) {
+  RunningJob batch;
+  batch.job_id = "batch-1";
+  batch.priority_class = "batch";
+  batch.resources = {0, 0, 4};
+  batch.preemptible = true;
+  Demand interactive = Job("notebook", 0, 0, 1);
+  interactive.priority_class = "interactive";
+  FifoCapacityAdmission admission;
+  Decision d = admission.Decide({interactive}, {batch}, {PoolCapacity{"local", kTotal}});
+  EXPECT_THAT(d.admit, IsEmpty());
+  EXPECT_THAT(d.preempt, IsEmpty());
+  EXPECT_THAT(d.waiting, ElementsAre(Pair("notebook", "waiting for 1 GPU (0 of 4 free)")));
 }
 
 }  // namespace

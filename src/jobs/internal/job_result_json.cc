@@ -43,12 +43,15 @@ std::string EncodeResult(const PersistedResult& persisted) {
   if (persisted.attempt_started_at != 0) o["attempt_started_at"] = persisted.attempt_started_at;
   if (!persisted.token_id.empty()) o["token_id"] = persisted.token_id;
   if (!persisted.stopping.empty()) o["stopping"] = persisted.stopping;
+  if (!persisted.stopping_reason.empty()) o["stopping_reason"] = persisted.stopping_reason;
+  if (persisted.preemptions != 0) o["preemptions"] = persisted.preemptions;
   if (persisted.launching_attempt != 0) o["launching_attempt"] = persisted.launching_attempt;
   if (!persisted.cancelled_by.empty()) o["cancelled_by"] = persisted.cancelled_by;
   if (const EndedAttempt& e = persisted.finalizing; e.attempt != 0) {
     o["finalizing"] = json::object{{"attempt", e.attempt},       {"exit_code", e.exit_code},
                                    {"signal", e.signal},         {"vanished", e.vanished},
-                                   {"oom_killed", e.oom_killed}, {"message", e.message}};
+                                   {"oom_killed", e.oom_killed}, {"preempted", e.preempted},
+                                   {"message", e.message}};
   }
   return json::serialize(o);
 }
@@ -81,6 +84,8 @@ StatusOr<PersistedResult> DecodeResult(std::string_view text) {
   out.attempt_started_at = IntField(o, "attempt_started_at");
   out.token_id = StringField(o, "token_id");
   out.stopping = StringField(o, "stopping");
+  out.stopping_reason = StringField(o, "stopping_reason");
+  out.preemptions = static_cast<int>(IntField(o, "preemptions"));
   out.launching_attempt = static_cast<int>(IntField(o, "launching_attempt"));
   out.cancelled_by = StringField(o, "cancelled_by");
   if (const json::value* v = o.if_contains("finalizing"); v != nullptr && v->is_object()) {
@@ -91,6 +96,7 @@ StatusOr<PersistedResult> DecodeResult(std::string_view text) {
     e.signal = static_cast<int>(IntField(f, "signal"));
     e.vanished = BoolField(f, "vanished");
     e.oom_killed = BoolField(f, "oom_killed");
+    e.preempted = BoolField(f, "preempted");
     e.message = StringField(f, "message");
   }
   return out;

@@ -23,6 +23,7 @@ struct EndedAttempt {
   int signal = 0;
   bool vanished = false;
   bool oom_killed = false;
+  bool preempted = false;  // evicted by the cluster
   std::string message;
 };
 
@@ -30,7 +31,10 @@ struct PersistedResult {
   JobResult result;
   int64_t attempt_started_at = 0;  // ms; 0 when no attempt is in flight
   std::string token_id;            // the in-flight attempt's token; "" when none
-  std::string stopping;            // "", "timeout" or "cancel": why Terminate was sent
+  std::string stopping;            // "", "timeout", "cancel" or "preempt": why Terminate was sent
+  std::string stopping_reason;     // with "preempt": who preempted the attempt and why
+  // How many attempts were preempted: they do not count against spec.retries.
+  int preemptions = 0;
   // > 0 while attempt N is being launched: written (with token_id) before Executor::Launch is
   // called, cleared when the launch is recorded as Running or undone.
   int launching_attempt = 0;
