@@ -271,10 +271,13 @@ def test_two_jobs_never_share_a_gpu(jobs_server, tmp_path):
 def test_pytorch_distributed_env_starts_every_rank(jobs_server):
     job = submit(jobs_server, {"name": "ddp", "distributed": {"backend": "pytorch", "processes": 2},
                                "command": script("""
-        import os
-        print("rank", os.environ["RANK"], "of", os.environ["WORLD_SIZE"],
-              "local", os.environ["LOCAL_RANK"], "master",
-              os.environ["MASTER_ADDR"] + ":" + os.environ["MASTER_PORT"], flush=True)
+        import os, sys
+        # One write per line: the ranks share the log, and an unbuffered print writes each of
+        # its arguments separately, so two ranks' words could interleave.
+        sys.stdout.write(f"rank {os.environ['RANK']} of {os.environ['WORLD_SIZE']} local "
+                         f"{os.environ['LOCAL_RANK']} master {os.environ['MASTER_ADDR']}:"
+                         f"{os.environ['MASTER_PORT']}\\n")
+        sys.stdout.flush()
     """)})
     done = wait_state(jobs_server, job["job_id"], *TERMINAL)
     assert done["state"] == "Succeeded", done
