@@ -134,6 +134,43 @@ double MetricValue(const PgResult& res, int row, int col) {
   return v;
 }
 
+// Reads a metric from columns first.. of `res`: key, value, is_nan, timestamp, step, model_id,
+// dataset_name, dataset_digest.
+Metric MetricFromColumns(const PgResult& res, int row, int first) {
+  Metric m;
+  m.key = res.GetString(row, first);
+  m.value = MetricValue(res, row, first + 1);
+  m.timestamp = res.GetInt64(row, first + 3);
+  m.step = res.GetInt64(row, first + 4);
+  m.model_id = res.GetString(row, first + 5);
+  m.dataset_name = res.GetString(row, first + 6);
+  m.dataset_digest = res.GetString(row, first + 7);
+  return m;
+}
+
+// The first max_results rows of a search's `res` as a page: the search asked for one more row,
+// whose presence says that another page follows.
+template <typename T, typename FromRow>
+void FillPage(const PgResult& res, const FromRow& from_row, int64_t max_results, int64_t offset,
+              Page<T>& page) {
+  page.items.clear();
+  int n = std::min<int64_t>(res.rows(), max_results);
+  for (int i = 0; i < n; ++i) {
+    page.items.push_back(from_row(res, i));
+  }
+  page.next_page_token =
+      internal::NextPageToken(static_cast<size_t>(res.rows()), max_results, offset);
+}
+
+// Appends the (owner id, key, value) rows of `res` to each owner's `field`.
+template <typename Owner>
+void AppendKeyValues(const PgResult& res, std::unordered_map<std::string, Owner*>& by_id,
+                     std::vector<Tag> Owner::*field) {
+  for (int i = 0; i < res.rows(); ++i) {
+    (by_id[res.GetString(i, 0)]->*field).push_back({res.GetString(i, 1), res.GetString(i, 2)});
+  }
+}
+
 // Keys and values of tags, deduplicated so that the last occurrence of a key wins.
 struct KeyValueArrays {
   std::vector<std::string> keys;
@@ -214,14 +251,8 @@ class PostgresTrackingStore : public TrackingStore {
     ASSIGN_OR_RETURN(internal::SqlQuery sql, internal::BuildExperimentSearch(db_.dialect(), query));
     Page<Experiment> page;
     RETURN_IF_ERROR(db_.Read("searching experiments", [&](PgConnection& c) -> Status {
-      page.items.clear();
       ASSIGN_OR_RETURN(PgResult res, c.ExecUnprepared(sql.sql, ToPgParams(sql.params)));
-      int n = std::min<int64_t>(res.rows(), query.max_results);
-      for (int i = 0; i < n; ++i) {
-        page.items.push_back(ExperimentFromRow(res, i));
-      }
-      page.next_page_token =
-          internal::NextPageToken(static_cast<size_t>(res.rows()), query.max_results, query.offset);
+      FillPage(res, ExperimentFromRow, query.max_results, query.offset, page);
       return LoadExperimentTags(c, page.items);
     }));
     return page;
@@ -587,16 +618,13 @@ class PostgresTrackingStore : public TrackingStore {
     ASSIGN_OR_RETURN(internal::SqlQuery sql, internal::BuildRunSearch(db_.dialect(), query));
     Page<Run> page;
     RETURN_IF_ERROR(db_.Read("searching runs", [&](PgConnection& c) -> Status {
-      page.items.clear();
       ASSIGN_OR_RETURN(PgResult res, c.ExecUnprepared(sql.sql, ToPgParams(sql.params)));
-      int n = std::min<int64_t>(res.rows(), query.max_results);
-      for (int i = 0; i < n; ++i) {
+      auto run_from_row = [](const PgResult& rows, int i) {
         Run run;
-        run.info = RunInfoFromRow(res, i);
-        page.items.push_back(std::move(run));
-      }
-      page.next_page_token =
-          internal::NextPageToken(static_cast<size_t>(res.rows()), query.max_results, query.offset);
+        run.info = RunInfoFromRow(rows, i);
+        return run;
+      };
+      FillPage(res, run_from_row, query.max_results, query.offset, page);
       return LoadRunData(c, page.items);
     }));
     return page;
@@ -624,15 +652,8 @@ class PostgresTrackingStore : public TrackingStore {
                   PgInt(paged ? offset : 0)}));
       int n = paged ? std::min<int64_t>(res.rows(), max_results) : res.rows();
       for (int i = 0; i < n; ++i) {
-        Metric m;
-        m.key = res.GetString(i, 0);
-        m.value = MetricValue(res, i, 1);
-        m.timestamp = res.GetInt64(i, 3);
-        m.step = res.GetInt64(i, 4);
+        Metric m = MetricFromColumns(res, i, 0);
         m.run_id = std::string(run_id);
-        m.model_id = res.GetString(i, 5);
-        m.dataset_name = res.GetString(i, 6);
-        m.dataset_digest = res.GetString(i, 7);
         page.items.push_back(std::move(m));
       }
       page.next_page_token =
@@ -675,15 +696,8 @@ class PostgresTrackingStore : public TrackingStore {
                    "ANY($5::bigint[]) ORDER BY i",
                    {run_id, std::string(key), lo, hi, PgArray(indexes)}));
         for (int i = 0; i < res.rows(); ++i) {
-          Metric m;
-          m.key = res.GetString(i, 0);
-          m.value = MetricValue(res, i, 1);
-          m.timestamp = res.GetInt64(i, 3);
-          m.step = res.GetInt64(i, 4);
+          Metric m = MetricFromColumns(res, i, 0);
           m.run_id = run_id;
-          m.model_id = res.GetString(i, 5);
-          m.dataset_name = res.GetString(i, 6);
-          m.dataset_digest = res.GetString(i, 7);
           out.push_back(std::move(m));
         }
       }
@@ -802,14 +816,8 @@ class PostgresTrackingStore : public TrackingStore {
                      internal::BuildLoggedModelSearch(db_.dialect(), query));
     Page<LoggedModel> page;
     RETURN_IF_ERROR(db_.Read("searching logged models", [&](PgConnection& c) -> Status {
-      page.items.clear();
       ASSIGN_OR_RETURN(PgResult res, c.ExecUnprepared(sql.sql, ToPgParams(sql.params)));
-      int n = std::min<int64_t>(res.rows(), query.max_results);
-      for (int i = 0; i < n; ++i) {
-        page.items.push_back(ModelFromRow(res, i));
-      }
-      page.next_page_token =
-          internal::NextPageToken(static_cast<size_t>(res.rows()), query.max_results, query.offset);
+      FillPage(res, ModelFromRow, query.max_results, query.offset, page);
       return LoadModelData(c, page.items);
     }));
     return page;
@@ -969,9 +977,7 @@ class PostgresTrackingStore : public TrackingStore {
                                           "WHERE experiment_id = ANY($1::bigint[]) ORDER BY "
                                           "experiment_id, key",
                                           {PgArray(ids)}));
-    for (int i = 0; i < res.rows(); ++i) {
-      by_id[res.GetString(i, 0)]->tags.push_back({res.GetString(i, 1), res.GetString(i, 2)});
-    }
+    AppendKeyValues(res, by_id, &Experiment::tags);
     return OkStatus();
   }
 
@@ -994,30 +1000,18 @@ class PostgresTrackingStore : public TrackingStore {
                             "ANY($1::text[]) ORDER BY run_uuid, key",
                             args));
     for (int i = 0; i < metrics.rows(); ++i) {
-      Metric m;
+      Metric m = MetricFromColumns(metrics, i, 1);
       m.run_id = metrics.GetString(i, 0);
-      m.key = metrics.GetString(i, 1);
-      m.value = MetricValue(metrics, i, 2);
-      m.timestamp = metrics.GetInt64(i, 4);
-      m.step = metrics.GetInt64(i, 5);
-      m.model_id = metrics.GetString(i, 6);
-      m.dataset_name = metrics.GetString(i, 7);
-      m.dataset_digest = metrics.GetString(i, 8);
       by_id[m.run_id]->latest_metrics.push_back(std::move(m));
     }
     ASSIGN_OR_RETURN(PgResult params, c.Exec("SELECT run_uuid, key, value FROM params WHERE "
                                              "run_uuid = ANY($1::text[]) ORDER BY run_uuid, key",
                                              args));
-    for (int i = 0; i < params.rows(); ++i) {
-      by_id[params.GetString(i, 0)]->params.push_back(
-          {params.GetString(i, 1), params.GetString(i, 2)});
-    }
+    AppendKeyValues(params, by_id, &Run::params);
     ASSIGN_OR_RETURN(PgResult tags, c.Exec("SELECT run_uuid, key, value FROM tags WHERE "
                                            "run_uuid = ANY($1::text[]) ORDER BY run_uuid, key",
                                            args));
-    for (int i = 0; i < tags.rows(); ++i) {
-      by_id[tags.GetString(i, 0)]->tags.push_back({tags.GetString(i, 1), tags.GetString(i, 2)});
-    }
+    AppendKeyValues(tags, by_id, &Run::tags);
     ASSIGN_OR_RETURN(
         PgResult inputs,
         c.Exec("SELECT i.run_uuid, i.input_uuid, d.name, d.digest, d.source_type, d.source, "
@@ -1079,17 +1073,12 @@ class PostgresTrackingStore : public TrackingStore {
                                            "WHERE model_id = ANY($1::text[]) ORDER BY model_id, "
                                            "key",
                                            args));
-    for (int i = 0; i < tags.rows(); ++i) {
-      by_id[tags.GetString(i, 0)]->tags.push_back({tags.GetString(i, 1), tags.GetString(i, 2)});
-    }
+    AppendKeyValues(tags, by_id, &LoggedModel::tags);
     ASSIGN_OR_RETURN(PgResult params,
                      c.Exec("SELECT model_id, key, value FROM logged_model_params WHERE "
                             "model_id = ANY($1::text[]) ORDER BY model_id, key",
                             args));
-    for (int i = 0; i < params.rows(); ++i) {
-      by_id[params.GetString(i, 0)]->params.push_back(
-          {params.GetString(i, 1), params.GetString(i, 2)});
-    }
+    AppendKeyValues(params, by_id, &LoggedModel::params);
     ASSIGN_OR_RETURN(
         PgResult metrics,
         c.Exec("SELECT model_id, key, value, is_nan, timestamp, step, run_uuid, dataset_name, "
@@ -1097,15 +1086,9 @@ class PostgresTrackingStore : public TrackingStore {
                "ORDER BY model_id, key, timestamp, step",
                args));
     for (int i = 0; i < metrics.rows(); ++i) {
-      Metric m;
+      Metric m = MetricFromColumns(metrics, i, 1);
+      m.run_id = std::move(m.model_id);  // column 6 here is the run that logged the point
       m.model_id = metrics.GetString(i, 0);
-      m.key = metrics.GetString(i, 1);
-      m.value = MetricValue(metrics, i, 2);
-      m.timestamp = metrics.GetInt64(i, 4);
-      m.step = metrics.GetInt64(i, 5);
-      m.run_id = metrics.GetString(i, 6);
-      m.dataset_name = metrics.GetString(i, 7);
-      m.dataset_digest = metrics.GetString(i, 8);
       by_id[m.model_id]->metrics.push_back(std::move(m));
     }
     return OkStatus();

@@ -81,6 +81,97 @@ void BindRunLifecycle(Statement& q, const RunLifecycle& lifecycle) {
   }
 }
 
+// Fills `m` (built in place by the caller: a history can hold millions of points) from the
+// history columns starting at `first`.
+void ReadHistoryRow(const Statement& q, int first, Metric& m) {
+  m.key.assign(q.TextView(first));
+  m.value = q.Int(first + 2) != 0 ? std::numeric_limits<double>::quiet_NaN()
+                                  : ClampInfinity(q.Double(first + 1));
+  m.timestamp = q.Int(first + 3);
+  m.step = q.Int(first + 4);
+  m.model_id.assign(q.TextView(first + 5));
+  m.dataset_name.assign(q.TextView(first + 6));
+  m.dataset_digest.assign(q.TextView(first + 7));
+}
+
+// Steps `q` to its end into `page`: it was asked for max_results + 1 rows, and the extra one
+// says that another page follows.
+template <typename T, typename ReadRow>
+Status ReadPage(Statement& q, const ReadRow& read_row, int64_t max_results, int64_t offset,
+                Page<T>& page) {
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    page.items.push_back(read_row(q));
+  }
+  page.next_page_token = internal::NextPageToken(page.items.size(), max_results, offset);
+  if (page.items.size() > static_cast<size_t>(max_results)) {
+    page.items.resize(static_cast<size_t>(max_results));
+  }
+  return OkStatus();
+}
+
+// Writes each (owner, key, value) with `sql`, whose ?1, ?2 and ?3 take them.
+template <typename Owner>
+Status WriteKeyValues(Connection& db, const std::string& sql, const Owner& owner,
+                      const std::vector<Tag>& rows) {
+  ASSIGN_OR_RETURN(Statement ins, db.Prepare(sql));
+  for (const Tag& t : rows) {
+    RETURN_IF_ERROR(ins.Bind(1, owner).Bind(2, t.key).Bind(3, t.value).Run());
+    ins.Reset();
+  }
+  return OkStatus();
+}
+
+// The runs or logged models of a page by id, for loading their children with one query per
+// table (column 0 of every such query is the owner's id, `id_column`).
+template <typename Owner>
+class OwnersById {
+ public:
+  template <typename IdOf>
+  OwnersById(std::vector<Owner>& owners, std::string id_column, const IdOf& id_of)
+      : id_column_(std::move(id_column)) {
+    for (Owner& o : owners) {
+      const std::string& id = id_of(o);
+      by_id_[id] = &o;
+      ids_.push_back(id);
+    }
+  }
+
+  // Runs `sql` (kIdsMarker stands for the ids) and hands each row to `fn` with its owner.
+  Status ForEachRow(Connection& db, const std::string& sql,
+                    const std::function<void(const Statement&, Owner&)>& fn) const {
+    return ForEachRowInChunks(db, sql, ids_, [&](const Statement& q) {
+      auto it = by_id_.find(q.Text(0));
+      if (it != by_id_.end()) fn(q, *it->second);
+    });
+  }
+
+  // Appends the (key, value) rows of `table` to each owner's `field`, ordered by key.
+  Status AppendKeyValues(Connection& db, std::string_view table,
+                         std::vector<Tag> Owner::*field) const {
+    return ForEachRow(db,
+                      "SELECT " + id_column_ + ", key, value FROM " + std::string(table) +
+                          " WHERE " + id_column_ + " IN " + std::string(kIdsMarker) +
+                          " ORDER BY key",
+                      [field](const Statement& q, Owner& o) {
+                        (o.*field).push_back(Tag{q.Text(1), q.Text(2)});
+                      });
+  }
+
+ private:
+  std::string id_column_;
+  std::unordered_map<std::string, Owner*> by_id_;
+  std::vector<internal::SqlValue> ids_;
+};
+
+constexpr char kUpsertExperimentTag[] =
+    "INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?1, ?2, ?3)";
+constexpr char kUpsertLoggedModelTag[] =
+    "INSERT OR REPLACE INTO logged_model_tags (model_id, key, value) VALUES (?1, ?2, ?3)";
+constexpr char kUpsertLoggedModelParam[] =
+    "INSERT OR REPLACE INTO logged_model_params (model_id, key, value) VALUES (?1, ?2, ?3)";
+
 class SqliteTrackingStore : public TrackingStore {
  public:
   explicit SqliteTrackingStore(Database& db) : db_(db) {}
@@ -240,13 +331,7 @@ StatusOr<std::string> SqliteTrackingStore::CreateExperiment(const Experiment& ex
                                                  "WHERE experiment_id = ?2"));
       RETURN_IF_ERROR(upd.Bind(1, db_.artifact_root() + "/" + id).Bind(2, new_id).Run());
     }
-    ASSIGN_OR_RETURN(Statement tag, db.Prepare("INSERT OR REPLACE INTO experiment_tags "
-                                               "(experiment_id, key, value) VALUES (?1, ?2, ?3)"));
-    for (const Tag& t : experiment.tags) {
-      RETURN_IF_ERROR(tag.Bind(1, new_id).Bind(2, t.key).Bind(3, t.value).Run());
-      tag.Reset();
-    }
-    return OkStatus();
+    return WriteKeyValues(db, kUpsertExperimentTag, new_id, experiment.tags);
   });
   if (!s.ok()) return s;
   return id;
@@ -283,16 +368,7 @@ StatusOr<Page<Experiment>> SqliteTrackingStore::SearchExperiments(const Experime
   RETURN_IF_ERROR(Read([&](Connection& db) -> Status {
     ASSIGN_OR_RETURN(Statement q, db.PrepareUncached(sql.sql));
     q.BindAll(sql.params);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
-      page.items.push_back(ReadExperimentRow(q));
-    }
-    page.next_page_token =
-        internal::NextPageToken(page.items.size(), query.max_results, query.offset);
-    if (page.items.size() > static_cast<size_t>(query.max_results)) {
-      page.items.resize(static_cast<size_t>(query.max_results));
-    }
+    RETURN_IF_ERROR(ReadPage(q, ReadExperimentRow, query.max_results, query.offset, page));
     return LoadExperimentTags(db, page.items);
   }));
   return page;
@@ -354,9 +430,7 @@ Status SqliteTrackingStore::ExperimentMustBeActive(Connection& db, std::string_v
 Status SqliteTrackingStore::SetExperimentTag(std::string_view experiment_id, const Tag& tag) {
   return Write([&](Connection& db) -> Status {
     RETURN_IF_ERROR(ExperimentMustBeActive(db, experiment_id));
-    ASSIGN_OR_RETURN(Statement ins, db.Prepare("INSERT OR REPLACE INTO experiment_tags "
-                                               "(experiment_id, key, value) VALUES (?1, ?2, ?3)"));
-    return ins.Bind(1, *ParseExperimentId(experiment_id)).Bind(2, tag.key).Bind(3, tag.value).Run();
+    return WriteKeyValues(db, kUpsertExperimentTag, *ParseExperimentId(experiment_id), {tag});
   });
 }
 
@@ -455,45 +529,23 @@ Status SqliteTrackingStore::CreateRun(const RunInfo& info, const std::vector<Tag
 // Loads params, tags, latest metrics, inputs and outputs of all `runs` with one query per kind.
 Status SqliteTrackingStore::FillRuns(Connection& db, std::vector<Run>& runs) {
   if (runs.empty()) return OkStatus();
-  std::unordered_map<std::string, Run*> by_id;
-  std::vector<internal::SqlValue> ids;
-  for (Run& r : runs) {
-    by_id[r.info.run_id] = &r;
-    ids.push_back(r.info.run_id);
-  }
+  const OwnersById<Run> owners(runs, "run_uuid",
+                               [](const Run& r) -> const std::string& { return r.info.run_id; });
   const std::string in(kIdsMarker);
   auto each_row = [&](const std::string& sql,
-                      const std::function<void(const Statement&, Run&)>& fn) -> Status {
-    return ForEachRowInChunks(db, sql, ids, [&](const Statement& q) {
-      auto it = by_id.find(q.Text(0));
-      if (it != by_id.end()) fn(q, *it->second);
-    });
+                      const std::function<void(const Statement&, Run&)>& fn) {
+    return owners.ForEachRow(db, sql, fn);
   };
-  RETURN_IF_ERROR(
-      each_row("SELECT run_uuid, key, value FROM params WHERE run_uuid IN " + in + " ORDER BY key",
-               [](const Statement& q, Run& r) {
-                 r.params.push_back(Param{q.Text(1), q.Text(2)});
-               }));
-  RETURN_IF_ERROR(
-      each_row("SELECT run_uuid, key, value FROM tags WHERE run_uuid IN " + in + " ORDER BY key",
-               [](const Statement& q, Run& r) {
-                 r.tags.push_back(Tag{q.Text(1), q.Text(2)});
-               }));
+  RETURN_IF_ERROR(owners.AppendKeyValues(db, "params", &Run::params));
+  RETURN_IF_ERROR(owners.AppendKeyValues(db, "tags", &Run::tags));
   RETURN_IF_ERROR(
       each_row("SELECT run_uuid, key, value, is_nan, timestamp, step, model_id, dataset_name, "
                "dataset_digest FROM latest_metrics WHERE run_uuid IN " +
                    in + " ORDER BY key",
                [](const Statement& q, Run& r) {
                  Metric m;
-                 m.key = q.Text(1);
-                 m.value = q.Int(3) != 0 ? std::numeric_limits<double>::quiet_NaN()
-                                         : ClampInfinity(q.Double(2));
-                 m.timestamp = q.Int(4);
-                 m.step = q.Int(5);
+                 ReadHistoryRow(q, 1, m);
                  m.run_id = r.info.run_id;
-                 m.model_id = q.Text(6);
-                 m.dataset_name = q.Text(7);
-                 m.dataset_digest = q.Text(8);
                  r.latest_metrics.push_back(std::move(m));
                }));
   // Dataset inputs with their tags: one query, rows grouped by input.
@@ -744,12 +796,10 @@ Status SqliteTrackingStore::LogInputs(std::string_view run_id,
       RETURN_IF_ERROR(link.Bind(1, input_uuid).Bind(2, dataset_uuid).Bind(3, run_id).Run());
       link.Reset();
       if (db.Changes() == 0) continue;  // already an input of this run: tags stay as logged
-      ASSIGN_OR_RETURN(Statement tag, db.Prepare("INSERT OR REPLACE INTO input_tags (input_uuid, "
-                                                 "name, value) VALUES (?1, ?2, ?3)"));
-      for (const Tag& t : input.tags) {
-        RETURN_IF_ERROR(tag.Bind(1, input_uuid).Bind(2, t.key).Bind(3, t.value).Run());
-        tag.Reset();
-      }
+      RETURN_IF_ERROR(WriteKeyValues(db,
+                                     "INSERT OR REPLACE INTO input_tags (input_uuid, name, value) "
+                                     "VALUES (?1, ?2, ?3)",
+                                     input_uuid, input.tags));
     }
     ASSIGN_OR_RETURN(Statement model, db.Prepare("INSERT OR IGNORE INTO model_inputs (run_uuid, "
                                                  "model_id) VALUES (?1, ?2)"));
@@ -782,34 +832,15 @@ StatusOr<Page<Run>> SqliteTrackingStore::SearchRuns(const RunQuery& query) {
   RETURN_IF_ERROR(Read([&](Connection& db) -> Status {
     ASSIGN_OR_RETURN(Statement q, db.PrepareUncached(sql.sql));
     q.BindAll(sql.params);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
+    auto read_run = [](const Statement& row) {
       Run r;
-      r.info = ReadRunRow(q);
-      page.items.push_back(std::move(r));
-    }
-    page.next_page_token =
-        internal::NextPageToken(page.items.size(), query.max_results, query.offset);
-    if (page.items.size() > static_cast<size_t>(query.max_results)) {
-      page.items.resize(static_cast<size_t>(query.max_results));
-    }
+      r.info = ReadRunRow(row);
+      return r;
+    };
+    RETURN_IF_ERROR(ReadPage(q, read_run, query.max_results, query.offset, page));
     return FillRuns(db, page.items);
   }));
   return page;
-}
-
-// Fills `m` (built in place by the caller: a history can hold millions of points) from the
-// history columns starting at `first`.
-void ReadHistoryRow(const Statement& q, int first, Metric& m) {
-  m.key.assign(q.TextView(first));
-  m.value = q.Int(first + 2) != 0 ? std::numeric_limits<double>::quiet_NaN()
-                                  : ClampInfinity(q.Double(first + 1));
-  m.timestamp = q.Int(first + 3);
-  m.step = q.Int(first + 4);
-  m.model_id.assign(q.TextView(first + 5));
-  m.dataset_name.assign(q.TextView(first + 6));
-  m.dataset_digest.assign(q.TextView(first + 7));
 }
 
 StatusOr<Page<Metric>> SqliteTrackingStore::GetMetricHistory(std::string_view run_id,
@@ -919,48 +950,22 @@ LoggedModel ReadLoggedModelRow(const Statement& q) {
 StatusOr<std::vector<LoggedModel>> SqliteTrackingStore::FillLoggedModels(
     Connection& db, std::vector<LoggedModel> models) {
   if (models.empty()) return models;
-  std::unordered_map<std::string, LoggedModel*> by_id;
-  std::vector<internal::SqlValue> ids;
-  for (LoggedModel& m : models) {
-    by_id[m.model_id] = &m;
-    ids.push_back(m.model_id);
-  }
-  const std::string in(kIdsMarker);
-  auto each_row = [&](const std::string& sql,
-                      const std::function<void(const Statement&, LoggedModel&)>& fn) -> Status {
-    return ForEachRowInChunks(db, sql, ids, [&](const Statement& q) {
-      auto it = by_id.find(q.Text(0));
-      if (it != by_id.end()) fn(q, *it->second);
-    });
-  };
-  RETURN_IF_ERROR(each_row("SELECT model_id, key, value FROM logged_model_tags WHERE model_id IN " +
-                               in + " ORDER BY key",
-                           [](const Statement& q, LoggedModel& m) {
-                             m.tags.push_back(Tag{q.Text(1), q.Text(2)});
-                           }));
-  RETURN_IF_ERROR(
-      each_row("SELECT model_id, key, value FROM logged_model_params WHERE model_id IN " + in +
-                   " ORDER BY key",
-               [](const Statement& q, LoggedModel& m) {
-                 m.params.push_back(Param{q.Text(1), q.Text(2)});
-               }));
-  RETURN_IF_ERROR(
-      each_row("SELECT model_id, key, value, is_nan, timestamp, step, run_uuid, dataset_name, "
-               "dataset_digest FROM logged_model_metrics WHERE model_id IN " +
-                   in + " ORDER BY key, timestamp, step",
-               [](const Statement& q, LoggedModel& lm) {
-                 Metric m;
-                 m.key = q.Text(1);
-                 m.value = q.Int(3) != 0 ? std::numeric_limits<double>::quiet_NaN()
-                                         : ClampInfinity(q.Double(2));
-                 m.timestamp = q.Int(4);
-                 m.step = q.Int(5);
-                 m.run_id = q.Text(6);
-                 m.model_id = lm.model_id;
-                 m.dataset_name = q.Text(7);
-                 m.dataset_digest = q.Text(8);
-                 lm.metrics.push_back(std::move(m));
-               }));
+  const OwnersById<LoggedModel> owners(
+      models, "model_id", [](const LoggedModel& m) -> const std::string& { return m.model_id; });
+  RETURN_IF_ERROR(owners.AppendKeyValues(db, "logged_model_tags", &LoggedModel::tags));
+  RETURN_IF_ERROR(owners.AppendKeyValues(db, "logged_model_params", &LoggedModel::params));
+  RETURN_IF_ERROR(owners.ForEachRow(
+      db,
+      "SELECT model_id, key, value, is_nan, timestamp, step, run_uuid, dataset_name, "
+      "dataset_digest FROM logged_model_metrics WHERE model_id IN " +
+          std::string(kIdsMarker) + " ORDER BY key, timestamp, step",
+      [](const Statement& q, LoggedModel& lm) {
+        Metric m;
+        ReadHistoryRow(q, 1, m);
+        m.run_id = std::move(m.model_id);  // column 6 here is the run that logged the point
+        m.model_id = lm.model_id;
+        lm.metrics.push_back(std::move(m));
+      }));
   return models;
 }
 
@@ -1007,19 +1012,8 @@ Status SqliteTrackingStore::CreateLoggedModel(const LoggedModel& model) {
                         .Bind(11, model.creator_id)
                         .Run());
     if (db.Changes() == 0) return AlreadyExistsError("model id " + model.model_id + " is taken");
-    ASSIGN_OR_RETURN(Statement tag, db.Prepare("INSERT OR REPLACE INTO logged_model_tags "
-                                               "(model_id, key, value) VALUES (?1, ?2, ?3)"));
-    for (const Tag& t : model.tags) {
-      RETURN_IF_ERROR(tag.Bind(1, model.model_id).Bind(2, t.key).Bind(3, t.value).Run());
-      tag.Reset();
-    }
-    ASSIGN_OR_RETURN(Statement param, db.Prepare("INSERT OR REPLACE INTO logged_model_params "
-                                                 "(model_id, key, value) VALUES (?1, ?2, ?3)"));
-    for (const Param& p : model.params) {
-      RETURN_IF_ERROR(param.Bind(1, model.model_id).Bind(2, p.key).Bind(3, p.value).Run());
-      param.Reset();
-    }
-    return OkStatus();
+    RETURN_IF_ERROR(WriteKeyValues(db, kUpsertLoggedModelTag, model.model_id, model.tags));
+    return WriteKeyValues(db, kUpsertLoggedModelParam, model.model_id, model.params);
   });
 }
 
@@ -1064,13 +1058,7 @@ Status SqliteTrackingStore::SetLoggedModelTags(std::string_view model_id,
                                                const std::vector<Tag>& tags) {
   return Write([&](Connection& db) -> Status {
     RETURN_IF_ERROR(LoadLoggedModel(db, model_id, false).status());
-    ASSIGN_OR_RETURN(Statement ins, db.Prepare("INSERT OR REPLACE INTO logged_model_tags "
-                                               "(model_id, key, value) VALUES (?1, ?2, ?3)"));
-    for (const Tag& t : tags) {
-      RETURN_IF_ERROR(ins.Bind(1, model_id).Bind(2, t.key).Bind(3, t.value).Run());
-      ins.Reset();
-    }
-    return OkStatus();
+    return WriteKeyValues(db, kUpsertLoggedModelTag, model_id, tags);
   });
 }
 
@@ -1092,13 +1080,7 @@ Status SqliteTrackingStore::LogLoggedModelParams(std::string_view model_id,
                                                  const std::vector<Param>& params) {
   return Write([&](Connection& db) -> Status {
     RETURN_IF_ERROR(LoadLoggedModel(db, model_id, false).status());
-    ASSIGN_OR_RETURN(Statement ins, db.Prepare("INSERT OR REPLACE INTO logged_model_params "
-                                               "(model_id, key, value) VALUES (?1, ?2, ?3)"));
-    for (const Param& p : params) {
-      RETURN_IF_ERROR(ins.Bind(1, model_id).Bind(2, p.key).Bind(3, p.value).Run());
-      ins.Reset();
-    }
-    return OkStatus();
+    return WriteKeyValues(db, kUpsertLoggedModelParam, model_id, params);
   });
 }
 
@@ -1107,21 +1089,12 @@ StatusOr<Page<LoggedModel>> SqliteTrackingStore::SearchLoggedModels(const Logged
                    internal::BuildLoggedModelSearch(internal::SqliteDialect(), query));
   Page<LoggedModel> page;
   RETURN_IF_ERROR(Read([&](Connection& db) -> Status {
-    std::vector<LoggedModel> models;
     {
       ASSIGN_OR_RETURN(Statement q, db.PrepareUncached(sql.sql));
       q.BindAll(sql.params);
-      while (true) {
-        ASSIGN_OR_RETURN(bool row, q.Step());
-        if (!row) break;
-        models.push_back(ReadLoggedModelRow(q));
-      }
+      RETURN_IF_ERROR(ReadPage(q, ReadLoggedModelRow, query.max_results, query.offset, page));
     }
-    page.next_page_token = internal::NextPageToken(models.size(), query.max_results, query.offset);
-    if (models.size() > static_cast<size_t>(query.max_results)) {
-      models.resize(static_cast<size_t>(query.max_results));
-    }
-    ASSIGN_OR_RETURN(page.items, FillLoggedModels(db, std::move(models)));
+    ASSIGN_OR_RETURN(page.items, FillLoggedModels(db, std::move(page.items)));
     return OkStatus();
   }));
   return page;
