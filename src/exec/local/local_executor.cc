@@ -16,6 +16,8 @@
 #include <boost/json.hpp>
 #include <cerrno>
 #include <filesystem>
+#include <functional>
+#include <string_view>
 #include <system_error>
 
 #include "archive/archive.h"
@@ -157,21 +159,39 @@ Status ChownTree(const std::string& path, int64_t uid, int64_t gid, bool recursi
 }
 
 // The pids of every live process whose command line is exactly `argv` (a scan of /proc).
-std::vector<int> ProcessesRunning(const std::vector<std::string>& argv) {
-  std::string wanted;
-  for (const std::string& arg : argv) wanted += arg + '\0';
+// The live processes whose /proc/<pid>/<file> (one this process may read) satisfies `match`.
+std::vector<int> ProcessesWhere(const char* file,
+                                const std::function<bool(const std::string&)>& match) {
   std::vector<int> pids;
   std::error_code ec;
   for (auto it = fs::directory_iterator("/proc", ec); !ec && it != fs::directory_iterator();
        it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
-    StatusOr<std::string> cmdline = ReadFile(it->path().string() + "/cmdline");
-    if (!cmdline.ok() || *cmdline != wanted) continue;
+    StatusOr<std::string> contents = ReadFile(it->path().string() + "/" + file);
+    if (!contents.ok() || !match(*contents)) continue;
     const int pid = std::atoi(name.c_str());
-    if (ProcessAlive(pid, 0)) pids.push_back(pid);
+    if (pid != getpid() && ProcessAlive(pid, 0)) pids.push_back(pid);
   }
   return pids;
+}
+
+std::vector<int> ProcessesRunning(const std::vector<std::string>& argv) {
+  std::string wanted;
+  for (const std::string& arg : argv) wanted += arg + '\0';
+  return ProcessesWhere("cmdline", [&](const std::string& cmdline) { return cmdline == wanted; });
+}
+
+// The environment entry that marks every process of an attempt (they inherit it), so they can
+// be found after they left its process group (setsid) and its supervisor died, where no cgroup
+// holds them.
+constexpr char kAttemptMarker[] = "INET_ATTEMPT_ID";  // = Owner(job, attempt)
+
+std::vector<int> ProcessesMarked(std::string_view owner) {
+  const std::string entry = std::string(kAttemptMarker) + "=" + std::string(owner) + '\0';
+  return ProcessesWhere("environ", [&](const std::string& environ) {
+    return environ.starts_with(entry) || environ.find('\0' + entry) != std::string::npos;
+  });
 }
 
 ExecutionStatus FromExitRecord(const ExitRecord& record) {
@@ -648,6 +668,7 @@ StatusOr<Execution> LocalExecutor::StartAttempt(const LaunchRequest& request,
   env["INET_OUTPUT_DIR"] = dir + "/outputs";
   env["INET_CHECKPOINT_DIR"] = dir + "/checkpoints";
   env["INET_ATTEMPT"] = std::to_string(request.attempt);
+  env[kAttemptMarker] = Owner(request.job_id, request.attempt);
   env["CUDA_VISIBLE_DEVICES"] = JoinInts(gpus);
   env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID";
   env["PYTHONUNBUFFERED"] = "1";
@@ -933,6 +954,7 @@ StatusOr<Execution> LocalExecutor::Recover(std::string_view job_id, int attempt)
   for (int round = 0; round < 200; ++round) {
     std::vector<int> pids = ProcessesRunning(argv);
     KillCgroupProcesses(state.cgroup);
+    for (int pid : ProcessesMarked(Owner(job_id, attempt))) kill(pid, SIGKILL);
     if (pids.empty()) break;
     for (int pid : pids) kill(pid, SIGKILL);
     usleep(10'000);
@@ -954,6 +976,15 @@ void LocalExecutor::KillAttempt(const AttemptState& state) {
     kill(-state.pgid, SIGKILL);
   }
   KillCgroupProcesses(state.cgroup);
+  // Without a cgroup, a process that called setsid left the group: it still carries the
+  // attempt's marker. Round after round, as a dying process may have forked meanwhile.
+  const std::string owner = Owner(state.job_id, state.attempt);
+  for (int round = 0; round < 50; ++round) {
+    const std::vector<int> marked = ProcessesMarked(owner);
+    if (marked.empty()) break;
+    for (int pid : marked) kill(pid, SIGKILL);
+    usleep(10'000);
+  }
 }
 
 std::vector<StatusOr<ExecutionStatus>> LocalExecutor::PollAll(

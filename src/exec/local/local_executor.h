@@ -106,8 +106,10 @@ class LocalExecutor final : public Executor {
   // the server's allow-listed variables (kInheritedEnvironment; PATH with path_prefix first;
   // HOME, USER and LOGNAME those of the job user when there is one; TMPDIR the job's tmp/),
   // then request.env, then request.secrets, then
-  // INET_OUTPUT_DIR, INET_CHECKPOINT_DIR, INET_ATTEMPT, CUDA_VISIBLE_DEVICES (the assigned
-  // indices, "" when no GPU was requested), CUDA_DEVICE_ORDER=PCI_BUS_ID (so indices match
+  // INET_OUTPUT_DIR, INET_CHECKPOINT_DIR, INET_ATTEMPT, INET_ATTEMPT_ID ("<job>#<attempt>": the
+  // marker by which the attempt's processes are found and killed once they left its process
+  // group and its supervisor is gone, where no cgroup holds them), CUDA_VISIBLE_DEVICES (the
+  // assigned indices, "" when no GPU was requested), CUDA_DEVICE_ORDER=PCI_BUS_ID (so indices match
   // nvidia-smi's), PYTHONUNBUFFERED=1, and for the "pytorch" backend torchrun's WORLD_SIZE,
   // RANK, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR=127.0.0.1, MASTER_PORT.
   StatusOr<Execution> Launch(const LaunchRequest& request) override;

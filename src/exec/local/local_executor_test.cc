@@ -829,6 +829,27 @@ TEST_F(LocalExecutorTest, ReportsAVanishedSupervisor) {
   EXPECT_TRUE(WaitForProcessGone(job_pid));  // the job does not outlive its supervisor
 }
 
+// Without cgroup v2, a process of the attempt that left its group (setsid) is still found by the
+// marker in its environment when the supervisor dies: it does not outlive the attempt.
+TEST_F(LocalExecutorTest, ReapsSetsidChildrenWhenTheSupervisorDies) {
+  auto executor = Make();
+  ASSERT_NE(executor, nullptr);
+  auto execution = executor->Launch(
+      Shell("escape-1",
+            "setsid sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > escaped.pid; "
+            "echo started; exec sleep 1000"));
+  ASSERT_TRUE(execution.ok()) << execution.status().ToString();
+  ASSERT_TRUE(WaitForLog(*executor, "escape-1", "started\n"));
+  const int escaped = ReadPid(JobDir("escape-1") + "/code/escaped.pid");
+  ASSERT_GT(escaped, 0);
+  ASSERT_TRUE(ProcessAlive(escaped, 0));
+  const int supervisor = static_cast<int>(StateInt(*execution, "supervisor_pid"));
+  ASSERT_EQ(kill(supervisor, SIGKILL), 0);
+  ExecutionStatus status = WaitFinished(*executor, *execution);
+  EXPECT_EQ(status.end, ExecutionEnd::kLost);
+  EXPECT_TRUE(WaitForProcessGone(escaped)) << "pid " << escaped << " outlived its attempt";
+}
+
 TEST_F(LocalExecutorTest, TerminateEscalatesToSigkillAfterTheGracePeriod) {
   auto executor = Make();
   ASSERT_NE(executor, nullptr);
