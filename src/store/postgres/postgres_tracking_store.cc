@@ -564,15 +564,8 @@ class PostgresTrackingStore : public TrackingStore {
         if (input_row.rows() == 0) {
           continue;
         }
-        KeyValueArrays kv = LastWins(input.tags);
-        if (!kv.keys.empty()) {
-          RETURN_IF_ERROR(c.Exec("INSERT INTO input_tags (input_uuid, name, value) "
-                                 "SELECT $1::text, k, v FROM unnest($2::text[], $3::text[]) "
-                                 "AS t(k, v) ON CONFLICT (input_uuid, name) DO UPDATE SET "
-                                 "value = EXCLUDED.value",
-                                 {input_row.GetString(0, 0), PgArray(kv.keys), PgArray(kv.values)})
-                              .status());
-        }
+        RETURN_IF_ERROR(UpsertKeyValues(c, "input_tags", "input_uuid", "text", "name",
+                                        input_row.GetString(0, 0), input.tags));
       }
       if (!models.empty()) {
         std::vector<std::string> ids;
@@ -878,19 +871,29 @@ class PostgresTrackingStore : public TrackingStore {
     return OkStatus();
   }
 
-  Status UpsertExperimentTags(PgConnection& c, const std::string& experiment_id,
-                              const std::vector<Tag>& tags) {
-    if (tags.empty()) {
+  // Upserts (owner, key, value) rows into `table` (columns `owner_column`, `key_column`,
+  // value; owner cast to `owner_type`); the last value of a key wins.
+  static Status UpsertKeyValues(PgConnection& c, std::string_view table,
+                                std::string_view owner_column, std::string_view owner_type,
+                                std::string_view key_column, const std::string& owner,
+                                const std::vector<Tag>& rows) {
+    if (rows.empty()) {
       return OkStatus();
     }
-    KeyValueArrays kv = LastWins(tags);
+    KeyValueArrays kv = LastWins(rows);
     return c
-        .Exec(
-            "INSERT INTO experiment_tags (experiment_id, key, value) SELECT $1::bigint, k, v "
-            "FROM unnest($2::text[], $3::text[]) AS t(k, v) ON CONFLICT (experiment_id, key) "
-            "DO UPDATE SET value = EXCLUDED.value",
-            {experiment_id, PgArray(kv.keys), PgArray(kv.values)})
+        .Exec(Cat({"INSERT INTO ", table, " (", owner_column, ", ", key_column,
+                   ", value) SELECT $1::", owner_type,
+                   ", k, v FROM unnest($2::text[], $3::text[]) AS t(k, v) ON CONFLICT (",
+                   owner_column, ", ", key_column, ") DO UPDATE SET value = EXCLUDED.value"}),
+              {owner, PgArray(kv.keys), PgArray(kv.values)})
         .status();
+  }
+
+  Status UpsertExperimentTags(PgConnection& c, const std::string& experiment_id,
+                              const std::vector<Tag>& tags) {
+    return UpsertKeyValues(c, "experiment_tags", "experiment_id", "bigint", "key", experiment_id,
+                           tags);
   }
 
   // Upserts run tags (last occurrence of a key wins); mlflow.runName also renames the run.
@@ -898,53 +901,27 @@ class PostgresTrackingStore : public TrackingStore {
     if (tags.empty()) {
       return OkStatus();
     }
-    KeyValueArrays kv = LastWins(tags);
-    RETURN_IF_ERROR(c.Exec("INSERT INTO tags (run_uuid, key, value) SELECT $1::text, k, v "
-                           "FROM unnest($2::text[], $3::text[]) AS t(k, v) ON CONFLICT "
-                           "(run_uuid, key) DO UPDATE SET value = EXCLUDED.value",
-                           {run_id, PgArray(kv.keys), PgArray(kv.values)})
-                        .status());
-    auto name = std::find(kv.keys.begin(), kv.keys.end(), kRunNameTag);
-    if (name == kv.keys.end()) {
+    RETURN_IF_ERROR(UpsertKeyValues(c, "tags", "run_uuid", "text", "key", run_id, tags));
+    auto name =
+        std::find_if(tags.rbegin(), tags.rend(), [](const Tag& t) { return t.key == kRunNameTag; });
+    if (name == tags.rend()) {
       return OkStatus();
     }
     return c
         .Exec("UPDATE runs SET name = $2::text WHERE run_uuid = $1::text AND name <> $2::text",
-              {run_id, kv.values[static_cast<size_t>(name - kv.keys.begin())]})
+              {run_id, name->value})
         .status();
   }
 
   Status UpsertModelTags(PgConnection& c, const std::string& model_id,
                          const std::vector<Tag>& tags) {
-    if (tags.empty()) {
-      return OkStatus();
-    }
-    KeyValueArrays kv = LastWins(tags);
-    return c
-        .Exec(
-            "INSERT INTO logged_model_tags (model_id, key, value) SELECT $1::text, k, v FROM "
-            "unnest($2::text[], $3::text[]) AS t(k, v) ON CONFLICT (model_id, key) DO UPDATE "
-            "SET value = EXCLUDED.value",
-            {model_id, PgArray(kv.keys), PgArray(kv.values)})
-        .status();
+    return UpsertKeyValues(c, "logged_model_tags", "model_id", "text", "key", model_id, tags);
   }
 
   // Upserts model params; the last value of a key wins.
   Status InsertModelParams(PgConnection& c, const std::string& model_id,
                            const std::vector<Param>& params) {
-    if (params.empty()) {
-      return OkStatus();
-    }
-    KeyValueArrays kv = LastWins(params);
-    const std::vector<std::string>& keys = kv.keys;
-    const std::vector<std::string>& values = kv.values;
-    return c
-        .Exec(
-            "INSERT INTO logged_model_params (model_id, key, value) SELECT $1::text, k, v "
-            "FROM unnest($2::text[], $3::text[]) AS t(k, v) ON CONFLICT (model_id, key) DO "
-            "UPDATE SET value = EXCLUDED.value",
-            {model_id, PgArray(keys), PgArray(values)})
-        .status();
+    return UpsertKeyValues(c, "logged_model_params", "model_id", "text", "key", model_id, params);
   }
 
   Status LoadExperiment(PgConnection& c, std::string_view where, std::string value,
