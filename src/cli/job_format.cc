@@ -345,6 +345,9 @@ std::string FormatCapacity(const json::value& capacity) {
   if (std::string isolation = Str(capacity, "isolation"); !isolation.empty()) {
     out += Label("Isolation") + isolation + "\n";
   }
+  if (std::string warning = Str(capacity, "job_python_warning"); !warning.empty()) {
+    out += Label("Warning") + warning + "\n";
+  }
   return out;
 }
 

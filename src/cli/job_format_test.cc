@@ -1,6 +1,7 @@
 // The exact text of the platform commands.
 #include "cli/job_format.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <time.h>
@@ -136,6 +137,14 @@ TEST_F(JobFormatTest, Capacity) {
             "CPU:          4.5/16 cores requested\n"
             "Memory:       16.0 GiB/64.0 GiB requested\n"
             "Isolation:    cgroup v2\n");
+}
+
+TEST_F(JobFormatTest, CapacitySaysWhenTheJobPythonLacksMlflow) {
+  json::value capacity = json::parse(R"j({"cpu_millis_total": 1000, "gpus_total": 0,
+    "job_python_warning": "the job Python 'python3' has no mlflow: start the server with --python"})j");
+  EXPECT_THAT(FormatCapacity(capacity),
+              ::testing::HasSubstr("Warning:      the job Python 'python3' has no mlflow: start "
+                                   "the server with --python\n"));
 }
 
 TEST_F(JobFormatTest, Cancelled) {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -63,9 +64,27 @@ FinalizeResult AttemptFinalizer::Run(const FinalizeTask& task) {
   FinalizeResult result;
   result.job_id = task.job.job_id;
   result.attempt = task.job.attempt;
-  // The log is kept in the artifact store after every attempt, so it outlives the executor's
-  // workspace.
-  UploadLog(task.job.job_id);
+  if (task.retire_workspace) {
+    result.retired_workspace = true;
+    // The log outlives the workspace: the workspace goes only once its log is stored.
+    Status s = UploadLog(task.job.job_id);
+    if (s.ok()) s = executor_.RemoveWorkspace(task.job.job_id);
+    if (!s.ok()) {
+      spdlog::warn("jobs: retiring the workspace of {}: {} (retried by the next sweep)",
+                   task.job.job_id, s.ToString());
+    }
+    return result;
+  }
+  if (task.store_log) {
+    if (Status s = UploadLog(task.job.job_id); !s.ok()) {
+      spdlog::warn("jobs: uploading the log of {}: {}", task.job.job_id, s.ToString());
+    }
+  }
+  if (task.exited_with_error) {
+    if (std::string cause = KnownCauseInLog(task.job.job_id); !cause.empty()) {
+      result.notes.push_back(std::move(cause));
+    }
+  }
   if (!task.store_outputs || task.spec.output_artifacts.empty()) return result;
   if (task.have_execution) {
     UploadOutputs(task, result);
@@ -77,11 +96,29 @@ FinalizeResult AttemptFinalizer::Run(const FinalizeTask& task) {
   return result;
 }
 
-void AttemptFinalizer::UploadLog(const std::string& job_id) {
+Status AttemptFinalizer::UploadLog(const std::string& job_id) {
   StatusOr<std::unique_ptr<ByteSource>> log = executor_.OpenLog(job_id, 0);
-  if (!log.ok()) return;  // no local log: nothing was written
-  Status s = artifacts_.Put(internal::LogKey(job_id), **log);
-  if (!s.ok()) spdlog::warn("jobs: uploading the log of {}: {}", job_id, s.ToString());
+  if (!log.ok()) return OkStatus();  // no local log: nothing was written
+  return artifacts_.Put(internal::LogKey(job_id), **log)
+      .WithContext("uploading the log of " + job_id);
+}
+
+std::string AttemptFinalizer::KnownCauseInLog(const std::string& job_id) {
+  // A traceback's last lines are at the end of the log: its tail is enough.
+  constexpr int64_t kTailBytes = 64 * 1024;
+  StatusOr<int64_t> size = executor_.LogSize(job_id);
+  if (!size.ok()) return "";
+  StatusOr<std::unique_ptr<ByteSource>> log =
+      executor_.OpenLog(job_id, std::max<int64_t>(*size - kTailBytes, 0));
+  if (!log.ok()) return "";
+  StatusOr<std::string> tail = ReadAll(**log, kTailBytes * 2);
+  if (!tail.ok()) return "";
+  if (tail->find("ModuleNotFoundError: No module named 'mlflow'") != std::string::npos) {
+    return "the job's Python has no mlflow (ModuleNotFoundError: No module named 'mlflow'): "
+           "start the server with --python pointing at an environment that has mlflow, or "
+           "install mlflow into the job Python (python -m pip install mlflow)";
+  }
+  return "";
 }
 
 void AttemptFinalizer::UploadOutputs(const FinalizeTask& task, FinalizeResult& result) {

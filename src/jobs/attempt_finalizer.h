@@ -1,11 +1,19 @@
 // AttemptFinalizer: stores what an ended attempt left, on its own worker thread(s), so that a
 // multi-GB output never stalls the controller (admission, cancels and timeouts go on while it
-// uploads). For every ended attempt it uploads the executor's log to jobs/<id>/job.log; when the
-// job ends with the attempt it also collects each output artifact (one at a time: a missing one
-// is noted, it does not fail the job) and uploads it to jobs/<id>/outputs/<name> and to the MLflow
-// run's artifact location (resolved exactly as the mlflow-artifacts routes resolve it), whose URI
-// goes into the job's result. The controller records "finalizing attempt N" before posting the
+// uploads). When the job ends with the attempt it collects each output artifact (one at a time: a
+// missing one is noted, it does not fail the job) and uploads it to jobs/<id>/outputs/<name> and to
+// the MLflow run's artifact location (resolved exactly as the mlflow-artifacts routes resolve it),
+// whose URI goes into the job's result.
+//
+// The job's log is kept once: in the executor's workspace while that exists (every attempt
+// appends to it), and in the artifact store (jobs/<id>/job.log) after it: the finalizer uploads
+// it right before the workspace is removed (at once, or when the controller's sweep retires an
+// expired workspace), and removes the workspace only once the log is stored. The controller
+// records "finalizing attempt N" before posting the
 // work, so a restart redoes a finalization that was in progress.
+//
+// A failed attempt's log tail is read for causes with a known fix: a job Python without mlflow
+// (`ModuleNotFoundError: No module named 'mlflow'`) gets a note that says how to fix it.
 //
 // EndJobRun sets the MLflow run's status when a job becomes terminal.
 //
@@ -41,15 +49,22 @@ struct FinalizeTask {
   store::JobRecord job;  // as recorded when the attempt ended
   JobSpec spec;
   exec::Execution execution;
-  bool have_execution = true;  // false: the attempt could not be re-attached (no outputs)
-  bool store_outputs = false;  // the job ends with this attempt
+  bool have_execution = true;      // false: the attempt could not be re-attached (no outputs)
+  bool store_outputs = false;      // the job ends with this attempt
+  bool exited_with_error = false;  // a non-zero exit: its log is read for known causes
+  bool store_log = false;          // the workspace is removed right after: keep the log
+  // Not an attempt's end: the controller's sweep retires the expired workspace of a finished
+  // job (its log is uploaded, then the workspace removed).
+  bool retire_workspace = false;
 };
 
 struct FinalizeResult {
   std::string job_id;
   int attempt = 0;
   std::vector<JobArtifact> artifacts;  // the outputs stored, with the URIs logged to the run
-  std::vector<std::string> notes;      // outputs missing or not stored, for the job's reason
+  // Outputs missing or not stored, known causes of a failure: for the job's reason.
+  std::vector<std::string> notes;
+  bool retired_workspace = false;  // the result of a retire_workspace task
 };
 
 // Ends the MLflow run of a job that became terminal: FINISHED, FAILED or KILLED, unless the
@@ -82,7 +97,10 @@ class AttemptFinalizer {
 
  private:
   FinalizeResult Run(const FinalizeTask& task);
-  void UploadLog(const std::string& job_id);
+  // OK also when there is no local log (nothing was written, or it was stored already).
+  Status UploadLog(const std::string& job_id);
+  // A note with the fix for a failure whose cause the log's tail shows; "" when none is known.
+  std::string KnownCauseInLog(const std::string& job_id);
   void UploadOutputs(const FinalizeTask& task, FinalizeResult& result);
 
   artifacts::ArtifactStore& artifacts_;

@@ -510,6 +510,8 @@ void JobController::PostFinalize(const JobRecord& job, bool have_execution) {
   task.execution = live_[job.job_id].execution;
   task.have_execution = have_execution;
   task.store_outputs = store::IsTerminal(outcome.state);
+  task.exited_with_error = !pr.finalizing.vanished && pr.finalizing.exit_code != 0;
+  task.store_log = task.store_outputs && options_.workspace_retention_millis == 0;
   finalizer_.Post(std::move(task));
 }
 
@@ -518,6 +520,10 @@ void JobController::ApplyFinalizeResults() {
   unrecorded_.clear();
   for (FinalizeResult& result : finalizer_.TakeResults()) results.push_back(std::move(result));
   for (FinalizeResult& result : results) {
+    if (result.retired_workspace) {
+      retiring_.erase(result.job_id);
+      continue;
+    }
     auto live = live_.find(result.job_id);
     StatusOr<JobRecord> job = jobs_.GetJob(result.job_id);
     if (!job.ok()) {
@@ -596,12 +602,18 @@ void JobController::SweepWorkspaces(int64_t now) {
     return;
   }
   for (const std::string& id : *workspaces) {
-    if (live_.contains(id)) continue;
+    if (live_.contains(id) || retiring_.contains(id)) continue;
     // A workspace whose job this store does not know is left alone: it may be another
     // server's.
     StatusOr<JobRecord> job = jobs_.GetJob(id);
     if (!job.ok() || !store::IsTerminal(job->state)) continue;
-    if (job->finished_at + options_.workspace_retention_millis <= now) RemoveWorkspace(id);
+    if (job->finished_at + options_.workspace_retention_millis > now) continue;
+    // Its log is stored before it goes, on the finalizer's thread (a log can be gigabytes).
+    retiring_.insert(id);
+    FinalizeTask task;
+    task.job = *job;
+    task.retire_workspace = true;
+    finalizer_.Post(std::move(task));
   }
 }
 

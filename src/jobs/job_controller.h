@@ -21,6 +21,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -184,7 +185,9 @@ class JobController {
   std::vector<exec::Execution> draining_;
   // Finalizations whose outcome could not be written yet; retried each pass.
   std::vector<FinalizeResult> unrecorded_;  // GUARDED_BY(pass_mu_)
-  std::optional<int64_t> last_sweep_;       // GUARDED_BY(pass_mu_)
+  // Jobs whose expired workspace the finalizer is retiring. GUARDED_BY(pass_mu_)
+  std::set<std::string> retiring_;
+  std::optional<int64_t> last_sweep_;  // GUARDED_BY(pass_mu_)
 
   std::mutex mu_;
   std::condition_variable cv_;

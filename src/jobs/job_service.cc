@@ -358,6 +358,7 @@ CapacityView JobService::Capacity() {
     if (!view.isolation.empty() && !pool.isolation.empty()) view.isolation += "; ";
     view.isolation += pool.isolation;
   }
+  view.job_python_warning = options_.job_python_warning;
   const Resources used = HeldByAttempts(jobs_);
   view.cpu_millis_used = used.cpu_millis;
   view.memory_bytes_used = used.memory_bytes;

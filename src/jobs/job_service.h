@@ -43,6 +43,9 @@ namespace inet::jobs {
 struct JobServiceOptions {
   int64_t max_snapshot_bytes = 512LL * 1024 * 1024;
   int cancel_grace_seconds = 10;  // quoted in a running job's cancel reason
+  // What the start-up check found wrong with the job Python (no mlflow, does not run), shown
+  // by Capacity; "" when nothing.
+  std::string job_python_warning;
 };
 
 // An output artifact of a finished attempt.
@@ -77,6 +80,7 @@ struct CapacityView {
   int gpus_total = 0, gpus_used = 0;
   std::string gpu_source;
   std::string isolation;
+  std::string job_python_warning;  // "" when the job Python is fine (JobServiceOptions)
 };
 
 struct ListJobsRequest {

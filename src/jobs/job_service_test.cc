@@ -921,7 +921,9 @@ TEST_F(JobServiceTest, OutputsGoToTheJobPrefixAndTheRun) {
 }
 
 TEST_F(JobServiceTest, LogsComeFromTheArtifactStoreAfterCompletion) {
-  StartService();
+  testing::JobSystemOptions options = Options();
+  options.controller.workspace_retention_millis = 0;  // the workspace goes when the job ends
+  StartService(options);
   const std::string id = MustSubmit(Spec()).record.job_id;
   // Before any output: an empty stream, not an error.
   StatusOr<std::unique_ptr<ByteSource>> empty = service_->OpenLogs(alice_, id, 0, false);
@@ -953,6 +955,37 @@ TEST_F(JobServiceTest, LogsComeFromTheArtifactStoreAfterCompletion) {
   EXPECT_EQ(Drain(**followed), expected);
   EXPECT_EQ(service_->OpenLogs(alice_, id, -1, false).status().code(),
             StatusCode::kInvalidArgument);
+}
+
+TEST_F(JobServiceTest, TheLogIsKeptOnceAndStoredBeforeItsWorkspaceGoes) {
+  testing::JobSystemOptions options = Options();
+  options.controller.workspace_retention_millis = 3'600'000;
+  StartService(options);
+  const std::string id = MustSubmit(Spec()).record.job_id;
+  controller_->RunOnceForTest();
+  executor_->AppendLog(id, "epoch 1\n");
+  ASSERT_TRUE(executor_->Exit(id, 0).ok());
+  controller_->RunOnceForTest();
+  ASSERT_EQ(MustGet(id).record.state, JobState::kSucceeded);
+  const std::string expected = "==> attempt 1 started <==\nepoch 1\n";
+  // While the workspace is kept, its log is the only copy.
+  EXPECT_EQ(artifacts_.Head("jobs/" + id + "/job.log").status().code(), StatusCode::kNotFound);
+  StatusOr<std::unique_ptr<ByteSource>> local = service_->OpenLogs(alice_, id, 0, false);
+  ASSERT_TRUE(local.ok());
+  EXPECT_EQ(Drain(**local), expected);
+
+  // When the workspace expires, the log is stored first, then the workspace goes.
+  clock_.Advance(3'600'000 + 60'000);
+  controller_->RunOnceForTest();
+  StatusOr<std::vector<std::string>> workspaces = executor_->ListWorkspaces();
+  ASSERT_TRUE(workspaces.ok());
+  EXPECT_THAT(*workspaces, ::testing::Not(::testing::Contains(id)));
+  StatusOr<std::unique_ptr<ByteSource>> stored = artifacts_.Get("jobs/" + id + "/job.log");
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(Drain(**stored), expected);
+  StatusOr<std::unique_ptr<ByteSource>> read = service_->OpenLogs(alice_, id, 0, false);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(Drain(**read), expected);
 }
 
 TEST_F(JobServiceTest, FollowStreamsNewOutputUntilTheJobEnds) {
@@ -1235,6 +1268,34 @@ TEST_F(JobServiceTest, WorkspacesAreKeptForTheirRetention) {
   EXPECT_TRUE(executor_->ListWorkspaces()->empty());
 }
 
+TEST_F(JobServiceTest, MissingMlflowInTheJobPythonSaysHowToFixIt) {
+  StartService();
+  const std::string id = MustSubmit(Spec()).record.job_id;
+  controller_->RunOnceForTest();
+  executor_->AppendLog(id,
+                       "Traceback (most recent call last):\n  File \"train.py\", line 1, in "
+                       "<module>\n    import mlflow\nModuleNotFoundError: No module named "
+                       "'mlflow'\n");
+  ASSERT_TRUE(executor_->Exit(id, 1).ok());
+  controller_->RunOnceForTest();
+  JobView failed = MustGet(id);
+  EXPECT_EQ(failed.record.state, JobState::kFailed);
+  EXPECT_THAT(failed.record.reason, HasSubstr("exited with code 1"));
+  EXPECT_THAT(failed.record.reason, HasSubstr("start the server with --python pointing at an "
+                                              "environment that has mlflow"));
+  EXPECT_THAT(failed.record.reason, HasSubstr("install mlflow into the job Python"));
+}
+
+TEST_F(JobServiceTest, CapacitySaysWhatTheStartUpCheckFoundInTheJobPython) {
+  testing::JobSystemOptions options = Options();
+  options.service.job_python_warning = "the job Python 'python3' has no mlflow";
+  StartService(options);
+  EXPECT_EQ(service_->Capacity().job_python_warning, "the job Python 'python3' has no mlflow");
+  StopService();
+  StartService();
+  EXPECT_EQ(service_->Capacity().job_python_warning, "");
+}
+
 TEST_F(JobServiceTest, OutputUploadDoesNotStallAdmissionOrCancels) {
   GatedArtifactStore gated(artifacts_);
   testing::JobSystemOptions options = Options();
@@ -1307,7 +1368,7 @@ TEST_F(JobServiceTest, FinalizationInProgressAtARestartIsRedone) {
   EXPECT_EQ(done.record.state, JobState::kSucceeded);
   ASSERT_EQ(done.result.artifacts.size(), 1u);
   EXPECT_EQ(done.result.artifacts[0].name, "model.pt");
-  StatusOr<std::unique_ptr<ByteSource>> log = artifacts_.Get("jobs/" + id + "/job.log");
+  StatusOr<std::unique_ptr<ByteSource>> log = service_->OpenLogs(alice_, id, 0, false);
   ASSERT_TRUE(log.ok()) << log.status().ToString();
   EXPECT_THAT(Drain(**log), HasSubstr("done"));
   EXPECT_EQ(MustGetRun(done.record.run_id).info.status, store::RunStatus::kFinished);

@@ -415,9 +415,12 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   controller_options.workspace_retention_millis = config.workspace_retention_millis;
   jobs::JobController job_controller(metadata->jobs(), *executor, admission, launcher, finalizer,
                                      clock, controller_options);
+  // The one check of the job Python, run once: the banner and `capacity` both say what it found.
+  const std::string python_warning = JobPythonWarning(config.python);
+  jobs::JobServiceOptions service_options;
+  service_options.job_python_warning = python_warning;
   jobs::JobService job_service(metadata->jobs(), *artifact_store, *executor, tracking, clock,
-                               jobs::JobServiceOptions{},
-                               [&job_controller] { job_controller.Wake(); });
+                               service_options, [&job_controller] { job_controller.Wake(); });
   api::PlatformRouteOptions platform_options;
   platform_options.external_url = external_url;
   // What the SDK's ArtifactStore(backend=...) checks: s3:// roots are S3-compatible stores.
@@ -437,7 +440,6 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
 
   const std::vector<exec::NodePool> pools = executor->node_pools();
   const exec::NodePool& capacity = pools.front();  // the local executor's one pool
-  const std::string python_warning = JobPythonWarning(config.python);
   if (!python_warning.empty()) spdlog::warn("{}", python_warning);
   std::string token_hint = env_token != nullptr && *env_token != '\0'
                                ? "$INET_ADMIN_TOKEN"

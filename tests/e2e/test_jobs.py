@@ -398,7 +398,7 @@ def test_vanished_job_is_marked_and_retried_after_restart(jobs_server, tmp_path)
     assert "second attempt ran" in logs(jobs_server, job["job_id"])
 
 
-def test_a_job_python_without_mlflow_is_reported_at_start_up(jobs_server, tmp_path_factory):
+def test_a_job_python_without_mlflow_is_reported_at_start_up_in_capacity_and_jobs(jobs_server, tmp_path_factory):
     assert "has no mlflow" not in jobs_server.log_text()  # sys.executable has mlflow
     bare = "/usr/bin/python3"
     probe = subprocess.run([bare, "-c", "import importlib.util as u; print(u.find_spec('mlflow'))"],
@@ -412,5 +412,17 @@ def test_a_job_python_without_mlflow_is_reported_at_start_up(jobs_server, tmp_pa
         banner = srv.log_text()
         assert f"WARNING: the job Python '{bare}' has no mlflow" in banner, banner
         assert "--python pointing at an environment with mlflow" in banner, banner
+        # capacity says the same (the same start-up check), and a job that imports mlflow ends
+        # with a reason that says how to fix it.
+        capacity = srv.api("GET", "/api/v1/capacity").json()
+        assert f"the job Python '{bare}' has no mlflow" in capacity["job_python_warning"], capacity
+        shown = cli(srv, "platform", "capacity").stdout
+        assert f"Warning:      the job Python '{bare}' has no mlflow" in shown, shown
+        job = submit(srv, {"name": "needs-mlflow", "command": ["python3", "-c", "import mlflow"]})
+        done = wait_state(srv, job["job_id"], *TERMINAL)
+        assert done["state"] == "Failed", done
+        assert "No module named 'mlflow'" in done["reason"], done
+        assert "start the server with --python pointing at an environment that has mlflow" \
+            in done["reason"], done
     finally:
         assert srv.stop() == 0, srv.log_tail()

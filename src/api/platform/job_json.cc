@@ -112,6 +112,7 @@ json::object CapacityToJson(const jobs::CapacityView& c) {
   o["gpus_used"] = c.gpus_used;
   o["gpu_source"] = c.gpu_source;
   o["isolation"] = c.isolation;
+  if (!c.job_python_warning.empty()) o["job_python_warning"] = c.job_python_warning;
   return o;
 }
 

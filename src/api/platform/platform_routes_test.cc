@@ -426,6 +426,7 @@ TEST_F(PlatformRoutesTest, CapacityReportsTheExecutorAndWhatJobsHold) {
   EXPECT_EQ(before.at("memory_bytes_total").as_int64(), 32LL << 30);
   EXPECT_TRUE(before.at("gpu_source").is_string());
   EXPECT_TRUE(before.at("isolation").is_string());
+  EXPECT_FALSE(before.as_object().contains("job_python_warning"));  // the job Python is fine
 
   std::string id = Submit(R"({"name": "g", "command": "true", "resources": {"gpu": 1}})");
   jobs_->RunOnce();
