@@ -105,7 +105,7 @@ Status AttemptFinalizer::UploadLog(const std::string& job_id) {
 
 std::string AttemptFinalizer::KnownCauseInLog(const std::string& job_id) {
   // A traceback's last lines are at the end of the log: its tail is enough.
-  constexpr int64_t kTailBytes = 64 * 1024;
+  constexpr int64_t kTailBytes = int64_t{64} << 10;
   StatusOr<int64_t> size = executor_.LogSize(job_id);
   if (!size.ok()) return "";
   StatusOr<std::unique_ptr<ByteSource>> log =

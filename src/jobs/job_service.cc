@@ -112,7 +112,7 @@ JobService::JobService(store::JobStore& jobs, artifacts::ArtifactStore& artifact
       executor_(executor),
       tracking_(tracking),
       clock_(clock),
-      options_(options),
+      options_(std::move(options)),
       wake_controller_(std::move(wake_controller)) {}
 
 JobView JobService::View(const JobRecord& record) const {

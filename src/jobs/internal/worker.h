@@ -56,15 +56,18 @@ class Worker {
     {
       std::lock_guard lock(mu_);
       inline_run = threads_.empty();
-      if (!inline_run) queue_.push_back(std::move(task));
     }
-    if (!inline_run) {
-      cv_.notify_one();
+    if (inline_run) {
+      Result result = run_(task);
+      std::lock_guard lock(mu_);
+      results_.push_back(std::move(result));
       return;
     }
-    Result result = run_(task);
-    std::lock_guard lock(mu_);
-    results_.push_back(std::move(result));
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(task));
+    }
+    cv_.notify_one();
   }
 
   std::vector<Result> TakeResults() {

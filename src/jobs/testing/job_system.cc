@@ -14,7 +14,7 @@ JobSystemOptions InlineOptions(const std::string& server_url) {
 JobSystem::JobSystem(store::MetadataStore& store, artifacts::ArtifactStore& artifacts,
                      exec::Executor& executor, sched::Admission& admission,
                      tracking::TrackingService& tracking, const Clock& clock,
-                     JobSystemOptions options)
+                     const JobSystemOptions& options)
     : tokens_(store.tokens(), clock),
       launcher_(artifacts, executor, tokens_, tracking, options.launcher),
       finalizer_(artifacts, executor, tracking, clock, options.finalizer),

@@ -32,7 +32,8 @@ class JobSystem {
   // Borrows everything; all must outlive it.
   JobSystem(store::MetadataStore& store, artifacts::ArtifactStore& artifacts,
             exec::Executor& executor, sched::Admission& admission,
-            tracking::TrackingService& tracking, const Clock& clock, JobSystemOptions options);
+            tracking::TrackingService& tracking, const Clock& clock,
+            const JobSystemOptions& options);
 
   JobService& service() { return service_; }
   JobController& controller() { return controller_; }
