@@ -10,26 +10,10 @@
 #include <string>
 #include <utility>
 
+#include "common/text.h"
+
 namespace inet {
 namespace {
-
-std::string Quoted(std::string_view s) {
-  std::string out = "\"";
-  out.append(s);
-  out += '"';
-  return out;
-}
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-char ToLower(char c) { return IsUpper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string Lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ToLower(c);
-  return out;
-}
 
 // A quantity is a decimal number (optionally signed, optionally with a fraction) followed by
 // either a decimal exponent ("e9", the whole rest of the string) or a suffix. The value is kept
@@ -52,14 +36,14 @@ std::optional<SplitQuantity> Split(std::string_view s) {
     ++i;
   }
   size_t integer_digits = 0;
-  while (i < s.size() && IsDigit(s[i])) {
+  while (i < s.size() && IsAsciiDigit(s[i])) {
     q.digits += s[i++];
     ++integer_digits;
   }
   size_t fraction_digits = 0;
   if (i < s.size() && s[i] == '.') {
     ++i;
-    while (i < s.size() && IsDigit(s[i])) {
+    while (i < s.size() && IsAsciiDigit(s[i])) {
       q.digits += s[i++];
       ++fraction_digits;
     }
@@ -76,7 +60,7 @@ std::optional<SplitQuantity> Split(std::string_view s) {
       ++j;
     }
     size_t digits_start = j;
-    while (j < rest.size() && IsDigit(rest[j])) ++j;
+    while (j < rest.size() && IsAsciiDigit(rest[j])) ++j;
     if (j == rest.size() && j > digits_start) {
       int exponent = 0;
       std::string_view e = rest.substr(digits_start);
@@ -191,12 +175,12 @@ QuantityValue MemoryBytes(std::string_view s) {
 std::optional<std::pair<std::string, std::string>> NumberAndUnit(std::string_view s) {
   std::string compact;
   for (char c : s) {
-    if (IsSpace(c)) continue;
+    if (IsAsciiSpace(c)) continue;
     compact += c == ',' ? '.' : c;
   }
   size_t i = 0;
   if (i < compact.size() && (compact[i] == '+' || compact[i] == '-')) ++i;
-  while (i < compact.size() && (IsDigit(compact[i]) || compact[i] == '.')) ++i;
+  while (i < compact.size() && (IsAsciiDigit(compact[i]) || compact[i] == '.')) ++i;
   if (i == 0) return std::nullopt;
   return std::make_pair(compact.substr(0, i), compact.substr(i));
 }
@@ -209,7 +193,7 @@ std::optional<std::string> SuggestMemory(std::string_view s) {
   if (candidate != s && MemoryBytes(candidate).problem == QuantityProblem::kNone) {
     return candidate;
   }
-  std::string lower = Lowercase(unit);
+  std::string lower = AsciiLowercase(unit);
   for (std::string_view tail : {"bytes", "byte", "b"}) {
     if (lower.size() >= tail.size() && lower.ends_with(tail)) {
       lower.resize(lower.size() - tail.size());
@@ -235,7 +219,7 @@ std::optional<std::string> SuggestCpu(std::string_view s) {
   auto parts = NumberAndUnit(s);
   if (!parts) return std::nullopt;
   auto& [number, unit] = *parts;
-  std::string lower = Lowercase(unit);
+  std::string lower = AsciiLowercase(unit);
   std::string candidate;
   if (lower.empty() || lower == "c" || lower == "core" || lower == "cores" || lower == "cpu" ||
       lower == "cpus" || lower == "vcpu" || lower == "vcpus") {

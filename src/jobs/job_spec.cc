@@ -14,29 +14,12 @@
 #include <optional>
 #include <utility>
 
+#include "common/text.h"
+
 namespace inet::jobs {
 namespace {
 
 namespace json = boost::json;
-
-std::string Quoted(std::string_view s) {
-  std::string out = "\"";
-  out.append(s);
-  out += '"';
-  return out;
-}
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
-bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-char ToLower(char c) { return IsUpper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string Lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ToLower(c);
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Validation helpers
@@ -48,8 +31,8 @@ constexpr size_t kMaxNameLength = 50;
 std::string FixLabel(std::string_view s, std::string_view prefix) {
   std::string out;
   for (char c : s) {
-    char l = ToLower(c);
-    if (IsLower(l) || IsDigit(l)) {
+    char l = AsciiToLower(c);
+    if (IsAsciiLower(l) || IsAsciiDigit(l)) {
       out += l;
     } else if (!out.empty() && out.back() != '-') {
       out += '-';
@@ -57,7 +40,7 @@ std::string FixLabel(std::string_view s, std::string_view prefix) {
   }
   while (!out.empty() && out.back() == '-') out.pop_back();
   if (out.empty()) return out;
-  if (!IsLower(out[0])) out = std::string(prefix) + "-" + out;
+  if (!IsAsciiLower(out[0])) out = std::string(prefix) + "-" + out;
   if (out.size() > kMaxNameLength) out.resize(kMaxNameLength);
   while (!out.empty() && out.back() == '-') out.pop_back();
   return out;
@@ -71,11 +54,11 @@ Status CheckLabel(std::string_view field, std::string_view value, std::string_vi
   };
   std::string head = std::string(field) + " " + Quoted(value);
   for (char c : value) {
-    if (!IsLower(c) && !IsDigit(c) && c != '-') {
+    if (!IsAsciiLower(c) && !IsAsciiDigit(c) && c != '-') {
       return with_fix(head + " must be lowercase letters, digits and '-'");
     }
   }
-  if (!IsLower(value.front())) return with_fix(head + " must start with a letter");
+  if (!IsAsciiLower(value.front())) return with_fix(head + " must start with a letter");
   if (value.back() == '-') return with_fix(head + " must end with a letter or digit");
   if (value.size() > kMaxNameLength) {
     return with_fix(head + " is longer than " + std::to_string(kMaxNameLength) + " characters");
@@ -165,15 +148,16 @@ constexpr std::array<std::string_view, 14> kReservedEnv = {"MLFLOW_RUN_ID",
                                                            "MASTER_PORT"};
 
 bool IsEnvName(std::string_view key) {
-  if (key.empty() || IsDigit(key.front())) return false;
-  return std::all_of(key.begin(), key.end(),
-                     [](char c) { return IsLower(c) || IsUpper(c) || IsDigit(c) || c == '_'; });
+  if (key.empty() || IsAsciiDigit(key.front())) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return IsAsciiLower(c) || IsAsciiUpper(c) || IsAsciiDigit(c) || c == '_';
+  });
 }
 
 std::string FixEnvName(std::string_view key) {
   std::string out;
-  for (char c : key) out += (IsLower(c) || IsUpper(c) || IsDigit(c)) ? c : '_';
-  if (!out.empty() && IsDigit(out.front())) out.insert(out.begin(), '_');
+  for (char c : key) out += (IsAsciiLower(c) || IsAsciiUpper(c) || IsAsciiDigit(c)) ? c : '_';
+  if (!out.empty() && IsAsciiDigit(out.front())) out.insert(out.begin(), '_');
   return out;
 }
 
@@ -239,7 +223,7 @@ StatusOr<std::vector<std::string>> SplitShellWords(std::string_view field, std::
   bool in_word = false;
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
-    if (IsSpace(c)) {
+    if (IsAsciiSpace(c)) {
       if (in_word) words.push_back(std::move(word));
       word.clear();
       in_word = false;
@@ -720,7 +704,7 @@ Status Validate(JobSpec& spec) {
 
   const std::string& backend = spec.distributed_backend;
   if (!backend.empty() && backend != "pytorch") {
-    std::string lower = Lowercase(backend);
+    std::string lower = AsciiLowercase(backend);
     std::string message = "distributed backend " + Quoted(backend) + " is not supported";
     if (lower == "pytorch" || lower == "torch" || lower == "ddp" || lower == "torchrun" ||
         lower == "torch.distributed" || lower == "nccl" || lower == "gloo") {
@@ -742,7 +726,7 @@ Status Validate(JobSpec& spec) {
   if (spec.priority_class != "interactive" && spec.priority_class != "batch") {
     std::string message =
         "priority_class " + Quoted(spec.priority_class) + " must be \"interactive\" or \"batch\"";
-    std::string lower = Lowercase(spec.priority_class);
+    std::string lower = AsciiLowercase(spec.priority_class);
     if (lower == "interactive" || lower == "batch")
       message += "; did you mean " + Quoted(lower) + "?";
     return InvalidArgumentError(message);
