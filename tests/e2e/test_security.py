@@ -400,6 +400,15 @@ print("PROBE " + json.dumps(result), flush=True)
 """
 
 
+def _why_failed(srv: ServerProcess, job: dict, log: str) -> str:
+    """What a failure message needs to tell an unexpected end apart: the job's status, every
+    event's reason, its log and the server's log tail."""
+    events = srv.api("GET", f"/api/v1/jobs/{job['job_id']}/events").json().get("events", [])
+    reasons = "\n".join(f"  {e.get('state')}: {e.get('reason')}" for e in events)
+    return (f"job {job['job_id']} ended {job['state']}: {job.get('reason') or ''}\n"
+            f"events:\n{reasons}\nlog:\n{log}\nserver log:\n{srv.log_tail()}")
+
+
 def _run_probe(srv: ServerProcess) -> tuple[dict, str]:
     res = srv.api("POST", "/api/v1/jobs", json={
         "name": "hostile-probe",
@@ -417,7 +426,7 @@ def _run_probe(srv: ServerProcess) -> tuple[dict, str]:
         assert time.monotonic() < deadline, f"job did not finish: {job}\n{srv.log_tail()}"
         time.sleep(0.1)
     log = srv.api("GET", f"/api/v1/jobs/{job_id}/logs").text
-    assert job["state"] == "Succeeded", (job, log)
+    assert job["state"] == "Succeeded", _why_failed(srv, job, log)
     line = next((l for l in log.splitlines() if l.startswith("PROBE ")), None)
     assert line, log
     return json.loads(line[len("PROBE "):]), job_id
@@ -605,7 +614,8 @@ def test_a_jobs_token_reaches_only_its_own_job_and_run(jobs_server):
     victim = submit(srv, {"name": "victim", "command": ["python", "-c",
                                                          "print('SECRET-LOG-LINE')"]})
     victim = wait_state(srv, victim["job_id"], *TERMINAL)
-    assert victim["state"] == "Succeeded", victim
+    assert victim["state"] == "Succeeded", _why_failed(
+        srv, victim, srv.api("GET", f"/api/v1/jobs/{victim['job_id']}/logs").text)
     running = submit(srv, {"name": "bystander", "command": ["sleep", "600"]})
     wait_state(srv, running["job_id"], "Running")
     snapshot, original = _snapshot(srv, "print('ORIGINAL CODE')\n")
