@@ -5,6 +5,8 @@
 //               (store/tracking_store.h)
 //   tokens()    API tokens (store/token_store.h)
 //   jobs()      platform jobs and their events (store/job_store.h)
+//   leases()    named leases held by one process per database: leader election
+//               (store/lease_store.h)
 //
 // An adapter (store/sqlite: the embedded default; store/postgres) opens one database
 // (connection pool, migrations) and implements every interface over it, one file per kind.
@@ -17,6 +19,7 @@
 
 #include "common/status.h"
 #include "store/job_store.h"
+#include "store/lease_store.h"
 #include "store/token_store.h"
 #include "store/tracking_store.h"
 
@@ -31,6 +34,7 @@ class MetadataStore {
   virtual TrackingStore& tracking() = 0;
   virtual TokenStore& tokens() = 0;
   virtual JobStore& jobs() = 0;
+  virtual LeaseStore& leases() = 0;
 };
 
 // Opens the store named by `uri`: SQLite as MLflow/SQLAlchemy spell it ("sqlite:///rel/path.db"

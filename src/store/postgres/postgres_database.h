@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,7 +38,9 @@ class Database {
   // Connects lazily through a pool for `conninfo`; `default_artifact_root` is where
   // experiments without a location go. Call Migrate() before use.
   Database(std::string conninfo, std::string default_artifact_root)
-      : pool_(std::move(conninfo), kPoolSize), root_(std::move(default_artifact_root)) {}
+      : conninfo_(conninfo),
+        pool_(std::move(conninfo), kPoolSize),
+        root_(std::move(default_artifact_root)) {}
 
   // Runs pending migrations (safe when several processes open the database at once) and
   // creates experiment "0" if missing. kUnavailable when the server cannot be reached,
@@ -45,6 +48,11 @@ class Database {
   Status Migrate() {
     ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
     return MigrateSchema(*conn, root_, Now());
+  }
+
+  // A connection of its own, outside the pool, for a session that must stay open (a lease).
+  StatusOr<std::unique_ptr<PgConnection>> ConnectDedicated() const {
+    return PgConnection::Connect(conninfo_);
   }
 
   int64_t Now() const { return clock_.NowMillis(); }
@@ -105,6 +113,7 @@ class Database {
   // A transaction that failed with a serialization failure or deadlock is retried this often.
   static constexpr int kMaxAttempts = 3;
 
+  const std::string conninfo_;  // before pool_, which is built from a copy
   PgPool pool_;
   const std::string root_;
   const internal::Dialect dialect_ = internal::PostgresDialect();

@@ -1,5 +1,6 @@
 // The PostgreSQL MetadataStore: opens one postgres::Database and the per-kind stores on it
-// (postgres_tracking_store.cc, postgres_token_store.cc, postgres_job_store.cc).
+// (postgres_tracking_store.cc, postgres_token_store.cc, postgres_job_store.cc,
+// postgres_lease_store.cc).
 #include "store/postgres/postgres_metadata_store.h"
 
 #include <memory>
@@ -8,6 +9,7 @@
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/postgres_database.h"
 #include "store/postgres/postgres_job_store.h"
+#include "store/postgres/postgres_lease_store.h"
 #include "store/postgres/postgres_token_store.h"
 #include "store/postgres/postgres_tracking_store.h"
 
@@ -20,13 +22,15 @@ class PostgresMetadataStore : public MetadataStore {
       : database_(std::move(conninfo), std::move(default_artifact_root)),
         tracking_(postgres::NewPostgresTrackingStore(database_)),
         tokens_(postgres::NewPostgresTokenStore(database_)),
-        jobs_(postgres::NewPostgresJobStore(database_)) {}
+        jobs_(postgres::NewPostgresJobStore(database_)),
+        leases_(postgres::NewPostgresLeaseStore(database_)) {}
 
   Status Init() { return database_.Migrate(); }
 
   TrackingStore& tracking() override { return *tracking_; }
   TokenStore& tokens() override { return *tokens_; }
   JobStore& jobs() override { return *jobs_; }
+  LeaseStore& leases() override { return *leases_; }
 
  private:
   // Declared first so that it is destroyed last: the stores borrow it.
@@ -34,6 +38,7 @@ class PostgresMetadataStore : public MetadataStore {
   std::unique_ptr<TrackingStore> tracking_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<JobStore> jobs_;
+  std::unique_ptr<LeaseStore> leases_;
 };
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/postgres_migrations.h"
 #include "store/testing/job_store_conformance.h"
+#include "store/testing/lease_store_conformance.h"
 #include "store/testing/token_store_conformance.h"
 #include "store/testing/tracking_store_conformance.h"
 
@@ -85,7 +86,10 @@ StatusOr<testing::StoreUnderTest> OpenFreshStore(std::string_view artifact_root)
   ASSIGN_OR_RETURN(std::unique_ptr<MetadataStore> store,
                    OpenPostgresMetadataStore(schema->StoreUri(), artifact_root));
   std::shared_ptr<ScratchSchema> owned(std::move(schema));  // shared: std::function copies
-  return testing::StoreUnderTest{std::move(store), [owned]() mutable { owned.reset(); }};
+  const std::string uri = owned->StoreUri();
+  return testing::StoreUnderTest{
+      std::move(store), [owned]() mutable { owned.reset(); },
+      [uri, root = std::string(artifact_root)] { return OpenPostgresMetadataStore(uri, root); }};
 }
 
 Experiment NamedExperiment(const std::string& name) {
@@ -126,6 +130,9 @@ INSTANTIATE_TEST_SUITE_P(Postgres, TokenStoreConformanceTest,
 INSTANTIATE_TEST_SUITE_P(Postgres, JobStoreConformanceTest,
                          ::testing::Values(ConformanceTarget{"postgres", &OpenFreshStore}),
                          ConformanceTargetName);
+INSTANTIATE_TEST_SUITE_P(Postgres, LeaseStoreConformanceTest,
+                         ::testing::Values(ConformanceTarget{"postgres", &OpenFreshStore}),
+                         ConformanceTargetName);
 }  // namespace testing
 
 namespace {
@@ -149,6 +156,30 @@ class PostgresMetadataStoreTest : public ::testing::Test {
 
   std::unique_ptr<ScratchSchema> schema_;
 };
+
+// The session holding a lease ends (the server restarted, or the connection was cut): the
+// holder learns the lease is lost, and another store can take it at once.
+TEST_F(PostgresMetadataStoreTest, ALeaseWhoseSessionEndsIsLostAndFree) {
+  StatusOr<std::unique_ptr<MetadataStore>> store =
+      OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  StatusOr<std::unique_ptr<Lease>> held = (*store)->leases().TryAcquire("job-controller");
+  ASSERT_TRUE(held.ok() && *held != nullptr) << held.status().ToString();
+  ASSERT_TRUE((*held)->Check().ok());
+  EXPECT_EQ(CountRows("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_locks "
+                      "WHERE locktype = 'advisory' AND classid = hashtext('" +
+                      schema_->name() + "')::oid) AS t"),
+            1);
+  Status lost = (*held)->Check();
+  EXPECT_EQ(lost.code(), StatusCode::kUnavailable) << lost.ToString();
+  EXPECT_FALSE((*held)->Check().ok()) << "a lost lease stays lost";
+  StatusOr<std::unique_ptr<MetadataStore>> other =
+      OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  StatusOr<std::unique_ptr<Lease>> taken = (*other)->leases().TryAcquire("job-controller");
+  ASSERT_TRUE(taken.ok()) << taken.status().ToString();
+  EXPECT_NE(*taken, nullptr);
+}
 
 TEST_F(PostgresMetadataStoreTest, ReopeningAppliesNoMigrationAndKeepsData) {
   std::string experiment_id;

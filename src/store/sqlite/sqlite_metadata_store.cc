@@ -1,5 +1,5 @@
 // The SQLite MetadataStore: opens one sqlite::Database and the per-kind stores on it
-// (sqlite_tracking_store.cc, sqlite_token_store.cc, sqlite_job_store.cc).
+// (sqlite_tracking_store.cc, sqlite_token_store.cc, sqlite_job_store.cc, sqlite_lease_store.cc).
 #include "store/sqlite/sqlite_metadata_store.h"
 
 #include <memory>
@@ -8,6 +8,7 @@
 
 #include "store/sqlite/sqlite_database.h"
 #include "store/sqlite/sqlite_job_store.h"
+#include "store/sqlite/sqlite_lease_store.h"
 #include "store/sqlite/sqlite_schema.h"
 #include "store/sqlite/sqlite_token_store.h"
 #include "store/sqlite/sqlite_tracking_store.h"
@@ -23,12 +24,14 @@ class SqliteMetadataStore : public MetadataStore {
     ASSIGN_OR_RETURN(tracking_, sqlite::OpenSqliteTrackingStore(*database_));
     tokens_ = sqlite::NewSqliteTokenStore(*database_);
     jobs_ = sqlite::NewSqliteJobStore(*database_);
+    leases_ = sqlite::NewSqliteLeaseStore(location.path);
     return OkStatus();
   }
 
   TrackingStore& tracking() override { return *tracking_; }
   TokenStore& tokens() override { return *tokens_; }
   JobStore& jobs() override { return *jobs_; }
+  LeaseStore& leases() override { return *leases_; }
 
  private:
   // Declared first so that it is destroyed last: the stores borrow it.
@@ -36,6 +39,7 @@ class SqliteMetadataStore : public MetadataStore {
   std::unique_ptr<TrackingStore> tracking_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<JobStore> jobs_;
+  std::unique_ptr<LeaseStore> leases_;
 };
 
 }  // namespace

@@ -17,6 +17,7 @@
 
 #include "common/ids.h"
 #include "store/testing/job_store_conformance.h"
+#include "store/testing/lease_store_conformance.h"
 #include "store/testing/token_store_conformance.h"
 #include "store/testing/tracking_store_conformance.h"
 
@@ -46,13 +47,17 @@ StatusOr<testing::StoreUnderTest> OpenFreshStore(std::string_view artifact_root)
   fs::path dir = fs::temp_directory_path() / ("inet-sqlite-conf-" + RandomHex(8));
   std::string uri = "sqlite:///" + (dir / "nested" / "store.db").string();
   ASSIGN_OR_RETURN(auto store, OpenSqliteMetadataStore(uri, artifact_root));
-  return testing::StoreUnderTest{std::move(store), [dir] {
-                                   std::error_code ec;
-                                   fs::remove_all(dir, ec);
-                                 }};
+  return testing::StoreUnderTest{
+      std::move(store),
+      [dir] {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+      },
+      [uri, root = std::string(artifact_root)] { return OpenSqliteMetadataStore(uri, root); }};
 }
 
 using testing::JobStoreConformanceTest;
+using testing::LeaseStoreConformanceTest;
 using testing::TokenStoreConformanceTest;
 using testing::TrackingStoreConformanceTest;
 
@@ -65,10 +70,11 @@ using testing::TrackingStoreConformanceTest;
 INSTANTIATE_STORE_CONFORMANCE(Sqlite, TrackingStoreConformanceTest, {"sqlite", &OpenFreshStore});
 INSTANTIATE_STORE_CONFORMANCE(Sqlite, TokenStoreConformanceTest, {"sqlite", &OpenFreshStore});
 INSTANTIATE_STORE_CONFORMANCE(Sqlite, JobStoreConformanceTest, {"sqlite", &OpenFreshStore});
+INSTANTIATE_STORE_CONFORMANCE(Sqlite, LeaseStoreConformanceTest, {"sqlite", &OpenFreshStore});
 
 StatusOr<testing::StoreUnderTest> OpenInMemoryStore(std::string_view artifact_root) {
   ASSIGN_OR_RETURN(auto store, OpenSqliteMetadataStore("sqlite://", artifact_root));
-  return testing::StoreUnderTest{std::move(store), nullptr};
+  return testing::StoreUnderTest{std::move(store), nullptr, nullptr};
 }
 
 INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, TrackingStoreConformanceTest,
@@ -77,6 +83,60 @@ INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, TokenStoreConformanceTest,
                               {"sqlite_memory", &OpenInMemoryStore});
 INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, JobStoreConformanceTest,
                               {"sqlite_memory", &OpenInMemoryStore});
+INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, LeaseStoreConformanceTest,
+                              {"sqlite_memory", &OpenInMemoryStore});
+
+// The kernel drops a dead process's lock: a server killed with kill -9 leaves no lease behind.
+TEST(SqliteLeaseTest, ALeaseDiesWithItsProcess) {
+  TempDir dir;
+  const std::string uri = "sqlite:///" + (dir.path() / "store.db").string();
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    StatusOr<std::unique_ptr<MetadataStore>> store = OpenSqliteMetadataStore(uri, "file:///a");
+    if (!store.ok()) _exit(1);
+    StatusOr<std::unique_ptr<Lease>> held = (*store)->leases().TryAcquire("job-controller");
+    if (!held.ok() || *held == nullptr) _exit(2);
+    const char byte = 'x';
+    if (write(ready[1], &byte, 1) != 1) _exit(3);
+    pause();
+    _exit(0);
+  }
+  close(ready[1]);
+  char byte = 0;
+  ASSERT_EQ(read(ready[0], &byte, 1), 1) << "the child could not take the lease";
+  close(ready[0]);
+  StatusOr<std::unique_ptr<MetadataStore>> store = OpenSqliteMetadataStore(uri, "file:///a");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  StatusOr<std::unique_ptr<Lease>> while_alive = (*store)->leases().TryAcquire("job-controller");
+  ASSERT_TRUE(while_alive.ok()) << while_alive.status().ToString();
+  EXPECT_EQ(*while_alive, nullptr);
+  kill(child, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  StatusOr<std::unique_ptr<Lease>> after = (*store)->leases().TryAcquire("job-controller");
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_NE(*after, nullptr);
+}
+
+// A lock on a file that is no longer the lease file guards nothing: another process could lock
+// the new one.
+TEST(SqliteLeaseTest, ALeaseWhoseFileWasRemovedIsLost) {
+  TempDir dir;
+  const fs::path db = dir.path() / "store.db";
+  StatusOr<std::unique_ptr<MetadataStore>> store =
+      OpenSqliteMetadataStore("sqlite:///" + db.string(), "file:///a");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  StatusOr<std::unique_ptr<Lease>> held = (*store)->leases().TryAcquire("job-controller");
+  ASSERT_TRUE(held.ok() && *held != nullptr) << held.status().ToString();
+  EXPECT_TRUE((*held)->Check().ok());
+  EXPECT_EQ(fs::status(db.string() + ".lease-job-controller").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  fs::remove(db.string() + ".lease-job-controller");
+  EXPECT_EQ((*held)->Check().code(), StatusCode::kUnavailable);
+}
 
 TEST(ParseSqliteUriTest, FollowsSqlAlchemyPathRules) {
   EXPECT_EQ(ParseSqliteUri("sqlite:///mlflow.db")->path, "mlflow.db");

@@ -1,7 +1,7 @@
 // What every store conformance suite (tracking_store_conformance.h, token_store_conformance.h,
-// job_store_conformance.h) runs against: a target that opens a fresh MetadataStore, and the
-// fixture base that opens one per test. An adapter's test file instantiates each suite with
-// its target:
+// job_store_conformance.h, lease_store_conformance.h) runs against: a target that opens a fresh
+// MetadataStore, and the fixture base that opens one per test. An adapter's test file instantiates
+// each suite with its target:
 //
 //   using inet::store::testing::TrackingStoreConformanceTest;  // the macro needs a bare name
 //   INSTANTIATE_TEST_SUITE_P(
@@ -31,6 +31,9 @@ namespace inet::store::testing {
 struct StoreUnderTest {
   std::unique_ptr<MetadataStore> store;
   std::function<void()> cleanup;
+  // Opens another MetadataStore on the same database, as a second server would; empty when
+  // the database cannot be shared (in-memory).
+  std::function<StatusOr<std::unique_ptr<MetadataStore>>()> open_another;
 };
 
 struct ConformanceTarget {
@@ -57,6 +60,10 @@ class MetadataStoreTest : public ::testing::TestWithParam<ConformanceTarget> {
   void TearDown() override;
 
   MetadataStore& metadata() { return *under_test_.store; }
+  // StoreUnderTest::open_another of this test's store (may be empty).
+  const std::function<StatusOr<std::unique_ptr<MetadataStore>>()>& open_another() const {
+    return under_test_.open_another;
+  }
 
  private:
   StoreUnderTest under_test_;
