@@ -24,6 +24,8 @@ using internal::Write;
 using store::JobRecord;
 using store::JobState;
 
+constexpr std::string_view kLeaseName = "job-controller";
+constexpr int64_t kLeaseRetryMillis = 1'000;
 constexpr int kMaxReasonWritesPerPass = 32;
 constexpr int kMaxPollFailures = 50;
 
@@ -90,11 +92,12 @@ exec::ExecutionStatus StatusOfEnded(const internal::EndedAttempt& ended) {
 
 }  // namespace
 
-JobController::JobController(store::JobStore& jobs, exec::Executor& executor,
-                             sched::Admission& admission, AttemptLauncher& launcher,
-                             AttemptFinalizer& finalizer, const Clock& clock,
-                             JobControllerOptions options)
+JobController::JobController(store::JobStore& jobs, store::LeaseStore& leases,
+                             exec::Executor& executor, sched::Admission& admission,
+                             AttemptLauncher& launcher, AttemptFinalizer& finalizer,
+                             const Clock& clock, JobControllerOptions options)
     : jobs_(jobs),
+      leases_(leases),
       executor_(executor),
       admission_(admission),
       launcher_(launcher),
@@ -115,15 +118,13 @@ Status JobController::Start() {
   launcher_.Start([this] { Wake(); });
   finalizer_.Start([this] { Wake(); });
   if (!options_.start_thread) {
-    Resume();
+    std::lock_guard pass_lock(pass_mu_);
+    Lead();
     return OkStatus();
   }
-  // Re-attaching and recovering happen on the loop thread, first: a restart that finds many
-  // attempts to recover must not keep the server from listening.
-  thread_ = std::thread([this] {
-    Resume();
-    Loop();
-  });
+  // Taking the lease, re-attaching and recovering happen on the loop thread, in its first pass:
+  // a restart that finds many attempts to recover must not keep the server from listening.
+  thread_ = std::thread([this] { Loop(); });
   return OkStatus();
 }
 
@@ -136,6 +137,9 @@ void JobController::Stop() {
   if (thread_.joinable()) thread_.join();
   launcher_.Stop();
   finalizer_.Stop();
+  std::lock_guard pass_lock(pass_mu_);
+  lease_.reset();  // the next server to try takes over at once
+  leading_ = false;
 }
 
 void JobController::Wake() {
@@ -148,11 +152,68 @@ void JobController::Wake() {
 
 void JobController::RunOnceForTest() { Pass(); }
 
+bool JobController::leading() const { return leading_; }
+
+bool JobController::Lead() {
+  if (lease_ != nullptr) {
+    Status held = lease_->Check();
+    if (held.ok()) return true;
+    spdlog::error(
+        "jobs: this server lost the job-controller lease ({}); it stops controlling jobs until it "
+        "can take the lease again. Running attempts keep running: the server that holds the "
+        "lease re-attaches them.",
+        held.ToString());
+    StandDown();
+  }
+  // A follower asks about once a second: on PostgreSQL each try is a new connection.
+  const int64_t now = clock_.NowMillis();
+  if (last_lease_try_ && now - *last_lease_try_ < kLeaseRetryMillis) return false;
+  last_lease_try_ = now;
+  StatusOr<std::unique_ptr<store::Lease>> taken = leases_.TryAcquire(kLeaseName);
+  if (!taken.ok()) {
+    spdlog::warn("jobs: taking the job-controller lease: {} (retried on the next pass)",
+                 taken.status().ToString());
+    return false;
+  }
+  if (*taken == nullptr) {
+    if (!following_) {
+      spdlog::info(
+          "jobs: another server controls the jobs of this database; this one serves the API "
+          "and takes over when that one stops");
+      following_ = true;
+    }
+    return false;
+  }
+  if (following_) spdlog::info("jobs: this server now controls the jobs of this database");
+  following_ = false;
+  last_lease_try_.reset();
+  lease_ = std::move(*taken);
+  leading_ = true;
+  Resume();
+  return true;
+}
+
+void JobController::StandDown() {
+  lease_.reset();
+  leading_ = false;
+  // Both workers recorded their tasks durably before taking them (launching or finalizing
+  // attempt N): whoever leads next finds them in the store.
+  launcher_.Stop();
+  finalizer_.Stop();
+  (void)launcher_.TakeResults();
+  (void)finalizer_.TakeResults();
+  live_.clear();
+  draining_.clear();
+  unrecorded_.clear();
+  retiring_.clear();
+  launcher_.Start([this] { Wake(); });
+  finalizer_.Start([this] { Wake(); });
+}
+
 void JobController::Resume() {
-  // Every attempt that was running, launching or being finalized when the server stopped is
-  // found again before anything new is admitted; an attempt that cannot be re-attached is
-  // finished as lost (and retried per its policy).
-  std::lock_guard pass_lock(pass_mu_);
+  // Every attempt that was running, launching or being finalized when the last holder of the
+  // lease stopped is found again before anything new is admitted; an attempt that cannot be
+  // re-attached is finished as lost (and retried per its policy).
   StatusOr<std::vector<JobRecord>> active = LoadActive();
   if (!active.ok()) {
     spdlog::warn("jobs: re-attaching running jobs: {} (retried on the next pass)",
@@ -203,6 +264,7 @@ void JobController::Loop() {
 
 void JobController::Pass() {
   std::lock_guard pass_lock(pass_mu_);
+  if (!Lead()) return;
   ApplyLaunchResults();
   ApplyFinalizeResults();
   const std::map<std::string, StatusOr<exec::ExecutionStatus>> polled = PollLive();

@@ -8,17 +8,24 @@
 // Every state change is written to the store with its reason before it is acted on: a launch is
 // recorded before its process can start, and an ended attempt before its log and outputs are
 // stored, so a restarted controller (Start) re-attaches running attempts, finds launching ones
-// and redoes unfinished finalizations; nothing stays Running forever. Later only the elected
-// leader among several server replicas runs it.
+// and redoes unfinished finalizations; nothing stays Running forever.
+//
+// Several servers may share one database; only the one holding the store's "job-controller"
+// lease (store/lease_store.h) controls its jobs, so no job runs twice. The others only serve
+// the API and try for the lease every pass: when its holder stops or dies, one of them takes
+// over and re-attaches what the holder ran. A controller that loses the lease stops acting at
+// once and forgets its attempts (they keep running; the next holder re-attaches them).
 //
 // Thread safety: Wake, Capacity-free accessors and Start/Stop are thread-safe; RunOnceForTest
 // is for tests with start_thread false.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -37,6 +44,7 @@
 #include "jobs/job_spec.h"
 #include "store/job_store.h"
 #include "store/job_types.h"
+#include "store/lease_store.h"
 
 namespace inet::sched {
 class Admission;
@@ -62,9 +70,9 @@ struct JobControllerOptions {
 class JobController {
  public:
   // Borrows everything; all must outlive the controller.
-  JobController(store::JobStore& jobs, exec::Executor& executor, sched::Admission& admission,
-                AttemptLauncher& launcher, AttemptFinalizer& finalizer, const Clock& clock,
-                JobControllerOptions options);
+  JobController(store::JobStore& jobs, store::LeaseStore& leases, exec::Executor& executor,
+                sched::Admission& admission, AttemptLauncher& launcher, AttemptFinalizer& finalizer,
+                const Clock& clock, JobControllerOptions options);
   ~JobController();  // calls Stop()
   JobController(const JobController&) = delete;
   JobController& operator=(const JobController&) = delete;
@@ -73,7 +81,8 @@ class JobController {
   // re-attaches the attempts that were running (and finds those that were launching or being
   // finalized) when the server stopped; returns at once, so the server can listen meanwhile.
   // With options.start_thread false it re-attaches on the calling thread and starts no
-  // controller thread. kFailedPrecondition when called twice.
+  // controller thread. While another server holds the lease, it re-attaches nothing until it
+  // takes the lease. kFailedPrecondition when called twice.
   Status Start();
   // Stops the controller thread and the workers; running attempts keep running (a restart
   // re-attaches them).
@@ -85,6 +94,8 @@ class JobController {
 
   // Runs one controller pass on the calling thread (options.start_thread must be false).
   void RunOnceForTest();
+  // Whether this controller holds the lease, i.e. controls the database's jobs. Thread-safe.
+  bool leading() const;
 
  private:
   // An attempt this controller is watching: launching (recorded as launching, no execution
@@ -111,6 +122,12 @@ class JobController {
 
   void Loop();
   void Pass();
+  // True when this controller holds the lease: checks it, or takes it when free (and then
+  // re-attaches what the previous holder ran). A lost lease stands the controller down.
+  bool Lead();
+  // Forgets every attempt and drops the workers' tasks and results: after the lease is lost
+  // they are the next holder's to find.
+  void StandDown();
   // Re-attaches running attempts and recovers launching ones (after a restart).
   void Resume();
 
@@ -169,6 +186,7 @@ class JobController {
   void RevokeEndedAttemptTokens();
 
   store::JobStore& jobs_;
+  store::LeaseStore& leases_;
   exec::Executor& executor_;
   sched::Admission& admission_;
   AttemptLauncher& launcher_;
@@ -187,7 +205,11 @@ class JobController {
   std::vector<FinalizeResult> unrecorded_;  // GUARDED_BY(pass_mu_)
   // Jobs whose expired workspace the finalizer is retiring. GUARDED_BY(pass_mu_)
   std::set<std::string> retiring_;
-  std::optional<int64_t> last_sweep_;  // GUARDED_BY(pass_mu_)
+  std::optional<int64_t> last_sweep_;      // GUARDED_BY(pass_mu_)
+  std::unique_ptr<store::Lease> lease_;    // GUARDED_BY(pass_mu_): null while another leads
+  bool following_ = false;                 // GUARDED_BY(pass_mu_): "another leads" was logged
+  std::optional<int64_t> last_lease_try_;  // GUARDED_BY(pass_mu_): a follower's last try
+  std::atomic<bool> leading_ = false;
 
   std::mutex mu_;
   std::condition_variable cv_;

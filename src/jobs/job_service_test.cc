@@ -688,6 +688,79 @@ TEST_F(JobServiceTest, TransientPollErrorsDoNotLoseTheAttempt) {
   EXPECT_THAT(MustGet(other).record.reason, StartsWith("attempt 1 lost"));
 }
 
+// A second server on the same database, with executors of its own (`executor` may be the
+// fixture's: the same machine).
+struct SecondServer {
+  SecondServer(const std::string& db_uri, FakeClock& clock, artifacts::ArtifactStore& artifacts,
+               exec::Executor& executor, sched::Admission& admission,
+               const testing::JobSystemOptions& options)
+      : store(store::OpenSqliteMetadataStore(db_uri, "mlflow-artifacts:/", &clock).value()),
+        tracking(store->tracking(), clock, tracking::TrackingOptions{"mlflow-artifacts:/"}),
+        jobs(*store, artifacts, executor, admission, tracking, clock, options) {}
+  std::unique_ptr<store::MetadataStore> store;
+  tracking::TrackingService tracking;
+  testing::JobSystem jobs;
+};
+
+// Two servers on one database, each with its own executor: only the holder of the
+// job-controller lease acts on jobs, so a job submitted through either runs once, and the
+// other never touches it (a second controller used to find the launch in flight, fail to
+// recover it on its own executor, and launch attempt 1 again).
+TEST_F(JobServiceTest, OnlyOneOfTwoServersOnADatabaseControlsItsJobs) {
+  StartService();
+  exec::FakeExecutor other_executor(executor_options_, &artifacts_);
+  SecondServer second("sqlite:///" + dir_ + "/t.db", clock_, artifacts_, other_executor, admission_,
+                      Options());
+  ASSERT_TRUE(second.jobs.Start().ok());
+  EXPECT_TRUE(controller_->leading());
+  EXPECT_FALSE(second.jobs.controller().leading());
+
+  StatusOr<JobView> submitted = second.jobs.service().Submit(alice_, Spec("through-the-follower"));
+  ASSERT_TRUE(submitted.ok()) << submitted.status().ToString();
+  const std::string id = submitted->record.job_id;
+  for (int pass = 0; pass < 3; ++pass) {
+    controller_->RunOnceForTest();
+    second.jobs.RunOnce();
+    clock_.Advance(1'000);  // the follower tries for the lease again every second
+  }
+  JobView view = MustGet(id);
+  EXPECT_EQ(view.record.state, JobState::kRunning) << view.record.reason;
+  EXPECT_EQ(view.record.attempt, 1);
+  EXPECT_EQ(executor_->launches().size(), 1u);
+  EXPECT_TRUE(other_executor.launches().empty()) << "the follower launched the job too";
+  EXPECT_THAT(EventStates(id),
+              ElementsAre(JobState::kPending, JobState::kQueued, JobState::kRunning));
+}
+
+// When the holder stops, the other server on the machine takes the lease and re-attaches what
+// the holder ran instead of starting it again.
+TEST_F(JobServiceTest, TheOtherServerTakesOverWhenTheControllerStops) {
+  StartService();
+  SecondServer second("sqlite:///" + dir_ + "/t.db", clock_, artifacts_, *executor_, admission_,
+                      Options());
+  ASSERT_TRUE(second.jobs.Start().ok());
+  const std::string id = MustSubmit(Spec("before-the-takeover")).record.job_id;
+  controller_->RunOnceForTest();
+  ASSERT_EQ(MustGet(id).record.state, JobState::kRunning);
+
+  StopService();  // the holder stops: its attempts keep running
+  clock_.Advance(1'000);
+  second.jobs.RunOnce();
+  EXPECT_TRUE(second.jobs.controller().leading());
+  StatusOr<JobView> after = second.jobs.service().Get(admin_, id);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->record.state, JobState::kRunning) << after->record.reason;
+  EXPECT_EQ(executor_->launches().size(), 1u) << "the new holder started the job again";
+
+  StatusOr<JobView> next = second.jobs.service().Submit(alice_, Spec("after-the-takeover"));
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  second.jobs.RunOnce();
+  StatusOr<JobView> next_view = second.jobs.service().Get(admin_, next->record.job_id);
+  ASSERT_TRUE(next_view.ok()) << next_view.status().ToString();
+  EXPECT_EQ(next_view->record.state, JobState::kRunning) << next_view->record.reason;
+  EXPECT_EQ(executor_->launches().size(), 2u);
+}
+
 TEST_F(JobServiceTest, RestartReattachesRunningAttempts) {
   UseExecutor(exec::FakeExecutorOptions{.gpus = 1});
   StartService();

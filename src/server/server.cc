@@ -413,8 +413,8 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
                                    jobs::AttemptFinalizerOptions{});
   jobs::JobControllerOptions controller_options;
   controller_options.workspace_retention_millis = config.workspace_retention_millis;
-  jobs::JobController job_controller(metadata->jobs(), *executor, admission, launcher, finalizer,
-                                     clock, controller_options);
+  jobs::JobController job_controller(metadata->jobs(), metadata->leases(), *executor, admission,
+                                     launcher, finalizer, clock, controller_options);
   // The one check of the job Python, run once: the banner and `capacity` both say what it found.
   const std::string python_warning = JobPythonWarning(config.python);
   jobs::JobServiceOptions service_options;

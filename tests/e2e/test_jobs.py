@@ -117,6 +117,14 @@ def wait_gone(pid: int, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
+def wait_log(srv: ServerProcess, text: str, timeout: float = WAIT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in srv.log_text():
+        if time.monotonic() > deadline:
+            pytest.fail(f"the server did not log {text!r} within {timeout}s:\n{srv.log_tail()}")
+        time.sleep(0.05)
+
+
 def script(body: str) -> list[str]:
     """A job command running `body` with the server's Python."""
     return ["python", "-c", textwrap.dedent(body)]
@@ -346,6 +354,43 @@ def test_list_and_follow_logs(jobs_server, tmp_path):
     assert job["job_id"] in table and "Succeeded" in table
     as_json = json.loads(cli(jobs_server, "platform", "status", job["job_id"], "--json").stdout)
     assert as_json["job"]["job_id"] == job["job_id"]
+
+
+def test_two_servers_on_one_database_run_each_job_once(jobs_server, tmp_path, tmp_path_factory):
+    """A second server on the same database (a replica) serves the API, but only the server
+    holding the job-controller lease runs jobs: each runs once, whichever server it was
+    submitted to; when the holder stops, the other takes over."""
+    db = jobs_server.db_uri or f"sqlite:///{jobs_server.data_dir / 'inet.db'}"
+    replica = ServerProcess(tmp_path_factory.mktemp("replica"), "sqlite", None,
+                            extra_args=["--db", db, "--gpus", "2", "--python", sys.executable])
+    replica.start()
+    try:
+        wait_log(replica, "another server controls the jobs of this database")
+        runs = tmp_path / "runs"
+        body = f"""
+            import os
+            with open({str(runs)!r}, "a") as f:
+                f.write(os.environ["INET_JOB_ID"] + "\\n")
+        """
+        jobs = [submit(srv, {"name": f"once-{i}", "command": script(body)})
+                for i, srv in enumerate([replica, jobs_server, replica, jobs_server])]
+        for job in jobs:
+            done = wait_state(jobs_server, job["job_id"], *TERMINAL)
+            assert done["state"] == "Succeeded" and done["attempt"] == 1, done
+        started = runs.read_text().split()
+        assert sorted(started) == sorted(j["job_id"] for j in jobs), started
+
+        jobs_server.stop()
+        try:
+            after = submit(replica, {"name": "after-takeover", "command": script(body)})
+            done = wait_state(replica, after["job_id"], *TERMINAL)
+            assert done["state"] == "Succeeded" and done["attempt"] == 1, done
+            wait_log(replica, "this server now controls the jobs of this database")
+            assert runs.read_text().split().count(after["job_id"]) == 1
+        finally:
+            jobs_server.start()
+    finally:
+        replica.stop()
 
 
 def test_server_restart_reattaches_running_jobs(jobs_server, tmp_path):

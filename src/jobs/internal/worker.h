@@ -29,7 +29,7 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   // Starts `threads` threads (0: tasks run inline in Post). `on_done` is called (from a worker
-  // thread, without locks held) after each result is ready. Call at most once.
+  // thread, without locks held) after each result is ready. Call once, or again after Stop.
   void Start(int threads, std::function<void()> on_done) {
     std::lock_guard lock(mu_);
     on_done_ = std::move(on_done);

@@ -18,7 +18,7 @@ JobSystem::JobSystem(store::MetadataStore& store, artifacts::ArtifactStore& arti
     : tokens_(store.tokens(), clock),
       launcher_(artifacts, executor, tokens_, tracking, options.launcher),
       finalizer_(artifacts, executor, tracking, clock, options.finalizer),
-      controller_(store.jobs(), executor, admission, launcher_, finalizer_, clock,
+      controller_(store.jobs(), store.leases(), executor, admission, launcher_, finalizer_, clock,
                   options.controller),
       service_(store.jobs(), artifacts, executor, tracking, clock, options.service,
                [this] { controller_.Wake(); }) {}
