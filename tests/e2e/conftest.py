@@ -10,6 +10,7 @@ themselves are validated; tests marked `reference_incompatible` are skipped ther
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -259,9 +260,9 @@ def backend(request) -> str:
     return request.param
 
 
-@pytest.fixture(scope="module")
-def postgres_db(backend):
-    """A fresh PostgreSQL database for one module (None on other backends), dropped after."""
+@contextlib.contextmanager
+def fresh_postgres_database(backend: str):
+    """A fresh PostgreSQL database (None on other backends), dropped after."""
     if backend != "postgres":
         yield None
         return
@@ -272,9 +273,19 @@ def postgres_db(backend):
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     parts = urllib.parse.urlsplit(base)
-    yield urllib.parse.urlunsplit(parts._replace(path="/" + name))
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield urllib.parse.urlunsplit(parts._replace(path="/" + name))
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def postgres_db(backend):
+    """A fresh PostgreSQL database for one module (None on other backends), dropped after.
+    Servers started on it share it like replicas: only one of them runs jobs."""
+    with fresh_postgres_database(backend) as uri:
+        yield uri
 
 
 @pytest.fixture(scope="module")

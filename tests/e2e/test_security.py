@@ -16,7 +16,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_TOKEN, REFERENCE, ServerProcess
+from conftest import ADMIN_TOKEN, REFERENCE, ServerProcess, fresh_postgres_database
 # Helpers of the jobs suite (submitting real jobs and waiting for them).
 from test_jobs import TERMINAL, logs, submit, wait_state
 
@@ -462,15 +462,18 @@ def _assert_private(srv: ServerProcess, job_id: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def jobs_server(backend, postgres_db, tmp_path_factory):
+def jobs_server(backend, tmp_path_factory):
     if REFERENCE:
         pytest.skip("platform jobs are not part of the reference mlflow server")
-    srv = ServerProcess(tmp_path_factory.mktemp(f"hostile-{backend}"), backend, postgres_db,
-                        extra_args=["--gpus", "0", "--python", sys.executable])
-    _plant_secrets(srv, backend)
-    srv.start()
-    yield srv
-    assert srv.stop() == 0, srv.log_tail()
+    # A database of its own: on the module's, the `server` fixture would hold the
+    # job-controller lease and run these jobs instead.
+    with fresh_postgres_database(backend) as db_uri:
+        srv = ServerProcess(tmp_path_factory.mktemp(f"hostile-{backend}"), backend, db_uri,
+                            extra_args=["--gpus", "0", "--python", sys.executable])
+        _plant_secrets(srv, backend)
+        srv.start()
+        yield srv
+        assert srv.stop() == 0, srv.log_tail()
 
 
 @pytest.mark.reference_incompatible
