@@ -5,12 +5,13 @@
 //               (store/tracking_store.h)
 //   tokens()    API tokens (store/token_store.h)
 //   jobs()      platform jobs and their events (store/job_store.h)
+//   identity()  users, teams and memberships (store/identity_store.h)
 //   leases()    named leases held by one process per database: leader election
 //               (store/lease_store.h)
 //
 // An adapter (store/sqlite: the embedded default; store/postgres) opens one database
 // (connection pool, migrations) and implements every interface over it, one file per kind.
-// Services take only the interface they need. New kinds of data (the model registry, teams)
+// Services take only the interface they need. New kinds of data (the model registry, quotas)
 // get their own interface and accessor here.
 #pragma once
 
@@ -18,6 +19,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "store/identity_store.h"
 #include "store/job_store.h"
 #include "store/lease_store.h"
 #include "store/token_store.h"
@@ -34,6 +36,7 @@ class MetadataStore {
   virtual TrackingStore& tracking() = 0;
   virtual TokenStore& tokens() = 0;
   virtual JobStore& jobs() = 0;
+  virtual IdentityStore& identity() = 0;
   virtual LeaseStore& leases() = 0;
 };
 

@@ -1,6 +1,6 @@
 // The PostgreSQL MetadataStore: opens one postgres::Database and the per-kind stores on it
 // (postgres_tracking_store.cc, postgres_token_store.cc, postgres_job_store.cc,
-// postgres_lease_store.cc).
+// postgres_identity_store.cc, postgres_lease_store.cc).
 #include "store/postgres/postgres_metadata_store.h"
 
 #include <memory>
@@ -8,6 +8,7 @@
 
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/postgres_database.h"
+#include "store/postgres/postgres_identity_store.h"
 #include "store/postgres/postgres_job_store.h"
 #include "store/postgres/postgres_lease_store.h"
 #include "store/postgres/postgres_token_store.h"
@@ -23,6 +24,7 @@ class PostgresMetadataStore : public MetadataStore {
         tracking_(postgres::NewPostgresTrackingStore(database_)),
         tokens_(postgres::NewPostgresTokenStore(database_)),
         jobs_(postgres::NewPostgresJobStore(database_)),
+        identity_(postgres::NewPostgresIdentityStore(database_)),
         leases_(postgres::NewPostgresLeaseStore(database_)) {}
 
   Status Init() { return database_.Migrate(); }
@@ -30,6 +32,7 @@ class PostgresMetadataStore : public MetadataStore {
   TrackingStore& tracking() override { return *tracking_; }
   TokenStore& tokens() override { return *tokens_; }
   JobStore& jobs() override { return *jobs_; }
+  IdentityStore& identity() override { return *identity_; }
   LeaseStore& leases() override { return *leases_; }
 
  private:
@@ -38,6 +41,7 @@ class PostgresMetadataStore : public MetadataStore {
   std::unique_ptr<TrackingStore> tracking_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<JobStore> jobs_;
+  std::unique_ptr<IdentityStore> identity_;
   std::unique_ptr<LeaseStore> leases_;
 };
 

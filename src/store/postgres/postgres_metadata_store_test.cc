@@ -4,6 +4,7 @@
 // by INET_TEST_POSTGRES_URI and drops it afterwards; without that variable the tests skip.
 #include "store/postgres/postgres_metadata_store.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include "common/ids.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/postgres_migrations.h"
+#include "store/testing/identity_store_conformance.h"
 #include "store/testing/job_store_conformance.h"
 #include "store/testing/lease_store_conformance.h"
 #include "store/testing/token_store_conformance.h"
@@ -130,6 +132,9 @@ INSTANTIATE_TEST_SUITE_P(Postgres, TokenStoreConformanceTest,
 INSTANTIATE_TEST_SUITE_P(Postgres, JobStoreConformanceTest,
                          ::testing::Values(ConformanceTarget{"postgres", &OpenFreshStore}),
                          ConformanceTargetName);
+INSTANTIATE_TEST_SUITE_P(Postgres, IdentityStoreConformanceTest,
+                         ::testing::Values(ConformanceTarget{"postgres", &OpenFreshStore}),
+                         ConformanceTargetName);
 INSTANTIATE_TEST_SUITE_P(Postgres, LeaseStoreConformanceTest,
                          ::testing::Values(ConformanceTarget{"postgres", &OpenFreshStore}),
                          ConformanceTargetName);
@@ -235,6 +240,56 @@ TEST_F(PostgresMetadataStoreTest, SchemaFromNewerBinaryIsRefused) {
       << store.status().message();
 }
 
+// A schema at version 4 with tokens and jobs: after the teams migration every user a user
+// token or a job names is a member of team "default", and admin tokens' users are platform
+// admins.
+TEST_F(PostgresMetadataStoreTest, VersionFourSchemaIsMigratedToTeams) {
+  {
+    StatusOr<std::unique_ptr<MetadataStore>> store =
+        OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    Token admin{"tok-admin", "h-admin", "admin", true, 10, std::nullopt, ""};
+    Token alice{"tok-alice", "h-alice", "alice", false, 20, std::nullopt, ""};
+    Token attempt{"tok-attempt", "h-attempt", "bob", false, 30, std::nullopt, "{\"kind\":1}"};
+    ASSERT_TRUE((*store)->tokens().CreateToken(admin).ok());
+    ASSERT_TRUE((*store)->tokens().CreateToken(alice).ok());
+    ASSERT_TRUE((*store)->tokens().CreateToken(attempt).ok());
+    JobRecord job;
+    job.job_id = "train-000001";
+    job.name = "train";
+    job.team = "default";
+    job.user = "carol";
+    job.priority_class = "batch";
+    job.spec_json = "{}";
+    job.created_at = 40;
+    JobEvent event;
+    event.reason = "submitted";
+    event.timestamp = 40;
+    ASSERT_TRUE((*store)->jobs().CreateJob(job, event).ok());
+  }
+  {
+    std::unique_ptr<PgConnection> c = schema_->Connect();
+    ASSERT_NE(c, nullptr);
+    Status rolled_back = c->ExecScript(
+        "DROP TABLE team_members; DROP TABLE teams; DROP TABLE users; "
+        "DELETE FROM schema_migrations WHERE version >= 5");
+    ASSERT_TRUE(rolled_back.ok()) << rolled_back.ToString();
+  }
+  StatusOr<std::unique_ptr<MetadataStore>> store =
+      OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  StatusOr<std::vector<User>> users = (*store)->identity().ListUsers();
+  ASSERT_TRUE(users.ok()) << users.status().ToString();
+  std::vector<std::string> names;
+  for (const User& u : *users) names.push_back(u.name + (u.platform_admin ? "*" : ""));
+  EXPECT_THAT(names, ::testing::ElementsAre("admin*", "alice", "carol"));
+  StatusOr<std::vector<Membership>> members = (*store)->identity().ListTeamMembers("default");
+  ASSERT_TRUE(members.ok()) << members.status().ToString();
+  std::vector<std::string> member_names;
+  for (const Membership& m : *members) member_names.push_back(m.user);
+  EXPECT_THAT(member_names, ::testing::ElementsAre("admin", "alice", "carol"));
+}
+
 // A schema migrated before jobs existed (version 1, with data) gains the jobs tables on open.
 TEST_F(PostgresMetadataStoreTest, VersionOneSchemaIsMigratedToJobs) {
   std::string experiment_id;
@@ -248,6 +303,7 @@ TEST_F(PostgresMetadataStoreTest, VersionOneSchemaIsMigratedToJobs) {
     std::unique_ptr<PgConnection> c = schema_->Connect();
     ASSERT_NE(c, nullptr);
     Status rolled_back = c->ExecScript(
+        "DROP TABLE team_members; DROP TABLE teams; DROP TABLE users; "
         "DROP INDEX latest_metrics_experiment_key_idx; "
         "ALTER TABLE latest_metrics DROP COLUMN experiment_id; "
         "CREATE INDEX latest_metrics_key_value_idx ON latest_metrics (key, value); "

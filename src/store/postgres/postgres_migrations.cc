@@ -229,9 +229,42 @@ CREATE INDEX latest_metrics_experiment_key_idx ON latest_metrics (experiment_id,
   value);
 )sql";
 
+// Version 5: users, teams and memberships (as SQLite's version 5). Everything made before teams
+// belongs to team "default": every user a token or a job names becomes a member of it, and the
+// users of admin tokens are platform admins.
+constexpr std::string_view kMigration5 = R"sql(
+CREATE TABLE users (
+  user_name TEXT PRIMARY KEY,
+  platform_admin BOOLEAN NOT NULL DEFAULT FALSE,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE teams (
+  team TEXT PRIMARY KEY,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE team_members (
+  team TEXT NOT NULL REFERENCES teams (team),
+  user_name TEXT NOT NULL REFERENCES users (user_name),
+  role TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (team, user_name)
+);
+CREATE INDEX team_members_user_idx ON team_members (user_name, team);
+INSERT INTO teams (team, created_at)
+  VALUES ('default', (extract(epoch FROM clock_timestamp()) * 1000)::bigint);
+INSERT INTO users (user_name, platform_admin, created_at)
+  SELECT user_name, bool_or(is_admin), MIN(created_at) FROM tokens WHERE scope = ''
+  GROUP BY user_name;
+INSERT INTO users (user_name, platform_admin, created_at)
+  SELECT user_name, FALSE, MIN(created_at) FROM jobs GROUP BY user_name
+  ON CONFLICT (user_name) DO NOTHING;
+INSERT INTO team_members (team, user_name, role, created_at)
+  SELECT 'default', user_name, 'member', created_at FROM users;
+)sql";
+
 const std::vector<std::string_view>& Migrations() {
   static const std::vector<std::string_view> kMigrations = {kMigration1, kMigration2, kMigration3,
-                                                            kMigration4};
+                                                            kMigration4, kMigration5};
   return kMigrations;
 }
 

@@ -1,5 +1,6 @@
 // The SQLite MetadataStore: opens one sqlite::Database and the per-kind stores on it
-// (sqlite_tracking_store.cc, sqlite_token_store.cc, sqlite_job_store.cc, sqlite_lease_store.cc).
+// (sqlite_tracking_store.cc, sqlite_token_store.cc, sqlite_job_store.cc, sqlite_identity_store.cc,
+// sqlite_lease_store.cc).
 #include "store/sqlite/sqlite_metadata_store.h"
 
 #include <memory>
@@ -7,6 +8,7 @@
 #include <utility>
 
 #include "store/sqlite/sqlite_database.h"
+#include "store/sqlite/sqlite_identity_store.h"
 #include "store/sqlite/sqlite_job_store.h"
 #include "store/sqlite/sqlite_lease_store.h"
 #include "store/sqlite/sqlite_schema.h"
@@ -24,6 +26,7 @@ class SqliteMetadataStore : public MetadataStore {
     ASSIGN_OR_RETURN(tracking_, sqlite::OpenSqliteTrackingStore(*database_));
     tokens_ = sqlite::NewSqliteTokenStore(*database_);
     jobs_ = sqlite::NewSqliteJobStore(*database_);
+    identity_ = sqlite::NewSqliteIdentityStore(*database_);
     leases_ = sqlite::NewSqliteLeaseStore(location.path);
     return OkStatus();
   }
@@ -31,6 +34,7 @@ class SqliteMetadataStore : public MetadataStore {
   TrackingStore& tracking() override { return *tracking_; }
   TokenStore& tokens() override { return *tokens_; }
   JobStore& jobs() override { return *jobs_; }
+  IdentityStore& identity() override { return *identity_; }
   LeaseStore& leases() override { return *leases_; }
 
  private:
@@ -39,6 +43,7 @@ class SqliteMetadataStore : public MetadataStore {
   std::unique_ptr<TrackingStore> tracking_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<JobStore> jobs_;
+  std::unique_ptr<IdentityStore> identity_;
   std::unique_ptr<LeaseStore> leases_;
 };
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/ids.h"
+#include "store/testing/identity_store_conformance.h"
 #include "store/testing/job_store_conformance.h"
 #include "store/testing/lease_store_conformance.h"
 #include "store/testing/token_store_conformance.h"
@@ -56,6 +57,7 @@ StatusOr<testing::StoreUnderTest> OpenFreshStore(std::string_view artifact_root)
       [uri, root = std::string(artifact_root)] { return OpenSqliteMetadataStore(uri, root); }};
 }
 
+using testing::IdentityStoreConformanceTest;
 using testing::JobStoreConformanceTest;
 using testing::LeaseStoreConformanceTest;
 using testing::TokenStoreConformanceTest;
@@ -71,6 +73,7 @@ INSTANTIATE_STORE_CONFORMANCE(Sqlite, TrackingStoreConformanceTest, {"sqlite", &
 INSTANTIATE_STORE_CONFORMANCE(Sqlite, TokenStoreConformanceTest, {"sqlite", &OpenFreshStore});
 INSTANTIATE_STORE_CONFORMANCE(Sqlite, JobStoreConformanceTest, {"sqlite", &OpenFreshStore});
 INSTANTIATE_STORE_CONFORMANCE(Sqlite, LeaseStoreConformanceTest, {"sqlite", &OpenFreshStore});
+INSTANTIATE_STORE_CONFORMANCE(Sqlite, IdentityStoreConformanceTest, {"sqlite", &OpenFreshStore});
 
 StatusOr<testing::StoreUnderTest> OpenInMemoryStore(std::string_view artifact_root) {
   ASSIGN_OR_RETURN(auto store, OpenSqliteMetadataStore("sqlite://", artifact_root));
@@ -84,6 +87,8 @@ INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, TokenStoreConformanceTest,
 INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, JobStoreConformanceTest,
                               {"sqlite_memory", &OpenInMemoryStore});
 INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, LeaseStoreConformanceTest,
+                              {"sqlite_memory", &OpenInMemoryStore});
+INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, IdentityStoreConformanceTest,
                               {"sqlite_memory", &OpenInMemoryStore});
 
 // The kernel drops a dead process's lock: a server killed with kill -9 leaves no lease behind.
@@ -345,7 +350,13 @@ TEST(SqliteMetadataStoreTest, UsesInjectedClock) {
 // What a version-3 binary left behind in place of migration 4: the metrics key in
 // (timestamp, step, value, is_nan) order, no latest_metrics.experiment_id, the (key, value)
 // index.
+// What a version-4 binary left behind: no users, teams or memberships.
+constexpr char kUndoTeams[] =
+    "DROP TABLE team_members; DROP TABLE teams; DROP TABLE users; "
+    "DELETE FROM schema_migrations WHERE version >= 5; ";
+
 constexpr char kUndoVersion4[] =
+    "DROP TABLE team_members; DROP TABLE teams; DROP TABLE users; "
     "DROP INDEX latest_metrics_experiment_key; "
     "ALTER TABLE latest_metrics DROP COLUMN experiment_id; "
     "CREATE INDEX latest_metrics_key_value ON latest_metrics (key, value); "
@@ -412,6 +423,66 @@ TEST(SqliteMetadataStoreTest, VersionThreeDatabaseIsMigratedToIndexedReads) {
   ASSERT_TRUE(page.ok()) << page.status().ToString();
   ASSERT_EQ(page->items.size(), 1u);
   EXPECT_EQ(page->items[0].info.run_id, run_id);
+}
+
+// Writes, through the store, what a database had before teams: an admin token, a user token,
+// an attempt token (scoped) and a job submitted by a user with no token of their own.
+void FillBeforeTeams(MetadataStore& store) {
+  Token admin{"tok-admin", "h-admin", "admin", true, 10, std::nullopt, ""};
+  Token alice{"tok-alice", "h-alice", "alice", false, 20, std::nullopt, ""};
+  Token attempt{"tok-attempt", "h-attempt", "bob", false, 30, std::nullopt, "{\"kind\":1}"};
+  ASSERT_TRUE(store.tokens().CreateToken(admin).ok());
+  ASSERT_TRUE(store.tokens().CreateToken(alice).ok());
+  ASSERT_TRUE(store.tokens().CreateToken(attempt).ok());
+  JobRecord job;
+  job.job_id = "train-000001";
+  job.name = "train";
+  job.team = "default";
+  job.user = "carol";
+  job.priority_class = "batch";
+  job.spec_json = "{}";
+  job.created_at = 40;
+  JobEvent event;
+  event.reason = "submitted";
+  event.timestamp = 40;
+  ASSERT_TRUE(store.jobs().CreateJob(job, event).ok());
+}
+
+// After the teams migration everything made before belongs to team "default": every user a
+// user token or a job names is a member, and admin tokens' users are platform admins.
+void ExpectMigratedToTeams(MetadataStore& store) {
+  StatusOr<std::vector<User>> users = store.identity().ListUsers();
+  ASSERT_TRUE(users.ok()) << users.status().ToString();
+  std::vector<std::string> names;
+  for (const User& u : *users) names.push_back(u.name + (u.platform_admin ? "*" : ""));
+  EXPECT_THAT(names, ::testing::ElementsAre("admin*", "alice", "carol"));
+  StatusOr<std::vector<Membership>> members = store.identity().ListTeamMembers("default");
+  ASSERT_TRUE(members.ok()) << members.status().ToString();
+  std::vector<std::string> member_names;
+  for (const Membership& m : *members) member_names.push_back(m.user);
+  EXPECT_THAT(member_names, ::testing::ElementsAre("admin", "alice", "carol"));
+  EXPECT_EQ(store.identity().GetUser("alice")->created_at, 20);
+}
+
+TEST(SqliteMetadataStoreTest, VersionFourDatabaseIsMigratedToTeams) {
+  TempDir dir;
+  fs::path file = dir.path() / "old.db";
+  std::string uri = "sqlite:///" + file.string();
+  {
+    auto store = OpenSqliteMetadataStore(uri, "file:///art");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    FillBeforeTeams(**store);
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, kUndoTeams, nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto store = OpenSqliteMetadataStore(uri, "file:///art");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ExpectMigratedToTeams(**store);
 }
 
 // A database written before jobs existed (schema version 1, with data) gains the jobs tables

@@ -240,11 +240,43 @@ DROP INDEX latest_metrics_key_value;
 CREATE INDEX latest_metrics_experiment_key ON latest_metrics (experiment_id, key, is_nan, value);
 )sql";
 
+// Version 5: users, teams and memberships (store/identity_store.h). Everything made before
+// teams belongs to team "default": every user a token or a job names becomes a member of it,
+// and the users of admin tokens are platform admins.
+constexpr std::string_view kTeamsSchema = R"sql(
+CREATE TABLE users (
+  user_name TEXT PRIMARY KEY,
+  platform_admin INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE teams (
+  team TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE team_members (
+  team TEXT NOT NULL REFERENCES teams (team),
+  user_name TEXT NOT NULL REFERENCES users (user_name),
+  role TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (team, user_name)
+) WITHOUT ROWID;
+CREATE INDEX team_members_user ON team_members (user_name, team);
+INSERT INTO teams (team, created_at) VALUES ('default', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+INSERT INTO users (user_name, platform_admin, created_at)
+  SELECT user_name, MAX(is_admin), MIN(created_at) FROM tokens WHERE scope = '' GROUP BY user_name;
+INSERT INTO users (user_name, platform_admin, created_at)
+  SELECT user_name, 0, MIN(created_at) FROM jobs GROUP BY user_name
+  ON CONFLICT (user_name) DO NOTHING;
+INSERT INTO team_members (team, user_name, role, created_at)
+  SELECT 'default', user_name, 'member', created_at FROM users;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial tracking schema", kInitialSchema},
     Migration{2, "platform jobs", kJobsSchema},
     Migration{3, "token scopes", kTokenScopeSchema},
     Migration{4, "indexed history and metric searches", kIndexedReadsSchema},
+    Migration{5, "users, teams and memberships", kTeamsSchema},
 };
 
 }  // namespace
