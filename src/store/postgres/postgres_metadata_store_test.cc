@@ -19,6 +19,7 @@
 #include "store/testing/identity_store_conformance.h"
 #include "store/testing/job_store_conformance.h"
 #include "store/testing/lease_store_conformance.h"
+#include "store/testing/migration_data.h"
 #include "store/testing/token_store_conformance.h"
 #include "store/testing/tracking_store_conformance.h"
 
@@ -248,24 +249,7 @@ TEST_F(PostgresMetadataStoreTest, VersionFourSchemaIsMigratedToTeams) {
     StatusOr<std::unique_ptr<MetadataStore>> store =
         OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    Token admin{"tok-admin", "h-admin", "admin", true, 10, std::nullopt, ""};
-    Token alice{"tok-alice", "h-alice", "alice", false, 20, std::nullopt, ""};
-    Token attempt{"tok-attempt", "h-attempt", "bob", false, 30, std::nullopt, "{\"kind\":1}"};
-    ASSERT_TRUE((*store)->tokens().CreateToken(admin).ok());
-    ASSERT_TRUE((*store)->tokens().CreateToken(alice).ok());
-    ASSERT_TRUE((*store)->tokens().CreateToken(attempt).ok());
-    JobRecord job;
-    job.job_id = "train-000001";
-    job.name = "train";
-    job.team = "default";
-    job.user = "carol";
-    job.priority_class = "batch";
-    job.spec_json = "{}";
-    job.created_at = 40;
-    JobEvent event;
-    event.reason = "submitted";
-    event.timestamp = 40;
-    ASSERT_TRUE((*store)->jobs().CreateJob(job, event).ok());
+    testing::FillBeforeTeams(**store);
   }
   {
     std::unique_ptr<PgConnection> c = schema_->Connect();
@@ -278,16 +262,7 @@ TEST_F(PostgresMetadataStoreTest, VersionFourSchemaIsMigratedToTeams) {
   StatusOr<std::unique_ptr<MetadataStore>> store =
       OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  StatusOr<std::vector<User>> users = (*store)->identity().ListUsers();
-  ASSERT_TRUE(users.ok()) << users.status().ToString();
-  std::vector<std::string> names;
-  for (const User& u : *users) names.push_back(u.name + (u.platform_admin ? "*" : ""));
-  EXPECT_THAT(names, ::testing::ElementsAre("admin*", "alice", "carol"));
-  StatusOr<std::vector<Membership>> members = (*store)->identity().ListTeamMembers("default");
-  ASSERT_TRUE(members.ok()) << members.status().ToString();
-  std::vector<std::string> member_names;
-  for (const Membership& m : *members) member_names.push_back(m.user);
-  EXPECT_THAT(member_names, ::testing::ElementsAre("admin", "alice", "carol"));
+  testing::ExpectMigratedToTeams(**store);
 }
 
 // A schema migrated before jobs existed (version 1, with data) gains the jobs tables on open.

@@ -19,6 +19,7 @@
 #include "store/testing/identity_store_conformance.h"
 #include "store/testing/job_store_conformance.h"
 #include "store/testing/lease_store_conformance.h"
+#include "store/testing/migration_data.h"
 #include "store/testing/token_store_conformance.h"
 #include "store/testing/tracking_store_conformance.h"
 
@@ -425,45 +426,6 @@ TEST(SqliteMetadataStoreTest, VersionThreeDatabaseIsMigratedToIndexedReads) {
   EXPECT_EQ(page->items[0].info.run_id, run_id);
 }
 
-// Writes, through the store, what a database had before teams: an admin token, a user token,
-// an attempt token (scoped) and a job submitted by a user with no token of their own.
-void FillBeforeTeams(MetadataStore& store) {
-  Token admin{"tok-admin", "h-admin", "admin", true, 10, std::nullopt, ""};
-  Token alice{"tok-alice", "h-alice", "alice", false, 20, std::nullopt, ""};
-  Token attempt{"tok-attempt", "h-attempt", "bob", false, 30, std::nullopt, "{\"kind\":1}"};
-  ASSERT_TRUE(store.tokens().CreateToken(admin).ok());
-  ASSERT_TRUE(store.tokens().CreateToken(alice).ok());
-  ASSERT_TRUE(store.tokens().CreateToken(attempt).ok());
-  JobRecord job;
-  job.job_id = "train-000001";
-  job.name = "train";
-  job.team = "default";
-  job.user = "carol";
-  job.priority_class = "batch";
-  job.spec_json = "{}";
-  job.created_at = 40;
-  JobEvent event;
-  event.reason = "submitted";
-  event.timestamp = 40;
-  ASSERT_TRUE(store.jobs().CreateJob(job, event).ok());
-}
-
-// After the teams migration everything made before belongs to team "default": every user a
-// user token or a job names is a member, and admin tokens' users are platform admins.
-void ExpectMigratedToTeams(MetadataStore& store) {
-  StatusOr<std::vector<User>> users = store.identity().ListUsers();
-  ASSERT_TRUE(users.ok()) << users.status().ToString();
-  std::vector<std::string> names;
-  for (const User& u : *users) names.push_back(u.name + (u.platform_admin ? "*" : ""));
-  EXPECT_THAT(names, ::testing::ElementsAre("admin*", "alice", "carol"));
-  StatusOr<std::vector<Membership>> members = store.identity().ListTeamMembers("default");
-  ASSERT_TRUE(members.ok()) << members.status().ToString();
-  std::vector<std::string> member_names;
-  for (const Membership& m : *members) member_names.push_back(m.user);
-  EXPECT_THAT(member_names, ::testing::ElementsAre("admin", "alice", "carol"));
-  EXPECT_EQ(store.identity().GetUser("alice")->created_at, 20);
-}
-
 TEST(SqliteMetadataStoreTest, VersionFourDatabaseIsMigratedToTeams) {
   TempDir dir;
   fs::path file = dir.path() / "old.db";
@@ -471,7 +433,7 @@ TEST(SqliteMetadataStoreTest, VersionFourDatabaseIsMigratedToTeams) {
   {
     auto store = OpenSqliteMetadataStore(uri, "file:///art");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    FillBeforeTeams(**store);
+    testing::FillBeforeTeams(**store);
   }
   {
     sqlite3* db = nullptr;
@@ -482,7 +444,7 @@ TEST(SqliteMetadataStoreTest, VersionFourDatabaseIsMigratedToTeams) {
   }
   auto store = OpenSqliteMetadataStore(uri, "file:///art");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  ExpectMigratedToTeams(**store);
+  testing::ExpectMigratedToTeams(**store);
 }
 
 // A database written before jobs existed (schema version 1, with data) gains the jobs tables
