@@ -132,6 +132,9 @@ struct Token {
   // What the token is limited to, encoded by auth/ (opaque here); empty: everything its user
   // may do.
   std::string scope;
+  // The team requests with this token act in when they name none; empty: the user's only team.
+  std::string team;
+  std::optional<int64_t> expires_at;  // ms since epoch; none: never expires
 };
 
 // One page of a search: items plus an opaque token for the next page (empty on the last).

@@ -256,6 +256,7 @@ TEST_F(PostgresMetadataStoreTest, VersionFourSchemaIsMigratedToTeams) {
     ASSERT_NE(c, nullptr);
     Status rolled_back = c->ExecScript(
         "DROP TABLE team_members; DROP TABLE teams; DROP TABLE users; "
+        "ALTER TABLE tokens DROP COLUMN team; ALTER TABLE tokens DROP COLUMN expires_at; "
         "DELETE FROM schema_migrations WHERE version >= 5");
     ASSERT_TRUE(rolled_back.ok()) << rolled_back.ToString();
   }
@@ -279,6 +280,7 @@ TEST_F(PostgresMetadataStoreTest, VersionOneSchemaIsMigratedToJobs) {
     ASSERT_NE(c, nullptr);
     Status rolled_back = c->ExecScript(
         "DROP TABLE team_members; DROP TABLE teams; DROP TABLE users; "
+        "ALTER TABLE tokens DROP COLUMN team; ALTER TABLE tokens DROP COLUMN expires_at; "
         "DROP INDEX latest_metrics_experiment_key_idx; "
         "ALTER TABLE latest_metrics DROP COLUMN experiment_id; "
         "CREATE INDEX latest_metrics_key_value_idx ON latest_metrics (key, value); "

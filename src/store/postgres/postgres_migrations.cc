@@ -229,7 +229,8 @@ CREATE INDEX latest_metrics_experiment_key_idx ON latest_metrics (experiment_id,
   value);
 )sql";
 
-// Version 5: users, teams and memberships (as SQLite's version 5). Everything made before teams
+// Version 5: users, teams and memberships, and a token's team and expiry (as SQLite's
+// version 5). Everything made before teams
 // belongs to team "default": every user a token or a job names becomes a member of it, and the
 // users of admin tokens are platform admins.
 constexpr std::string_view kMigration5 = R"sql(
@@ -250,6 +251,8 @@ CREATE TABLE team_members (
   PRIMARY KEY (team, user_name)
 );
 CREATE INDEX team_members_user_idx ON team_members (user_name, team);
+ALTER TABLE tokens ADD COLUMN team TEXT NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD COLUMN expires_at BIGINT;
 INSERT INTO teams (team, created_at)
   VALUES ('default', (extract(epoch FROM clock_timestamp()) * 1000)::bigint);
 INSERT INTO users (user_name, platform_admin, created_at)

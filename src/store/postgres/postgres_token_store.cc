@@ -16,15 +16,18 @@ class PostgresTokenStore : public TokenStore {
 
   Status CreateToken(const Token& token) override {
     return db_.Write("creating token", [&](PgConnection& c) -> Status {
-      Status s = c.Exec(
-                      "INSERT INTO tokens (token_id, token_hash, user_name, is_admin, "
-                      "created_at, revoked_at, scope) VALUES ($1::text, $2::text, $3::text, "
-                      "$4::boolean, $5::bigint, $6::bigint, $7::text)",
-                      {token.token_id, token.token_hash, token.user, PgBool(token.is_admin),
-                       PgInt(token.created_at != 0 ? token.created_at : db_.Now()),
-                       token.revoked_at ? PgParam(PgInt(*token.revoked_at)) : PgParam(std::nullopt),
-                       token.scope})
-                     .status();
+      Status s =
+          c.Exec(
+               "INSERT INTO tokens (token_id, token_hash, user_name, is_admin, "
+               "created_at, revoked_at, scope, team, expires_at) VALUES ($1::text, "
+               "$2::text, $3::text, $4::boolean, $5::bigint, $6::bigint, $7::text, "
+               "$8::text, $9::bigint)",
+               {token.token_id, token.token_hash, token.user, PgBool(token.is_admin),
+                PgInt(token.created_at != 0 ? token.created_at : db_.Now()),
+                token.revoked_at ? PgParam(PgInt(*token.revoked_at)) : PgParam(std::nullopt),
+                token.scope, token.team,
+                token.expires_at ? PgParam(PgInt(*token.expires_at)) : PgParam(std::nullopt)})
+              .status();
       if (s.code() == StatusCode::kAlreadyExists) {
         return AlreadyExistsError(Cat({"Token with id '", token.token_id, "' already exists."}));
       }
@@ -70,7 +73,7 @@ class PostgresTokenStore : public TokenStore {
     out.clear();
     ASSIGN_OR_RETURN(PgResult res,
                      c.Exec(Cat({"SELECT token_id, token_hash, user_name, is_admin, created_at, "
-                                 "revoked_at, scope FROM tokens ",
+                                 "revoked_at, scope, team, expires_at FROM tokens ",
                                  where, " ORDER BY created_at, token_id"}),
                             args));
     for (int i = 0; i < res.rows(); ++i) {
@@ -82,6 +85,8 @@ class PostgresTokenStore : public TokenStore {
       t.created_at = res.GetInt64(i, 4);
       t.revoked_at = res.GetOptionalInt64(i, 5);
       t.scope = res.GetString(i, 6);
+      t.team = res.GetString(i, 7);
+      t.expires_at = res.GetOptionalInt64(i, 8);
       out.push_back(std::move(t));
     }
     return OkStatus();

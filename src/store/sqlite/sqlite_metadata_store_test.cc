@@ -354,10 +354,12 @@ TEST(SqliteMetadataStoreTest, UsesInjectedClock) {
 // What a version-4 binary left behind: no users, teams or memberships.
 constexpr char kUndoTeams[] =
     "DROP TABLE team_members; DROP TABLE teams; DROP TABLE users; "
+    "ALTER TABLE tokens DROP COLUMN team; ALTER TABLE tokens DROP COLUMN expires_at; "
     "DELETE FROM schema_migrations WHERE version >= 5; ";
 
 constexpr char kUndoVersion4[] =
     "DROP TABLE team_members; DROP TABLE teams; DROP TABLE users; "
+    "ALTER TABLE tokens DROP COLUMN team; ALTER TABLE tokens DROP COLUMN expires_at; "
     "DROP INDEX latest_metrics_experiment_key; "
     "ALTER TABLE latest_metrics DROP COLUMN experiment_id; "
     "CREATE INDEX latest_metrics_key_value ON latest_metrics (key, value); "

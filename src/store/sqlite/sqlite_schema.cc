@@ -240,7 +240,8 @@ DROP INDEX latest_metrics_key_value;
 CREATE INDEX latest_metrics_experiment_key ON latest_metrics (experiment_id, key, is_nan, value);
 )sql";
 
-// Version 5: users, teams and memberships (store/identity_store.h). Everything made before
+// Version 5: users, teams and memberships (store/identity_store.h), and a token's team and
+// expiry. Everything made before
 // teams belongs to team "default": every user a token or a job names becomes a member of it,
 // and the users of admin tokens are platform admins.
 constexpr std::string_view kTeamsSchema = R"sql(
@@ -261,6 +262,8 @@ CREATE TABLE team_members (
   PRIMARY KEY (team, user_name)
 ) WITHOUT ROWID;
 CREATE INDEX team_members_user ON team_members (user_name, team);
+ALTER TABLE tokens ADD COLUMN team TEXT NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
 INSERT INTO teams (team, created_at) VALUES ('default', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
 INSERT INTO users (user_name, platform_admin, created_at)
   SELECT user_name, MAX(is_admin), MIN(created_at) FROM tokens WHERE scope = '' GROUP BY user_name;

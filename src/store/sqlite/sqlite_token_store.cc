@@ -38,20 +38,22 @@ Token ReadTokenRow(const Statement& q) {
   t.created_at = q.Int(4);
   if (!q.IsNull(5)) t.revoked_at = q.Int(5);
   t.scope = q.Text(6);
+  t.team = q.Text(7);
+  if (!q.IsNull(8)) t.expires_at = q.Int(8);
   return t;
 }
 
 constexpr char kTokenColumns[] =
-    "SELECT token_id, token_hash, user_name, is_admin, created_at, revoked_at, scope FROM "
-    "tokens ";
+    "SELECT token_id, token_hash, user_name, is_admin, created_at, revoked_at, scope, team, "
+    "expires_at FROM tokens ";
 
 Status SqliteTokenStore::CreateToken(const Token& token) {
   return Write([&](Connection& db) -> Status {
     ASSIGN_OR_RETURN(
         Statement ins,
         db.Prepare("INSERT INTO tokens (token_id, token_hash, user_name, is_admin, "
-                   "created_at, revoked_at, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON "
-                   "CONFLICT DO NOTHING"));
+                   "created_at, revoked_at, scope, team, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+                   "?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING"));
     ins.Bind(1, token.token_id)
         .Bind(2, token.token_hash)
         .Bind(3, token.user)
@@ -62,7 +64,12 @@ Status SqliteTokenStore::CreateToken(const Token& token) {
     } else {
       ins.BindNull(6);
     }
-    ins.Bind(7, token.scope);
+    ins.Bind(7, token.scope).Bind(8, token.team);
+    if (token.expires_at) {
+      ins.Bind(9, *token.expires_at);
+    } else {
+      ins.BindNull(9);
+    }
     RETURN_IF_ERROR(ins.Run());
     if (db.Changes() == 0) {
       return AlreadyExistsError("Token with id '" + token.token_id + "' already exists.");

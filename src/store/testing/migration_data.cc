@@ -10,9 +10,10 @@
 namespace inet::store::testing {
 
 void FillBeforeTeams(MetadataStore& store) {
-  Token admin{"tok-admin", "h-admin", "admin", true, 10, std::nullopt, ""};
-  Token alice{"tok-alice", "h-alice", "alice", false, 20, std::nullopt, ""};
-  Token attempt{"tok-attempt", "h-attempt", "bob", false, 30, std::nullopt, "{\"kind\":1}"};
+  Token admin{"tok-admin", "h-admin", "admin", true, 10, std::nullopt, "", "", std::nullopt};
+  Token alice{"tok-alice", "h-alice", "alice", false, 20, std::nullopt, "", "", std::nullopt};
+  Token attempt{"tok-attempt", "h-attempt",     "bob", false,       30,
+                std::nullopt,  R"({"kind":1})", "",    std::nullopt};
   ASSERT_TRUE(store.tokens().CreateToken(admin).ok());
   ASSERT_TRUE(store.tokens().CreateToken(alice).ok());
   ASSERT_TRUE(store.tokens().CreateToken(attempt).ok());

@@ -35,6 +35,27 @@ TEST_P(TokenStoreConformanceTest, Tokens) {
   EXPECT_EQ(listed[0].scope, "");
 }
 
+TEST_P(TokenStoreConformanceTest, TeamAndExpiryRoundTrip) {
+  Token t;
+  t.token_id = "tok-team";
+  t.token_hash = Sha256Hex("team-secret");
+  t.user = "alice";
+  t.team = "nlp-team";
+  t.expires_at = 1'800'000'000'000;
+  ASSERT_OK(store().CreateToken(t));
+  Token got = ValueOrDie(store().GetTokenByHash(t.token_hash));
+  EXPECT_EQ(got.team, "nlp-team");
+  EXPECT_EQ(got.expires_at, 1'800'000'000'000);
+  t.token_id = "tok-plain";
+  t.token_hash = Sha256Hex("plain-secret");
+  t.team.clear();
+  t.expires_at.reset();
+  ASSERT_OK(store().CreateToken(t));
+  got = ValueOrDie(store().GetTokenByHash(t.token_hash));
+  EXPECT_EQ(got.team, "");
+  EXPECT_FALSE(got.expires_at.has_value());
+}
+
 TEST_P(TokenStoreConformanceTest, TokenScopeRoundTrips) {
   Token t;
   t.token_id = "tok-scoped";
