@@ -11,6 +11,7 @@
 
 #include "auth/token_scope.h"
 #include "common/base64.h"
+#include "common/format.h"
 #include "common/ids.h"
 
 namespace inet::auth {
@@ -81,34 +82,35 @@ StatusOr<std::string> TokenFromAuthorization(std::string_view header) {
                               std::string(kHowToAuthenticate));
 }
 
-TokenAuthenticator::TokenAuthenticator(store::TokenStore& store, const Clock& clock,
-                                       int64_t cache_ttl_ms)
-    : store_(store), clock_(clock), cache_ttl_ms_(cache_ttl_ms) {}
+TokenAuthenticator::TokenAuthenticator(store::TokenStore& tokens, store::IdentityStore& identity,
+                                       const Clock& clock)
+    : tokens_(tokens), identity_(identity), clock_(clock) {}
 
 StatusOr<Identity> TokenAuthenticator::Authenticate(const http::Request& request) {
   ASSIGN_OR_RETURN(std::string token, TokenFromAuthorization(request.Header("authorization")));
-  std::string hash = Sha256Hex(token);
-  int64_t now = clock_.NowMillis();
-  {
-    std::lock_guard lock(mu_);
-    auto it = cache_.find(hash);
-    if (it != cache_.end() && it->second.expires_at_ms > now) return it->second.identity;
-  }
-  StatusOr<store::Token> stored = store_.GetTokenByHash(hash);
+  StatusOr<store::Token> stored = tokens_.GetTokenByHash(Sha256Hex(token));
   if (!stored.ok()) {
     if (stored.status().code() == StatusCode::kNotFound) {
       return UnauthenticatedError("Invalid or revoked token: " + std::string(kHowToAuthenticate));
     }
     return stored.status().WithContext("checking token");
   }
+  if (stored->expires_at && clock_.NowMillis() >= *stored->expires_at) {
+    return UnauthenticatedError("Token " + stored->token_id + " expired on " +
+                                FormatUtcMinute(*stored->expires_at) +
+                                ": create a new one with `inet platform token create`");
+  }
   StatusOr<TokenScope> scope = DecodeTokenScope(stored->scope);
   if (!scope.ok()) return scope.status().WithContext("checking token " + stored->token_id);
-  Identity identity{stored->user, stored->token_id, stored->is_admin, std::move(scope).value()};
-  // A scoped token is revoked when its attempt ends; caching it would let it outlive that.
-  if (identity.scoped()) return identity;
-  std::lock_guard lock(mu_);
-  if (cache_.size() > 10'000) cache_.clear();  // bound memory against token spraying
-  cache_[hash] = CacheEntry{identity, now + cache_ttl_ms_};
+  Identity identity{stored->user, stored->token_id, false, std::move(scope).value()};
+  identity.team = stored->team;
+  if (identity.scoped()) return identity;  // never an admin, whoever its user is
+  StatusOr<store::User> user = identity_.GetUser(stored->user);
+  if (user.ok()) {
+    identity.is_admin = user->platform_admin;
+  } else if (user.status().code() != StatusCode::kNotFound) {
+    return user.status().WithContext("checking token " + stored->token_id);
+  }
   return identity;
 }
 
@@ -139,8 +141,15 @@ StatusOr<int> RevokeEndedAttemptTokens(store::TokenStore& store,
   return revoked;
 }
 
-StatusOr<std::string> EnsureAdminToken(store::TokenStore& store, const Clock& clock,
-                                       std::string_view env_token, const std::string& token_file) {
+StatusOr<std::string> EnsureAdminToken(store::TokenStore& store, store::IdentityStore& identity,
+                                       const Clock& clock, std::string_view env_token,
+                                       const std::string& token_file) {
+  if (Status created = identity.CreateUser(store::User{"admin", true, clock.NowMillis()});
+      created.code() == StatusCode::kAlreadyExists) {
+    RETURN_IF_ERROR(identity.SetPlatformAdmin("admin", true));
+  } else {
+    RETURN_IF_ERROR(created);
+  }
   auto make_admin = [&](std::string_view token) {
     store::Token t;
     t.token_id = "tok-" + RandomHex(8);

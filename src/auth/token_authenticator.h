@@ -3,20 +3,20 @@
 // Clients present `Authorization: Bearer <token>` (what the mlflow client sends from
 // MLFLOW_TRACKING_TOKEN) or Basic auth whose password is the token (MLFLOW_TRACKING_USERNAME /
 // MLFLOW_TRACKING_PASSWORD). Tokens are stored only as SHA-256 hashes in the metadata store,
-// with their scope (auth/token_scope.h). Verified user tokens are cached briefly so the hot path
-// does not hit the database; scoped (attempt) tokens are never cached, so revoking one when its
-// attempt ends takes effect on the very next request, on every server replica.
+// with their scope (auth/token_scope.h), team and expiry. Every request looks its token up
+// (one indexed read) and its user's platform-admin flag (another), with no cache: revoking a
+// token, letting it expire or taking a user's admin flag takes effect on the very next request,
+// on every server replica.
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "common/clock.h"
 #include "http/http.h"
+#include "store/identity_store.h"
 #include "store/token_store.h"
 
 namespace inet::auth {
@@ -33,24 +33,18 @@ StatusOr<std::string> TokenFromAuthorization(std::string_view header);
 
 class TokenAuthenticator : public http::Authenticator {
  public:
-  // Borrows `store` and `clock`, which must outlive this object. `cache_ttl_ms` bounds how long
-  // a revoked user token may still be accepted (scoped tokens are checked on every request).
-  TokenAuthenticator(store::TokenStore& store, const Clock& clock, int64_t cache_ttl_ms = 10'000);
+  // Borrows the stores and `clock`, which must outlive this object.
+  TokenAuthenticator(store::TokenStore& tokens, store::IdentityStore& identity, const Clock& clock);
 
-  // Thread-safe.
+  // The identity of the request's token: its user, whether that user is a platform admin (user
+  // tokens only), its scope and team. kUnauthenticated, saying what to do, for a missing,
+  // unknown, revoked or expired token. Thread-safe.
   StatusOr<Identity> Authenticate(const http::Request& request) override;
 
  private:
-  struct CacheEntry {
-    Identity identity;
-    int64_t expires_at_ms;
-  };
-
-  store::TokenStore& store_;
+  store::TokenStore& tokens_;
+  store::IdentityStore& identity_;
   const Clock& clock_;
-  const int64_t cache_ttl_ms_;
-  std::mutex mu_;
-  std::unordered_map<std::string, CacheEntry> cache_;  // GUARDED_BY(mu_), keyed by token hash
 };
 
 // A newly made token: the secret (shown once, never stored) and its id.
@@ -70,11 +64,12 @@ StatusOr<IssuedToken> IssueToken(store::TokenStore& store, const Clock& clock,
 StatusOr<int> RevokeEndedAttemptTokens(store::TokenStore& store,
                                        const std::set<std::string>& live_token_ids);
 
-// Makes sure an admin token exists, as the server does on start. If `env_token` is non-empty
-// it becomes (or already is) a valid admin token. Otherwise, when no active admin token exists,
-// a new one is generated and written to `token_file` (mode 0600). Returns a line describing
-// where the admin token comes from, for the start-up banner.
-StatusOr<std::string> EnsureAdminToken(store::TokenStore& store, const Clock& clock,
-                                       std::string_view env_token, const std::string& token_file);
+// Makes sure user "admin" exists as a platform admin and has a token, as the server does on
+// start. If `env_token` is non-empty it becomes (or already is) a valid admin token. Otherwise,
+// when no active admin token exists, a new one is generated and written to `token_file` (mode
+// 0600). Returns a line describing where the admin token comes from, for the start-up banner.
+StatusOr<std::string> EnsureAdminToken(store::TokenStore& tokens, store::IdentityStore& identity,
+                                       const Clock& clock, std::string_view env_token,
+                                       const std::string& token_file);
 
 }  // namespace inet::auth

@@ -58,7 +58,7 @@ TEST(TokenFromAuthorizationTest, RejectsMissingOrMalformed) {
 
 TEST_F(TokenAuthenticatorTest, GeneratedAdminTokenAuthenticatesAndIsPrivate) {
   std::string file = (dir_ / "admin-token").string();
-  auto line = EnsureAdminToken(store_->tokens(), clock_, "", file);
+  auto line = EnsureAdminToken(store_->tokens(), store_->identity(), clock_, "", file);
   ASSERT_TRUE(line.ok()) << line.status().ToString();
   struct stat st {};
   ASSERT_EQ(::stat(file.c_str(), &st), 0);
@@ -67,7 +67,7 @@ TEST_F(TokenAuthenticatorTest, GeneratedAdminTokenAuthenticatesAndIsPrivate) {
   std::ifstream(file) >> token;
   EXPECT_EQ(token.rfind(std::string(kTokenPrefix), 0), 0u);
 
-  TokenAuthenticator authenticator(store_->tokens(), clock_);
+  TokenAuthenticator authenticator(store_->tokens(), store_->identity(), clock_);
   auto identity = authenticator.Authenticate(WithAuthorization("Bearer " + token));
   ASSERT_TRUE(identity.ok()) << identity.status().ToString();
   EXPECT_EQ(identity->user, "admin");
@@ -80,15 +80,16 @@ TEST_F(TokenAuthenticatorTest, GeneratedAdminTokenAuthenticatesAndIsPrivate) {
   EXPECT_EQ((*tokens)[0].token_hash, Sha256Hex(token));
 
   // A second start keeps the same token.
-  ASSERT_TRUE(EnsureAdminToken(store_->tokens(), clock_, "", file).ok());
+  ASSERT_TRUE(EnsureAdminToken(store_->tokens(), store_->identity(), clock_, "", file).ok());
   EXPECT_EQ(store_->tokens().ListTokens()->size(), 1u);
 }
 
 TEST_F(TokenAuthenticatorTest, EnvTokenBecomesAdminAndWrongTokenIsRejected) {
-  ASSERT_TRUE(
-      EnsureAdminToken(store_->tokens(), clock_, "inet_from_env", (dir_ / "t").string()).ok());
+  ASSERT_TRUE(EnsureAdminToken(store_->tokens(), store_->identity(), clock_, "inet_from_env",
+                               (dir_ / "t").string())
+                  .ok());
   EXPECT_FALSE(fs::exists(dir_ / "t"));
-  TokenAuthenticator authenticator(store_->tokens(), clock_);
+  TokenAuthenticator authenticator(store_->tokens(), store_->identity(), clock_);
   EXPECT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer inet_from_env")).ok());
   auto wrong = authenticator.Authenticate(WithAuthorization("Bearer inet_wrong"));
   EXPECT_EQ(wrong.status().code(), StatusCode::kUnauthenticated);
@@ -96,17 +97,55 @@ TEST_F(TokenAuthenticatorTest, EnvTokenBecomesAdminAndWrongTokenIsRejected) {
   EXPECT_EQ(missing.status().code(), StatusCode::kUnauthenticated);
 }
 
-TEST_F(TokenAuthenticatorTest, RevokedTokenStopsWorkingAfterCacheTtl) {
-  ASSERT_TRUE(
-      EnsureAdminToken(store_->tokens(), clock_, "inet_revoke_me", (dir_ / "t").string()).ok());
-  TokenAuthenticator authenticator(store_->tokens(), clock_, /*cache_ttl_ms=*/1000);
+// No cache: a revoked token is refused on the very next request, on every replica.
+TEST_F(TokenAuthenticatorTest, RevokedTokenIsRefusedOnTheNextRequest) {
+  ASSERT_TRUE(EnsureAdminToken(store_->tokens(), store_->identity(), clock_, "inet_revoke_me",
+                               (dir_ / "t").string())
+                  .ok());
+  TokenAuthenticator authenticator(store_->tokens(), store_->identity(), clock_);
   ASSERT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer inet_revoke_me")).ok());
   auto tokens = store_->tokens().ListTokens();
   ASSERT_TRUE(tokens.ok());
   ASSERT_TRUE(store_->tokens().RevokeToken((*tokens)[0].token_id).ok());
-  clock_.Advance(1001);
   EXPECT_EQ(authenticator.Authenticate(WithAuthorization("Bearer inet_revoke_me")).status().code(),
             StatusCode::kUnauthenticated);
+}
+
+TEST_F(TokenAuthenticatorTest, ExpiredTokenIsRefusedWithWhatToDo) {
+  store::Token t;
+  t.token_id = "tok-short";
+  t.token_hash = Sha256Hex("inet_short");
+  t.user = "alice";
+  t.team = "nlp-team";
+  t.expires_at = clock_.NowMillis() + 1000;
+  ASSERT_TRUE(store_->tokens().CreateToken(t).ok());
+  TokenAuthenticator authenticator(store_->tokens(), store_->identity(), clock_);
+  StatusOr<Identity> fresh = authenticator.Authenticate(WithAuthorization("Bearer inet_short"));
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  EXPECT_EQ(fresh->team, "nlp-team");
+  clock_.Advance(1000);
+  StatusOr<Identity> expired = authenticator.Authenticate(WithAuthorization("Bearer inet_short"));
+  EXPECT_EQ(expired.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(expired.status().message().find("expired on"), std::string::npos);
+  EXPECT_NE(expired.status().message().find("inet platform token create"), std::string::npos);
+}
+
+// Platform admin is the user's flag, read on every request: taking it away takes effect at once,
+// and a token's own admin mark (from before users existed) does not outlive it.
+TEST_F(TokenAuthenticatorTest, PlatformAdminComesFromTheUser) {
+  ASSERT_TRUE(EnsureAdminToken(store_->tokens(), store_->identity(), clock_, "inet_admin_env",
+                               (dir_ / "t").string())
+                  .ok());
+  EXPECT_TRUE(store_->identity().GetUser("admin")->platform_admin);
+  TokenAuthenticator authenticator(store_->tokens(), store_->identity(), clock_);
+  EXPECT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer inet_admin_env"))->is_admin);
+  ASSERT_TRUE(store_->identity().SetPlatformAdmin("admin", false).ok());
+  EXPECT_FALSE(authenticator.Authenticate(WithAuthorization("Bearer inet_admin_env"))->is_admin);
+  // The next start makes "admin" a platform admin again: its token is the way in.
+  ASSERT_TRUE(EnsureAdminToken(store_->tokens(), store_->identity(), clock_, "inet_admin_env",
+                               (dir_ / "t").string())
+                  .ok());
+  EXPECT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer inet_admin_env"))->is_admin);
 }
 
 TokenScope AttemptScope(std::string job_id) {
@@ -124,7 +163,7 @@ TokenScope AttemptScope(std::string job_id) {
 TEST_F(TokenAuthenticatorTest, IssuedAttemptTokenCarriesItsScope) {
   auto issued = IssueToken(store_->tokens(), clock_, "alice", AttemptScope("j-1"));
   ASSERT_TRUE(issued.ok()) << issued.status().ToString();
-  TokenAuthenticator authenticator(store_->tokens(), clock_);
+  TokenAuthenticator authenticator(store_->tokens(), store_->identity(), clock_);
   auto identity = authenticator.Authenticate(WithAuthorization("Bearer " + issued->token));
   ASSERT_TRUE(identity.ok()) << identity.status().ToString();
   EXPECT_EQ(identity->user, "alice");
@@ -139,8 +178,7 @@ TEST_F(TokenAuthenticatorTest, IssuedAttemptTokenCarriesItsScope) {
 TEST_F(TokenAuthenticatorTest, RevokedAttemptTokenIsRefusedOnTheNextRequest) {
   auto issued = IssueToken(store_->tokens(), clock_, "alice", AttemptScope("j-1"));
   ASSERT_TRUE(issued.ok());
-  // A long cache: a scoped token must not be served from it.
-  TokenAuthenticator authenticator(store_->tokens(), clock_, /*cache_ttl_ms=*/3'600'000);
+  TokenAuthenticator authenticator(store_->tokens(), store_->identity(), clock_);
   ASSERT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer " + issued->token)).ok());
   ASSERT_TRUE(store_->tokens().RevokeToken(issued->token_id).ok());
   EXPECT_EQ(
@@ -155,19 +193,21 @@ TEST_F(TokenAuthenticatorTest, UnreadableScopeIsNotAcceptedAsUnlimited) {
   t.user = "alice";
   t.scope = R"({"kind":"from-the-future"})";
   ASSERT_TRUE(store_->tokens().CreateToken(t).ok());
-  TokenAuthenticator authenticator(store_->tokens(), clock_);
+  TokenAuthenticator authenticator(store_->tokens(), store_->identity(), clock_);
   EXPECT_FALSE(authenticator.Authenticate(WithAuthorization("Bearer inet_odd")).ok());
 }
 
 TEST_F(TokenAuthenticatorTest, RestartRevokesAttemptTokensThatAreNotLive) {
-  ASSERT_TRUE(EnsureAdminToken(store_->tokens(), clock_, "inet_admin", (dir_ / "t").string()).ok());
+  ASSERT_TRUE(EnsureAdminToken(store_->tokens(), store_->identity(), clock_, "inet_admin",
+                               (dir_ / "t").string())
+                  .ok());
   auto live = IssueToken(store_->tokens(), clock_, "alice", AttemptScope("j-live"));
   auto ended = IssueToken(store_->tokens(), clock_, "alice", AttemptScope("j-ended"));
   ASSERT_TRUE(live.ok() && ended.ok());
   auto revoked = RevokeEndedAttemptTokens(store_->tokens(), {live->token_id});
   ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();
   EXPECT_EQ(*revoked, 1);
-  TokenAuthenticator authenticator(store_->tokens(), clock_);
+  TokenAuthenticator authenticator(store_->tokens(), store_->identity(), clock_);
   EXPECT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer " + live->token)).ok());
   EXPECT_FALSE(authenticator.Authenticate(WithAuthorization("Bearer " + ended->token)).ok());
   EXPECT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer inet_admin")).ok());

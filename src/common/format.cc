@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 namespace inet {
 
@@ -47,6 +48,15 @@ std::string FormatDuration(double seconds) {
     std::snprintf(buffer, sizeof(buffer), "%lldd %02lldh", total / 86400, total % 86400 / 3600);
   }
   return buffer;
+}
+
+std::string FormatUtcMinute(int64_t millis_since_epoch) {
+  const std::time_t seconds = static_cast<std::time_t>(millis_since_epoch / 1000);
+  std::tm utc{};
+  if (gmtime_r(&seconds, &utc) == nullptr) return "?";
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &utc);
+  return buf;
 }
 
 }  // namespace inet

@@ -20,4 +20,7 @@ std::string FormatCount(int64_t n);
 // 273600 -> "3d 04h". Negative or not finite -> "0s".
 std::string FormatDuration(double seconds);
 
+// A moment, to the minute, in UTC: 1764719700000 -> "2025-12-02 23:55 UTC".
+std::string FormatUtcMinute(int64_t millis_since_epoch);
+
 }  // namespace inet

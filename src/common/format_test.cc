@@ -30,6 +30,11 @@ TEST(FormatCountTest, ThousandsSeparators) {
   EXPECT_EQ(FormatCount(std::numeric_limits<int64_t>::min()), "-9,223,372,036,854,775,808");
 }
 
+TEST(FormatUtcMinuteTest, ToTheMinuteInUtc) {
+  EXPECT_EQ(FormatUtcMinute(1'764'719'700'000), "2025-12-02 23:55 UTC");
+  EXPECT_EQ(FormatUtcMinute(0), "1970-01-01 00:00 UTC");
+}
+
 TEST(FormatDurationTest, TwoLargestUnits) {
   EXPECT_EQ(FormatDuration(12.5), "12s");
   EXPECT_EQ(FormatDuration(185), "3m 05s");

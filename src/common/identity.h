@@ -35,6 +35,7 @@ struct Identity {
   std::string token_id;  // id of the token that authenticated the request
   bool is_admin = false;
   TokenScope scope = {};  // a user token unless set
+  std::string team = {};  // the token's team: where a request naming none acts ("": the default)
 
   // True when the token is limited to less than its user's rights.
   bool scoped() const { return scope.kind != TokenScope::Kind::kUser; }

@@ -22,11 +22,13 @@
 
 #include "api/mlflow/tracking_routes.h"
 #include "api/mlflow_artifacts/artifact_routes.h"
+#include "api/platform/identity_routes.h"
 #include "api/platform/platform_routes.h"
 #include "artifacts/artifact_schemes.h"
 #include "artifacts/artifact_store.h"
 #include "artifacts/local/local_artifact_store.h"
 #include "auth/token_authenticator.h"
+#include "auth/token_service.h"
 #include "common/clock.h"
 #include "common/format.h"
 #include "common/quantity.h"
@@ -39,6 +41,7 @@
 #include "sched/admission.h"
 #include "server/attempt_token_issuer.h"
 #include "store/metadata_store.h"
+#include "teams/team_service.h"
 #include "tracking/tracking_service.h"
 
 extern char** environ;
@@ -326,13 +329,14 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
                    artifacts::OpenArtifactStore(config.artifacts_root, artifact_schemes));
 
   const char* env_token = std::getenv("INET_ADMIN_TOKEN");
-  ASSIGN_OR_RETURN(std::string token_line,
-                   auth::EnsureAdminToken(metadata->tokens(), clock, env_token ? env_token : "",
-                                          config.data_dir + "/admin-token"));
+  ASSIGN_OR_RETURN(
+      std::string token_line,
+      auth::EnsureAdminToken(metadata->tokens(), metadata->identity(), clock,
+                             env_token ? env_token : "", config.data_dir + "/admin-token"));
 
   tracking::TrackingService tracking(metadata->tracking(), clock,
                                      tracking::TrackingOptions{config.default_artifact_root});
-  auth::TokenAuthenticator authenticator(metadata->tokens(), clock);
+  auth::TokenAuthenticator authenticator(metadata->tokens(), metadata->identity(), clock);
   const api::Authorizer authorizer(metadata->tracking());
 
   http::Router router;
@@ -429,6 +433,9 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   platform_options.version = Version();
   platform_options.mlflow_version = std::string(api::kMlflowApiVersion);
   api::RegisterPlatformRoutes(router, job_service, *artifact_store, authorizer, platform_options);
+  teams::TeamService team_service(metadata->identity());
+  auth::TokenService token_service(metadata->tokens(), metadata->identity(), clock);
+  api::RegisterIdentityRoutes(router, team_service, token_service);
   // Serving first: the controller re-attaches and recovers the jobs of a previous run on its
   // own thread, so a restart answers requests at once however much there is to recover.
   RETURN_IF_ERROR(server.Start());
