@@ -13,6 +13,11 @@
 
 namespace inet::cli {
 
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInterrupted = 130;
+
 // Borrowed pointers must outlive the CLI11 app the commands are added to.
 struct CommandContext {
   std::ostream* out = nullptr;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "archive/archive.h"
+#include "cli/identity_commands.h"
 #include "cli/job_format.h"
 #include "cli/train_spec.h"
 #include "client/api_client.h"
@@ -33,10 +34,6 @@ namespace {
 namespace json = boost::json;
 using client::ApiClient;
 
-constexpr int kExitOk = 0;
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitInterrupted = 130;
 
 // Everything the platform commands' options are bound to. Owned by the CLI11 callbacks through
 // a shared_ptr, because CLI11 copies the callbacks and the options must live as long as they do.
@@ -552,7 +549,8 @@ void AddPlatformCommands(CLI::App& app, CommandContext& context) {
 
   CLI::App* platform = app.add_subcommand(
       "platform",
-      "Submit and manage training jobs on an inet server. The server and token come from "
+      "Submit and manage training jobs, teams, users and tokens on an inet server. The server "
+      "and token come from "
       "--url/--token, INET_URL/INET_TOKEN, or `inet login` (default http://127.0.0.1:8080 with "
       "the local server's admin token).");
   platform->require_subcommand(1);
@@ -567,6 +565,9 @@ void AddPlatformCommands(CLI::App& app, CommandContext& context) {
       "  inet platform logs -f bert-finetuning-abc123");
 
   AddTrain(platform, shared);
+  // Shares the --url/--token flags (the aliasing pointer keeps the whole state alive).
+  AddIdentityCommands(platform, context,
+                      std::shared_ptr<const client::ClientFlags>(shared, &shared->client_flags));
 
   CLI::App* status = platform->add_subcommand(
       "status",

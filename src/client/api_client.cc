@@ -120,6 +120,7 @@ struct Transfer {
   // Request body: a string (`body` non-null) or a file (`upload` non-null), else none (GET).
   const std::string* body = nullptr;
   FILE* upload = nullptr;
+  const char* method = nullptr;  // another method than the body implies (DELETE)
   int64_t upload_size = 0;
   const UploadProgress* progress = nullptr;
   // Streaming: 2xx bodies go here instead of `response_body`.
@@ -235,6 +236,7 @@ Status ApiClient::Perform(internal::Transfer& t) {
   std::string url = base_url_ + t.target;
   char error_buffer[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  if (t.method != nullptr) curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, t.method);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
@@ -356,6 +358,14 @@ StatusOr<boost::json::value> ApiClient::PostJson(std::string_view target,
   std::string serialized = boost::json::serialize(body);
   t.body = &serialized;
   t.headers.push_back("Content-Type: application/json");
+  RETURN_IF_ERROR(Perform(t));
+  return ParseJsonAnswer(t.response_body, base_url_ + t.target);
+}
+
+StatusOr<boost::json::value> ApiClient::DeleteJson(std::string_view target) {
+  internal::Transfer t;
+  t.target = std::string(target);
+  t.method = "DELETE";
   RETURN_IF_ERROR(Perform(t));
   return ParseJsonAnswer(t.response_body, base_url_ + t.target);
 }

@@ -72,6 +72,8 @@ class ApiClient {
   StatusOr<boost::json::value> GetJson(std::string_view target);
   // POST `body` as JSON to `target`; same answers as GetJson.
   StatusOr<boost::json::value> PostJson(std::string_view target, const boost::json::value& body);
+  // DELETE `target`; same answers as GetJson.
+  StatusOr<boost::json::value> DeleteJson(std::string_view target);
 
   // GET `target`, handing the body to `on_chunk` as it arrives (no total timeout). A non-2xx
   // answer is not passed to the callback; it becomes the Status as for GetJson.

@@ -56,6 +56,11 @@ class ApiClientTest : public ::testing::Test {
       answer["body"] = json::parse(request.body);
       return http::Response::Json(json::serialize(answer), 201);
     });
+    router_.Add(http::Method::kDelete, "/api/v1/tokens/{id}", [](http::Request& request) {
+      json::object answer;
+      answer["deleted"] = request.path_params["id"];
+      return http::Response::Json(json::serialize(answer));
+    });
     router_.Add(http::Method::kGet, "/api/v1/jobs/{id}", [](http::Request& request) {
       return http::ErrorResponse(
           NotFoundError("Job '" + request.path_params["id"] + "' not found"));
@@ -134,6 +139,17 @@ TEST_F(ApiClientTest, PostJsonSendsJson) {
   ASSERT_TRUE(answer.ok()) << answer.status().ToString();
   EXPECT_EQ(answer->at("content_type").as_string(), "application/json");
   EXPECT_EQ(json::serialize(answer->at("body")), R"({"a":[1,2]})");
+}
+
+TEST_F(ApiClientTest, DeleteJsonSendsDelete) {
+  ApiClient client(url_, "secret");
+  StatusOr<json::value> answer = client.DeleteJson("/api/v1/tokens/tok-1");
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  EXPECT_EQ(answer->at("deleted").as_string(), "tok-1");
+  // The next request on the reused handle is a GET again.
+  StatusOr<json::value> get = client.GetJson("/api/v1/echo?state=x");
+  ASSERT_TRUE(get.ok()) << get.status().ToString();
+  EXPECT_EQ(get->at("state").as_string(), "x");
 }
 
 TEST_F(ApiClientTest, ServerErrorsKeepTheirCodeAndMessage) {

@@ -11,6 +11,19 @@ namespace {
 
 bool IsLowerAlnum(char c) { return IsAsciiLower(c) || IsAsciiDigit(c); }
 
+// The name made valid: lowercase, other characters as '-', no '-' at the ends, 63 at most.
+std::string SuggestedTeamName(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    const char lower = AsciiToLower(c);
+    out += IsLowerAlnum(lower) ? lower : '-';
+  }
+  if (out.size() > 63) out.resize(63);
+  while (!out.empty() && out.front() == '-') out.erase(out.begin());
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
 Status RefuseScoped(const Identity& caller, std::string_view action) {
   if (caller.scoped()) return OutOfScopeError(caller, action);
   return OkStatus();
@@ -26,29 +39,27 @@ Status RequirePlatformAdmin(const Identity& caller, std::string_view action) {
 }  // namespace
 
 Status ValidateTeamName(std::string_view name) {
-  const std::string shown = Quoted(name);
   const std::string rule =
       ": a team name is a DNS-1123 label (a Kubernetes namespace name): 1 to 63 lowercase "
-      "letters, digits and '-', starting and ending with a letter or digit, e.g. \"nlp-team\"";
+      "letters, digits and '-', starting and ending with a letter or digit";
   if (name.empty()) return InvalidArgumentError("The team name is empty" + rule);
+  std::string problem;
   if (name.size() > 63) {
-    return InvalidArgumentError("The team name " + shown + " is " + std::to_string(name.size()) +
-                                " characters long" + rule);
+    problem = "is " + std::to_string(name.size()) + " characters long";
+  } else if (std::any_of(name.begin(), name.end(), IsAsciiUpper)) {
+    problem = "has uppercase letters";
+  } else if (auto bad = std::find_if(name.begin(), name.end(),
+                                     [](char c) { return !IsLowerAlnum(c) && c != '-'; });
+             bad != name.end()) {
+    problem = "has the character '" + std::string(1, *bad) + "'";
+  } else if (!IsLowerAlnum(name.front()) || !IsLowerAlnum(name.back())) {
+    problem = "starts or ends with '-'";
+  } else {
+    return OkStatus();
   }
-  for (char c : name) {
-    if (IsAsciiUpper(c)) {
-      return InvalidArgumentError("The team name " + shown + " has uppercase letters" + rule +
-                                  " (try " + Quoted(AsciiLowercase(name)) + ")");
-    }
-    if (!IsLowerAlnum(c) && c != '-') {
-      return InvalidArgumentError("The team name " + shown + " has the character '" +
-                                  std::string(1, c) + "'" + rule);
-    }
-  }
-  if (!IsLowerAlnum(name.front()) || !IsLowerAlnum(name.back())) {
-    return InvalidArgumentError("The team name " + shown + " starts or ends with '-'" + rule);
-  }
-  return OkStatus();
+  const std::string suggestion = SuggestedTeamName(name);
+  return InvalidArgumentError("The team name " + Quoted(name) + " " + problem + rule +
+                              (suggestion.empty() ? "" : " (try " + Quoted(suggestion) + ")"));
 }
 
 Status ValidateUserName(std::string_view name) {

@@ -57,6 +57,7 @@ TEST(TeamNameTest, AreDns1123LabelsWithAMessageThatSaysWhatIsWrong) {
   EXPECT_THAT(upper.message(), HasSubstr("uppercase"));
   EXPECT_THAT(upper.message(), HasSubstr("try \"nlp-team\""));
   EXPECT_THAT(ValidateTeamName("nlp_team").message(), HasSubstr("the character '_'"));
+  EXPECT_THAT(ValidateTeamName("NLP_Team").message(), HasSubstr("(try \"nlp-team\")"));
   EXPECT_THAT(ValidateTeamName("-nlp").message(), HasSubstr("starts or ends with '-'"));
   EXPECT_THAT(ValidateTeamName("nlp-").message(), HasSubstr("DNS-1123"));
 }

@@ -34,6 +34,16 @@ CONTRACT = {
     ("get", "/api/v1/artifacts/{namespace}/{path}"),
     ("delete", "/api/v1/artifacts/{namespace}/{path}"),
     ("get", "/api/v1/artifacts/{namespace}"),
+    ("get", "/api/v1/users"),
+    ("post", "/api/v1/users"),
+    ("get", "/api/v1/teams"),
+    ("post", "/api/v1/teams"),
+    ("get", "/api/v1/teams/{team}"),
+    ("post", "/api/v1/teams/{team}/members"),
+    ("delete", "/api/v1/teams/{team}/members/{user}"),
+    ("get", "/api/v1/tokens"),
+    ("post", "/api/v1/tokens"),
+    ("delete", "/api/v1/tokens/{token_id}"),
 }
 
 
