@@ -1,4 +1,5 @@
-"""inet platform Python SDK: submit training jobs, store artifacts and track experiments.
+"""inet platform Python SDK: submit training jobs, store artifacts, track experiments and manage
+teams and tokens.
 
     from inet_platform import ComputeClient, ArtifactStore, ExperimentTracker
 
@@ -21,6 +22,7 @@ from .compute import (JOB_STATES, TERMINAL_STATES, Capacity, ComputeClient, Job,
 from .errors import (AuthenticationError, ConflictError, InetError, InvalidRequestError,
                      NotFoundError, PermissionDeniedError, ResourceExhaustedError, ServerError,
                      ServerUnreachableError, WaitTimeoutError)
+from .teams import CreatedToken, Member, Team, TeamManager, TokenInfo, User
 from .tracking import Experiment, ExperimentTracker, Run
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "TERMINAL_STATES",
     "ArtifactStore", "Artifact",
     "ExperimentTracker", "Experiment", "Run",
+    "TeamManager", "Team", "Member", "User", "TokenInfo", "CreatedToken",
     "Transport", "ServerConfig", "resolve_config",
     "InetError", "InvalidRequestError", "NotFoundError", "AuthenticationError",
     "PermissionDeniedError", "ConflictError", "ResourceExhaustedError", "ServerError",
