@@ -236,14 +236,40 @@ std::optional<std::string> SuggestCpu(std::string_view s) {
   return candidate;
 }
 
-}  // namespace
+// What the messages of one kind of quantity say.
+struct QuantityDimension {
+  std::string_view name;         // "cpu"
+  std::string_view empty_hint;   // after "... is empty; "
+  std::string_view too_precise;  // after the quoted quantity
+  std::string_view examples;     // after "... is not a Kubernetes quantity; "
+  QuantityValue (*value)(std::string_view);
+  std::optional<std::string> (*suggest)(std::string_view);
+};
 
-StatusOr<int64_t> ParseCpuQuantity(std::string_view quantity) {
-  std::string head = "cpu " + Quoted(quantity);
+constexpr QuantityDimension kCpu{
+    "cpu",
+    "give cores such as \"2\" or \"500m\"",
+    " is finer than 1m (a thousandth of a core); round it to whole millicores such as \"1m\" or "
+    "\"0.001\"",
+    "give cores such as \"2\" or \"0.5\", or millicores such as \"500m\"",
+    CpuMillis,
+    SuggestCpu};
+
+constexpr QuantityDimension kMemory{
+    "memory",
+    "give bytes with a suffix such as \"16Gi\"",
+    " has too many digits",
+    "give bytes, optionally with a suffix (Ki, Mi, Gi, Ti or k, M, G, T), such as \"512Mi\" or "
+    "\"16Gi\"",
+    MemoryBytes,
+    SuggestMemory};
+
+StatusOr<int64_t> ParseQuantity(std::string_view quantity, const QuantityDimension& d) {
+  const std::string head = std::string(d.name) + " " + Quoted(quantity);
   if (quantity.empty()) {
-    return InvalidArgumentError(head + " is empty; give cores such as \"2\" or \"500m\"");
+    return InvalidArgumentError(head + " is empty; " + std::string(d.empty_hint));
   }
-  QuantityValue v = CpuMillis(quantity);
+  const QuantityValue v = d.value(quantity);
   switch (v.problem) {
     case QuantityProblem::kNone:
       return v.value;
@@ -252,42 +278,12 @@ StatusOr<int64_t> ParseCpuQuantity(std::string_view quantity) {
     case QuantityProblem::kTooLarge:
       return InvalidArgumentError(head + " is too large");
     case QuantityProblem::kTooPrecise:
-      return InvalidArgumentError(head +
-                                  " is finer than 1m (a thousandth of a core); round it to "
-                                  "whole millicores such as \"1m\" or \"0.001\"");
-    case QuantityProblem::kSyntax:
-    case QuantityProblem::kMilliMemory:
-      break;
-  }
-  std::string message = head + " is not a Kubernetes quantity";
-  if (std::optional<std::string> fix = SuggestCpu(quantity)) {
-    return InvalidArgumentError(message + "; did you mean " + Quoted(*fix) + "?");
-  }
-  return InvalidArgumentError(message +
-                              "; give cores such as \"2\" or \"0.5\", or millicores such as "
-                              "\"500m\"");
-}
-
-StatusOr<int64_t> ParseMemoryQuantity(std::string_view quantity) {
-  std::string head = "memory " + Quoted(quantity);
-  if (quantity.empty()) {
-    return InvalidArgumentError(head + " is empty; give bytes with a suffix such as \"16Gi\"");
-  }
-  QuantityValue v = MemoryBytes(quantity);
-  switch (v.problem) {
-    case QuantityProblem::kNone:
-      return v.value;
-    case QuantityProblem::kNegative:
-      return InvalidArgumentError(head + " must not be negative");
-    case QuantityProblem::kTooLarge:
-      return InvalidArgumentError(head + " is too large");
-    case QuantityProblem::kTooPrecise:
-      return InvalidArgumentError(head + " has too many digits");
+      return InvalidArgumentError(head + std::string(d.too_precise));
     case QuantityProblem::kMilliMemory: {
       std::string message = head + " is in thousandths of a byte (\"m\" is milli)";
       std::string fix(quantity.substr(0, quantity.size() - 1));
       fix += "Mi";
-      if (MemoryBytes(fix).problem == QuantityProblem::kNone) {
+      if (d.value(fix).problem == QuantityProblem::kNone) {
         message += "; did you mean " + Quoted(fix) + "?";
       }
       return InvalidArgumentError(message);
@@ -295,13 +291,21 @@ StatusOr<int64_t> ParseMemoryQuantity(std::string_view quantity) {
     case QuantityProblem::kSyntax:
       break;
   }
-  std::string message = head + " is not a Kubernetes quantity";
-  if (std::optional<std::string> fix = SuggestMemory(quantity)) {
+  const std::string message = head + " is not a Kubernetes quantity";
+  if (std::optional<std::string> fix = d.suggest(quantity)) {
     return InvalidArgumentError(message + "; did you mean " + Quoted(*fix) + "?");
   }
-  return InvalidArgumentError(message +
-                              "; give bytes, optionally with a suffix (Ki, Mi, Gi, Ti or k, M, "
-                              "G, T), such as \"512Mi\" or \"16Gi\"");
+  return InvalidArgumentError(message + "; " + std::string(d.examples));
+}
+
+}  // namespace
+
+StatusOr<int64_t> ParseCpuQuantity(std::string_view quantity) {
+  return ParseQuantity(quantity, kCpu);
+}
+
+StatusOr<int64_t> ParseMemoryQuantity(std::string_view quantity) {
+  return ParseQuantity(quantity, kMemory);
 }
 
 std::string FormatMemoryQuantity(int64_t bytes) {
