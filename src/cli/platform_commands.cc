@@ -34,7 +34,6 @@ namespace {
 namespace json = boost::json;
 using client::ApiClient;
 
-
 // Everything the platform commands' options are bound to. Owned by the CLI11 callbacks through
 // a shared_ptr, because CLI11 copies the callbacks and the options must live as long as they do.
 struct PlatformState {
