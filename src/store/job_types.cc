@@ -17,6 +17,21 @@ constexpr std::array<std::pair<JobState, std::string_view>, 7> kJobStateNames = 
     {JobState::kTimedOut, "TimedOut"},
 }};
 
+constexpr std::array<std::pair<StopReason, std::string_view>, 12> kStopReasonNames = {{
+    {StopReason::kNone, ""},
+    {StopReason::kSucceeded, "succeeded"},
+    {StopReason::kFailed, "failed"},
+    {StopReason::kKilled, "killed"},
+    {StopReason::kOutOfMemory, "out_of_memory"},
+    {StopReason::kLost, "lost"},
+    {StopReason::kTimedOut, "timed_out"},
+    {StopReason::kCancelled, "cancelled"},
+    {StopReason::kPreempted, "preempted"},
+    {StopReason::kMissingMlflow, "missing_mlflow"},
+    {StopReason::kNeverFits, "never_fits"},
+    {StopReason::kLaunchFailed, "launch_failed"},
+}};
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
     return false;
@@ -46,6 +61,20 @@ std::optional<JobState> ParseJobState(std::string_view name) {
     if (EqualsIgnoreCase(n, name)) {
       return s;
     }
+  }
+  return std::nullopt;
+}
+
+std::string_view StopReasonName(StopReason reason) {
+  for (const auto& [r, name] : kStopReasonNames) {
+    if (r == reason) return name;
+  }
+  return "";  // unreachable for valid enum values
+}
+
+std::optional<StopReason> ParseStopReason(std::string_view name) {
+  for (const auto& [r, n] : kStopReasonNames) {
+    if (n == name) return r;
   }
   return std::nullopt;
 }

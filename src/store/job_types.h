@@ -1,7 +1,8 @@
 // The persisted form of platform jobs: one JobRecord per job (its spec, state, attempt and the
 // executor's handle) and an append-only list of JobEvents (every state change with its reason).
 // The store treats the spec and the executor handle as opaque JSON text owned by jobs/ and
-// exec/; it indexes only the fields that are filtered on.
+// exec/; what the controller reads on every pass is typed (the team, the requested resources,
+// the stop reason), so that nothing re-parses the spec for it.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/resources.h"
 
 namespace inet::store {
 
@@ -22,6 +25,29 @@ std::string_view JobStateName(JobState state);
 std::optional<JobState> ParseJobState(std::string_view name);
 bool IsTerminal(JobState state);
 
+// Why a job's last attempt ended, or why the job ended without one: the machine-readable twin
+// of the human `reason`. kNone while nothing has stopped (and again once the next attempt
+// starts).
+enum class StopReason {
+  kNone,           // ""
+  kSucceeded,      // "succeeded": the attempt exited 0
+  kFailed,         // "failed": it exited with a non-zero code
+  kKilled,         // "killed": killed by a signal from outside
+  kOutOfMemory,    // "out_of_memory": killed for exceeding its memory limit
+  kLost,           // "lost": its processes vanished (restart, external kill, node gone)
+  kTimedOut,       // "timed_out": stopped at spec.timeout_hours
+  kCancelled,      // "cancelled": a user cancelled the job
+  kPreempted,      // "preempted": stopped to make room (re-queued, no retry spent)
+  kMissingMlflow,  // "missing_mlflow": failed with ModuleNotFoundError: No module named 'mlflow'
+  kNeverFits,      // "never_fits": requests more than the executor has
+  kLaunchFailed,   // "launch_failed": the attempt could not start
+};
+
+// The codes above ("" for kNone). Stored as is and shown by the API.
+std::string_view StopReasonName(StopReason reason);
+// The exact names above; nullopt otherwise.
+std::optional<StopReason> ParseStopReason(std::string_view name);
+
 struct JobRecord {
   std::string job_id;          // "<name>-<6 lowercase alphanumerics>", unique
   std::string name;            // from the spec
@@ -29,8 +55,10 @@ struct JobRecord {
   std::string user;            // submitting identity's user
   std::string priority_class;  // "interactive" | "batch"
   std::string spec_json;       // the whole JobSpec as JSON (jobs/job_spec.h); opaque here
+  Resources resources;         // what the spec requests; set at creation, never updated
   JobState state = JobState::kPending;
-  std::string reason;      // why it is in `state`, for humans ("waiting for 1 GPU", ...)
+  std::string reason;  // why it is in `state`, for humans ("waiting for 1 GPU", ...)
+  StopReason stop_reason = StopReason::kNone;  // why the last attempt (or the job) stopped
   int attempt = 0;         // current or last attempt, 1-based; 0 before the first start
   int64_t created_at = 0;  // ms since epoch
   int64_t updated_at = 0;
@@ -43,6 +71,8 @@ struct JobRecord {
   std::string executor_state;  // opaque JSON the executor needs to re-attach; empty when idle
   std::string result_json;     // opaque JSON owned by jobs/: exit code, artifacts, GPUs, ...
   int64_t version = 0;         // optimistic concurrency: bumped by every UpdateJob
+
+  friend bool operator==(const JobRecord&, const JobRecord&) = default;
 };
 
 struct JobEvent {

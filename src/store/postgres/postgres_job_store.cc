@@ -24,10 +24,31 @@ StatusOr<JobState> StoredJobState(const std::string& name, std::string_view job_
   return *state;
 }
 
+// A stop reason read back from the database; an unknown code means a newer writer or damage.
+StatusOr<StopReason> StoredStopReason(const std::string& name, std::string_view job_id) {
+  std::optional<StopReason> reason = ParseStopReason(name);
+  if (!reason) {
+    return InternalError(Cat({"job '", job_id, "' has unknown stop reason '", name, "'"}));
+  }
+  return *reason;
+}
+
 constexpr std::string_view kJobSelect =
-    "SELECT job_id, name, team, user_name, priority_class, spec_json, state, reason, attempt, "
-    "created_at, updated_at, started_at, finished_at, next_attempt_at, cancel_requested, "
-    "experiment_id, run_id, executor_state, result_json, version FROM jobs ";
+    "SELECT job_id, name, team, user_name, priority_class, spec_json, cpu_millis, memory_bytes, "
+    "gpus, created_at, updated_at, state, reason, stop_reason, attempt, started_at, finished_at, "
+    "next_attempt_at, cancel_requested, experiment_id, run_id, executor_state, result_json, "
+    "version FROM jobs ";
+
+// The values of the columns UpdateJob replaces (state, reason, stop_reason, attempt,
+// started_at, finished_at, next_attempt_at, cancel_requested, experiment_id, run_id,
+// executor_state, result_json), appended to `params` in that order.
+void AppendMutableColumns(const JobRecord& job, PgParams& params) {
+  params.insert(params.end(), {std::string(JobStateName(job.state)), job.reason,
+                               std::string(StopReasonName(job.stop_reason)), PgInt(job.attempt),
+                               PgInt(job.started_at), PgInt(job.finished_at),
+                               PgInt(job.next_attempt_at), PgBool(job.cancel_requested),
+                               job.experiment_id, job.run_id, job.executor_state, job.result_json});
+}
 
 class PostgresJobStore : public JobStore {
  public:
@@ -37,21 +58,30 @@ class PostgresJobStore : public JobStore {
     return db_.Write("creating job", [&](PgConnection& c) -> Status {
       int64_t now = db_.Now();
       int64_t created_at = job.created_at != 0 ? job.created_at : now;
+      PgParams params = {job.job_id,
+                         job.name,
+                         job.team,
+                         job.user,
+                         job.priority_class,
+                         job.spec_json,
+                         PgInt(job.resources.cpu_millis),
+                         PgInt(job.resources.memory_bytes),
+                         PgInt(job.resources.gpus),
+                         PgInt(created_at),
+                         PgInt(job.updated_at != 0 ? job.updated_at : created_at)};
+      AppendMutableColumns(job, params);
       ASSIGN_OR_RETURN(
           PgResult res,
           c.Exec("INSERT INTO jobs (job_id, name, team, user_name, priority_class, spec_json, "
-                 "state, reason, attempt, created_at, updated_at, started_at, finished_at, "
-                 "next_attempt_at, cancel_requested, experiment_id, run_id, executor_state, "
-                 "result_json, version) VALUES ($1::text, $2::text, $3::text, $4::text, "
-                 "$5::text, $6::text, $7::text, $8::text, $9::integer, $10::bigint, $11::bigint, "
-                 "$12::bigint, $13::bigint, $14::bigint, $15::boolean, $16::text, $17::text, "
-                 "$18::text, $19::text, 1) ON CONFLICT (job_id) DO NOTHING",
-                 {job.job_id, job.name, job.team, job.user, job.priority_class, job.spec_json,
-                  std::string(JobStateName(job.state)), job.reason, PgInt(job.attempt),
-                  PgInt(created_at), PgInt(job.updated_at != 0 ? job.updated_at : created_at),
-                  PgInt(job.started_at), PgInt(job.finished_at), PgInt(job.next_attempt_at),
-                  PgBool(job.cancel_requested), job.experiment_id, job.run_id, job.executor_state,
-                  job.result_json}));
+                 "cpu_millis, memory_bytes, gpus, created_at, updated_at, state, reason, "
+                 "stop_reason, attempt, started_at, finished_at, next_attempt_at, "
+                 "cancel_requested, experiment_id, run_id, executor_state, result_json, "
+                 "version) VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, "
+                 "$7::bigint, $8::bigint, $9::integer, $10::bigint, $11::bigint, $12::text, "
+                 "$13::text, $14::text, $15::integer, $16::bigint, $17::bigint, $18::bigint, "
+                 "$19::boolean, $20::text, $21::text, $22::text, $23::text, 1) "
+                 "ON CONFLICT (job_id) DO NOTHING",
+                 params));
       if (res.affected_rows() == 0) {
         return AlreadyExistsError(Cat({"Job '", job.job_id, "' already exists"}));
       }
@@ -81,19 +111,18 @@ class PostgresJobStore : public JobStore {
       stale = false;
       // Concurrent updaters of one job queue on its row lock; after the first commits, the
       // others re-check `version` against the new row and match nothing.
+      PgParams params = {PgInt(job.updated_at != 0 ? job.updated_at : db_.Now())};
+      AppendMutableColumns(job, params);
+      params.insert(params.end(), {job.job_id, PgInt(job.version)});
       ASSIGN_OR_RETURN(
           PgResult res,
-          c.Exec("UPDATE jobs SET state = $1::text, reason = $2::text, attempt = $3::integer, "
-                 "updated_at = $4::bigint, started_at = $5::bigint, finished_at = $6::bigint, "
-                 "next_attempt_at = $7::bigint, cancel_requested = $8::boolean, "
-                 "experiment_id = $9::text, run_id = $10::text, executor_state = $11::text, "
-                 "result_json = $12::text, version = version + 1 "
-                 "WHERE job_id = $13::text AND version = $14::bigint",
-                 {std::string(JobStateName(job.state)), job.reason, PgInt(job.attempt),
-                  PgInt(job.updated_at != 0 ? job.updated_at : db_.Now()), PgInt(job.started_at),
-                  PgInt(job.finished_at), PgInt(job.next_attempt_at), PgBool(job.cancel_requested),
-                  job.experiment_id, job.run_id, job.executor_state, job.result_json, job.job_id,
-                  PgInt(job.version)}));
+          c.Exec("UPDATE jobs SET updated_at = $1::bigint, state = $2::text, reason = $3::text, "
+                 "stop_reason = $4::text, attempt = $5::integer, started_at = $6::bigint, "
+                 "finished_at = $7::bigint, next_attempt_at = $8::bigint, "
+                 "cancel_requested = $9::boolean, experiment_id = $10::text, run_id = $11::text, "
+                 "executor_state = $12::text, result_json = $13::text, version = version + 1 "
+                 "WHERE job_id = $14::text AND version = $15::bigint",
+                 params));
       if (res.affected_rows() == 0) {
         ASSIGN_OR_RETURN(PgResult exists,
                          c.Exec("SELECT 1 FROM jobs WHERE job_id = $1::text", {job.job_id}));
@@ -213,20 +242,23 @@ class PostgresJobStore : public JobStore {
       j.user = res.GetString(i, 3);
       j.priority_class = res.GetString(i, 4);
       j.spec_json = res.GetString(i, 5);
-      ASSIGN_OR_RETURN(j.state, StoredJobState(res.GetString(i, 6), j.job_id));
-      j.reason = res.GetString(i, 7);
-      j.attempt = static_cast<int>(res.GetInt64(i, 8));
+      j.resources =
+          Resources{res.GetInt64(i, 6), res.GetInt64(i, 7), static_cast<int>(res.GetInt64(i, 8))};
       j.created_at = res.GetInt64(i, 9);
       j.updated_at = res.GetInt64(i, 10);
-      j.started_at = res.GetInt64(i, 11);
-      j.finished_at = res.GetInt64(i, 12);
-      j.next_attempt_at = res.GetInt64(i, 13);
-      j.cancel_requested = res.GetBool(i, 14);
-      j.experiment_id = res.GetString(i, 15);
-      j.run_id = res.GetString(i, 16);
-      j.executor_state = res.GetString(i, 17);
-      j.result_json = res.GetString(i, 18);
-      j.version = res.GetInt64(i, 19);
+      ASSIGN_OR_RETURN(j.state, StoredJobState(res.GetString(i, 11), j.job_id));
+      j.reason = res.GetString(i, 12);
+      ASSIGN_OR_RETURN(j.stop_reason, StoredStopReason(res.GetString(i, 13), j.job_id));
+      j.attempt = static_cast<int>(res.GetInt64(i, 14));
+      j.started_at = res.GetInt64(i, 15);
+      j.finished_at = res.GetInt64(i, 16);
+      j.next_attempt_at = res.GetInt64(i, 17);
+      j.cancel_requested = res.GetBool(i, 18);
+      j.experiment_id = res.GetString(i, 19);
+      j.run_id = res.GetString(i, 20);
+      j.executor_state = res.GetString(i, 21);
+      j.result_json = res.GetString(i, 22);
+      j.version = res.GetInt64(i, 23);
       out.push_back(std::move(j));
     }
     return OkStatus();

@@ -143,6 +143,11 @@ INSTANTIATE_TEST_SUITE_P(Postgres, LeaseStoreConformanceTest,
 
 namespace {
 
+// Undoes migration 6 (the typed job columns), first in every roll-back.
+constexpr char kDropJobColumns[] =
+    "ALTER TABLE jobs DROP COLUMN cpu_millis, DROP COLUMN memory_bytes, DROP COLUMN gpus, "
+    "DROP COLUMN stop_reason; ";
+
 class PostgresMetadataStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -150,6 +155,32 @@ class PostgresMetadataStoreTest : public ::testing::Test {
     StatusOr<std::unique_ptr<ScratchSchema>> schema = ScratchSchema::Create();
     ASSERT_TRUE(schema.ok()) << schema.status().ToString();
     schema_ = std::move(schema).value();
+  }
+
+  // Runs `sql` on the schema directly, as an older binary's schema would be restored.
+  void RollBack(const std::string& sql) {
+    std::unique_ptr<PgConnection> c = schema_->Connect();
+    ASSERT_NE(c, nullptr);
+    Status rolled_back = c->ExecScript(sql);
+    ASSERT_TRUE(rolled_back.ok()) << rolled_back.ToString();
+  }
+
+  // Fills the schema through the current store, rolls it back with `undo`, and checks with
+  // `expect` what reopening it (which applies the undone migrations again) made of the data.
+  void ExpectMigratedAfterRollBack(void (*fill)(MetadataStore&), const std::string& undo,
+                                   void (*expect)(MetadataStore&)) {
+    {
+      StatusOr<std::unique_ptr<MetadataStore>> store =
+          OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
+      ASSERT_TRUE(store.ok()) << store.status().ToString();
+      fill(**store);
+    }
+    RollBack(undo);
+    StatusOr<std::unique_ptr<MetadataStore>> store =
+        OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_EQ(CountRows("SELECT count(*) FROM schema_migrations"), postgres::LatestSchemaVersion());
+    expect(**store);
   }
 
   int64_t CountRows(const std::string& sql) {
@@ -245,25 +276,22 @@ TEST_F(PostgresMetadataStoreTest, SchemaFromNewerBinaryIsRefused) {
 // token or a job names is a member of team "default", and admin tokens' users are platform
 // admins.
 TEST_F(PostgresMetadataStoreTest, VersionFourSchemaIsMigratedToTeams) {
-  {
-    StatusOr<std::unique_ptr<MetadataStore>> store =
-        OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    testing::FillBeforeTeams(**store);
-  }
-  {
-    std::unique_ptr<PgConnection> c = schema_->Connect();
-    ASSERT_NE(c, nullptr);
-    Status rolled_back = c->ExecScript(
-        "DROP TABLE team_members; DROP TABLE teams; DROP TABLE users; "
-        "ALTER TABLE tokens DROP COLUMN team; ALTER TABLE tokens DROP COLUMN expires_at; "
-        "DELETE FROM schema_migrations WHERE version >= 5");
-    ASSERT_TRUE(rolled_back.ok()) << rolled_back.ToString();
-  }
-  StatusOr<std::unique_ptr<MetadataStore>> store =
-      OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  testing::ExpectMigratedToTeams(**store);
+  ExpectMigratedAfterRollBack(testing::FillBeforeTeams,
+                              std::string(kDropJobColumns) +
+                                  "DROP TABLE team_members; DROP TABLE teams; DROP TABLE users; "
+                                  "ALTER TABLE tokens DROP COLUMN team; "
+                                  "ALTER TABLE tokens DROP COLUMN expires_at; "
+                                  "DELETE FROM schema_migrations WHERE version >= 5",
+                              testing::ExpectMigratedToTeams);
+}
+
+// A schema at version 5 holding jobs gains the typed job columns on open, filled in from each
+// job's spec ("500m", "16Gi") and from its state and reason.
+TEST_F(PostgresMetadataStoreTest, VersionFiveSchemaIsMigratedToTypedJobColumns) {
+  ExpectMigratedAfterRollBack(
+      testing::FillBeforeTypedJobColumns,
+      std::string(kDropJobColumns) + "DELETE FROM schema_migrations WHERE version >= 6",
+      testing::ExpectMigratedToTypedJobColumns);
 }
 
 // A schema migrated before jobs existed (version 1, with data) gains the jobs tables on open.
@@ -276,19 +304,16 @@ TEST_F(PostgresMetadataStoreTest, VersionOneSchemaIsMigratedToJobs) {
     experiment_id = *(*store)->tracking().CreateExperiment(NamedExperiment("before-jobs"));
   }
   {
-    std::unique_ptr<PgConnection> c = schema_->Connect();
-    ASSERT_NE(c, nullptr);
-    Status rolled_back = c->ExecScript(
-        "DROP TABLE team_members; DROP TABLE teams; DROP TABLE users; "
-        "ALTER TABLE tokens DROP COLUMN team; ALTER TABLE tokens DROP COLUMN expires_at; "
-        "DROP INDEX latest_metrics_experiment_key_idx; "
-        "ALTER TABLE latest_metrics DROP COLUMN experiment_id; "
-        "CREATE INDEX latest_metrics_key_value_idx ON latest_metrics (key, value); "
-        "ALTER TABLE metrics DROP CONSTRAINT metrics_pkey; "
-        "ALTER TABLE metrics ADD PRIMARY KEY (run_uuid, key, timestamp, step, value, is_nan); "
-        "DROP TABLE job_events; DROP TABLE jobs; ALTER TABLE tokens DROP COLUMN scope; "
-        "DELETE FROM schema_migrations WHERE version >= 2");
-    ASSERT_TRUE(rolled_back.ok()) << rolled_back.ToString();
+    RollBack(std::string(kDropJobColumns) +
+             "DROP TABLE team_members; DROP TABLE teams; DROP TABLE users; "
+             "ALTER TABLE tokens DROP COLUMN team; ALTER TABLE tokens DROP COLUMN expires_at; "
+             "DROP INDEX latest_metrics_experiment_key_idx; "
+             "ALTER TABLE latest_metrics DROP COLUMN experiment_id; "
+             "CREATE INDEX latest_metrics_key_value_idx ON latest_metrics (key, value); "
+             "ALTER TABLE metrics DROP CONSTRAINT metrics_pkey; "
+             "ALTER TABLE metrics ADD PRIMARY KEY (run_uuid, key, timestamp, step, value, is_nan); "
+             "DROP TABLE job_events; DROP TABLE jobs; ALTER TABLE tokens DROP COLUMN scope; "
+             "DELETE FROM schema_migrations WHERE version >= 2");
   }
   StatusOr<std::unique_ptr<MetadataStore>> store =
       OpenPostgresMetadataStore(schema_->StoreUri(), "file:///artifacts");

@@ -3,6 +3,9 @@
 #include <string>
 #include <vector>
 
+#include "store/internal/job_backfill.h"
+#include "store/job_types.h"
+
 namespace inet::store::postgres {
 namespace {
 
@@ -265,9 +268,46 @@ INSERT INTO team_members (team, user_name, role, created_at)
   SELECT 'default', user_name, 'member', created_at FROM users;
 )sql";
 
-const std::vector<std::string_view>& Migrations() {
-  static const std::vector<std::string_view> kMigrations = {kMigration1, kMigration2, kMigration3,
-                                                            kMigration4, kMigration5};
+// Version 6: typed job columns (as SQLite's version 6), so the controller never re-parses a
+// spec on its passes: the requested resources and the machine-readable stop reason. Existing
+// jobs are filled in by FillJobColumns.
+constexpr std::string_view kMigration6 = R"sql(
+ALTER TABLE jobs ADD COLUMN cpu_millis BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN memory_bytes BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN gpus INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN stop_reason TEXT NOT NULL DEFAULT '';
+)sql";
+
+Status FillJobColumns(PgConnection& conn) {
+  ASSIGN_OR_RETURN(PgResult rows,
+                   conn.ExecUnprepared("SELECT job_id, spec_json, state, reason FROM jobs"));
+  for (int i = 0; i < rows.rows(); ++i) {
+    // A state no binary wrote stays unknown to GetJob; here it just has no stop reason.
+    const internal::BackfilledJobColumns c = internal::BackfillJobColumns(
+        rows.GetString(i, 1), ParseJobState(rows.GetString(i, 2)).value_or(JobState::kPending),
+        rows.GetString(i, 3));
+    RETURN_IF_ERROR(
+        conn.ExecUnprepared("UPDATE jobs SET cpu_millis = $1::bigint, memory_bytes = $2::bigint, "
+                            "gpus = $3::integer, stop_reason = $4::text WHERE job_id = $5::text",
+                            {PgInt(c.resources.cpu_millis), PgInt(c.resources.memory_bytes),
+                             PgInt(c.resources.gpus), std::string(StopReasonName(c.stop_reason)),
+                             rows.GetString(i, 0)})
+            .status());
+  }
+  return OkStatus();
+}
+
+// A migration: its DDL script and, where SQL cannot compute the data (quantities such as
+// "16Gi"), a C++ backfill run right after it in the same transaction.
+struct Migration {
+  std::string_view sql;
+  Status (*backfill)(PgConnection& conn) = nullptr;
+};
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {{kMigration1}, {kMigration2},
+                                                     {kMigration3}, {kMigration4},
+                                                     {kMigration5}, {kMigration6, FillJobColumns}};
   return kMigrations;
 }
 
@@ -305,7 +345,9 @@ Status MigrateInTransaction(PgConnection& conn, std::string_view default_artifac
                                    std::to_string(LatestSchemaVersion()) + "); upgrade inet");
   }
   for (int v = version + 1; v <= LatestSchemaVersion(); ++v) {
-    Status applied = conn.ExecScript(Migrations()[static_cast<size_t>(v - 1)]);
+    const Migration& m = Migrations()[static_cast<size_t>(v - 1)];
+    Status applied = conn.ExecScript(m.sql);
+    if (applied.ok() && m.backfill != nullptr) applied = m.backfill(conn);
     if (!applied.ok()) {
       return applied.WithContext("applying schema migration " + std::to_string(v));
     }

@@ -108,6 +108,10 @@ Status Database::Migrate(Connection& db) {
       if (m.version <= current) continue;
       RETURN_IF_ERROR(tx.Exec(std::string(m.sql))
                           .WithContext("applying schema migration " + std::to_string(m.version)));
+      if (m.backfill != nullptr) {
+        RETURN_IF_ERROR(
+            m.backfill(tx).WithContext("filling in schema migration " + std::to_string(m.version)));
+      }
       ASSIGN_OR_RETURN(Statement ins, tx.Prepare("INSERT INTO schema_migrations (version, "
                                                  "description, applied_at) VALUES (?1, ?2, ?3)"));
       RETURN_IF_ERROR(

@@ -1,6 +1,7 @@
 // The SQLite adapter of JobStore (store/job_store.h).
 #include "store/sqlite/sqlite_job_store.h"
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -26,10 +27,63 @@ StatusOr<JobState> StoredJobState(const std::string& name, std::string_view job_
   return *state;
 }
 
+// A stop reason read back from the database; an unknown code means a newer writer or damage.
+StatusOr<StopReason> StoredStopReason(const std::string& name, std::string_view job_id) {
+  std::optional<StopReason> reason = ParseStopReason(name);
+  if (!reason) {
+    return InternalError("job '" + std::string(job_id) + "' has unknown stop reason '" + name +
+                         "'");
+  }
+  return *reason;
+}
+
 constexpr char kJobColumns[] =
-    "SELECT job_id, name, team, user_name, priority_class, spec_json, state, reason, attempt, "
-    "created_at, updated_at, started_at, finished_at, next_attempt_at, cancel_requested, "
-    "experiment_id, run_id, executor_state, result_json, version FROM jobs ";
+    "SELECT job_id, name, team, user_name, priority_class, spec_json, cpu_millis, memory_bytes, "
+    "gpus, created_at, updated_at, state, reason, stop_reason, attempt, started_at, finished_at, "
+    "next_attempt_at, cancel_requested, experiment_id, run_id, executor_state, result_json, "
+    "version FROM jobs ";
+
+// The columns UpdateJob replaces, in the order BindMutableColumns binds them.
+constexpr std::array<std::string_view, 12> kMutableColumns = {
+    "state",         "reason",      "stop_reason",     "attempt",
+    "started_at",    "finished_at", "next_attempt_at", "cancel_requested",
+    "experiment_id", "run_id",      "executor_state",  "result_json"};
+
+// Binds the kMutableColumns of `job` to parameters ?first, ?first+1, ...
+Statement& BindMutableColumns(Statement& q, int first, const JobRecord& job) {
+  return q.Bind(first, JobStateName(job.state))
+      .Bind(first + 1, job.reason)
+      .Bind(first + 2, StopReasonName(job.stop_reason))
+      .Bind(first + 3, static_cast<int64_t>(job.attempt))
+      .Bind(first + 4, job.started_at)
+      .Bind(first + 5, job.finished_at)
+      .Bind(first + 6, job.next_attempt_at)
+      .Bind(first + 7, static_cast<int64_t>(job.cancel_requested ? 1 : 0))
+      .Bind(first + 8, job.experiment_id)
+      .Bind(first + 9, job.run_id)
+      .Bind(first + 10, job.executor_state)
+      .Bind(first + 11, job.result_json);
+}
+
+// "state, reason, ..." and "?12, ?13, ...": the mutable columns for an INSERT from ?first.
+std::string MutableInsertColumns(int first, std::string& placeholders) {
+  std::string columns;
+  for (size_t i = 0; i < kMutableColumns.size(); ++i) {
+    columns += (i == 0 ? "" : ", ") + std::string(kMutableColumns[i]);
+    placeholders += (i == 0 ? "?" : ", ?") + std::to_string(first + static_cast<int>(i));
+  }
+  return columns;
+}
+
+// "state = ?2, reason = ?3, ...": the mutable columns for an UPDATE from ?first.
+std::string MutableUpdateAssignments(int first) {
+  std::string out;
+  for (size_t i = 0; i < kMutableColumns.size(); ++i) {
+    out += (i == 0 ? "" : ", ") + std::string(kMutableColumns[i]) + " = ?" +
+           std::to_string(first + static_cast<int>(i));
+  }
+  return out;
+}
 
 StatusOr<JobRecord> ReadJobRow(const Statement& q) {
   JobRecord j;
@@ -39,20 +93,22 @@ StatusOr<JobRecord> ReadJobRow(const Statement& q) {
   j.user = q.Text(3);
   j.priority_class = q.Text(4);
   j.spec_json = q.Text(5);
-  ASSIGN_OR_RETURN(j.state, StoredJobState(q.Text(6), j.job_id));
-  j.reason = q.Text(7);
-  j.attempt = static_cast<int>(q.Int(8));
+  j.resources = Resources{q.Int(6), q.Int(7), static_cast<int>(q.Int(8))};
   j.created_at = q.Int(9);
   j.updated_at = q.Int(10);
-  j.started_at = q.Int(11);
-  j.finished_at = q.Int(12);
-  j.next_attempt_at = q.Int(13);
-  j.cancel_requested = q.Int(14) != 0;
-  j.experiment_id = q.Text(15);
-  j.run_id = q.Text(16);
-  j.executor_state = q.Text(17);
-  j.result_json = q.Text(18);
-  j.version = q.Int(19);
+  ASSIGN_OR_RETURN(j.state, StoredJobState(q.Text(11), j.job_id));
+  j.reason = q.Text(12);
+  ASSIGN_OR_RETURN(j.stop_reason, StoredStopReason(q.Text(13), j.job_id));
+  j.attempt = static_cast<int>(q.Int(14));
+  j.started_at = q.Int(15);
+  j.finished_at = q.Int(16);
+  j.next_attempt_at = q.Int(17);
+  j.cancel_requested = q.Int(18) != 0;
+  j.experiment_id = q.Text(19);
+  j.run_id = q.Text(20);
+  j.executor_state = q.Text(21);
+  j.result_json = q.Text(22);
+  j.version = q.Int(23);
   return j;
 }
 
@@ -103,33 +159,27 @@ Status SqliteJobStore::CreateJob(const JobRecord& job, const JobEvent& first_eve
   return Write([&](Connection& db) -> Status {
     int64_t now = Now();
     int64_t created_at = job.created_at != 0 ? job.created_at : now;
+    std::string placeholders;
+    const std::string mutable_columns = MutableInsertColumns(12, placeholders);
     ASSIGN_OR_RETURN(
         Statement ins,
         db.Prepare("INSERT INTO jobs (job_id, name, team, user_name, priority_class, spec_json, "
-                   "state, reason, attempt, created_at, updated_at, started_at, finished_at, "
-                   "next_attempt_at, cancel_requested, experiment_id, run_id, executor_state, "
-                   "result_json, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                   "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, 1) ON CONFLICT DO NOTHING"));
+                   "cpu_millis, memory_bytes, gpus, created_at, updated_at, " +
+                   mutable_columns +
+                   ", version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, " +
+                   placeholders + ", 1) ON CONFLICT DO NOTHING"));
     ins.Bind(1, job.job_id)
         .Bind(2, job.name)
         .Bind(3, job.team)
         .Bind(4, job.user)
         .Bind(5, job.priority_class)
         .Bind(6, job.spec_json)
-        .Bind(7, JobStateName(job.state))
-        .Bind(8, job.reason)
-        .Bind(9, static_cast<int64_t>(job.attempt))
+        .Bind(7, job.resources.cpu_millis)
+        .Bind(8, job.resources.memory_bytes)
+        .Bind(9, static_cast<int64_t>(job.resources.gpus))
         .Bind(10, created_at)
-        .Bind(11, job.updated_at != 0 ? job.updated_at : created_at)
-        .Bind(12, job.started_at)
-        .Bind(13, job.finished_at)
-        .Bind(14, job.next_attempt_at)
-        .Bind(15, static_cast<int64_t>(job.cancel_requested ? 1 : 0))
-        .Bind(16, job.experiment_id)
-        .Bind(17, job.run_id)
-        .Bind(18, job.executor_state)
-        .Bind(19, job.result_json);
-    RETURN_IF_ERROR(ins.Run());
+        .Bind(11, job.updated_at != 0 ? job.updated_at : created_at);
+    RETURN_IF_ERROR(BindMutableColumns(ins, 12, job).Run());
     if (db.Changes() == 0) {
       return AlreadyExistsError("Job '" + job.job_id + "' already exists");
     }
@@ -153,27 +203,11 @@ StatusOr<int64_t> SqliteJobStore::UpdateJob(const JobRecord& job,
                                             const std::optional<JobEvent>& event) {
   int64_t new_version = 0;
   RETURN_IF_ERROR(Write([&](Connection& db) -> Status {
-    ASSIGN_OR_RETURN(
-        Statement upd,
-        db.Prepare("UPDATE jobs SET state = ?1, reason = ?2, attempt = ?3, updated_at = ?4, "
-                   "started_at = ?5, finished_at = ?6, next_attempt_at = ?7, "
-                   "cancel_requested = ?8, experiment_id = ?9, run_id = ?10, "
-                   "executor_state = ?11, result_json = ?12, version = version + 1 "
-                   "WHERE job_id = ?13 AND version = ?14"));
-    upd.Bind(1, JobStateName(job.state))
-        .Bind(2, job.reason)
-        .Bind(3, static_cast<int64_t>(job.attempt))
-        .Bind(4, job.updated_at != 0 ? job.updated_at : Now())
-        .Bind(5, job.started_at)
-        .Bind(6, job.finished_at)
-        .Bind(7, job.next_attempt_at)
-        .Bind(8, static_cast<int64_t>(job.cancel_requested ? 1 : 0))
-        .Bind(9, job.experiment_id)
-        .Bind(10, job.run_id)
-        .Bind(11, job.executor_state)
-        .Bind(12, job.result_json)
-        .Bind(13, job.job_id)
-        .Bind(14, job.version);
+    ASSIGN_OR_RETURN(Statement upd,
+                     db.Prepare("UPDATE jobs SET updated_at = ?1, " + MutableUpdateAssignments(2) +
+                                ", version = version + 1 WHERE job_id = ?14 AND version = ?15"));
+    upd.Bind(1, job.updated_at != 0 ? job.updated_at : Now());
+    BindMutableColumns(upd, 2, job).Bind(14, job.job_id).Bind(15, job.version);
     RETURN_IF_ERROR(upd.Run());
     if (db.Changes() == 0) {
       RETURN_IF_ERROR(JobMustExist(db, job.job_id));

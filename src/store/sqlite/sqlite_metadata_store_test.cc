@@ -351,13 +351,22 @@ TEST(SqliteMetadataStoreTest, UsesInjectedClock) {
 // What a version-3 binary left behind in place of migration 4: the metrics key in
 // (timestamp, step, value, is_nan) order, no latest_metrics.experiment_id, the (key, value)
 // index.
+// What a version-5 binary left behind: jobs without the typed columns.
+constexpr char kDropJobColumns[] =
+    "ALTER TABLE jobs DROP COLUMN cpu_millis; ALTER TABLE jobs DROP COLUMN memory_bytes; "
+    "ALTER TABLE jobs DROP COLUMN gpus; ALTER TABLE jobs DROP COLUMN stop_reason; ";
+const std::string kUndoJobColumns =
+    std::string(kDropJobColumns) + "DELETE FROM schema_migrations WHERE version >= 6; ";
+
 // What a version-4 binary left behind: no users, teams or memberships.
-constexpr char kUndoTeams[] =
+const std::string kUndoTeams =
+    std::string(kDropJobColumns) +
     "DROP TABLE team_members; DROP TABLE teams; DROP TABLE users; "
     "ALTER TABLE tokens DROP COLUMN team; ALTER TABLE tokens DROP COLUMN expires_at; "
     "DELETE FROM schema_migrations WHERE version >= 5; ";
 
-constexpr char kUndoVersion4[] =
+const std::string kUndoVersion4 =
+    std::string(kDropJobColumns) +
     "DROP TABLE team_members; DROP TABLE teams; DROP TABLE users; "
     "ALTER TABLE tokens DROP COLUMN team; ALTER TABLE tokens DROP COLUMN expires_at; "
     "DROP INDEX latest_metrics_experiment_key; "
@@ -371,6 +380,15 @@ constexpr char kUndoVersion4[] =
     "dataset_name, dataset_digest FROM metrics; "
     "DROP TABLE metrics; ALTER TABLE metrics_v3 RENAME TO metrics; "
     "DELETE FROM schema_migrations WHERE version >= 4; ";
+
+// Runs `sql` on the database file directly, as an older binary's schema would be restored.
+void RollBack(const fs::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
 
 // A version-3 database with metrics gains migration 4 on open: its history reads in order
 // (numbers of one step before NaN), and its latest metrics carry their experiment, so a search
@@ -403,13 +421,7 @@ TEST(SqliteMetadataStoreTest, VersionThreeDatabaseIsMigratedToIndexedReads) {
     latest.step = 2;
     ASSERT_TRUE((*store)->tracking().LogBatch(run_id, {nan_point, number, latest}, {}, {}).ok());
   }
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, kUndoVersion4, nullptr, nullptr, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db);
-    sqlite3_close(db);
-  }
+  RollBack(file, kUndoVersion4);
   auto store = OpenSqliteMetadataStore(uri, "file:///art");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   std::vector<Metric> history = (*store)->tracking().GetMetricHistory(run_id, "loss", 0, 0)->items;
@@ -428,25 +440,33 @@ TEST(SqliteMetadataStoreTest, VersionThreeDatabaseIsMigratedToIndexedReads) {
   EXPECT_EQ(page->items[0].info.run_id, run_id);
 }
 
-TEST(SqliteMetadataStoreTest, VersionFourDatabaseIsMigratedToTeams) {
+// Fills a database through the current store, rolls its schema back with `undo`, and checks
+// with `expect` what reopening it (which applies the undone migrations again) made of the data.
+void ExpectMigratedAfterRollBack(void (*fill)(MetadataStore&), const std::string& undo,
+                                 void (*expect)(MetadataStore&)) {
   TempDir dir;
   fs::path file = dir.path() / "old.db";
   std::string uri = "sqlite:///" + file.string();
   {
     auto store = OpenSqliteMetadataStore(uri, "file:///art");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    testing::FillBeforeTeams(**store);
+    fill(**store);
   }
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, kUndoTeams, nullptr, nullptr, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db);
-    sqlite3_close(db);
-  }
+  RollBack(file, undo);
   auto store = OpenSqliteMetadataStore(uri, "file:///art");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  testing::ExpectMigratedToTeams(**store);
+  expect(**store);
+}
+
+TEST(SqliteMetadataStoreTest, VersionFourDatabaseIsMigratedToTeams) {
+  ExpectMigratedAfterRollBack(testing::FillBeforeTeams, kUndoTeams, testing::ExpectMigratedToTeams);
+}
+
+// A version-5 database holding jobs gains the typed job columns on open, filled in from each
+// job's spec ("500m", "16Gi") and from its state and reason.
+TEST(SqliteMetadataStoreTest, VersionFiveDatabaseIsMigratedToTypedJobColumns) {
+  ExpectMigratedAfterRollBack(testing::FillBeforeTypedJobColumns, kUndoJobColumns,
+                              testing::ExpectMigratedToTypedJobColumns);
 }
 
 // A database written before jobs existed (schema version 1, with data) gains the jobs tables
@@ -467,13 +487,12 @@ TEST(SqliteMetadataStoreTest, VersionOneDatabaseIsMigratedToJobs) {
     // Roll the file back to what a version-1 binary left behind.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(
-                  db,
-                  (std::string(kUndoVersion4) + "DROP TABLE job_events; DROP TABLE jobs; "
-                                                "ALTER TABLE tokens DROP COLUMN scope; "
-                                                "DELETE FROM schema_migrations WHERE version >= 2")
-                      .c_str(),
-                  nullptr, nullptr, nullptr),
+    ASSERT_EQ(sqlite3_exec(db,
+                           (kUndoVersion4 + "DROP TABLE job_events; DROP TABLE jobs; "
+                                            "ALTER TABLE tokens DROP COLUMN scope; "
+                                            "DELETE FROM schema_migrations WHERE version >= 2")
+                               .c_str(),
+                           nullptr, nullptr, nullptr),
               SQLITE_OK)
         << sqlite3_errmsg(db);
     sqlite3_close(db);

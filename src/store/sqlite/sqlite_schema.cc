@@ -1,6 +1,13 @@
 #include "store/sqlite/sqlite_schema.h"
 
 #include <array>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/internal/job_backfill.h"
+#include "store/job_types.h"
+#include "store/sqlite/sqlite_connection.h"
 
 namespace inet::store::sqlite {
 namespace {
@@ -274,12 +281,57 @@ INSERT INTO team_members (team, user_name, role, created_at)
   SELECT 'default', user_name, 'member', created_at FROM users;
 )sql";
 
+// Version 6: typed job columns, so the controller never re-parses a spec on its passes: the
+// requested resources (CPU millicores, memory bytes, GPUs) and the machine-readable stop
+// reason. Existing jobs are filled in by FillJobColumns.
+constexpr std::string_view kJobColumnsSchema = R"sql(
+ALTER TABLE jobs ADD COLUMN cpu_millis INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN memory_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN gpus INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN stop_reason TEXT NOT NULL DEFAULT '';
+)sql";
+
+Status FillJobColumns(Connection& tx) {
+  struct Row {
+    std::string job_id, spec_json, reason;
+    JobState state;
+  };
+  std::vector<Row> rows;
+  {
+    ASSIGN_OR_RETURN(Statement q,
+                     tx.PrepareUncached("SELECT job_id, spec_json, state, reason FROM jobs"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      // A state no binary wrote stays unknown to GetJob; here it just has no stop reason.
+      rows.push_back(Row{q.Text(0), q.Text(1), q.Text(3),
+                         ParseJobState(q.Text(2)).value_or(JobState::kPending)});
+    }
+  }
+  ASSIGN_OR_RETURN(Statement upd,
+                   tx.PrepareUncached("UPDATE jobs SET cpu_millis = ?1, memory_bytes = ?2, "
+                                      "gpus = ?3, stop_reason = ?4 WHERE job_id = ?5"));
+  for (const Row& row : rows) {
+    const internal::BackfilledJobColumns c =
+        internal::BackfillJobColumns(row.spec_json, row.state, row.reason);
+    upd.Reset();
+    RETURN_IF_ERROR(upd.Bind(1, c.resources.cpu_millis)
+                        .Bind(2, c.resources.memory_bytes)
+                        .Bind(3, static_cast<int64_t>(c.resources.gpus))
+                        .Bind(4, StopReasonName(c.stop_reason))
+                        .Bind(5, row.job_id)
+                        .Run());
+  }
+  return OkStatus();
+}
+
 constexpr std::array kMigrations = {
     Migration{1, "initial tracking schema", kInitialSchema},
     Migration{2, "platform jobs", kJobsSchema},
     Migration{3, "token scopes", kTokenScopeSchema},
     Migration{4, "indexed history and metric searches", kIndexedReadsSchema},
     Migration{5, "users, teams and memberships", kTeamsSchema},
+    Migration{6, "typed job columns: resources and stop reason", kJobColumnsSchema, FillJobColumns},
 };
 
 }  // namespace

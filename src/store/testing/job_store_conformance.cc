@@ -4,13 +4,32 @@
 
 #include <algorithm>
 #include <atomic>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "store/testing/conformance_helpers.h"
 
-namespace inet::store::testing {
+namespace inet::store {
+
+// How gtest shows a job record when a comparison fails: every field, by name.
+void PrintTo(const JobRecord& j, std::ostream* os) {
+  *os << "{job_id=" << j.job_id << " name=" << j.name << " team=" << j.team << " user=" << j.user
+      << " priority_class=" << j.priority_class << " spec_json=" << j.spec_json
+      << " resources={cpu_millis=" << j.resources.cpu_millis
+      << " memory_bytes=" << j.resources.memory_bytes << " gpus=" << j.resources.gpus
+      << "} state=" << JobStateName(j.state) << " reason=" << j.reason
+      << " stop_reason=" << StopReasonName(j.stop_reason) << " attempt=" << j.attempt
+      << " created_at=" << j.created_at << " updated_at=" << j.updated_at
+      << " started_at=" << j.started_at << " finished_at=" << j.finished_at
+      << " next_attempt_at=" << j.next_attempt_at << " cancel_requested=" << j.cancel_requested
+      << " experiment_id=" << j.experiment_id << " run_id=" << j.run_id
+      << " executor_state=" << j.executor_state << " result_json=" << j.result_json
+      << " version=" << j.version << "}";
+}
+
+namespace testing {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -30,6 +49,7 @@ JobRecord MakeJobRecord(const std::string& job_id, int64_t created_at,
   j.user = user;
   j.priority_class = "batch";
   j.spec_json = R"({"name":")" + name + R"(","command":["python","train.py"]})";
+  j.resources = Resources{1500, int64_t{16} << 30, 2};
   j.state = JobState::kPending;
   j.reason = "preparing";
   j.created_at = created_at;
@@ -61,27 +81,13 @@ TEST_P(JobStoreConformanceTest, JobCreateGetAndDuplicate) {
   job.run_id = "r1";
   job.version = 42;  // ignored: a new job starts at version 1
   ASSERT_OK(store().CreateJob(job, MakeJobEvent(JobState::kPending, 1000, "submitted")));
-  JobRecord got = ValueOrDie(store().GetJob("train-abc123"));
-  EXPECT_EQ(got.job_id, "train-abc123");
-  EXPECT_EQ(got.name, "train");
-  EXPECT_EQ(got.team, "default");
-  EXPECT_EQ(got.user, "alice");
-  EXPECT_EQ(got.priority_class, "batch");
-  EXPECT_EQ(got.spec_json, job.spec_json);
-  EXPECT_EQ(got.state, JobState::kPending);
-  EXPECT_EQ(got.reason, "preparing");
-  EXPECT_EQ(got.attempt, 0);
-  EXPECT_EQ(got.created_at, 1000);
-  EXPECT_EQ(got.updated_at, 1000);
-  EXPECT_EQ(got.started_at, 0);
-  EXPECT_EQ(got.finished_at, 0);
-  EXPECT_EQ(got.next_attempt_at, 0);
-  EXPECT_FALSE(got.cancel_requested);
-  EXPECT_EQ(got.experiment_id, "0");
-  EXPECT_EQ(got.run_id, "r1");
-  EXPECT_EQ(got.executor_state, "");
-  EXPECT_EQ(got.result_json, "");
-  EXPECT_EQ(got.version, 1);
+  // Every field is stored as given (the typed resources too), at version 1.
+  JobRecord want = job;
+  want.version = 1;
+  EXPECT_EQ(ValueOrDie(store().GetJob("train-abc123")), want);
+  Page<JobRecord> listed = ValueOrDie(store().ListJobs(JobQuery{}));
+  ASSERT_EQ(listed.items.size(), 1u);
+  EXPECT_EQ(listed.items[0], want);
 
   // A duplicate id is rejected and leaves the stored job and its events untouched.
   JobRecord dup = MakeJobRecord("train-abc123", 2000, "other", "bob");
@@ -115,33 +121,18 @@ TEST_P(JobStoreConformanceTest, JobUpdateChecksVersion) {
   next.run_id = "run-7";
   next.executor_state = R"({"pid":123})";
   next.result_json = R"({"exit_code":null})";
+  next.stop_reason = StopReason::kPreempted;
+  JobRecord want = next;
+  want.version = 2;
   next.name = "renamed";
   next.team = "other";
   next.user = "mallory";
   next.priority_class = "interactive";
   next.spec_json = "{}";
+  next.resources = Resources{1, 2, 3};
   next.created_at = 5;
   EXPECT_EQ(ValueOrDie(store().UpdateJob(next, std::nullopt)), 2);
-  JobRecord got = ValueOrDie(store().GetJob(job.job_id));
-  EXPECT_EQ(got.version, 2);
-  EXPECT_EQ(got.state, JobState::kRunning);
-  EXPECT_EQ(got.reason, "attempt 1 running");
-  EXPECT_EQ(got.attempt, 1);
-  EXPECT_EQ(got.updated_at, 2000);
-  EXPECT_EQ(got.started_at, 1900);
-  EXPECT_EQ(got.finished_at, 0);
-  EXPECT_EQ(got.next_attempt_at, 1800);
-  EXPECT_TRUE(got.cancel_requested);
-  EXPECT_EQ(got.experiment_id, "7");
-  EXPECT_EQ(got.run_id, "run-7");
-  EXPECT_EQ(got.executor_state, R"({"pid":123})");
-  EXPECT_EQ(got.result_json, R"({"exit_code":null})");
-  EXPECT_EQ(got.name, "train");
-  EXPECT_EQ(got.team, "default");
-  EXPECT_EQ(got.user, "alice");
-  EXPECT_EQ(got.priority_class, "batch");
-  EXPECT_EQ(got.spec_json, job.spec_json);
-  EXPECT_EQ(got.created_at, 1000);
+  EXPECT_EQ(ValueOrDie(store().GetJob(job.job_id)), want);
 
   // A stale version is kAborted and changes nothing (no event either).
   JobRecord stale = cur;  // version 1
@@ -225,6 +216,24 @@ TEST_P(JobStoreConformanceTest, JobAllStatesRoundTrip) {
     cur.state = s;
     cur.version = ValueOrDie(store().UpdateJob(cur, MakeJobEvent(s, 5000, "")));
     EXPECT_EQ(ValueOrDie(store().GetJob("state-0")).state, s);
+  }
+}
+
+TEST_P(JobStoreConformanceTest, JobAllStopReasonsRoundTrip) {
+  const std::vector<StopReason> reasons = {
+      StopReason::kNone,          StopReason::kSucceeded,   StopReason::kFailed,
+      StopReason::kKilled,        StopReason::kOutOfMemory, StopReason::kLost,
+      StopReason::kTimedOut,      StopReason::kCancelled,   StopReason::kPreempted,
+      StopReason::kMissingMlflow, StopReason::kNeverFits,   StopReason::kLaunchFailed};
+  JobRecord created = MakeJobRecord("stop-created", 1000);
+  created.stop_reason = StopReason::kNeverFits;
+  ASSERT_OK(store().CreateJob(created, MakeJobEvent(JobState::kPending, 1000, "")));
+  EXPECT_EQ(ValueOrDie(store().GetJob(created.job_id)).stop_reason, StopReason::kNeverFits);
+  JobRecord cur = ValueOrDie(store().GetJob(created.job_id));
+  for (StopReason r : reasons) {
+    cur.stop_reason = r;
+    cur.version = ValueOrDie(store().UpdateJob(cur, std::nullopt));
+    EXPECT_EQ(ValueOrDie(store().GetJob(cur.job_id)).stop_reason, r) << StopReasonName(r);
   }
 }
 
@@ -366,4 +375,5 @@ TEST_P(JobStoreConformanceTest, ConcurrentJobCreatesOfOneIdHaveOneWinner) {
   EXPECT_EQ(ValueOrDie(store().ListJobEvents("same-000001")).size(), 1u);
 }
 
-}  // namespace inet::store::testing
+}  // namespace testing
+}  // namespace inet::store

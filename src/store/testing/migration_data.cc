@@ -45,4 +45,76 @@ void ExpectMigratedToTeams(MetadataStore& store) {
   EXPECT_EQ(store.identity().GetUser("alice")->created_at, 20);
 }
 
+namespace {
+
+struct OldJob {
+  std::string job_id;
+  std::string spec_json;
+  JobState state;
+  std::string reason;
+  Resources want_resources;
+  StopReason want_stop_reason;
+};
+
+const std::vector<OldJob>& OldJobs() {
+  constexpr int64_t kGi = int64_t{1} << 30;
+  static const std::vector<OldJob> jobs = {
+      {"run-000001", R"({"name":"run","resources":{"cpu":"500m","memory":"16Gi","gpu":2}})",
+       JobState::kRunning, "attempt 1 started on GPUs 0,1", Resources{500, 16 * kGi, 2},
+       StopReason::kNone},
+      {"mlf-000001", R"({"name":"mlf","resources":{"cpu":"2","memory":"512Mi","gpu":0}})",
+       JobState::kFailed,
+       "attempt 1 failed: exited with code 1; the job's Python has no mlflow "
+       "(ModuleNotFoundError: No module named 'mlflow'): start the server with --python",
+       Resources{2000, int64_t{512} << 20, 0}, StopReason::kMissingMlflow},
+      {"pre-000001", R"({"name":"pre","resources":{"cpu":"","memory":"","gpu":1}})",
+       JobState::kQueued,
+       "attempt 1 was preempted (by the cluster); re-queued without spending a retry",
+       Resources{0, 0, 1}, StopReason::kPreempted},
+      {"big-000001", R"({"name":"big","resources":{"cpu":"1","memory":"1Gi","gpu":8}})",
+       JobState::kFailed, "can never start: requests 8 GPUs but this executor has 4",
+       Resources{1000, kGi, 8}, StopReason::kNeverFits},
+      {"slow-000001", R"({"name":"slow","resources":{"cpu":"1.5","memory":"1e9","gpu":0}})",
+       JobState::kTimedOut, "attempt 1 exceeded the timeout of 1 h and was stopped",
+       Resources{1500, 1'000'000'000, 0}, StopReason::kTimedOut},
+      {"ok-000001", "{}", JobState::kSucceeded, "attempt 1 succeeded", Resources{},
+       StopReason::kSucceeded},
+  };
+  return jobs;
+}
+
+}  // namespace
+
+void FillBeforeTypedJobColumns(MetadataStore& store) {
+  int64_t created_at = 100;
+  for (const OldJob& old : OldJobs()) {
+    JobRecord job;
+    job.job_id = old.job_id;
+    job.name = old.job_id.substr(0, old.job_id.find('-'));
+    job.team = "default";
+    job.user = "carol";
+    job.priority_class = "batch";
+    job.spec_json = old.spec_json;
+    job.state = old.state;
+    job.reason = old.reason;
+    job.created_at = created_at++;
+    JobEvent event;
+    event.reason = "submitted";
+    event.timestamp = job.created_at;
+    ASSERT_TRUE(store.jobs().CreateJob(job, event).ok()) << job.job_id;
+  }
+}
+
+void ExpectMigratedToTypedJobColumns(MetadataStore& store) {
+  for (const OldJob& old : OldJobs()) {
+    StatusOr<JobRecord> job = store.jobs().GetJob(old.job_id);
+    ASSERT_TRUE(job.ok()) << job.status().ToString();
+    EXPECT_EQ(job->resources, old.want_resources) << old.job_id;
+    EXPECT_EQ(job->stop_reason, old.want_stop_reason)
+        << old.job_id << ": " << StopReasonName(job->stop_reason);
+    EXPECT_EQ(job->spec_json, old.spec_json);
+    EXPECT_EQ(job->reason, old.reason);
+  }
+}
+
 }  // namespace inet::store::testing

@@ -15,4 +15,12 @@ void FillBeforeTeams(MetadataStore& store);
 // user token or a job names is a member, and admin tokens' users are platform admins.
 void ExpectMigratedToTeams(MetadataStore& store);
 
+// What a database had before the typed job columns: jobs whose specs request "500m" CPU,
+// "16Gi" of memory and GPUs, in states and with reasons every stop reason is read from.
+void FillBeforeTypedJobColumns(MetadataStore& store);
+
+// After the typed-job-columns migration each job's resources are parsed from its spec and its
+// stop reason read from its state and reason.
+void ExpectMigratedToTypedJobColumns(MetadataStore& store);
+
 }  // namespace inet::store::testing
