@@ -81,8 +81,9 @@ FinalizeResult AttemptFinalizer::Run(const FinalizeTask& task) {
     }
   }
   if (task.exited_with_error) {
-    if (std::string cause = KnownCauseInLog(task.job.job_id); !cause.empty()) {
-      result.notes.push_back(std::move(cause));
+    if (auto [code, note] = KnownCauseInLog(task.job.job_id); !note.empty()) {
+      result.known_cause = code;
+      result.notes.push_back(std::move(note));
     }
   }
   if (!task.store_outputs || task.spec.output_artifacts.empty()) return result;
@@ -103,22 +104,24 @@ Status AttemptFinalizer::UploadLog(const std::string& job_id) {
       .WithContext("uploading the log of " + job_id);
 }
 
-std::string AttemptFinalizer::KnownCauseInLog(const std::string& job_id) {
+std::pair<store::StopReason, std::string> AttemptFinalizer::KnownCauseInLog(
+    const std::string& job_id) {
   // A traceback's last lines are at the end of the log: its tail is enough.
   constexpr int64_t kTailBytes = int64_t{64} << 10;
   StatusOr<int64_t> size = executor_.LogSize(job_id);
-  if (!size.ok()) return "";
+  if (!size.ok()) return {};
   StatusOr<std::unique_ptr<ByteSource>> log =
       executor_.OpenLog(job_id, std::max<int64_t>(*size - kTailBytes, 0));
-  if (!log.ok()) return "";
+  if (!log.ok()) return {};
   StatusOr<std::string> tail = ReadAll(**log, kTailBytes * 2);
-  if (!tail.ok()) return "";
+  if (!tail.ok()) return {};
   if (tail->find("ModuleNotFoundError: No module named 'mlflow'") != std::string::npos) {
-    return "the job's Python has no mlflow (ModuleNotFoundError: No module named 'mlflow'): "
-           "start the server with --python pointing at an environment that has mlflow, or "
-           "install mlflow into the job Python (python -m pip install mlflow)";
+    return {store::StopReason::kMissingMlflow,
+            "the job's Python has no mlflow (ModuleNotFoundError: No module named 'mlflow'): "
+            "start the server with --python pointing at an environment that has mlflow, or "
+            "install mlflow into the job Python (python -m pip install mlflow)"};
   }
-  return "";
+  return {};
 }
 
 void AttemptFinalizer::UploadOutputs(const FinalizeTask& task, FinalizeResult& result) {

@@ -22,6 +22,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "artifacts/artifact_uri.h"
@@ -64,6 +65,8 @@ struct FinalizeResult {
   std::vector<JobArtifact> artifacts;  // the outputs stored, with the URIs logged to the run
   // Outputs missing or not stored, known causes of a failure: for the job's reason.
   std::vector<std::string> notes;
+  // A failure's known cause found in the log (kMissingMlflow); kNone when none was found.
+  store::StopReason known_cause = store::StopReason::kNone;
   bool retired_workspace = false;  // the result of a retire_workspace task
 };
 
@@ -100,7 +103,9 @@ class AttemptFinalizer {
   // OK also when there is no local log (nothing was written, or it was stored already).
   Status UploadLog(const std::string& job_id);
   // A note with the fix for a failure whose cause the log's tail shows; "" when none is known.
-  std::string KnownCauseInLog(const std::string& job_id);
+  // The known cause of a failure in the job's log tail, with the note that says how to fix it;
+  // kNone and "" when there is none.
+  std::pair<store::StopReason, std::string> KnownCauseInLog(const std::string& job_id);
   void UploadOutputs(const FinalizeTask& task, FinalizeResult& result);
 
   artifacts::ArtifactStore& artifacts_;

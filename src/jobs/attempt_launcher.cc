@@ -129,7 +129,7 @@ LaunchResult AttemptLauncher::Run(const LaunchTask& task) {
         std::max(kMinUnpackedSnapshotBytes, code_bytes * options_.snapshot_unpack_ratio);
   }
   request.workdir = spec.workdir;
-  request.resources = internal::ResourcesOf(spec);
+  request.resources = task.resources;
   request.processes = spec.processes;
   request.distributed_backend = spec.distributed_backend;
   result.execution = executor_.Launch(request);

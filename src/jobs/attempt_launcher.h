@@ -46,6 +46,7 @@ struct LaunchTask {
   std::string job_id;
   int attempt = 0;
   JobSpec spec;
+  Resources resources;  // what the job requests (store::JobRecord::resources)
   std::string run_id;
   std::string token;  // the attempt's API token (plain text, only ever in the job's env)
 };

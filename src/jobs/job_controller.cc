@@ -17,7 +17,6 @@ namespace {
 
 using internal::EncodeResult;
 using internal::PersistedResult;
-using internal::ResourcesOf;
 using internal::ResultOf;
 using internal::SpecOf;
 using internal::Write;
@@ -28,6 +27,24 @@ constexpr std::string_view kLeaseName = "job-controller";
 constexpr int64_t kLeaseRetryMillis = 1'000;
 constexpr int kMaxReasonWritesPerPass = 32;
 constexpr int kMaxPollFailures = 50;
+
+// The stop reason of an attempt that ended without success, by how the executor saw it end.
+store::StopReason StopOfFailure(exec::ExecutionEnd end) {
+  switch (end) {
+    case exec::ExecutionEnd::kKilled:
+      return store::StopReason::kKilled;
+    case exec::ExecutionEnd::kOutOfMemory:
+      return store::StopReason::kOutOfMemory;
+    case exec::ExecutionEnd::kLost:
+      return store::StopReason::kLost;
+    case exec::ExecutionEnd::kPreempted:
+      return store::StopReason::kPreempted;
+    case exec::ExecutionEnd::kNone:
+    case exec::ExecutionEnd::kExited:
+      return store::StopReason::kFailed;
+  }
+  return store::StopReason::kFailed;
+}
 
 // "5 s", "0.5 s", "2 min" style durations for reasons.
 std::string FormatSeconds(int64_t millis) {
@@ -387,7 +404,7 @@ void JobController::TendRunning(const JobRecord& job, int64_t now,
     }
     LiveAttempt live;
     live.execution = *execution;
-    live.resources = ResourcesOf(SpecOf(job));
+    live.resources = job.resources;
     it = live_.insert_or_assign(job.job_id, std::move(live)).first;
     if (finalizing) {
       // Its end was recorded, but not what it left: store that again.
@@ -468,6 +485,7 @@ JobController::Outcome JobController::Decide(const JobRecord& r, const Persisted
   Outcome o;
   if (pr.stopping == "timeout") {
     o.state = JobState::kTimedOut;
+    o.stop = store::StopReason::kTimedOut;
     o.last_failure = "timed out after " + FormatHours(spec.timeout_hours) + " (" + attempt + ")";
     o.reason = attempt + " exceeded the timeout of " + FormatHours(spec.timeout_hours) +
                " and was stopped";
@@ -475,12 +493,14 @@ JobController::Outcome JobController::Decide(const JobRecord& r, const Persisted
   }
   if (status.succeeded()) {
     o.state = JobState::kSucceeded;
+    o.stop = store::StopReason::kSucceeded;
     o.reason = attempt + " succeeded";
     return o;
   }
 
   std::string what;  // what happened to the attempt
   std::string verb = "failed";
+  o.stop = StopOfFailure(status.end);
   if (status.end == exec::ExecutionEnd::kLost) {
     verb = "lost";
     what = "the job's processes vanished (server restart or external kill)";
@@ -501,6 +521,7 @@ JobController::Outcome JobController::Decide(const JobRecord& r, const Persisted
 
   if (r.cancel_requested) {
     o.state = JobState::kCancelled;
+    o.stop = store::StopReason::kCancelled;
     o.reason = "cancelled; " + attempt + " stopped (" + what + ")";
     o.last_failure.clear();
     return o;
@@ -509,6 +530,7 @@ JobController::Outcome JobController::Decide(const JobRecord& r, const Persisted
     // Back in the queue at once, in its place by submission time; no retry is spent.
     o.state = JobState::kQueued;
     o.preempted = true;
+    o.stop = store::StopReason::kPreempted;
     o.last_failure.clear();
     o.reason = attempt + " was preempted (" +
                (pr.stopping == "preempt" ? pr.stopping_reason : std::string("by the cluster")) +
@@ -608,6 +630,11 @@ void JobController::ApplyFinalizeResults() {
       r.state = o.state;
       r.reason = o.reason;
       for (const std::string& note : result.notes) r.reason += "; " + note;
+      // A known cause (no mlflow in the job's Python) says more than "failed".
+      r.stop_reason =
+          o.stop == store::StopReason::kFailed && result.known_cause != store::StopReason::kNone
+              ? result.known_cause
+              : o.stop;
       r.next_attempt_at = o.next_attempt_at;
       r.executor_state.clear();
       if (terminal) r.finished_at = now;
@@ -696,7 +723,7 @@ void JobController::Admit(std::vector<JobRecord> queued,
       continue;
     }
     if (job.next_attempt_at > now) continue;  // backing off before a retry
-    const Resources want = ResourcesOf(SpecOf(job));
+    const Resources& want = job.resources;
     // Submit rejects what can never fit; this catches an executor that shrank since (a
     // restart with fewer GPUs), so such jobs fail instead of waiting forever.
     if (std::string never = internal::WhyNeverFits(want, total); !never.empty()) {
@@ -791,6 +818,7 @@ void JobController::FailUnrunnable(const JobRecord& job, const std::string& why)
   StatusOr<JobRecord> updated = Mutate(job, [&](JobRecord& r) -> StatusOr<Write> {
     if (r.state != JobState::kQueued) return Write::kNone;
     r.state = JobState::kFailed;
+    r.stop_reason = store::StopReason::kNeverFits;
     r.reason = "can never start: " + why;
     r.finished_at = clock_.NowMillis();
     r.next_attempt_at = 0;
@@ -823,6 +851,7 @@ void JobController::CancelQueued(const JobRecord& job) {
     if (pr.launching_attempt > 0) return Write::kNone;  // stopped once its launch is known
     const std::string& by = pr.cancelled_by;
     r.state = JobState::kCancelled;
+    r.stop_reason = store::StopReason::kCancelled;
     r.cancel_requested = true;
     r.finished_at = clock_.NowMillis();
     r.next_attempt_at = 0;
@@ -873,11 +902,11 @@ Status JobController::BeginLaunch(const JobRecord& job) {
   }
 
   LiveAttempt live;
-  live.resources = ResourcesOf(spec);
+  live.resources = job.resources;
   live.launching = true;
   live.launch_in_flight = true;
   live_[job.job_id] = std::move(live);
-  launcher_.Post(LaunchTask{job.job_id, attempt, spec, job.run_id, issued->token});
+  launcher_.Post(LaunchTask{job.job_id, attempt, spec, job.resources, job.run_id, issued->token});
   return OkStatus();
 }
 
@@ -923,7 +952,7 @@ void JobController::TendLaunching(const JobRecord& job, const PersistedResult& p
                found.status().ToString());
   if (it == live_.end()) {
     LiveAttempt live;
-    live.resources = ResourcesOf(SpecOf(job));
+    live.resources = job.resources;
     live.launching = true;
     live_[job.job_id] = std::move(live);
   }
@@ -960,6 +989,7 @@ void JobController::RecordLaunched(const JobRecord& job, int attempt,
       SettleLaunch(job, attempt, token_id, [&](JobRecord& r, PersistedResult& pr) {
         if (r.cancel_requested) {
           r.state = JobState::kCancelled;
+          r.stop_reason = store::StopReason::kCancelled;
           r.reason = pr.cancelled_by.empty()
                          ? "cancelled before it started"
                          : "cancelled by " + pr.cancelled_by + " before it started";
@@ -969,6 +999,7 @@ void JobController::RecordLaunched(const JobRecord& job, int attempt,
           return Write::kWithEvent;
         }
         r.state = JobState::kRunning;
+        r.stop_reason = store::StopReason::kNone;  // the last attempt is this one, not ended
         r.attempt = attempt;
         if (r.started_at == 0) r.started_at = now;
         r.next_attempt_at = 0;
@@ -995,7 +1026,7 @@ void JobController::RecordLaunched(const JobRecord& job, int attempt,
   if (updated->has_value() && (*updated)->state == JobState::kRunning) {
     LiveAttempt live;
     live.execution = execution;
-    live.resources = ResourcesOf(SpecOf(**updated));
+    live.resources = (*updated)->resources;
     live_[job.job_id] = std::move(live);
     return;
   }
@@ -1052,12 +1083,15 @@ void JobController::FailToStart(const JobRecord& job, int attempt, const Status&
         status.message = "could not start: " + error.message();
         if (permanent) {
           r.state = JobState::kFailed;
+          r.stop_reason = store::StopReason::kLaunchFailed;
           r.reason = "attempt " + std::to_string(attempt) + " could not start: " + error.message();
           r.finished_at = now;
           pr.result.last_failure = status.message + " (attempt " + std::to_string(attempt) + ")";
         } else {
           Outcome o = Decide(r, pr, spec, status, now);
           r.state = o.state;
+          r.stop_reason =
+              o.stop == store::StopReason::kFailed ? store::StopReason::kLaunchFailed : o.stop;
           r.reason = o.reason;
           r.next_attempt_at = o.next_attempt_at;
           if (store::IsTerminal(o.state)) r.finished_at = now;

@@ -115,6 +115,7 @@ class JobController {
   struct Outcome {
     store::JobState state = store::JobState::kFailed;
     std::string reason;
+    store::StopReason stop = store::StopReason::kNone;  // how the attempt ended
     std::string last_failure;
     int64_t next_attempt_at = 0;
     bool preempted = false;  // re-queued without spending a retry

@@ -95,7 +95,7 @@ Resources HeldByAttempts(store::JobStore& jobs) {
   Resources held;
   for (const JobRecord& r : *active) {
     if (r.state == JobState::kRunning || internal::ResultOf(r.result_json).launching_attempt > 0) {
-      held += internal::ResourcesOf(internal::SpecOf(r));
+      held += r.resources;
     }
   }
   return held;
@@ -159,8 +159,9 @@ StatusOr<std::string> JobService::ExperimentIdFor(const Identity& caller, const 
 StatusOr<JobView> JobService::Submit(const Identity& caller, JobSpec spec) {
   RETURN_IF_ERROR(Validate(spec));
 
-  if (std::string never = internal::WhyNeverFits(internal::ResourcesOf(spec),
-                                                 exec::TotalAllocatable(executor_.node_pools()));
+  const Resources requested = RequestedResources(spec);
+  if (std::string never =
+          internal::WhyNeverFits(requested, exec::TotalAllocatable(executor_.node_pools()));
       !never.empty()) {
     return InvalidArgumentError(never);
   }
@@ -218,6 +219,7 @@ StatusOr<JobView> JobService::Submit(const Identity& caller, JobSpec spec) {
   record.user = caller.user;
   record.priority_class = spec.priority_class;
   record.spec_json = JobSpecToJson(spec);
+  record.resources = requested;
   record.state = JobState::kPending;
   record.reason = "submitted by " + caller.user;
   record.created_at = now;
@@ -304,6 +306,7 @@ StatusOr<JobView> JobService::Cancel(const Identity& caller, std::string_view jo
           r.reason = (r.attempt > 0 ? "cancelled by " + caller.user + " while waiting to retry"
                                     : "cancelled by " + caller.user + " before it started");
           r.state = JobState::kCancelled;
+          r.stop_reason = store::StopReason::kCancelled;
           r.finished_at = clock_.NowMillis();
           r.next_attempt_at = 0;
         }

@@ -309,6 +309,7 @@ TEST_F(JobServiceTest, SubmitRunsAndSucceedsWithInjectedEnvironment) {
   EXPECT_TRUE(std::regex_match(id, std::regex("bert-finetuning-[a-z0-9]{6}"))) << id;
   EXPECT_EQ(submitted.record.state, JobState::kQueued);
   EXPECT_EQ(submitted.record.user, "alice");
+  EXPECT_EQ(submitted.record.stop_reason, store::StopReason::kNone);
 
   // The MLflow experiment and run exist, tagged with the job.
   StatusOr<store::Experiment> experiment =
@@ -403,6 +404,7 @@ TEST_F(JobServiceTest, RetriesWithBackoffThenSucceeds) {
             "attempt 1 failed: exited with code 1; retrying in 5 s (attempt 2 of 3)");
   EXPECT_EQ(waiting.record.next_attempt_at, clock_.NowMillis() + 5000);
   EXPECT_EQ(waiting.result.last_failure, "exited with code 1 (attempt 1)");
+  EXPECT_EQ(waiting.record.stop_reason, store::StopReason::kFailed);
   EXPECT_EQ(waiting.max_attempts, 3);
   EXPECT_EQ(MustGetRun(waiting.record.run_id).info.status, store::RunStatus::kRunning);
 
@@ -415,6 +417,7 @@ TEST_F(JobServiceTest, RetriesWithBackoffThenSucceeds) {
   EXPECT_EQ(executor_->LastLaunch(id)->attempt, 2);
   EXPECT_NE(executor_->LastLaunch(id)->secrets.at("INET_TOKEN"), first_token);
   EXPECT_EQ(MustGet(id).record.attempt, 2);
+  EXPECT_EQ(MustGet(id).record.stop_reason, store::StopReason::kNone);  // attempt 2 runs
 
   // The second failure backs off twice as long.
   ASSERT_TRUE(executor_->Exit(id, 2).ok());
@@ -430,6 +433,7 @@ TEST_F(JobServiceTest, RetriesWithBackoffThenSucceeds) {
   EXPECT_EQ(done.record.state, JobState::kSucceeded);
   EXPECT_EQ(done.record.attempt, 3);
   EXPECT_EQ(done.record.reason, "attempt 3 succeeded");
+  EXPECT_EQ(done.record.stop_reason, store::StopReason::kSucceeded);
 }
 
 TEST_F(JobServiceTest, FailsWhenRetriesAreExhausted) {
@@ -450,6 +454,7 @@ TEST_F(JobServiceTest, FailsWhenRetriesAreExhausted) {
   EXPECT_EQ(failed.record.reason,
             "attempt 2 failed: exited with code 1; no retries left (2 attempts)");
   EXPECT_EQ(failed.result.last_failure, "exited with code 1 (attempt 2)");
+  EXPECT_EQ(failed.record.stop_reason, store::StopReason::kFailed);
   EXPECT_EQ(MustGetRun(failed.record.run_id).info.status, store::RunStatus::kFailed);
   EXPECT_EQ(executor_->launches().size(), 2u);
 }
@@ -497,6 +502,7 @@ TEST_F(JobServiceTest, PreemptionRequeuesTheVictimWithoutSpendingARetry) {
   EXPECT_EQ(seen.team, "default");
   EXPECT_EQ(seen.priority_class, "batch");
   EXPECT_EQ(seen.resources.gpus, 1);
+  EXPECT_EQ(seen.resources, MustGet(victim).record.resources);
   EXPECT_GT(seen.started_at, 0);
   EXPECT_TRUE(seen.preemptible);
 
@@ -516,6 +522,7 @@ TEST_F(JobServiceTest, PreemptionRequeuesTheVictimWithoutSpendingARetry) {
   ASSERT_TRUE(PassUntil(victim, JobState::kQueued));
   EXPECT_EQ(MustGet(victim).record.reason,
             "attempt 1 was preempted (" + why + "); re-queued without spending a retry");
+  EXPECT_EQ(MustGet(victim).record.stop_reason, store::StopReason::kPreempted);
   ASSERT_TRUE(PassUntil(winner, JobState::kRunning));
   EXPECT_EQ(MustGet(victim).record.state, JobState::kQueued);  // waits for the GPU
 
@@ -536,6 +543,8 @@ TEST_F(JobServiceTest, ClusterPreemptionRequeuesWithoutSpendingARetry) {
   const std::string id = MustSubmit(Spec()).record.job_id;  // retries: 0
   controller_->RunOnceForTest();
   ASSERT_TRUE(executor_->Preempt(id).ok());
+  ASSERT_TRUE(PassUntil(id, JobState::kQueued));
+  EXPECT_EQ(MustGet(id).record.stop_reason, store::StopReason::kPreempted);
   ASSERT_TRUE(PassUntil(id, JobState::kRunning));
   EXPECT_EQ(MustGet(id).record.attempt, 2);
   EXPECT_EQ(executor_->launches().size(), 2u);
@@ -554,6 +563,7 @@ TEST_F(JobServiceTest, OutOfMemoryNamesTheLimit) {
   EXPECT_EQ(failed.record.state, JobState::kFailed);
   EXPECT_THAT(failed.record.reason, HasSubstr("out of memory"));
   EXPECT_THAT(failed.record.reason, HasSubstr("512Mi"));
+  EXPECT_EQ(failed.record.stop_reason, store::StopReason::kOutOfMemory);
 }
 
 TEST_F(JobServiceTest, TimeoutStopsTheAttemptWithoutRetry) {
@@ -576,6 +586,7 @@ TEST_F(JobServiceTest, TimeoutStopsTheAttemptWithoutRetry) {
   JobView timed_out = MustGet(id);
   EXPECT_EQ(timed_out.record.state, JobState::kTimedOut);
   EXPECT_EQ(timed_out.record.reason, "attempt 1 exceeded the timeout of 1 h and was stopped");
+  EXPECT_EQ(timed_out.record.stop_reason, store::StopReason::kTimedOut);
   EXPECT_EQ(executor_->launches().size(), 1u);
   EXPECT_EQ(MustGetRun(timed_out.record.run_id).info.status, store::RunStatus::kKilled);
 }
@@ -587,6 +598,7 @@ TEST_F(JobServiceTest, CancelQueuedJobIsImmediate) {
   ASSERT_TRUE(cancelled.ok()) << cancelled.status().ToString();
   EXPECT_EQ(cancelled->record.state, JobState::kCancelled);
   EXPECT_EQ(cancelled->record.reason, "cancelled by alice before it started");
+  EXPECT_EQ(cancelled->record.stop_reason, store::StopReason::kCancelled);
   controller_->RunOnceForTest();
   EXPECT_TRUE(executor_->launches().empty());
   EXPECT_EQ(MustGetRun(job.record.run_id).info.status, store::RunStatus::kKilled);
@@ -619,6 +631,7 @@ TEST_F(JobServiceTest, CancelRunningJobTerminatesOnceWithGrace) {
   JobView cancelled = MustGet(id);
   EXPECT_EQ(cancelled.record.state, JobState::kCancelled);  // not retried
   EXPECT_THAT(cancelled.record.reason, StartsWith("cancelled; attempt 1 stopped"));
+  EXPECT_EQ(cancelled.record.stop_reason, store::StopReason::kCancelled);
   EXPECT_EQ(executor_->launches().size(), 1u);
   EXPECT_EQ(MustGetRun(cancelled.record.run_id).info.status, store::RunStatus::kKilled);
 }
@@ -638,6 +651,7 @@ TEST_F(JobServiceTest, CancelRacingWithLaunchStopsTheUnrecordedAttempt) {
   JobView job = MustGet(id);
   EXPECT_EQ(job.record.state, JobState::kCancelled);
   EXPECT_EQ(job.record.reason, "cancelled by alice before it started");
+  EXPECT_EQ(job.record.stop_reason, store::StopReason::kCancelled);
   ASSERT_EQ(executor_->terminations().size(), 1u);
   EXPECT_EQ(executor_->terminations()[0].grace_seconds, 0);
   // Its GPU comes back once the stopped attempt has ended.
@@ -662,6 +676,7 @@ TEST_F(JobServiceTest, VanishedAttemptIsRetried) {
             "attempt 1 lost: the job's processes vanished (server restart or external kill); "
             "retrying in 5 s (attempt 2 of 2)");
   EXPECT_FALSE(waiting.result.exit_code.has_value());
+  EXPECT_EQ(waiting.record.stop_reason, store::StopReason::kLost);
   clock_.Advance(5000);
   controller_->RunOnceForTest();
   EXPECT_EQ(executor_->LastLaunch(id)->attempt, 2);
@@ -880,6 +895,7 @@ TEST_F(JobServiceTest, QueuedJobThatCanNoLongerFitFails) {
   EXPECT_EQ(
       failed.record.reason,
       "can never start: requests 2 GPUs but this executor has 1; lower resources.gpu (--gpu)");
+  EXPECT_EQ(failed.record.stop_reason, store::StopReason::kNeverFits);
   EXPECT_TRUE(executor_->launches().empty());
 }
 
@@ -1129,6 +1145,7 @@ TEST_F(JobServiceTest, PermanentLaunchErrorFailsTheJob) {
   JobView failed = MustGet(id);
   EXPECT_EQ(failed.record.state, JobState::kFailed);
   EXPECT_EQ(failed.record.reason, "attempt 1 could not start: program 'pythn' not found on PATH");
+  EXPECT_EQ(failed.record.stop_reason, store::StopReason::kLaunchFailed);
   EXPECT_EQ(MustGetRun(failed.record.run_id).info.status, store::RunStatus::kFailed);
 }
 
@@ -1357,6 +1374,7 @@ TEST_F(JobServiceTest, MissingMlflowInTheJobPythonSaysHowToFixIt) {
   EXPECT_THAT(failed.record.reason, HasSubstr("start the server with --python pointing at an "
                                               "environment that has mlflow"));
   EXPECT_THAT(failed.record.reason, HasSubstr("install mlflow into the job Python"));
+  EXPECT_EQ(failed.record.stop_reason, store::StopReason::kMissingMlflow);
 }
 
 TEST_F(JobServiceTest, CapacitySaysWhatTheStartUpCheckFoundInTheJobPython) {

@@ -772,6 +772,20 @@ Status Validate(JobSpec& spec) {
   return OkStatus();
 }
 
+Resources RequestedResources(const JobSpec& spec) {
+  Resources r;
+  if (StatusOr<int64_t> cpu = ParseCpuQuantity(spec.resources.cpu);
+      !spec.resources.cpu.empty() && cpu.ok()) {
+    r.cpu_millis = *cpu;
+  }
+  if (StatusOr<int64_t> memory = ParseMemoryQuantity(spec.resources.memory);
+      !spec.resources.memory.empty() && memory.ok()) {
+    r.memory_bytes = *memory;
+  }
+  r.gpus = spec.resources.gpu;
+  return r;
+}
+
 std::vector<std::string> ResolveArgv(const JobSpec& spec, std::string_view python) {
   std::vector<std::string> argv;
   if (!spec.command.empty()) {

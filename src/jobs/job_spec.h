@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "common/quantity.h"
+#include "common/resources.h"
 #include "common/status.h"
 
 namespace inet::jobs {
@@ -64,6 +65,10 @@ struct JobSpec {
 // and what to do, e.g. `name "Bert_Finetuning" must be lowercase letters, digits and '-'; try
 // "bert-finetuning"`. Collects only the first problem.
 Status Validate(JobSpec& spec);
+
+// What a validated spec requests, as the one resource vector (an empty CPU or memory is no
+// request). Computed once, at submission: the job record keeps it (store::JobRecord::resources).
+Resources RequestedResources(const JobSpec& spec);
 
 // The argv to run: command + args, or the script's interpreter + script + args. `python` is the
 // interpreter for .py scripts.

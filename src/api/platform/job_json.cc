@@ -45,6 +45,8 @@ json::object JobToJson(const jobs::JobView& job, std::string_view external_url) 
   std::string_view state = store::JobStateName(r.state);
   o["state"] = json::string_view(state.data(), state.size());
   o["reason"] = r.reason;
+  std::string_view stop_reason = store::StopReasonName(r.stop_reason);
+  o["stop_reason"] = json::string_view(stop_reason.data(), stop_reason.size());
   o["attempt"] = r.attempt;
   o["max_attempts"] = job.max_attempts;
   o["priority_class"] = r.priority_class;

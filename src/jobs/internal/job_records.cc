@@ -38,20 +38,6 @@ PersistedResult ResultOf(std::string_view result_json) {
   return decoded.ok() ? *std::move(decoded) : PersistedResult{};
 }
 
-Resources ResourcesOf(const JobSpec& spec) {
-  Resources r;
-  if (StatusOr<int64_t> cpu = ParseCpuQuantity(spec.resources.cpu);
-      !spec.resources.cpu.empty() && cpu.ok()) {
-    r.cpu_millis = *cpu;
-  }
-  if (StatusOr<int64_t> memory = ParseMemoryQuantity(spec.resources.memory);
-      !spec.resources.memory.empty() && memory.ok()) {
-    r.memory_bytes = *memory;
-  }
-  r.gpus = spec.resources.gpu;
-  return r;
-}
-
 StatusOr<std::vector<store::JobRecord>> ListAllJobs(store::JobStore& store,
                                                     std::vector<store::JobState> states) {
   store::JobQuery query;

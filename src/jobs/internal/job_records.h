@@ -1,5 +1,5 @@
 // What the job service, the controller, the launcher and the finalizer share about a job
-// record: reading its spec, resources and result, the one fit check against an executor's
+// record: reading its spec and result, the one fit check against an executor's
 // total capacity, the artifact-store keys jobs/ owns, and the version-checked write with an
 // event that every transition goes through.
 #pragma once
@@ -31,8 +31,6 @@ std::string OutputKey(std::string_view job_id, std::string_view name);
 JobSpec SpecOf(const store::JobRecord& record);
 // The record's result; a malformed one reads as empty.
 PersistedResult ResultOf(std::string_view result_json);
-// What the spec requests (stored specs were validated, so their quantities parse).
-Resources ResourcesOf(const JobSpec& spec);
 
 // Every job in one of `states` (all pages).
 StatusOr<std::vector<store::JobRecord>> ListAllJobs(store::JobStore& store,
