@@ -13,6 +13,7 @@ explicit arguments, then ``INET_URL``/``INET_TOKEN``, then ``MLFLOW_TRACKING_URI
 
 from __future__ import annotations
 
+import copy
 import http.client
 import io
 import ipaddress
@@ -241,12 +242,24 @@ class Transport:
         timeout: seconds to wait for the connection and for each read (not for a whole
             streaming response).
         config: a ready :class:`ServerConfig` (then ``url``/``token`` are ignored).
+        team: the team every request acts in, sent as the ``X-MLFLOW-WORKSPACE`` header (what
+            the mlflow client sends for ``MLFLOW_WORKSPACE``); ``None``: the token's default.
     """
 
     def __init__(self, url: Optional[str] = None, token: Optional[str] = None,
-                 timeout: float = DEFAULT_TIMEOUT_S, config: Optional[ServerConfig] = None):
+                 timeout: float = DEFAULT_TIMEOUT_S, config: Optional[ServerConfig] = None,
+                 team: Optional[str] = None):
         self.config = config or resolve_config(url=url, token=token)
         self.timeout = timeout
+        self.team = team
+
+    def in_team(self, team: Optional[str]) -> "Transport":
+        """A copy of this transport whose requests act in ``team`` (``None``: unchanged)."""
+        if team is None:
+            return self
+        other = copy.copy(self)
+        other.team = team
+        return other
 
     @property
     def url(self) -> str:
@@ -273,6 +286,8 @@ class Transport:
         request.add_header("User-Agent", f"inet-platform-python/{__version__}")
         if self.token:
             request.add_header("Authorization", f"Bearer {self.token}")
+        if self.team:
+            request.add_header("X-MLFLOW-WORKSPACE", self.team)
         for name, value in (headers or {}).items():
             request.add_header(name, value)
         try:
@@ -378,3 +393,9 @@ def iter_pages(fetch, items_key: str, token_key: str = "next_page_token") -> Ite
         if next_token == page_token:
             raise ServerError(f"the server returned the same page token twice ({next_token!r})")
         page_token = next_token
+
+
+def in_team(transport: Any, team: Optional[str]) -> Any:
+    """``transport`` acting in ``team`` (see :meth:`Transport.in_team`); a test double that is
+    not a :class:`Transport` is returned as it is."""
+    return transport.in_team(team) if isinstance(transport, Transport) else transport

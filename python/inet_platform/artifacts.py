@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional, Union
 
-from ._transport import Transport, iter_pages, quote_path
+from ._transport import Transport, in_team, iter_pages, quote_path
 from ._util import download_to, from_ms
 from .errors import InvalidRequestError, NotFoundError
 
@@ -100,7 +100,7 @@ class ArtifactStore:
             raise ValueError("namespace must not be empty")
         self.backend = backend
         self.namespace = namespace
-        self._transport = transport or Transport(url=url, token=token)
+        self._transport = in_team(transport or Transport(url=url, token=token), namespace)
         expected = BACKENDS[backend]
         if expected is not None and self.store_kind != expected:
             raise InvalidRequestError(

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
 from ._snapshot import DEFAULT_MAX_SNAPSHOT_MB, pack_directory
-from ._transport import Transport, iter_pages, quote_path
+from ._transport import Transport, in_team, iter_pages, quote_path
 from ._util import download_to, from_ms
 from .errors import InetError, WaitTimeoutError
 
@@ -485,17 +485,19 @@ class ComputeClient:
     """Submits and finds training jobs of one team (``namespace``).
 
     Args:
-        namespace: the team the jobs belong to ("default" until teams exist).
+        namespace: the team the jobs belong to, one you are a member of (sent as the
+            ``X-MLFLOW-WORKSPACE`` header); ``None``: your token's team, or your only team, or
+            ``default``.
         url, token: the server and token; by default found like the ``inet`` CLI finds them
             (INET_URL/INET_TOKEN, the ``inet login`` config file, or the local server).
         transport: a ready :class:`~inet_platform._transport.Transport` (tests, custom
             timeouts); ``url``/``token`` are ignored then.
     """
 
-    def __init__(self, namespace: str = "default", url: Optional[str] = None,
+    def __init__(self, namespace: Optional[str] = None, url: Optional[str] = None,
                  token: Optional[str] = None, transport: Optional[Transport] = None):
         self.namespace = namespace
-        self._transport = transport or Transport(url=url, token=token)
+        self._transport = in_team(transport or Transport(url=url, token=token), namespace)
 
     @property
     def url(self) -> str:
@@ -541,7 +543,7 @@ class ComputeClient:
             cpu_request=cpu_request, memory_request=memory_request, gpu_request=gpu_request,
             timeout_hours=timeout_hours, retries=retries, output_artifacts=output_artifacts,
             env=env, distributed_backend=distributed_backend, processes=processes,
-            code_snapshot=snapshot, workdir=workdir, team=self.namespace,
+            code_snapshot=snapshot, workdir=workdir, team=self.namespace or "",
             priority_class=priority_class, experiment=experiment)
         return self.submit_spec(spec)
 

@@ -48,5 +48,15 @@ def inet_server(tmp_path_factory):
     # The mlflow client must fail fast instead of retrying a 5xx for minutes.
     os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
     server = InetServer(tmp_path_factory.mktemp("inet-server")).start()
+    # The teams the article and these tests name (a namespace is a team), made as a platform
+    # admin would make them before handing the snippets to their members.
+    import json
+    import urllib.request
+    for team in ("data-team", "ml-team", "other-team", "folders"):
+        request = urllib.request.Request(
+            server.url + "/api/v1/teams", data=json.dumps({"name": team}).encode(),
+            method="POST", headers={"Authorization": f"Bearer {server.token}",
+                                    "Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=30).close()
     yield server
     server.stop()

@@ -58,7 +58,7 @@ Status Authorizer::Experiment(const Identity& who, std::string_view experiment_i
 
 Status Authorizer::ExperimentNamed(const Identity& who, std::string_view name) const {
   if (!who.scoped()) return OkStatus();
-  StatusOr<store::Experiment> experiment = store_.GetExperimentByName(name);
+  StatusOr<store::Experiment> experiment = store_.GetExperimentByName(who.team, name);
   if (experiment.ok() && experiment->experiment_id == who.scope.experiment_id) return OkStatus();
   // Whether another experiment of that name exists is not the token's business either.
   return OutOfScopeError(who, "reading experiment '" + std::string(name) + "'");
@@ -104,10 +104,34 @@ Status Authorizer::ModelInScope(const Identity& who, const store::LoggedModel& m
   return OutOfScopeError(who, action);
 }
 
+StatusOr<std::string> TeamArtifactKey(const Identity& who, std::string_view path) {
+  ASSIGN_OR_RETURN(std::string team, RequireActingTeam(who));
+  constexpr std::string_view kWorkspaces = "workspaces";
+  if (Under(path, kWorkspaces)) {
+    std::string_view rest = path.substr(std::min(path.size(), kWorkspaces.size() + 1));
+    std::string_view named = rest.substr(0, rest.find('/'));
+    if (named.empty()) {
+      return InvalidArgumentError(
+          "Artifact paths prefixed with 'workspaces/' must include a team (workspace) name");
+    }
+    if (named == team || (who.is_admin && !who.scoped())) return std::string(path);
+    return NotFoundError("Artifact '" + std::string(path) + "' does not exist");
+  }
+  std::string key = TeamArtifactPrefix(team);
+  if (path.empty() && !key.empty()) key.pop_back();  // the team's root directory itself
+  return key + std::string(path);
+}
+
 Status Authorizer::ArtifactKey(const Identity& who, std::string_view key, Access access) const {
   if (access == Access::kWrite) {
+    // A team's platform-owned keys live under its root ("workspaces/<team>/snapshots/...").
+    std::string_view relative = key;
+    if (Under(relative, "workspaces")) {
+      const size_t team_end = relative.find('/', std::string_view("workspaces/").size());
+      relative = team_end == std::string_view::npos ? "" : relative.substr(team_end + 1);
+    }
     for (const PlatformOwnedDir& owned : kPlatformOwned) {
-      if (Under(key, owned.dir)) {
+      if (Under(relative, owned.dir)) {
         return PermissionDeniedError("'" + std::string(owned.dir) +
                                      "/' in the artifact store belongs to the platform and is "
                                      "not writable through the MLflow artifact routes: " +

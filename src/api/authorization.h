@@ -28,6 +28,13 @@ namespace inet::api {
 
 enum class Access { kRead, kWrite };
 
+// The key of the server's artifact store that a path of the mlflow-artifacts routes names, by
+// MLflow's rule for proxied artifacts in workspaces: a path is relative to the acting team's
+// root (TeamArtifactPrefix: the root itself for team default, "workspaces/<team>/" for others)
+// unless it already starts with "workspaces/<that team>/". A path into another team's root is
+// answered as absent (kNotFound), except for platform admins.
+StatusOr<std::string> TeamArtifactKey(const Identity& who, std::string_view path);
+
 // Thread-safe; borrows `store` (to find who a logged model or a named experiment belongs to),
 // which must outlive it. Every method returns OK when allowed, kPermissionDenied when not, or
 // the error of a lookup it needed (kNotFound for a model that does not exist).

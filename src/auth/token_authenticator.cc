@@ -115,12 +115,14 @@ StatusOr<Identity> TokenAuthenticator::Authenticate(const http::Request& request
 }
 
 StatusOr<IssuedToken> IssueToken(store::TokenStore& store, const Clock& clock,
-                                 const std::string& user, const TokenScope& scope) {
+                                 const std::string& user, const std::string& team,
+                                 const TokenScope& scope) {
   IssuedToken issued{GenerateToken(), "tok-" + RandomHex(8)};
   store::Token t;
   t.token_id = issued.token_id;
   t.token_hash = Sha256Hex(issued.token);
   t.user = user;
+  t.team = team;
   t.created_at = clock.NowMillis();
   t.scope = EncodeTokenScope(scope);
   RETURN_IF_ERROR(store.CreateToken(t));

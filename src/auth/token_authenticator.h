@@ -53,10 +53,11 @@ struct IssuedToken {
   std::string token_id;
 };
 
-// Creates a token for `user` limited to `scope` (not an admin token). The secret exists only in
-// the result; the store keeps its hash.
+// Creates a token for `user` limited to `scope` and acting in `team` (not an admin token). The
+// secret exists only in the result; the store keeps its hash.
 StatusOr<IssuedToken> IssueToken(store::TokenStore& store, const Clock& clock,
-                                 const std::string& user, const TokenScope& scope);
+                                 const std::string& user, const std::string& team,
+                                 const TokenScope& scope);
 
 // Revokes every unrevoked scoped (attempt) token whose id is not in `live_token_ids`: on
 // start-up, the tokens of attempts that ended, or never started, while the server was down.

@@ -161,7 +161,7 @@ TokenScope AttemptScope(std::string job_id) {
 }
 
 TEST_F(TokenAuthenticatorTest, IssuedAttemptTokenCarriesItsScope) {
-  auto issued = IssueToken(store_->tokens(), clock_, "alice", AttemptScope("j-1"));
+  auto issued = IssueToken(store_->tokens(), clock_, "alice", "default", AttemptScope("j-1"));
   ASSERT_TRUE(issued.ok()) << issued.status().ToString();
   TokenAuthenticator authenticator(store_->tokens(), store_->identity(), clock_);
   auto identity = authenticator.Authenticate(WithAuthorization("Bearer " + issued->token));
@@ -176,7 +176,7 @@ TEST_F(TokenAuthenticatorTest, IssuedAttemptTokenCarriesItsScope) {
 }
 
 TEST_F(TokenAuthenticatorTest, RevokedAttemptTokenIsRefusedOnTheNextRequest) {
-  auto issued = IssueToken(store_->tokens(), clock_, "alice", AttemptScope("j-1"));
+  auto issued = IssueToken(store_->tokens(), clock_, "alice", "default", AttemptScope("j-1"));
   ASSERT_TRUE(issued.ok());
   TokenAuthenticator authenticator(store_->tokens(), store_->identity(), clock_);
   ASSERT_TRUE(authenticator.Authenticate(WithAuthorization("Bearer " + issued->token)).ok());
@@ -201,8 +201,8 @@ TEST_F(TokenAuthenticatorTest, RestartRevokesAttemptTokensThatAreNotLive) {
   ASSERT_TRUE(EnsureAdminToken(store_->tokens(), store_->identity(), clock_, "inet_admin",
                                (dir_ / "t").string())
                   .ok());
-  auto live = IssueToken(store_->tokens(), clock_, "alice", AttemptScope("j-live"));
-  auto ended = IssueToken(store_->tokens(), clock_, "alice", AttemptScope("j-ended"));
+  auto live = IssueToken(store_->tokens(), clock_, "alice", "default", AttemptScope("j-live"));
+  auto ended = IssueToken(store_->tokens(), clock_, "alice", "default", AttemptScope("j-ended"));
   ASSERT_TRUE(live.ok() && ended.ok());
   auto revoked = RevokeEndedAttemptTokens(store_->tokens(), {live->token_id});
   ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();

@@ -71,11 +71,14 @@ int Fail(CommandContext& context, const Status& status, int code = kExitError) {
   return code;
 }
 
-StatusOr<std::unique_ptr<ApiClient>> MakeClient(const PlatformState& state) {
+// A client acting in `team` ("": the token's default team).
+StatusOr<std::unique_ptr<ApiClient>> MakeClient(const PlatformState& state,
+                                                const std::string& team = "") {
   ASSIGN_OR_RETURN(client::ClientConfig config,
                    client::ResolveClientConfig(state.client_flags, state.context->env));
   client::ApiClientOptions options;
   options.interrupt = state.context->interrupt;
+  options.team = team;
   return std::make_unique<ApiClient>(config.url, config.token, options);
 }
 
@@ -313,7 +316,7 @@ int RunTrain(PlatformState& state) {
     return Fail(context, spec.status(), kExitUsage);
   }
 
-  StatusOr<std::unique_ptr<ApiClient>> client = MakeClient(state);
+  StatusOr<std::unique_ptr<ApiClient>> client = MakeClient(state, spec->team);
   if (!client.ok()) {
     return Fail(context, client.status());
   }
@@ -397,7 +400,7 @@ int RunLogs(PlatformState& state) {
 
 int RunJobs(PlatformState& state) {
   CommandContext& context = *state.context;
-  StatusOr<std::unique_ptr<ApiClient>> client = MakeClient(state);
+  StatusOr<std::unique_ptr<ApiClient>> client = MakeClient(state, state.team);
   if (!client.ok()) {
     return Fail(context, client.status());
   }
@@ -506,7 +509,9 @@ void AddTrain(CLI::App* platform, const std::shared_ptr<PlatformState>& shared) 
   cmd->add_option("--distributed-backend", f.distributed_backend,
                   "pytorch: start --processes workers with torchrun's environment");
   cmd->add_option("--processes,--nproc", f.processes, "Processes for a distributed job");
-  cmd->add_option("--team", f.team, "Team the job runs for (default: default)");
+  cmd->add_option("--team", f.team,
+                  "Team the job runs for, one you belong to (default: your token's team, or your "
+                  "only team, or default)");
   cmd->add_option("--priority-class", f.priority_class, "interactive or batch (default)");
   cmd->add_option("--experiment", f.experiment,
                   "MLflow experiment for the job's run (default: "

@@ -260,6 +260,7 @@ Status ApiClient::Perform(internal::Transfer& t) {
   if (!token_.empty()) {
     add_header("Authorization: Bearer " + token_);
   }
+  if (!options_.team.empty()) add_header("X-MLFLOW-WORKSPACE: " + options_.team);
   // Without this curl waits for "100 Continue" before large bodies; send them straight away.
   add_header("Expect:");
   for (const std::string& header : t.headers) {

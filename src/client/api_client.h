@@ -35,6 +35,9 @@ struct ApiClientOptions {
   // When set and it becomes true (e.g. from a SIGINT handler), the transfer in progress stops
   // and the call returns kAborted "interrupted". Borrowed; must outlive the client.
   const std::atomic<bool>* interrupt = nullptr;
+  // The team every request acts in (sent as the X-MLFLOW-WORKSPACE header, as the mlflow client
+  // sends MLFLOW_WORKSPACE); "" = the server's default for the token.
+  std::string team;
 };
 
 // What a streamed response carried besides its body.

@@ -18,4 +18,18 @@ Status OutOfScopeError(const Identity& identity, std::string_view action) {
                                " is not allowed (do it from outside the job, with a user token)");
 }
 
+bool MayActIn(const Identity& identity, std::string_view team) {
+  return identity.team == team || (identity.is_admin && !identity.scoped());
+}
+
+StatusOr<std::string> RequireActingTeam(const Identity& identity) {
+  if (!identity.team.empty()) return identity.team;
+  return InvalidArgumentError(
+      "This request names no team and user '" + identity.user +
+      "' has no default team (they belong to several, or to none): name one with the "
+      "X-MLFLOW-WORKSPACE header (for the mlflow client "
+      "export MLFLOW_WORKSPACE=<team>; for the CLI --team <team>), or use a token made for a "
+      "team (inet platform token create --team <team>); `inet platform team list` lists yours");
+}
+
 }  // namespace inet

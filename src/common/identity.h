@@ -30,16 +30,37 @@ struct TokenScope {
   std::string models_prefix;
 };
 
+// The team everything made before teams belongs to, and where requests act by default.
+inline constexpr std::string_view kDefaultTeam = "default";
+
+// Where a team's objects live in the server's artifact store (MLflow's layout for workspaces):
+// "" for team default (the root, as before teams), "workspaces/<team>/" for the others.
+inline std::string TeamArtifactPrefix(std::string_view team) {
+  if (team.empty() || team == kDefaultTeam) return "";
+  return "workspaces/" + std::string(team) + "/";
+}
+
 struct Identity {
   std::string user;      // user name; "admin" for the bootstrap token
   std::string token_id;  // id of the token that authenticated the request
   bool is_admin = false;
   TokenScope scope = {};  // a user token unless set
-  std::string team = {};  // the token's team: where a request naming none acts ("": the default)
+  // The team the request acts in (api/acting_team_authenticator.h resolves it from the
+  // X-MLFLOW-WORKSPACE header, the token's team and the user's memberships; the token's own team
+  // before that). "" when the request names none and the user has no default team.
+  std::string team = std::string(kDefaultTeam);
 
   // True when the token is limited to less than its user's rights.
   bool scoped() const { return scope.kind != TokenScope::Kind::kUser; }
 };
+
+// Whether `identity` may see and act on what belongs to `team`: its acting team's objects, and
+// every team's for platform admins. Objects of other teams answer as if absent.
+bool MayActIn(const Identity& identity, std::string_view team);
+
+// The acting team, or kInvalidArgument saying how to name one when the request names none and
+// the user has no default team (a member of several teams, none of them "default", or of none).
+StatusOr<std::string> RequireActingTeam(const Identity& identity);
 
 // kPermissionDenied for a scoped identity doing `action` (e.g. "POST /api/v1/jobs", "cancelling
 // job j-2"): says what the token is limited to and that a user token is needed.

@@ -19,6 +19,13 @@ inline std::string AsciiLowercase(std::string_view s) {
   return out;
 }
 
+// `s` without leading and trailing ASCII whitespace.
+inline std::string_view TrimAsciiSpace(std::string_view s) {
+  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 // `s` in double quotes, as error messages show what the user wrote.
 inline std::string Quoted(std::string_view s) {
   std::string out = "\"";

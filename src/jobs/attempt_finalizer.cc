@@ -156,7 +156,7 @@ void AttemptFinalizer::UploadOutputs(const FinalizeTask& task, FinalizeResult& r
       continue;
     }
     for (const exec::OutputFile& file : *files) {
-      const std::string key = internal::OutputKey(job.job_id, file.name);
+      const std::string key = internal::OutputKey(job.team, job.job_id, file.name);
       StatusOr<std::unique_ptr<ByteSource>> body = OpenFileSource(file.local_path);
       Status s = body.ok() ? artifacts_.Put(key, **body, file.size) : body.status();
       if (!s.ok()) {

@@ -41,7 +41,7 @@ void AttemptLauncher::Post(LaunchTask task) { worker_.Post(std::move(task)); }
 std::vector<LaunchResult> AttemptLauncher::TakeResults() { return worker_.TakeResults(); }
 
 StatusOr<AttemptToken> AttemptLauncher::IssueToken(const store::JobRecord& job, int attempt) {
-  return tokens_.Issue(job.user, AttemptScope(job, attempt));
+  return tokens_.Issue(job.user, job.team, AttemptScope(job, attempt));
 }
 
 void AttemptLauncher::RevokeToken(const std::string& token_id) {
@@ -99,7 +99,7 @@ LaunchResult AttemptLauncher::Run(const LaunchTask& task) {
   std::string code_key;
   int64_t code_bytes = 0;
   if (task.attempt == 1 && !spec.code_snapshot.empty()) {
-    code_key = internal::SnapshotKey(spec.code_snapshot);
+    code_key = internal::SnapshotKey(spec.team, spec.code_snapshot);
     StatusOr<artifacts::ObjectInfo> code = artifacts_.Head(code_key);
     if (!code.ok()) {
       // kNotFound and friends stay permanent: the snapshot is gone.

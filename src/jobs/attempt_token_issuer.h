@@ -24,9 +24,10 @@ class AttemptTokenIssuer {
  public:
   virtual ~AttemptTokenIssuer() = default;
 
-  // A token in `user`'s name (never an admin token) limited to `scope`. Errors from the token
-  // store, with context.
-  virtual StatusOr<AttemptToken> Issue(const std::string& user, const TokenScope& scope) = 0;
+  // A token in `user`'s name (never an admin token) limited to `scope`, acting only in `team`
+  // (the job's). Errors from the token store, with context.
+  virtual StatusOr<AttemptToken> Issue(const std::string& user, const std::string& team,
+                                       const TokenScope& scope) = 0;
   // Revokes one token: the next request with it is refused. Revoking a revoked token is OK.
   virtual Status Revoke(const std::string& token_id) = 0;
   // Revokes every unrevoked attempt token whose id is not in `live_token_ids` (on start-up:

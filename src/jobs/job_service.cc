@@ -131,8 +131,9 @@ JobView JobService::View(const JobRecord& record) const {
 StatusOr<JobRecord> JobService::GetVisible(const Identity& caller, std::string_view job_id) {
   StatusOr<JobRecord> job = jobs_.GetJob(job_id);
   if (!job.ok()) return job.status();
-  // Someone else's job is reported as missing, not forbidden: ids are not disclosed.
-  if (!caller.is_admin && job->user != caller.user) {
+  // Someone else's job, or another team's, is reported as missing, not forbidden: ids are not
+  // disclosed.
+  if (!MayActIn(caller, job->team) || (!caller.is_admin && job->user != caller.user)) {
     return NotFoundError("Job '" + std::string(job_id) + "' not found");
   }
   return job;
@@ -158,6 +159,14 @@ StatusOr<std::string> JobService::ExperimentIdFor(const Identity& caller, const 
 
 StatusOr<JobView> JobService::Submit(const Identity& caller, JobSpec spec) {
   RETURN_IF_ERROR(Validate(spec));
+  ASSIGN_OR_RETURN(std::string team, RequireActingTeam(caller));
+  if (spec.team.empty()) spec.team = team;
+  if (spec.team != team) {
+    return PermissionDeniedError("The job names team '" + spec.team +
+                                 "' but this request acts in team '" + team +
+                                 "': submit it in that team (inet platform train --team " +
+                                 spec.team + ", or the X-MLFLOW-WORKSPACE header)");
+  }
 
   const Resources requested = RequestedResources(spec);
   if (std::string never =
@@ -167,7 +176,7 @@ StatusOr<JobView> JobService::Submit(const Identity& caller, JobSpec spec) {
   }
   if (!spec.code_snapshot.empty()) {
     StatusOr<artifacts::ObjectInfo> snapshot =
-        artifacts_.Head(internal::SnapshotKey(spec.code_snapshot));
+        artifacts_.Head(internal::SnapshotKey(spec.team, spec.code_snapshot));
     if (!snapshot.ok()) {
       if (snapshot.status().code() == StatusCode::kNotFound ||
           snapshot.status().code() == StatusCode::kInvalidArgument) {
@@ -260,7 +269,13 @@ StatusOr<store::Page<JobView>> JobService::List(const Identity& caller,
                                 std::to_string(request.max_results));
   }
   store::JobQuery query;
+  // A team's jobs only; platform admins list every team's unless they name one.
   query.team = request.team;
+  if (!caller.is_admin) {
+    ASSIGN_OR_RETURN(std::string team, RequireActingTeam(caller));
+    if (!request.team.empty() && request.team != team) return store::Page<JobView>{};
+    query.team = team;
+  }
   query.user = request.user;
   query.name = request.name;
   query.states = request.states;
@@ -334,9 +349,10 @@ StatusOr<std::unique_ptr<ByteSource>> JobService::OpenLogs(const Identity& calle
 }
 
 StatusOr<std::string> JobService::PutSnapshot(const Identity& caller, ByteSource& body) {
-  (void)caller;  // any authenticated identity may upload code; jobs refer to it by id
+  // Any member may upload code; the team's jobs refer to it by id.
+  ASSIGN_OR_RETURN(std::string team, RequireActingTeam(caller));
   std::string id = "snap-" + RandomHex(8);
-  const std::string key = internal::SnapshotKey(id);
+  const std::string key = internal::SnapshotKey(team, id);
   SnapshotBodySource checked(body, options_.max_snapshot_bytes);
   Status s = artifacts_.Put(key, checked);
   if (s.ok() && !checked.failure().ok()) s = checked.failure();

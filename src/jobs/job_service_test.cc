@@ -797,7 +797,7 @@ TEST_F(JobServiceTest, RestartReattachesRunningAttempts) {
   orphan_scope.job_id = "crashed-job";
   orphan_scope.attempt = 1;
   StatusOr<auth::IssuedToken> orphan =
-      auth::IssueToken(store_->tokens(), clock_, "alice", orphan_scope);
+      auth::IssueToken(store_->tokens(), clock_, "alice", "default", orphan_scope);
   ASSERT_TRUE(orphan.ok());
 
   // The server goes away; the executor forgets its GPU table as a new process would.

@@ -766,8 +766,8 @@ Status Validate(JobSpec& spec) {
     }
   }
 
-  if (spec.team.empty()) spec.team = "default";
-  RETURN_IF_ERROR(CheckLabel("team", spec.team, "team"));
+  // No team: the service puts the job in the team the request acts in.
+  if (!spec.team.empty()) RETURN_IF_ERROR(CheckLabel("team", spec.team, "team"));
   if (spec.experiment.empty()) spec.experiment = spec.name;
   return OkStatus();
 }

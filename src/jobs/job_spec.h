@@ -56,7 +56,7 @@ struct JobSpec {
   int processes = 1;
   std::string code_snapshot;
   std::string workdir;
-  std::string team = "default";
+  std::string team;  // "" = the team the submitting request acts in
   std::string priority_class = "batch";
   std::string experiment;
 };

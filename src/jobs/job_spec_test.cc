@@ -40,7 +40,7 @@ TEST(ValidateTest, AcceptsMinimalSpecAndFillsDefaults) {
   spec.priority_class = "";
   ASSERT_TRUE(Validate(spec).ok()) << Validate(spec).ToString();
   EXPECT_EQ(spec.experiment, "bert-finetuning");
-  EXPECT_EQ(spec.team, "default");
+  EXPECT_EQ(spec.team, "");  // the service puts it in the acting team
   EXPECT_EQ(spec.priority_class, "batch");
 }
 
@@ -348,7 +348,7 @@ TEST(JobSpecJsonTest, CanonicalForm) {
             R"("env":{},"resources":{"cpu":"","memory":"","gpu":0},"timeout_hours":24,)"
             R"("retries":0,"output_artifacts":{"model.pt":"model.pt"},)"
             R"("distributed":{"backend":"","processes":1},"code_snapshot":"","workdir":"",)"
-            R"("team":"default","priority_class":"batch","experiment":""})");
+            R"("team":"","priority_class":"batch","experiment":""})");
 }
 
 TEST(JobSpecJsonTest, ReadsEveryField) {
@@ -384,7 +384,7 @@ TEST(JobSpecJsonTest, AbsentAndNullFieldsKeepDefaults) {
   StatusOr<JobSpec> spec =
       JobSpecFromJson(R"({"name": "a", "script": "t.py", "team": null, "resources": {}})");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
-  EXPECT_EQ(spec->team, "default");
+  EXPECT_EQ(spec->team, "");
   EXPECT_EQ(spec->priority_class, "batch");
   EXPECT_EQ(spec->timeout_hours, 24);
   EXPECT_EQ(spec->processes, 1);
@@ -572,7 +572,7 @@ TEST(JobSpecYamlTest, QuotedScalarsStayText) {
   // A plain empty value is "not given", as in JSON null.
   spec = JobSpecFromYaml("team:\nimage: ~\n");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
-  EXPECT_EQ(spec->team, "default");
+  EXPECT_EQ(spec->team, "");
   EXPECT_EQ(spec->image, "");
 }
 

@@ -5,8 +5,9 @@
 namespace inet::server {
 
 StatusOr<jobs::AttemptToken> StoreAttemptTokenIssuer::Issue(const std::string& user,
+                                                            const std::string& team,
                                                             const TokenScope& scope) {
-  ASSIGN_OR_RETURN(auth::IssuedToken issued, auth::IssueToken(tokens_, clock_, user, scope));
+  ASSIGN_OR_RETURN(auth::IssuedToken issued, auth::IssueToken(tokens_, clock_, user, team, scope));
   return jobs::AttemptToken{std::move(issued.token), std::move(issued.token_id)};
 }
 

@@ -18,7 +18,8 @@ class StoreAttemptTokenIssuer : public jobs::AttemptTokenIssuer {
   StoreAttemptTokenIssuer(store::TokenStore& tokens, const Clock& clock)
       : tokens_(tokens), clock_(clock) {}
 
-  StatusOr<jobs::AttemptToken> Issue(const std::string& user, const TokenScope& scope) override;
+  StatusOr<jobs::AttemptToken> Issue(const std::string& user, const std::string& team,
+                                     const TokenScope& scope) override;
   Status Revoke(const std::string& token_id) override;
   StatusOr<int> RevokeAllExcept(const std::set<std::string>& live_token_ids) override;
 

@@ -45,7 +45,7 @@ class StoreAttemptTokenIssuerTest : public ::testing::Test {
 
 TEST_F(StoreAttemptTokenIssuerTest, IssuesScopedUserTokensStoredAsHashes) {
   StoreAttemptTokenIssuer issuer(store_->tokens(), clock_);
-  StatusOr<jobs::AttemptToken> issued = issuer.Issue("alice", Scope("train-abc123"));
+  StatusOr<jobs::AttemptToken> issued = issuer.Issue("alice", "default", Scope("train-abc123"));
   ASSERT_TRUE(issued.ok()) << issued.status().ToString();
   StatusOr<store::Token> stored = store_->tokens().GetTokenByHash(Sha256Hex(issued->token));
   ASSERT_TRUE(stored.ok()) << stored.status().ToString();
@@ -63,8 +63,8 @@ TEST_F(StoreAttemptTokenIssuerTest, IssuesScopedUserTokensStoredAsHashes) {
 
 TEST_F(StoreAttemptTokenIssuerTest, RevokesEveryAttemptTokenButTheLiveOnes) {
   StoreAttemptTokenIssuer issuer(store_->tokens(), clock_);
-  StatusOr<jobs::AttemptToken> live = issuer.Issue("alice", Scope("a-000001"));
-  StatusOr<jobs::AttemptToken> ended = issuer.Issue("alice", Scope("b-000002"));
+  StatusOr<jobs::AttemptToken> live = issuer.Issue("alice", "default", Scope("a-000001"));
+  StatusOr<jobs::AttemptToken> ended = issuer.Issue("alice", "default", Scope("b-000002"));
   ASSERT_TRUE(live.ok() && ended.ok());
   StatusOr<int> revoked = issuer.RevokeAllExcept({live->token_id});
   ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();

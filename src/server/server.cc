@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/acting_team_authenticator.h"
 #include "api/mlflow/tracking_routes.h"
 #include "api/mlflow_artifacts/artifact_routes.h"
 #include "api/platform/identity_routes.h"
@@ -336,7 +337,9 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
 
   tracking::TrackingService tracking(metadata->tracking(), clock,
                                      tracking::TrackingOptions{config.default_artifact_root});
-  auth::TokenAuthenticator authenticator(metadata->tokens(), metadata->identity(), clock);
+  auth::TokenAuthenticator token_authenticator(metadata->tokens(), metadata->identity(), clock);
+  teams::TeamService team_service(metadata->identity());
+  api::ActingTeamAuthenticator authenticator(token_authenticator, team_service);
   const api::Authorizer authorizer(metadata->tracking());
 
   http::Router router;
@@ -433,7 +436,6 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   platform_options.version = Version();
   platform_options.mlflow_version = std::string(api::kMlflowApiVersion);
   api::RegisterPlatformRoutes(router, job_service, *artifact_store, authorizer, platform_options);
-  teams::TeamService team_service(metadata->identity());
   auth::TokenService token_service(metadata->tokens(), metadata->identity(), clock);
   api::RegisterIdentityRoutes(router, team_service, token_service);
   // Serving first: the controller re-attaches and recovers the jobs of a previous run on its

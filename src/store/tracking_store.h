@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,7 @@
 namespace inet::store {
 
 struct ExperimentQuery {
+  std::string team;  // only this team's experiments; "" = every team's
   search::Filter filter;
   std::vector<search::OrderBy> order_by;  // empty = creation_time DESC; experiment_id ASC tiebreak
   ViewType view_type = ViewType::kActiveOnly;
@@ -95,15 +97,24 @@ class TrackingStore {
 
   // --- Experiments -------------------------------------------------------------------------
   // Assigns the next integer id (as a string) and returns it. `artifact_location` empty means
-  // "<default_artifact_root>/<id>", where the root was given at construction. kAlreadyExists
-  // if an experiment (active or deleted) has the name.
+  // internal::DefaultExperimentLocation: "<default_artifact_root>/<id>" for team default,
+  // "<default_artifact_root>/workspaces/<team>/<id>" for others (the root was given at
+  // construction). kAlreadyExists if an experiment of the team (active or deleted) has the name.
   virtual StatusOr<std::string> CreateExperiment(const Experiment& experiment) = 0;
   // Either stage; kNotFound when missing.
   virtual StatusOr<Experiment> GetExperiment(std::string_view experiment_id) = 0;
-  virtual StatusOr<Experiment> GetExperimentByName(std::string_view name) = 0;
+  // The team's experiment of that name; kNotFound when it has none.
+  virtual StatusOr<Experiment> GetExperimentByName(std::string_view team,
+                                                   std::string_view name) = 0;
+  // The owning team of each experiment (by id) and of each run (by run id) that exists; ids
+  // that name nothing are left out. For the tracking service's team checks: one indexed read.
+  virtual StatusOr<std::map<std::string, std::string>> ExperimentTeams(
+      const std::vector<std::string>& experiment_ids) = 0;
+  virtual StatusOr<std::map<std::string, std::string>> RunTeams(
+      const std::vector<std::string>& run_ids) = 0;
   virtual StatusOr<Page<Experiment>> SearchExperiments(const ExperimentQuery& query) = 0;
-  // kFailedPrecondition when the experiment is not active, kAlreadyExists when another one has
-  // the name.
+  // kFailedPrecondition when the experiment is not active, kAlreadyExists when another one of
+  // its team has the name.
   virtual Status RenameExperiment(std::string_view experiment_id, std::string_view new_name) = 0;
   // Applies `change` in one transaction: the experiment moves from `change.from` to
   // `change.to` (a compare-and-set on its stage) and, when `change.runs` is set, every run of the

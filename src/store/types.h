@@ -28,7 +28,8 @@ StatusOr<LifecycleStage> ParseLifecycleStage(std::string_view name);
 enum class ViewType { kActiveOnly, kDeletedOnly, kAll };
 
 struct Experiment {
-  std::string experiment_id;  // assigned by the store: "0", "1", ...
+  std::string experiment_id;     // assigned by the store: "0", "1", ...
+  std::string team = "default";  // the owning team (MLflow workspace); names are unique per team
   std::string name;
   std::string artifact_location;
   LifecycleStage lifecycle_stage = LifecycleStage::kActive;

@@ -174,6 +174,51 @@ Status TeamService::RemoveMember(const Identity& caller, std::string_view team,
   return identity_.RemoveMembership(team, user);
 }
 
+StatusOr<std::string> TeamService::ActingTeam(const Identity& caller, std::string_view requested) {
+  if (caller.scoped()) {
+    const std::string own = caller.team.empty() ? std::string(kDefaultTeam) : caller.team;
+    if (!requested.empty() && requested != own) {
+      return PermissionDeniedError("This token belongs to a job of team " + Quoted(own) +
+                                   " and acts only there, not in team " + Quoted(requested));
+    }
+    return own;
+  }
+  const std::string_view named = requested.empty() ? std::string_view(caller.team) : requested;
+  if (!named.empty()) {
+    RETURN_IF_ERROR(ValidateTeamName(named));
+    if (caller.is_admin) {
+      StatusOr<store::Team> team = identity_.GetTeam(named);
+      if (team.status().code() == StatusCode::kNotFound) {
+        return NotFoundError("Team " + Quoted(named) + " does not exist: create it with " +
+                             "`inet platform team create " + std::string(named) + "`");
+      }
+      RETURN_IF_ERROR(team.status());
+      return std::string(named);
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<store::Membership> mine, identity_.ListUserTeams(caller.user));
+  auto is_member = [&](std::string_view team) {
+    return std::any_of(mine.begin(), mine.end(),
+                       [&](const store::Membership& m) { return m.team == team; });
+  };
+  if (!named.empty()) {
+    if (is_member(named)) return std::string(named);
+    const std::string how = "ask a team admin of " + Quoted(named) +
+                            " or a platform admin to add you (inet platform team add-member " +
+                            std::string(named) + " " + caller.user + ")";
+    if (requested.empty()) {
+      return PermissionDeniedError("This token was made for team " + Quoted(named) + ", and user " +
+                                   Quoted(caller.user) + " no longer belongs to it: " + how);
+    }
+    return PermissionDeniedError("User " + Quoted(caller.user) + " is not a member of team " +
+                                 Quoted(named) + ": " + how +
+                                 ", or name one of your teams (inet platform team list)");
+  }
+  if (caller.is_admin || is_member(kDefaultTeam)) return std::string(kDefaultTeam);
+  if (mine.size() == 1) return mine.front().team;
+  return std::string();
+}
+
 StatusOr<std::vector<store::Membership>> TeamService::MembershipsOf(std::string_view user) {
   return identity_.ListUserTeams(user);
 }

@@ -17,8 +17,7 @@
 
 namespace inet::teams {
 
-// The team everything made before teams belongs to, and where requests act by default.
-inline constexpr std::string_view kDefaultTeam = "default";
+using ::inet::kDefaultTeam;
 
 // Team names are DNS-1123 labels: 1-63 lowercase letters, digits and '-', starting and ending
 // with a letter or digit. kInvalidArgument saying what is wrong and how to fix it.
@@ -56,6 +55,18 @@ class TeamService {
                                         std::string_view user, store::TeamRole role);
   // Removes `user` from `team`: the team's team-admins and platform admins.
   Status RemoveMember(const Identity& caller, std::string_view team, std::string_view user);
+
+  // The team a request of `caller` (authenticated, with its token's team in caller.team) acts
+  // in, given the team it names (`requested`, the X-MLFLOW-WORKSPACE header; "" for none):
+  //   - an attempt token acts only in its job's team (kPermissionDenied for another);
+  //   - a named team must be one the user belongs to (any existing team for platform admins):
+  //     kPermissionDenied otherwise, kInvalidArgument for a malformed name, kNotFound for a
+  //     platform admin naming a team that does not exist;
+  //   - without a name: the token's team (while the user still belongs to it), else the user's
+  //     only team, else "default" when the user is in it (and always for platform admins), else
+  //     "" (several teams, none the default, or none at all: the services that need a team say
+  //     how to name one).
+  StatusOr<std::string> ActingTeam(const Identity& caller, std::string_view requested);
 
   // The memberships of `user` (no permission check: for the layers that resolve a caller's
   // teams).

@@ -135,3 +135,77 @@ TEST_F(TeamServiceTest, AttemptTokensManageNothing) {
 
 }  // namespace
 }  // namespace inet::teams
+
+namespace inet::teams {
+namespace {
+
+// A request's token identity as the authenticator leaves it: the token's team ("" for none).
+Identity Token(std::string user, std::string token_team = "", bool admin = false) {
+  Identity identity{std::move(user), "tok", admin};
+  identity.team = std::move(token_team);
+  return identity;
+}
+
+class ActingTeamTest : public TeamServiceTest {
+ protected:
+  void SetUp() override {
+    TeamServiceTest::SetUp();
+    Must(service_->CreateTeam(admin_, "cv-team"));
+    Must(service_->AddMember(admin_, "nlp-team", "alice", store::TeamRole::kMember));
+    Must(service_->AddMember(admin_, "nlp-team", "bob", store::TeamRole::kMember));
+    Must(service_->AddMember(admin_, "cv-team", "bob", store::TeamRole::kMember));
+  }
+
+  std::string Acting(const Identity& caller, std::string_view requested) {
+    return Must(service_->ActingTeam(caller, requested));
+  }
+};
+
+TEST_F(ActingTeamTest, TheHeaderThenTheTokensTeamThenTheOnlyTeamThenDefault) {
+  EXPECT_EQ(Acting(Token("alice"), ""), "nlp-team");  // her only team
+  EXPECT_EQ(Acting(Token("alice"), "nlp-team"), "nlp-team");
+  EXPECT_EQ(Acting(Token("bob", "cv-team"), ""), "cv-team");           // the token's team
+  EXPECT_EQ(Acting(Token("bob", "cv-team"), "nlp-team"), "nlp-team");  // the header wins
+  // Two teams, neither of them default, and a token made for none: no team; the services that
+  // need one say how to name it.
+  EXPECT_EQ(Acting(Token("bob"), ""), "");
+  Must(service_->AddMember(admin_, "default", "bob", store::TeamRole::kMember));
+  EXPECT_EQ(Acting(Token("bob"), ""), "default");
+  EXPECT_EQ(Acting(Token("admin", "", true), ""), "default");
+  EXPECT_EQ(Acting(Token("admin", "", true), "cv-team"), "cv-team");  // any team, member or not
+}
+
+TEST_F(ActingTeamTest, ATeamTheUserIsNotInIsRefusedWithWhoCanAddThem) {
+  StatusOr<std::string> other = service_->ActingTeam(Token("alice"), "cv-team");
+  EXPECT_EQ(other.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(other.status().message(), HasSubstr("not a member of team \"cv-team\""));
+  EXPECT_THAT(other.status().message(), HasSubstr("inet platform team add-member cv-team alice"));
+  // A missing team reads the same for members (nothing is disclosed) ...
+  EXPECT_EQ(service_->ActingTeam(Token("alice"), "no-such-team").status().code(),
+            StatusCode::kPermissionDenied);
+  // ... and is named as missing for platform admins.
+  StatusOr<std::string> missing = service_->ActingTeam(Token("admin", "", true), "no-such-team");
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("inet platform team create no-such-team"));
+  EXPECT_EQ(service_->ActingTeam(Token("alice"), "Bad_Name").status().code(),
+            StatusCode::kInvalidArgument);
+  // A token made for a team its user has since left acts nowhere.
+  ASSERT_TRUE(service_->RemoveMember(admin_, "cv-team", "bob").ok());
+  StatusOr<std::string> left = service_->ActingTeam(Token("bob", "cv-team"), "");
+  EXPECT_EQ(left.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(left.status().message(), HasSubstr("no longer belongs to it"));
+}
+
+TEST_F(ActingTeamTest, AnAttemptTokenActsOnlyInItsJobsTeam) {
+  Identity attempt = Token("alice", "nlp-team");
+  attempt.scope.kind = TokenScope::Kind::kAttempt;
+  attempt.scope.job_id = "train-abc123";
+  EXPECT_EQ(Acting(attempt, ""), "nlp-team");
+  EXPECT_EQ(Acting(attempt, "nlp-team"), "nlp-team");
+  StatusOr<std::string> elsewhere = service_->ActingTeam(attempt, "cv-team");
+  EXPECT_EQ(elsewhere.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(elsewhere.status().message(), HasSubstr("acts only there"));
+}
+
+}  // namespace
+}  // namespace inet::teams

@@ -81,14 +81,22 @@ std::string ResolveRelativeLocation(std::string location) {
 
 }  // namespace
 
-StatusOr<std::string> TrackingService::CreateExperiment(const Identity& /*caller*/,
-                                                        std::string name,
+StatusOr<std::string> TrackingService::CreateExperiment(const Identity& caller, std::string name,
                                                         std::string artifact_location,
                                                         std::vector<store::Tag> tags) {
+  ASSIGN_OR_RETURN(std::string team, RequireActingTeam(caller));
   RETURN_IF_ERROR(ValidateExperimentName(name));
   RETURN_IF_ERROR(ValidateExperimentArtifactLocation(artifact_location));
+  if (!artifact_location.empty() && team != kDefaultTeam) {
+    // The artifact routes confine a team to its own root; a location elsewhere would not work.
+    return InvalidArgumentError(
+        "artifact_location cannot be specified for an experiment of team '" + team +
+        "': a team's experiments keep their artifacts under the " +
+        "team's root (leave artifact_location out)");
+  }
   for (const auto& tag : tags) RETURN_IF_ERROR(ValidateExperimentTag(tag));
   store::Experiment experiment;
+  experiment.team = std::move(team);
   experiment.name = std::move(name);
   experiment.artifact_location = ResolveRelativeLocation(std::move(artifact_location));
   experiment.tags = std::move(tags);
@@ -102,21 +110,26 @@ StatusOr<std::string> TrackingService::CreateExperiment(const Identity& /*caller
   return id;
 }
 
-StatusOr<store::Experiment> TrackingService::GetExperiment(const Identity& /*caller*/,
+StatusOr<store::Experiment> TrackingService::GetExperiment(const Identity& caller,
                                                            std::string_view experiment_id) {
-  return ExperimentResult(store_.GetExperiment(experiment_id), experiment_id);
+  ASSIGN_OR_RETURN(store::Experiment experiment,
+                   ExperimentResult(store_.GetExperiment(experiment_id), experiment_id));
+  if (!MayActIn(caller, experiment.team)) return ExperimentNotFoundError(experiment_id);
+  return experiment;
 }
 
-StatusOr<store::Experiment> TrackingService::GetExperimentByName(const Identity& /*caller*/,
+StatusOr<store::Experiment> TrackingService::GetExperimentByName(const Identity& caller,
                                                                  std::string_view name) {
-  StatusOr<store::Experiment> experiment = store_.GetExperimentByName(name);
+  ASSIGN_OR_RETURN(std::string team, RequireActingTeam(caller));
+  StatusOr<store::Experiment> experiment = store_.GetExperimentByName(team, name);
   if (experiment.status().code() == StatusCode::kNotFound) return ExperimentNameNotFoundError(name);
   return experiment;
 }
 
 StatusOr<store::Page<store::Experiment>> TrackingService::SearchExperiments(
-    const Identity& /*caller*/, const SearchExperimentsRequest& request) {
+    const Identity& caller, const SearchExperimentsRequest& request) {
   store::ExperimentQuery query;
+  ASSIGN_OR_RETURN(query.team, RequireActingTeam(caller));
   query.max_results = request.max_results.value_or(kDefaultSearchMaxResults);
   RETURN_IF_ERROR(ValidatePositiveMaxResults(query.max_results, kMaxSearchExperimentsResults));
   ASSIGN_OR_RETURN(query.filter, search::ParseExperimentFilter(request.filter));
@@ -129,19 +142,19 @@ StatusOr<store::Page<store::Experiment>> TrackingService::SearchExperiments(
   return store_.SearchExperiments(query);
 }
 
-Status TrackingService::DeleteExperiment(const Identity& /*caller*/,
-                                         std::string_view experiment_id) {
+Status TrackingService::DeleteExperiment(const Identity& caller, std::string_view experiment_id) {
+  RETURN_IF_ERROR(CheckExperimentTeam(caller, experiment_id));
   return SetExperimentLifecycle(experiment_id, store::LifecycleStage::kDeleted);
 }
 
-Status TrackingService::RestoreExperiment(const Identity& /*caller*/,
-                                          std::string_view experiment_id) {
+Status TrackingService::RestoreExperiment(const Identity& caller, std::string_view experiment_id) {
+  RETURN_IF_ERROR(CheckExperimentTeam(caller, experiment_id));
   return SetExperimentLifecycle(experiment_id, store::LifecycleStage::kActive);
 }
 
-StatusOr<store::Experiment> TrackingService::ActiveExperiment(std::string_view experiment_id) {
-  ASSIGN_OR_RETURN(store::Experiment experiment,
-                   ExperimentResult(store_.GetExperiment(experiment_id), experiment_id));
+StatusOr<store::Experiment> TrackingService::ActiveExperiment(const Identity& caller,
+                                                              std::string_view experiment_id) {
+  ASSIGN_OR_RETURN(store::Experiment experiment, GetExperiment(caller, experiment_id));
   if (experiment.lifecycle_stage != store::LifecycleStage::kActive) {
     return ExperimentNotActiveError(experiment.experiment_id);
   }
@@ -156,9 +169,10 @@ Status TrackingService::SetExperimentLifecycle(std::string_view experiment_id,
   return ExperimentTransitionResult(std::move(stored), experiment_id, to);
 }
 
-Status TrackingService::RenameExperiment(const Identity& /*caller*/, std::string_view experiment_id,
+Status TrackingService::RenameExperiment(const Identity& caller, std::string_view experiment_id,
                                          std::string_view new_name) {
   RETURN_IF_ERROR(ValidateExperimentName(new_name));
+  RETURN_IF_ERROR(CheckExperimentTeam(caller, experiment_id));
   Status renamed = store_.RenameExperiment(experiment_id, new_name);
   switch (renamed.code()) {
     case StatusCode::kFailedPrecondition:
@@ -170,14 +184,16 @@ Status TrackingService::RenameExperiment(const Identity& /*caller*/, std::string
   }
 }
 
-Status TrackingService::SetExperimentTag(const Identity& /*caller*/, std::string_view experiment_id,
+Status TrackingService::SetExperimentTag(const Identity& caller, std::string_view experiment_id,
                                          const store::Tag& tag) {
   RETURN_IF_ERROR(ValidateExperimentTag(tag));
+  RETURN_IF_ERROR(CheckExperimentTeam(caller, experiment_id));
   return ExperimentResult(store_.SetExperimentTag(experiment_id, tag), experiment_id);
 }
 
-Status TrackingService::DeleteExperimentTag(const Identity& /*caller*/,
-                                            std::string_view experiment_id, std::string_view key) {
+Status TrackingService::DeleteExperimentTag(const Identity& caller, std::string_view experiment_id,
+                                            std::string_view key) {
+  RETURN_IF_ERROR(CheckExperimentTeam(caller, experiment_id));
   ASSIGN_OR_RETURN(bool deleted,
                    ExperimentResult(store_.DeleteExperimentTag(experiment_id, key), experiment_id));
   if (!deleted) return ExperimentTagNotFoundError(experiment_id, key);
@@ -213,7 +229,7 @@ StatusOr<store::Run> TrackingService::CreateRun(const Identity& caller, CreateRu
     name_tag->value = run_name;
   }
 
-  ASSIGN_OR_RETURN(store::Experiment experiment, ActiveExperiment(request.experiment_id));
+  ASSIGN_OR_RETURN(store::Experiment experiment, ActiveExperiment(caller, request.experiment_id));
 
   store::Run run;
   store::RunInfo& info = run.info;
@@ -233,60 +249,67 @@ StatusOr<store::Run> TrackingService::CreateRun(const Identity& caller, CreateRu
   return run;
 }
 
-StatusOr<store::Run> TrackingService::GetRun(const Identity& /*caller*/, std::string_view run_id) {
+StatusOr<store::Run> TrackingService::GetRun(const Identity& caller, std::string_view run_id) {
+  RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   return RunResult(store_.GetRun(run_id), run_id);
 }
 
-StatusOr<store::RunInfo> TrackingService::UpdateRun(const Identity& /*caller*/,
-                                                    std::string_view run_id,
+StatusOr<store::RunInfo> TrackingService::UpdateRun(const Identity& caller, std::string_view run_id,
                                                     std::optional<store::RunStatus> status,
                                                     std::optional<int64_t> end_time,
                                                     std::optional<std::string> run_name) {
+  RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   if (run_name && run_name->empty()) run_name.reset();
   if (run_name) RETURN_IF_ERROR(ValidateNoNul(*run_name, "run_name"));
   return RunResult(store_.UpdateRun(run_id, status, end_time, std::move(run_name)), run_id);
 }
 
-Status TrackingService::DeleteRun(const Identity& /*caller*/, std::string_view run_id) {
+Status TrackingService::DeleteRun(const Identity& caller, std::string_view run_id) {
+  RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   return RunResult(store_.SetRunLifecycle(
                        run_id, RunTransition(store::LifecycleStage::kDeleted, clock_.NowMillis())),
                    run_id);
 }
 
-Status TrackingService::RestoreRun(const Identity& /*caller*/, std::string_view run_id) {
+Status TrackingService::RestoreRun(const Identity& caller, std::string_view run_id) {
+  RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   return RunResult(store_.SetRunLifecycle(
                        run_id, RunTransition(store::LifecycleStage::kActive, clock_.NowMillis())),
                    run_id);
 }
 
-Status TrackingService::LogMetric(const Identity& /*caller*/, std::string_view run_id,
+Status TrackingService::LogMetric(const Identity& caller, std::string_view run_id,
                                   store::Metric metric) {
+  RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   RETURN_IF_ERROR(ValidateMetric(metric, ""));
   return StoreBatch(run_id, {std::move(metric)}, {}, {});
 }
 
-Status TrackingService::LogParam(const Identity& /*caller*/, std::string_view run_id,
+Status TrackingService::LogParam(const Identity& caller, std::string_view run_id,
                                  store::Param param) {
+  RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   RETURN_IF_ERROR(ValidateParam(param, "", options_.truncate_long_values));
   return StoreBatch(run_id, {}, {std::move(param)}, {});
 }
 
-Status TrackingService::SetTag(const Identity& /*caller*/, std::string_view run_id,
-                               store::Tag tag) {
+Status TrackingService::SetTag(const Identity& caller, std::string_view run_id, store::Tag tag) {
+  RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   RETURN_IF_ERROR(ValidateRunTag(tag, "", options_.truncate_long_values));
   return StoreBatch(run_id, {}, {}, {std::move(tag)});
 }
 
-Status TrackingService::DeleteTag(const Identity& /*caller*/, std::string_view run_id,
+Status TrackingService::DeleteTag(const Identity& caller, std::string_view run_id,
                                   std::string_view key) {
+  RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   ASSIGN_OR_RETURN(bool deleted, RunResult(store_.DeleteRunTag(run_id, key), run_id));
   if (!deleted) return RunTagNotFoundError(run_id, key);
   return OkStatus();
 }
 
-Status TrackingService::LogBatch(const Identity& /*caller*/, std::string_view run_id,
+Status TrackingService::LogBatch(const Identity& caller, std::string_view run_id,
                                  std::vector<store::Metric> metrics,
                                  std::vector<store::Param> params, std::vector<store::Tag> tags) {
+  RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   RETURN_IF_ERROR(ValidateBatchLimits(metrics.size(), params.size(), tags.size()));
   for (size_t i = 0; i < metrics.size(); ++i) {
     RETURN_IF_ERROR(ValidateMetric(metrics[i], "metrics[" + std::to_string(i) + "]"));
@@ -327,19 +350,21 @@ Status TrackingService::StoreBatch(std::string_view run_id,
   return stored;
 }
 
-Status TrackingService::LogInputs(const Identity& /*caller*/, std::string_view run_id,
+Status TrackingService::LogInputs(const Identity& caller, std::string_view run_id,
                                   const std::vector<store::DatasetInput>& datasets,
                                   const std::vector<store::ModelInput>& models) {
+  RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   for (const auto& input : datasets) RETURN_IF_ERROR(ValidateDatasetInput(input));
   return RunResult(store_.LogInputs(run_id, datasets, models), run_id);
 }
 
-Status TrackingService::LogOutputs(const Identity& /*caller*/, std::string_view run_id,
+Status TrackingService::LogOutputs(const Identity& caller, std::string_view run_id,
                                    const std::vector<store::ModelOutput>& models) {
+  RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   return RunResult(store_.LogOutputs(run_id, models), run_id);
 }
 
-StatusOr<store::Page<store::Run>> TrackingService::SearchRuns(const Identity& /*caller*/,
+StatusOr<store::Page<store::Run>> TrackingService::SearchRuns(const Identity& caller,
                                                               const SearchRunsRequest& request) {
   store::RunQuery query;
   query.max_results = request.max_results.value_or(kDefaultSearchMaxResults);
@@ -356,7 +381,7 @@ StatusOr<store::Page<store::Run>> TrackingService::SearchRuns(const Identity& /*
   }
   RETURN_IF_ERROR(ValidateExperimentIdCount("SearchRuns", request.experiment_ids.size(),
                                             kMaxExperimentIdsPerSearch));
-  query.experiment_ids = request.experiment_ids;
+  ASSIGN_OR_RETURN(query.experiment_ids, VisibleExperiments(caller, request.experiment_ids));
   ASSIGN_OR_RETURN(query.filter, search::ParseRunFilter(request.filter));
   for (const std::string& clause : request.order_by) {
     ASSIGN_OR_RETURN(search::OrderBy order, search::ParseRunOrderBy(clause));
@@ -370,8 +395,9 @@ StatusOr<store::Page<store::Run>> TrackingService::SearchRuns(const Identity& /*
   return store_.SearchRuns(query);
 }
 
-Status TrackingService::RecordLoggedModel(const Identity& /*caller*/, std::string_view run_id,
+Status TrackingService::RecordLoggedModel(const Identity& caller, std::string_view run_id,
                                           std::string_view model_json) {
+  RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   boost::system::error_code ec;
   boost::json::value model = boost::json::parse(model_json, ec);
   if (ec || !model.is_object()) {
@@ -401,8 +427,9 @@ Status TrackingService::RecordLoggedModel(const Identity& /*caller*/, std::strin
 }
 
 StatusOr<store::Page<store::Metric>> TrackingService::GetMetricHistory(
-    const Identity& /*caller*/, std::string_view run_id, std::string_view key,
+    const Identity& caller, std::string_view run_id, std::string_view key,
     std::optional<int64_t> max_results, std::string_view page_token) {
+  RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   ASSIGN_OR_RETURN(int64_t offset, DecodeToken(page_token));
   if (offset < 0) return InvalidArgumentError("Invalid page token: negative offset");
   int64_t limit = 0;
@@ -418,7 +445,7 @@ StatusOr<store::Page<store::Metric>> TrackingService::GetMetricHistory(
 }
 
 StatusOr<std::vector<store::Metric>> TrackingService::GetMetricHistoryBulkInterval(
-    const Identity& /*caller*/, const std::vector<std::string>& run_ids, std::string_view key,
+    const Identity& caller, const std::vector<std::string>& run_ids, std::string_view key,
     std::optional<int64_t> start_step, std::optional<int64_t> end_step,
     std::optional<int64_t> max_results) {
   if (run_ids.empty()) return InvalidArgumentError(MissingValueMessage("run_ids"));
@@ -442,13 +469,14 @@ StatusOr<std::vector<store::Metric>> TrackingService::GetMetricHistoryBulkInterv
                                 std::to_string(*start_step) +
                                 " and end_step=" + std::to_string(*end_step) + ".");
   }
+  RETURN_IF_ERROR(CheckRunTeams(caller, run_ids));
   return store_.GetMetricHistoryBulkInterval(
       run_ids, key, start_step, end_step,
       [limit](size_t total) { return SampleMetricPoints(total, limit); });
 }
 
 StatusOr<std::vector<store::Metric>> TrackingService::GetMetricHistoryBulk(
-    const Identity& /*caller*/, std::vector<std::string> run_ids, std::string_view key,
+    const Identity& caller, std::vector<std::string> run_ids, std::string_view key,
     std::optional<int64_t> max_results) {
   if (run_ids.empty()) {
     return InvalidArgumentError("GetMetricHistoryBulk request must specify at least one run_id.");
@@ -461,6 +489,7 @@ StatusOr<std::vector<store::Metric>> TrackingService::GetMetricHistoryBulk(
   int64_t limit = std::min(max_results.value_or(kMaxBulkHistoryResults), kMaxBulkHistoryResults);
   std::vector<store::Metric> out;
   if (limit <= 0) return out;
+  RETURN_IF_ERROR(CheckRunTeams(caller, run_ids));
   std::sort(run_ids.begin(), run_ids.end());
   for (const std::string& run_id : run_ids) {
     if (static_cast<int64_t>(out.size()) >= limit) break;
@@ -480,7 +509,7 @@ StatusOr<std::vector<store::Metric>> TrackingService::GetMetricHistoryBulk(
 }
 
 StatusOr<std::vector<DatasetSummary>> TrackingService::SearchDatasets(
-    const Identity& /*caller*/, const std::vector<std::string>& experiment_ids) {
+    const Identity& caller, const std::vector<std::string>& experiment_ids) {
   if (experiment_ids.empty()) {
     return InvalidArgumentError("SearchDatasets request must specify at least one experiment_id.");
   }
@@ -490,7 +519,8 @@ StatusOr<std::vector<DatasetSummary>> TrackingService::SearchDatasets(
   std::vector<DatasetSummary> out;
   std::set<std::tuple<std::string, std::string, std::string, std::string>> seen;
   store::RunQuery query;
-  query.experiment_ids = experiment_ids;
+  ASSIGN_OR_RETURN(query.experiment_ids, VisibleExperiments(caller, experiment_ids));
+  if (query.experiment_ids.empty()) return out;
   query.max_results = kMaxSearchRunsResults;
   while (true) {
     ASSIGN_OR_RETURN(store::Page<store::Run> page, store_.SearchRuns(query));
@@ -527,7 +557,7 @@ StatusOr<store::LoggedModel> TrackingService::CreateLoggedModel(const Identity& 
     RETURN_IF_ERROR(ValidateRunTag(request.tags[i], "tags[" + std::to_string(i) + "]",
                                    options_.truncate_long_values));
   }
-  ASSIGN_OR_RETURN(store::Experiment experiment, ActiveExperiment(request.experiment_id));
+  ASSIGN_OR_RETURN(store::Experiment experiment, ActiveExperiment(caller, request.experiment_id));
   store::LoggedModel model;
   model.model_id = NewLoggedModelId();
   model.experiment_id = experiment.experiment_id;
@@ -549,15 +579,19 @@ StatusOr<store::LoggedModel> TrackingService::CreateLoggedModel(const Identity& 
   return model;
 }
 
-StatusOr<store::LoggedModel> TrackingService::GetLoggedModel(const Identity& /*caller*/,
+StatusOr<store::LoggedModel> TrackingService::GetLoggedModel(const Identity& caller,
                                                              std::string_view model_id,
                                                              bool allow_deleted) {
-  return LoggedModelResult(store_.GetLoggedModel(model_id, allow_deleted), model_id);
+  ASSIGN_OR_RETURN(store::LoggedModel model,
+                   LoggedModelResult(store_.GetLoggedModel(model_id, allow_deleted), model_id));
+  RETURN_IF_ERROR(CheckModelTeam(caller, model));
+  return model;
 }
 
-StatusOr<store::LoggedModel> TrackingService::FinalizeLoggedModel(const Identity& /*caller*/,
+StatusOr<store::LoggedModel> TrackingService::FinalizeLoggedModel(const Identity& caller,
                                                                   std::string_view model_id,
                                                                   store::LoggedModelStatus status) {
+  RETURN_IF_ERROR(CheckLoggedModelTeam(caller, model_id));
   if (status == store::LoggedModelStatus::kPending) {
     return InvalidArgumentError(
         "Invalid model status: LOGGED_MODEL_PENDING. A logged model can only be finalized as "
@@ -566,12 +600,14 @@ StatusOr<store::LoggedModel> TrackingService::FinalizeLoggedModel(const Identity
   return LoggedModelResult(store_.FinalizeLoggedModel(model_id, status), model_id);
 }
 
-Status TrackingService::DeleteLoggedModel(const Identity& /*caller*/, std::string_view model_id) {
+Status TrackingService::DeleteLoggedModel(const Identity& caller, std::string_view model_id) {
+  RETURN_IF_ERROR(CheckLoggedModelTeam(caller, model_id));
   return LoggedModelResult(store_.DeleteLoggedModel(model_id), model_id);
 }
 
-Status TrackingService::SetLoggedModelTags(const Identity& /*caller*/, std::string_view model_id,
+Status TrackingService::SetLoggedModelTags(const Identity& caller, std::string_view model_id,
                                            std::vector<store::Tag> tags) {
+  RETURN_IF_ERROR(CheckLoggedModelTeam(caller, model_id));
   for (size_t i = 0; i < tags.size(); ++i) {
     RETURN_IF_ERROR(
         ValidateRunTag(tags[i], "tags[" + std::to_string(i) + "]", options_.truncate_long_values));
@@ -579,16 +615,18 @@ Status TrackingService::SetLoggedModelTags(const Identity& /*caller*/, std::stri
   return LoggedModelResult(store_.SetLoggedModelTags(model_id, tags), model_id);
 }
 
-Status TrackingService::DeleteLoggedModelTag(const Identity& /*caller*/, std::string_view model_id,
+Status TrackingService::DeleteLoggedModelTag(const Identity& caller, std::string_view model_id,
                                              std::string_view key) {
+  RETURN_IF_ERROR(CheckLoggedModelTeam(caller, model_id));
   ASSIGN_OR_RETURN(bool deleted,
                    LoggedModelResult(store_.DeleteLoggedModelTag(model_id, key), model_id));
   if (!deleted) return LoggedModelTagNotFoundError(model_id, key);
   return OkStatus();
 }
 
-Status TrackingService::LogLoggedModelParams(const Identity& /*caller*/, std::string_view model_id,
+Status TrackingService::LogLoggedModelParams(const Identity& caller, std::string_view model_id,
                                              std::vector<store::Param> params) {
+  RETURN_IF_ERROR(CheckLoggedModelTeam(caller, model_id));
   for (size_t i = 0; i < params.size(); ++i) {
     RETURN_IF_ERROR(ValidateParam(params[i], "params[" + std::to_string(i) + "]",
                                   options_.truncate_long_values));
@@ -597,13 +635,14 @@ Status TrackingService::LogLoggedModelParams(const Identity& /*caller*/, std::st
 }
 
 StatusOr<store::Page<store::LoggedModel>> TrackingService::SearchLoggedModels(
-    const Identity& /*caller*/, const SearchLoggedModelsRequest& request) {
+    const Identity& caller, const SearchLoggedModelsRequest& request) {
   store::LoggedModelQuery query;
   query.max_results = request.max_results.value_or(kDefaultLoggedModelMaxResults);
   RETURN_IF_ERROR(ValidatePositiveMaxResults(query.max_results, kMaxSearchRunsResults));
   RETURN_IF_ERROR(ValidateExperimentIdCount("SearchLoggedModels", request.experiment_ids.size(),
                                             kMaxExperimentIdsPerSearch));
-  query.experiment_ids = request.experiment_ids;
+  ASSIGN_OR_RETURN(query.experiment_ids, VisibleExperiments(caller, request.experiment_ids));
+  if (query.experiment_ids.empty()) return store::Page<store::LoggedModel>{};
   ASSIGN_OR_RETURN(query.filter, search::ParseLoggedModelFilter(request.filter));
   query.datasets = request.datasets;
   for (const auto& order : request.order_by) {
@@ -614,6 +653,58 @@ StatusOr<store::Page<store::LoggedModel>> TrackingService::SearchLoggedModels(
   query.order_by = request.order_by;
   ASSIGN_OR_RETURN(query.offset, DecodeToken(request.page_token));
   return store_.SearchLoggedModels(query);
+}
+
+// --- Teams -----------------------------------------------------------------------------------
+
+Status TrackingService::CheckExperimentTeam(const Identity& caller,
+                                            std::string_view experiment_id) {
+  if (caller.is_admin && !caller.scoped()) return OkStatus();  // every team's
+  ASSIGN_OR_RETURN(auto teams, store_.ExperimentTeams({std::string(experiment_id)}));
+  auto it = teams.find(std::string(experiment_id));
+  if (it != teams.end() && !MayActIn(caller, it->second)) {
+    return ExperimentNotFoundError(experiment_id);
+  }
+  return OkStatus();
+}
+
+Status TrackingService::CheckRunTeams(const Identity& caller,
+                                      const std::vector<std::string>& run_ids) {
+  if (caller.is_admin && !caller.scoped()) return OkStatus();
+  ASSIGN_OR_RETURN(auto teams, store_.RunTeams(run_ids));
+  for (const auto& [run_id, team] : teams) {
+    if (!MayActIn(caller, team)) return RunNotFoundError(run_id);
+  }
+  return OkStatus();
+}
+
+Status TrackingService::CheckRunTeam(const Identity& caller, std::string_view run_id) {
+  return CheckRunTeams(caller, {std::string(run_id)});
+}
+
+Status TrackingService::CheckLoggedModelTeam(const Identity& caller, std::string_view model_id) {
+  if (caller.is_admin && !caller.scoped()) return OkStatus();
+  StatusOr<store::LoggedModel> model = store_.GetLoggedModel(model_id, /*allow_deleted=*/true);
+  if (!model.ok()) return OkStatus();  // the operation itself reports what is wrong
+  return CheckModelTeam(caller, *model);
+}
+
+Status TrackingService::CheckModelTeam(const Identity& caller, const store::LoggedModel& model) {
+  Status allowed = CheckExperimentTeam(caller, model.experiment_id);
+  if (allowed.code() == StatusCode::kNotFound) return LoggedModelNotFoundError(model.model_id);
+  return allowed;
+}
+
+StatusOr<std::vector<std::string>> TrackingService::VisibleExperiments(
+    const Identity& caller, const std::vector<std::string>& experiment_ids) {
+  if (caller.is_admin && !caller.scoped()) return experiment_ids;
+  ASSIGN_OR_RETURN(auto teams, store_.ExperimentTeams(experiment_ids));
+  std::vector<std::string> visible;
+  for (const std::string& id : experiment_ids) {
+    auto it = teams.find(id);
+    if (it != teams.end() && MayActIn(caller, it->second)) visible.push_back(id);
+  }
+  return visible;
 }
 
 }  // namespace inet::tracking

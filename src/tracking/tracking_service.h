@@ -4,10 +4,12 @@
 // times, user ids), parses search filters and page tokens (search/search.h), and forwards to
 // store::TrackingStore, which persists. It owns no state besides its borrowed dependencies.
 //
-// Every method takes the caller's Identity first so ownership and team scoping can be added
-// without new plumbing. Errors: kInvalidArgument for bad input, plus whatever the store
-// returns (kNotFound, kAlreadyExists, kUnavailable, ...). Thread-safe when the store is (the
-// TrackingStore contract requires it).
+// Every method takes the caller's Identity first: everything is scoped to its acting team
+// (Identity::team, an MLflow workspace). Experiments are created in it, searches see only it,
+// and the experiments, runs, metrics and logged models of other teams answer as if absent
+// (MLflow's not-found errors); platform admins reach every team's by id. Errors: kInvalidArgument
+// for bad input, plus whatever the store returns (kNotFound, kAlreadyExists, kUnavailable, ...).
+// Thread-safe when the store is (the TrackingStore contract requires it).
 #pragma once
 
 #include <cstdint>
@@ -191,8 +193,21 @@ class TrackingService {
  private:
   // Deletes (to = kDeleted) or restores an experiment by tracking/lifecycle.h's rules.
   Status SetExperimentLifecycle(std::string_view experiment_id, store::LifecycleStage to);
-  // The experiment, or MLflow's error when it is missing or not active.
-  StatusOr<store::Experiment> ActiveExperiment(std::string_view experiment_id);
+  // The experiment, or MLflow's error when it is missing (or another team's) or not active.
+  StatusOr<store::Experiment> ActiveExperiment(const Identity& caller,
+                                               std::string_view experiment_id);
+  // The team rule (common/identity.h MayActIn) for the objects a request names: another team's
+  // answer as if absent, with MLflow's not-found message. Ids that name nothing pass (the store
+  // then reports them missing as before). Platform admins pass without a read.
+  Status CheckExperimentTeam(const Identity& caller, std::string_view experiment_id);
+  Status CheckRunTeams(const Identity& caller, const std::vector<std::string>& run_ids);
+  Status CheckRunTeam(const Identity& caller, std::string_view run_id);
+  Status CheckLoggedModelTeam(const Identity& caller, std::string_view model_id);
+  Status CheckModelTeam(const Identity& caller, const store::LoggedModel& model);
+  // The ids among `experiment_ids` whose experiments the caller may see: searches over other
+  // teams' experiments find nothing (as MLflow's workspaces filter them).
+  StatusOr<std::vector<std::string>> VisibleExperiments(
+      const Identity& caller, const std::vector<std::string>& experiment_ids);
   // store::TrackingStore::LogBatch with the store's facts turned into MLflow's errors.
   Status StoreBatch(std::string_view run_id, const std::vector<store::Metric>& metrics,
                     const std::vector<store::Param>& params, const std::vector<store::Tag>& tags);

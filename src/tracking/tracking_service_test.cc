@@ -38,7 +38,25 @@ class TrackingServiceTest : public ::testing::Test {
   StrictMock<testing::MockTrackingStore> store_;
   FakeClock clock_{1'700'000'000'000};
   TrackingService service_{store_, clock_, TrackingOptions{"mlflow-artifacts:/"}};
-  Identity alice_{"alice", "t1", false};
+  Identity alice_ = Member("alice", "default");
+
+  // The team checks' reads find every id in team default unless a test says otherwise, so the
+  // tests of MLflow's rules see only the calls they are about.
+  void SetUp() override {
+    auto all_default = [](const std::vector<std::string>& ids) {
+      std::map<std::string, std::string> teams;
+      for (const std::string& id : ids) teams[id] = "default";
+      return StatusOr<std::map<std::string, std::string>>(std::move(teams));
+    };
+    EXPECT_CALL(store_, RunTeams(_)).WillRepeatedly(all_default);
+    EXPECT_CALL(store_, ExperimentTeams(_)).WillRepeatedly(all_default);
+  }
+
+  static Identity Member(std::string user, std::string team) {
+    Identity identity{std::move(user), "t1", false};
+    identity.team = std::move(team);
+    return identity;
+  }
 };
 
 TEST(AppendUriPathTest, JoinsWithSingleSlashes) {
@@ -204,8 +222,10 @@ TEST_F(TrackingServiceTest, StoreFactsBecomeMlflowMessages) {
       .WillOnce(Return(AlreadyExistsError("taken")));
   EXPECT_CALL(store_, SetExperimentTag(_, _)).WillOnce(Return(FailedPreconditionError("deleted")));
   EXPECT_CALL(store_, GetRun(_)).WillOnce(Return(NotFoundError("no run")));
-  EXPECT_CALL(store_, GetExperimentByName(_)).WillOnce(Return(NotFoundError("no experiment")));
-  EXPECT_CALL(store_, GetLoggedModel(_, _)).WillOnce(Return(NotFoundError("no model")));
+  EXPECT_CALL(store_, GetExperimentByName("default", _))
+      .WillOnce(Return(NotFoundError("no experiment")));
+  // Once for the team check, once for the read.
+  EXPECT_CALL(store_, GetLoggedModel(_, _)).WillRepeatedly(Return(NotFoundError("no model")));
   EXPECT_CALL(store_, LogOutputs(_, _)).WillOnce(Return(NotFoundError("no run")));
   const std::vector<std::pair<Status, std::string>> cases = {
       {service_.SetTag(alice_, "r", {"k", "v"}),

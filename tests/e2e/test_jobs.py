@@ -471,3 +471,49 @@ def test_a_job_python_without_mlflow_is_reported_at_start_up_in_capacity_and_job
             in done["reason"], done
     finally:
         assert srv.stop() == 0, srv.log_tail()
+
+
+def test_a_teams_job_its_run_and_outputs_are_that_teams_only(jobs_server):
+    def as_(token, method, path, team=None, **kwargs):
+        headers = {"Authorization": f"Bearer {token}"}
+        if team:
+            headers["X-MLFLOW-WORKSPACE"] = team
+        return requests.request(method, jobs_server.url + path, headers=headers, timeout=30,
+                                **kwargs)
+
+    for body, path in [({"name": "alice"}, "/api/v1/users"), ({"name": "bob"}, "/api/v1/users"),
+                       ({"name": "nlp-team"}, "/api/v1/teams"),
+                       ({"user": "alice"}, "/api/v1/teams/nlp-team/members"),
+                       ({"user": "bob"}, "/api/v1/teams/default/members")]:
+        assert jobs_server.api("POST", path, json=body).status_code in (200, 201)
+    alice = jobs_server.api("POST", "/api/v1/tokens", json={"user": "alice"}).json()["token"]
+    bob = jobs_server.api("POST", "/api/v1/tokens", json={"user": "bob"}).json()["token"]
+
+    spec = {"name": "team-job", "output_artifacts": {"model.pt": "model.pt"},
+            "command": script("open('model.pt', 'w').write('weights')")}
+    # Naming another team than the one the request acts in is refused, saying how.
+    wrong = as_(alice, "POST", "/api/v1/jobs", json=dict(spec, team="default"))
+    assert wrong.status_code == 403 and "--team default" in wrong.json()["message"], wrong.text
+    submitted = as_(alice, "POST", "/api/v1/jobs", team="nlp-team", json=spec)
+    assert submitted.status_code == 201, submitted.text
+    job = submitted.json()["job"]
+    assert job["team"] == "nlp-team"
+    job = wait_state(jobs_server, job["job_id"], *TERMINAL)
+    assert job["state"] == "Succeeded", (job, logs(jobs_server, job["job_id"]))
+
+    [artifact] = job["artifacts"]
+    assert artifact["uri"].startswith("mlflow-artifacts:/workspaces/nlp-team/jobs/"), artifact
+    key = artifact["uri"].removeprefix("mlflow-artifacts:/")
+    got = as_(alice, "GET", "/api/2.0/mlflow-artifacts/artifacts/" + key)
+    assert got.status_code == 200 and got.text == "weights"
+    run = as_(alice, "GET", "/api/2.0/mlflow/runs/get",
+              params={"run_id": job["mlflow"]["run_id"]}).json()["run"]
+    assert "/workspaces/nlp-team/" in run["info"]["artifact_uri"]
+
+    # Bob, of team default, sees none of it; nlp-team's job list holds it for alice.
+    assert as_(bob, "GET", "/api/2.0/mlflow-artifacts/artifacts/" + key).status_code == 404
+    assert as_(bob, "GET", "/api/2.0/mlflow/runs/get",
+               params={"run_id": job["mlflow"]["run_id"]}).status_code == 404
+    assert as_(bob, "GET", f"/api/v1/jobs/{job['job_id']}").status_code == 404
+    listed = as_(alice, "GET", "/api/v1/jobs").json()["jobs"]
+    assert [j["job_id"] for j in listed] == [job["job_id"]]

@@ -593,6 +593,21 @@ void RegisterMlflowTrackingRoutes(http::Router& router, TrackingService& service
     AddMlflowRoute(router, method, path,
                    Wrap(service, authorizer, std::move(rule), std::move(handler)), options);
   };
+  // What the mlflow client asks before it sends a workspace (MLFLOW_WORKSPACE): public, as on
+  // mlflow server, and free of anything about tenants. Teams are workspaces, always on.
+  const http::RouteOptions public_route{.public_route = true};
+  for (std::string_view prefix : {"/api", "/ajax-api"}) {
+    router.Add(
+        Method::kGet, std::string(prefix) + "/3.0/mlflow/server-info",
+        [](http::Request&) {
+          return http::Response::Json(
+              R"({"store_type":"SqlStore","workspaces_enabled":true,)"
+              R"("trace_archival_enabled":false,"multipart_uploads_enabled":false,)"
+              R"("multipart_downloads_enabled":false,"presigned_upload_run_id_supported":false,)"
+              R"("presigned_upload_model_id_supported":false,"features_enabled":{"gateway":false}})");
+        },
+        public_route);
+  }
   const Rule change_experiments = UsersOnly("changing experiments");
   add(Method::kPost, "/mlflow/experiments/create", UsersOnly("creating experiments"),
       CreateExperiment);

@@ -10,9 +10,12 @@
 #include <utility>
 #include <vector>
 
+#include "api/authorization.h"
 #include "api/routes.h"
 #include "artifacts/artifact_uri.h"
+#include "common/clock.h"
 #include "tracking/messages.h"
+#include "tracking/tracking_service.h"
 
 namespace inet::api {
 namespace {
@@ -289,18 +292,15 @@ class ArtifactHandlers {
   ArtifactHandlers(store::TrackingStore& store, ArtifactStore& destination,
                    const artifacts::ArtifactSchemeRegistry& schemes,
                    std::vector<std::string> local_roots, const Authorizer& authorizer)
-      : store_(store),
+      : tracking_(store, clock_),
         destination_(destination),
         resolver_(destination, schemes, std::move(local_roots)),
         authorizer_(authorizer) {}
 
   // PUT /mlflow-artifacts/artifacts/<path>: streams the body into the destination.
   Response Upload(Request& req) {
-    std::optional<std::string> key = SafePath(req.path_params["path"], false);
-    if (!key) return InvalidPath();
-    if (Status s = authorizer_.ArtifactKey(req.identity, *key, kWrite); !s.ok()) {
-      return http::ErrorResponse(s);
-    }
+    StatusOr<std::string> key = ProxiedKey(req, req.path_params["path"], false, kWrite);
+    if (!key.ok()) return http::ErrorResponse(key.status());
     StringByteSource buffered(std::move(req.body));
     ByteSource& body = req.body_stream != nullptr ? *req.body_stream : buffered;
     int64_t size = req.content_length ? static_cast<int64_t>(*req.content_length) : -1;
@@ -311,21 +311,15 @@ class ArtifactHandlers {
 
   // GET /mlflow-artifacts/artifacts/<path>
   Response Download(Request& req) {
-    std::optional<std::string> key = SafePath(req.path_params["path"], false);
-    if (!key) return InvalidPath();
-    if (Status s = authorizer_.ArtifactKey(req.identity, *key, kRead); !s.ok()) {
-      return http::ErrorResponse(s);
-    }
-    return SendArtifact(destination_, *key, *key);
+    StatusOr<std::string> key = ProxiedKey(req, req.path_params["path"], false, kRead);
+    if (!key.ok()) return http::ErrorResponse(key.status());
+    return SendArtifact(destination_, *key, req.path_params["path"]);
   }
 
   // GET /mlflow-artifacts/artifacts?path=<dir>: basenames only, like MLflow.
   Response ListProxied(Request& req) {
-    std::optional<std::string> dir = SafePath(req.Query("path").value_or(""), true);
-    if (!dir) return InvalidPath();
-    if (Status s = authorizer_.ArtifactKey(req.identity, *dir, kRead); !s.ok()) {
-      return http::ErrorResponse(s);
-    }
+    StatusOr<std::string> dir = ProxiedKey(req, req.Query("path").value_or(""), true, kRead);
+    if (!dir.ok()) return http::ErrorResponse(dir.status());
     auto entries = ListDirectory(destination_, *dir);
     if (!entries.ok()) return http::ErrorResponse(entries.status());
     json::object body;
@@ -339,11 +333,8 @@ class ArtifactHandlers {
 
   // DELETE /mlflow-artifacts/artifacts/<path>: a file or a whole directory.
   Response DeleteProxied(Request& req) {
-    std::optional<std::string> key = SafePath(req.path_params["path"], false);
-    if (!key) return InvalidPath();
-    if (Status s = authorizer_.ArtifactKey(req.identity, *key, kWrite); !s.ok()) {
-      return http::ErrorResponse(s);
-    }
+    StatusOr<std::string> key = ProxiedKey(req, req.path_params["path"], false, kWrite);
+    if (!key.ok()) return http::ErrorResponse(key.status());
     Status deleted = destination_.Delete(*key);
     if (deleted.ok()) deleted = destination_.DeletePrefix(*key);
     if (!deleted.ok()) return http::ErrorResponse(deleted);
@@ -458,7 +449,7 @@ class ArtifactHandlers {
     if (Status s = authorizer_.Run(req.identity, run_id, kRead); !s.ok()) {
       return http::ErrorResponse(s);
     }
-    auto run = tracking::RunResult(store_.GetRun(run_id), run_id);
+    auto run = tracking_.GetRun(req.identity, run_id);
     if (!run.ok()) return http::ErrorResponse(run.status());
     return ListUnder(run->info.artifact_uri, *path);
   }
@@ -475,7 +466,7 @@ class ArtifactHandlers {
     if (Status s = authorizer_.Run(req.identity, run_id, kRead); !s.ok()) {
       return http::ErrorResponse(s);
     }
-    auto run = tracking::RunResult(store_.GetRun(run_id), run_id);
+    auto run = tracking_.GetRun(req.identity, run_id);
     if (!run.ok()) return http::ErrorResponse(run.status());
     return SendUnder(run->info.artifact_uri, *path);
   }
@@ -490,7 +481,7 @@ class ArtifactHandlers {
       return http::ErrorResponse(s);
     }
     const std::string& model_id = req.path_params["model_id"];
-    auto model = tracking::LoggedModelResult(store_.GetLoggedModel(model_id), model_id);
+    auto model = tracking_.GetLoggedModel(req.identity, model_id);
     if (!model.ok()) return http::ErrorResponse(model.status());
     return ListUnder(model->artifact_uri, *path);
   }
@@ -510,7 +501,7 @@ class ArtifactHandlers {
       return http::ErrorResponse(s);
     }
     const std::string& model_id = req.path_params["model_id"];
-    auto model = tracking::LoggedModelResult(store_.GetLoggedModel(model_id), model_id);
+    auto model = tracking_.GetLoggedModel(req.identity, model_id);
     if (!model.ok()) return http::ErrorResponse(model.status());
     return SendUnder(model->artifact_uri, *path);
   }
@@ -538,7 +529,7 @@ class ArtifactHandlers {
     if (Status s = authorizer_.Run(req.identity, run_id, kWrite); !s.ok()) {
       return http::ErrorResponse(s);
     }
-    auto run = tracking::RunResult(store_.GetRun(run_id), run_id);
+    auto run = tracking_.GetRun(req.identity, run_id);
     if (!run.ok()) return http::ErrorResponse(run.status());
     auto location = resolver_.Resolve(run->info.artifact_uri, /*create=*/true);
     if (!location.ok()) return http::ErrorResponse(location.status());
@@ -572,9 +563,19 @@ class ArtifactHandlers {
     if (!file || file->find('/') != std::string::npos) {
       return InvalidArgumentError("Invalid path");
     }
-    std::string key = JoinPath(*dir, *file);
-    RETURN_IF_ERROR(authorizer_.ArtifactKey(req.identity, key, kWrite));
+    ASSIGN_OR_RETURN(std::string key, ProxiedKey(req, JoinPath(*dir, *file), false, kWrite));
     return std::make_pair(std::move(key), std::move(*body));
+  }
+
+  // The store key of a path of the mlflow-artifacts routes: a safe path (MLflow's "Invalid
+  // path" otherwise), inside the acting team's root, that the caller may touch.
+  StatusOr<std::string> ProxiedKey(const Request& req, std::string_view path, bool allow_empty,
+                                   Access access) const {
+    std::optional<std::string> safe = SafePath(path, allow_empty);
+    if (!safe) return InvalidArgumentError("Invalid path");
+    ASSIGN_OR_RETURN(std::string key, TeamArtifactKey(req.identity, *safe));
+    RETURN_IF_ERROR(authorizer_.ArtifactKey(req.identity, key, access));
+    return key;
   }
 
   // "<scheme>://<host><prefix>/mlflow-artifacts/mpu/part/", from the request that created
@@ -620,7 +621,10 @@ class ArtifactHandlers {
     return SendArtifact(*location->store, location->KeyFor(path), path);
   }
 
-  store::TrackingStore& store_;
+  // Reads of runs and logged models go through the tracking service, which applies the team
+  // rule (another team's answer as absent); it reads only, so its clock is never consulted.
+  SystemClock clock_;
+  tracking::TrackingService tracking_;
   ArtifactStore& destination_;
   artifacts::ArtifactUriResolver resolver_;
   const Authorizer& authorizer_;

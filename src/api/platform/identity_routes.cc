@@ -140,6 +140,51 @@ class IdentityHandlers {
     return JsonResponse({{"team", TeamJson(*team)}}, 201);
   }
 
+  // --- MLflow workspaces: teams as the mlflow client sees them (mlflow.list_workspaces(),
+  // get_workspace, create_workspace), under /api/2.0 and /api/3.0 ------------------------------
+
+  // GET .../mlflow/workspaces -> {"workspaces": [{"name"}]}: the caller's teams.
+  Response ListWorkspaces(Request& req) {
+    StatusOr<std::vector<store::Team>> teams = teams_.ListTeams(req.identity);
+    if (!teams.ok()) return http::ErrorResponse(teams.status());
+    json::array items;
+    for (const store::Team& t : *teams) items.push_back(json::object{{"name", t.name}});
+    return JsonResponse({{"workspaces", std::move(items)}});
+  }
+
+  // GET .../mlflow/workspaces/{workspace_name} -> {"workspace": {"name"}}; another team's is
+  // absent (404), as every object of another team.
+  Response GetWorkspace(Request& req) {
+    StatusOr<teams::TeamDetails> details =
+        teams_.GetTeam(req.identity, Param(req, "workspace_name"));
+    if (details.status().code() == StatusCode::kPermissionDenied) {
+      return http::ErrorResponse(
+          NotFoundError("Workspace '" + std::string(Param(req, "workspace_name")) + "' not found"));
+    }
+    if (!details.ok()) return http::ErrorResponse(details.status());
+    return JsonResponse({{"workspace", json::object{{"name", details->team.name}}}});
+  }
+
+  // POST .../mlflow/workspaces {"name", "description"?} -> 201 {"workspace"}: creates a team
+  // (platform admins, as `inet platform team create`).
+  Response CreateWorkspace(Request& req) {
+    StatusOr<JsonBody> body =
+        JsonBody::Parse(req.body, {"name", "description", "default_artifact_root"});
+    if (!body.ok()) return http::ErrorResponse(body.status());
+    StatusOr<std::string> name = body->String("name", true);
+    if (!name.ok()) return http::ErrorResponse(name.status());
+    StatusOr<std::string> root = body->String("default_artifact_root", false);
+    if (!root.ok()) return http::ErrorResponse(root.status());
+    if (!root->empty()) {
+      return http::ErrorResponse(InvalidArgumentError(
+          "default_artifact_root cannot be set: a team's artifacts live under the server's "
+          "artifact root, in workspaces/<team>/"));
+    }
+    StatusOr<store::Team> team = teams_.CreateTeam(req.identity, *name);
+    if (!team.ok()) return http::ErrorResponse(team.status());
+    return JsonResponse({{"workspace", json::object{{"name", team->name}}}}, 201);
+  }
+
   // GET /api/v1/teams -> {"teams"}: the caller's teams (every team for platform admins).
   Response ListTeams(Request& req) {
     StatusOr<std::vector<store::Team>> teams = teams_.ListTeams(req.identity);
@@ -244,6 +289,12 @@ void RegisterIdentityRoutes(http::Router& router, teams::TeamService& teams,
   router.Add(Method::kPost, "/api/v1/tokens", bind(&IdentityHandlers::CreateToken));
   router.Add(Method::kGet, "/api/v1/tokens", bind(&IdentityHandlers::ListTokens));
   router.Add(Method::kDelete, "/api/v1/tokens/{token_id}", bind(&IdentityHandlers::RevokeToken));
+  for (std::string_view version : {"2.0", "3.0"}) {
+    const std::string base = "/api/" + std::string(version) + "/mlflow/workspaces";
+    router.Add(Method::kGet, base, bind(&IdentityHandlers::ListWorkspaces));
+    router.Add(Method::kPost, base, bind(&IdentityHandlers::CreateWorkspace));
+    router.Add(Method::kGet, base + "/{workspace_name}", bind(&IdentityHandlers::GetWorkspace));
+  }
 }
 
 }  // namespace inet::api

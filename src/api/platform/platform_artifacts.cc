@@ -46,7 +46,15 @@ StatusOr<Location> LocationOf(const Request& req) {
     return InvalidArgumentError("Invalid namespace '" + std::string(ns) +
                                 "': use one path segment without '..'");
   }
-  return Location{*key, "platform/" + *key + "/"};
+  // A namespace is a team: its objects are its members' (and platform admins').
+  if (!MayActIn(req.identity, *key)) {
+    return PermissionDeniedError(
+        "Namespace '" + *key + "' is a team that user '" + req.identity.user +
+        "' does not act in: use one of your teams (inet platform team list), and send it as "
+        "the X-MLFLOW-WORKSPACE header (the SDK does for ArtifactStore(namespace=...))");
+  }
+  // Under the team's root, so the URIs resolve through the team's mlflow-artifacts routes.
+  return Location{*key, TeamArtifactPrefix(*key) + "platform/" + *key + "/"};
 }
 
 bool IsReserved(std::string_view path) {

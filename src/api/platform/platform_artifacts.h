@@ -7,11 +7,14 @@
 //   DELETE /api/v1/artifacts/{namespace}/{path...}
 //   GET    /api/v1/artifact-store                    {"kind": "local" | "s3"}
 //
-// Objects live under "platform/<namespace>/<path>" in the store, so their URIs are
-// "mlflow-artifacts:/platform/<namespace>/<path>". User metadata (the X-Inet-Artifact-Metadata
-// header: a JSON object, at most 64 KiB, values of any JSON type) is kept in a sidecar object
-// "platform/<namespace>/.inet-metadata/<path>.json", hidden from listings; the first path
-// segment ".inet-metadata" is therefore reserved.
+// A namespace is a team the caller acts in (Identity::team; platform admins: any), else 403.
+// Objects live under "<team root>platform/<namespace>/<path>" in the store (the team root is
+// "" for team default and "workspaces/<team>/" for others: common/identity.h
+// TeamArtifactPrefix), so their URIs are "mlflow-artifacts:/<team root>platform/<namespace>/
+// <path>", readable through the team's mlflow-artifacts routes. User metadata (the
+// X-Inet-Artifact-Metadata header: a JSON object, at most 64 KiB, values of any JSON type) is kept
+// in a sidecar object "platform/<namespace>/.inet-metadata/<path>.json", hidden from listings; the
+// first path segment ".inet-metadata" is therefore reserved.
 #pragma once
 
 #include <string>

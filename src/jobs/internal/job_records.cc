@@ -14,12 +14,12 @@ constexpr int64_t kMaxListPage = 1000;
 
 }  // namespace
 
-std::string SnapshotKey(std::string_view snapshot_id) {
-  return "snapshots/" + std::string(snapshot_id) + ".tar.gz";
+std::string SnapshotKey(std::string_view team, std::string_view snapshot_id) {
+  return TeamArtifactPrefix(team) + "snapshots/" + std::string(snapshot_id) + ".tar.gz";
 }
 
-std::string OutputKey(std::string_view job_id, std::string_view name) {
-  return "jobs/" + std::string(job_id) + "/outputs/" + std::string(name);
+std::string OutputKey(std::string_view team, std::string_view job_id, std::string_view name) {
+  return TeamArtifactPrefix(team) + "jobs/" + std::string(job_id) + "/outputs/" + std::string(name);
 }
 
 JobSpec SpecOf(const store::JobRecord& record) {

@@ -22,9 +22,9 @@
 namespace inet::jobs::internal {
 
 // "snapshots/<id>.tar.gz": where an uploaded code snapshot is kept in the artifact store.
-std::string SnapshotKey(std::string_view snapshot_id);
+std::string SnapshotKey(std::string_view team, std::string_view snapshot_id);
 // "jobs/<id>/outputs/<name>": where a finished job's output artifact is kept.
-std::string OutputKey(std::string_view job_id, std::string_view name);
+std::string OutputKey(std::string_view team, std::string_view job_id, std::string_view name);
 
 // The record's spec; a spec that no longer parses (never written by this code) reads as what
 // the record itself knows (name, team, priority class).

@@ -584,10 +584,10 @@ StatusOr<SqlQuery> BuildExperimentSearch(const Dialect& dialect, const Experimen
   ASSIGN_OR_RETURN(std::string filter, ExperimentFilterSql(query.filter, params));
   std::string sql =
       "SELECT e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, "
-      "e.last_update_time FROM experiments e" +
+      "e.last_update_time, e.team FROM experiments e" +
       order.joins + " WHERE " + ViewTypeClause("e.lifecycle_stage", query.view_type, params) +
-      " AND " + filter + " ORDER BY " + order.order_by +
-      LimitOffset(query.max_results, query.offset, params);
+      (query.team.empty() ? "" : " AND e.team = " + params.Add(query.team)) + " AND " + filter +
+      " ORDER BY " + order.order_by + LimitOffset(query.max_results, query.offset, params);
   return SqlQuery{std::move(sql), params.values()};
 }
 

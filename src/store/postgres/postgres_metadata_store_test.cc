@@ -143,8 +143,13 @@ INSTANTIATE_TEST_SUITE_P(Postgres, LeaseStoreConformanceTest,
 
 namespace {
 
-// Undoes migration 6 (the typed job columns), first in every roll-back.
+// Undoes migrations 7 (experiments of teams) and 6 (the typed job columns), first in every
+// roll-back.
 constexpr char kDropJobColumns[] =
+    "ALTER TABLE experiments DROP CONSTRAINT experiments_team_name_key; "
+    "DROP INDEX experiments_team_idx; ALTER TABLE experiments DROP COLUMN team; "
+    "ALTER TABLE experiments ADD CONSTRAINT experiments_name_key UNIQUE (name); "
+    "DELETE FROM schema_migrations WHERE version >= 7; "
     "ALTER TABLE jobs DROP COLUMN cpu_millis, DROP COLUMN memory_bytes, DROP COLUMN gpus, "
     "DROP COLUMN stop_reason; ";
 
@@ -433,7 +438,7 @@ TEST_F(PostgresMetadataStoreTest, TextPostgresCannotStoreIsInvalidArgument) {
     EXPECT_EQ(id.status().code(), StatusCode::kInvalidArgument) << id.status().ToString();
   }
   // Nothing was stored under a truncated name either.
-  EXPECT_FALSE((*opened)->tracking().GetExperimentByName("nul").ok());
+  EXPECT_FALSE((*opened)->tracking().GetExperimentByName("default", "nul").ok());
 }
 
 // --- Errors that need no server ---------------------------------------------------------------

@@ -297,6 +297,15 @@ Status FillJobColumns(PgConnection& conn) {
   return OkStatus();
 }
 
+// Version 7: experiments belong to a team (an MLflow workspace), and names are unique per team
+// (as SQLite's version 7).
+constexpr std::string_view kMigration7 = R"sql(
+ALTER TABLE experiments ADD COLUMN team TEXT NOT NULL DEFAULT 'default';
+ALTER TABLE experiments DROP CONSTRAINT experiments_name_key;
+ALTER TABLE experiments ADD CONSTRAINT experiments_team_name_key UNIQUE (team, name);
+CREATE INDEX experiments_team_idx ON experiments (team, creation_time);
+)sql";
+
 // A migration: its DDL script and, where SQL cannot compute the data (quantities such as
 // "16Gi"), a C++ backfill run right after it in the same transaction.
 struct Migration {
@@ -307,7 +316,8 @@ struct Migration {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {{kMigration1}, {kMigration2},
                                                      {kMigration3}, {kMigration4},
-                                                     {kMigration5}, {kMigration6, FillJobColumns}};
+                                                     {kMigration5}, {kMigration6, FillJobColumns},
+                                                     {kMigration7}};
   return kMigrations;
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/ids.h"
+#include "store/internal/experiment_location.h"
 #include "store/internal/sql_search.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/postgres_migrations.h"
@@ -28,7 +29,7 @@ constexpr std::string_view kRunColumns =
     "r.artifact_uri, r.lifecycle_stage";
 constexpr std::string_view kExperimentColumns =
     "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, "
-    "e.last_update_time";
+    "e.last_update_time, e.team";
 constexpr std::string_view kModelColumns =
     "m.model_id, m.experiment_id, m.name, m.artifact_location, m.creation_timestamp_ms, "
     "m.last_updated_timestamp_ms, m.status, m.status_message, m.lifecycle_stage, m.model_type, "
@@ -99,6 +100,7 @@ Experiment ExperimentFromRow(const PgResult& res, int row) {
       res.GetString(row, 3) == "deleted" ? LifecycleStage::kDeleted : LifecycleStage::kActive;
   e.creation_time = res.GetInt64(row, 4);
   e.last_update_time = res.GetInt64(row, 5);
+  e.team = res.GetString(row, 6);
   return e;
 }
 
@@ -201,23 +203,26 @@ class PostgresTrackingStore : public TrackingStore {
   StatusOr<std::string> CreateExperiment(const Experiment& experiment) override {
     std::string id;
     RETURN_IF_ERROR(db_.Write("creating experiment", [&](PgConnection& c) -> Status {
-      ASSIGN_OR_RETURN(PgResult existing, c.Exec("SELECT 1 FROM experiments WHERE name = $1::text",
-                                                 {experiment.name}));
+      ASSIGN_OR_RETURN(PgResult existing,
+                       c.Exec("SELECT 1 FROM experiments WHERE team = $1::text AND name = $2::text",
+                              {experiment.team, experiment.name}));
       if (existing.rows() > 0) return ExperimentExists(experiment.name);
       ASSIGN_OR_RETURN(PgResult next, c.Exec("SELECT nextval('experiments_id_seq')"));
       id = next.GetString(0, 0);
-      std::string location = experiment.artifact_location.empty()
-                                 ? JoinArtifactUri(db_.artifact_root(), id)
-                                 : experiment.artifact_location;
+      std::string location =
+          experiment.artifact_location.empty()
+              ? internal::DefaultExperimentLocation(db_.artifact_root(), experiment.team, id)
+              : experiment.artifact_location;
       int64_t created = experiment.creation_time != 0 ? experiment.creation_time : db_.Now();
       int64_t updated = experiment.last_update_time != 0 ? experiment.last_update_time : created;
-      Status inserted = c.Exec(
-                             "INSERT INTO experiments (experiment_id, name, artifact_location, "
-                             "lifecycle_stage, creation_time, last_update_time) "
-                             "VALUES ($1::bigint, $2::text, $3::text, 'active', $4::bigint, "
-                             "$5::bigint)",
-                             {id, experiment.name, location, PgInt(created), PgInt(updated)})
-                            .status();
+      Status inserted =
+          c.Exec(
+               "INSERT INTO experiments (experiment_id, name, artifact_location, "
+               "lifecycle_stage, creation_time, last_update_time, team) "
+               "VALUES ($1::bigint, $2::text, $3::text, 'active', $4::bigint, "
+               "$5::bigint, $6::text)",
+               {id, experiment.name, location, PgInt(created), PgInt(updated), experiment.team})
+              .status();
       if (inserted.code() == StatusCode::kAlreadyExists) return ExperimentExists(experiment.name);
       RETURN_IF_ERROR(inserted);
       return UpsertExperimentTags(c, id, experiment.tags);
@@ -232,19 +237,54 @@ class PostgresTrackingStore : public TrackingStore {
     }
     Experiment out;
     RETURN_IF_ERROR(db_.Read("getting experiment", [&](PgConnection& c) -> Status {
-      return LoadExperiment(c, "e.experiment_id = $1::bigint", PgInt(*id),
+      return LoadExperiment(c, "e.experiment_id = $1::bigint", {PgInt(*id)},
                             ExperimentNotFound(experiment_id), out);
     }));
     return out;
   }
 
-  StatusOr<Experiment> GetExperimentByName(std::string_view name) override {
+  StatusOr<Experiment> GetExperimentByName(std::string_view team, std::string_view name) override {
     Experiment out;
     RETURN_IF_ERROR(db_.Read("getting experiment by name", [&](PgConnection& c) -> Status {
-      return LoadExperiment(c, "e.name = $1::text", std::string(name),
+      return LoadExperiment(c, "e.team = $1::text AND e.name = $2::text",
+                            {std::string(team), std::string(name)},
                             Cat({"no experiment named '", name, "'"}), out);
     }));
     return out;
+  }
+
+  StatusOr<std::map<std::string, std::string>> ExperimentTeams(
+      const std::vector<std::string>& experiment_ids) override {
+    std::vector<std::string> ids;
+    for (const std::string& id : experiment_ids) {
+      if (ParseExperimentId(id)) ids.push_back(id);
+    }
+    std::map<std::string, std::string> teams;
+    if (ids.empty()) return teams;
+    RETURN_IF_ERROR(db_.Read("finding the teams of experiments", [&](PgConnection& c) -> Status {
+      ASSIGN_OR_RETURN(PgResult res, c.Exec("SELECT experiment_id, team FROM experiments WHERE "
+                                            "experiment_id = ANY($1::bigint[])",
+                                            {PgArray(ids)}));
+      for (int i = 0; i < res.rows(); ++i) teams[res.GetString(i, 0)] = res.GetString(i, 1);
+      return OkStatus();
+    }));
+    return teams;
+  }
+
+  StatusOr<std::map<std::string, std::string>> RunTeams(
+      const std::vector<std::string>& run_ids) override {
+    std::map<std::string, std::string> teams;
+    if (run_ids.empty()) return teams;
+    RETURN_IF_ERROR(db_.Read("finding the teams of runs", [&](PgConnection& c) -> Status {
+      ASSIGN_OR_RETURN(PgResult res,
+                       c.Exec("SELECT r.run_uuid, e.team FROM runs r JOIN experiments e ON "
+                              "e.experiment_id = r.experiment_id WHERE r.run_uuid = "
+                              "ANY($1::text[])",
+                              {PgArray(run_ids)}));
+      for (int i = 0; i < res.rows(); ++i) teams[res.GetString(i, 0)] = res.GetString(i, 1);
+      return OkStatus();
+    }));
+    return teams;
   }
 
   StatusOr<Page<Experiment>> SearchExperiments(const ExperimentQuery& query) override {
@@ -261,9 +301,11 @@ class PostgresTrackingStore : public TrackingStore {
   Status RenameExperiment(std::string_view experiment_id, std::string_view new_name) override {
     return db_.Write("renaming experiment", [&](PgConnection& c) -> Status {
       RETURN_IF_ERROR(RequireActiveExperiment(c, experiment_id));
-      ASSIGN_OR_RETURN(PgResult clash, c.Exec("SELECT 1 FROM experiments WHERE name = $1::text AND "
-                                              "experiment_id <> $2::bigint",
-                                              {std::string(new_name), std::string(experiment_id)}));
+      ASSIGN_OR_RETURN(PgResult clash,
+                       c.Exec("SELECT 1 FROM experiments WHERE name = $1::text AND "
+                              "experiment_id <> $2::bigint AND team = (SELECT team FROM "
+                              "experiments WHERE experiment_id = $2::bigint)",
+                              {std::string(new_name), std::string(experiment_id)}));
       if (clash.rows() > 0) {
         return ExperimentExists(new_name);
       }
@@ -924,12 +966,12 @@ class PostgresTrackingStore : public TrackingStore {
     return UpsertKeyValues(c, "logged_model_params", "model_id", "text", "key", model_id, params);
   }
 
-  Status LoadExperiment(PgConnection& c, std::string_view where, std::string value,
+  Status LoadExperiment(PgConnection& c, std::string_view where, PgParams values,
                         const std::string& not_found, Experiment& out) {
     ASSIGN_OR_RETURN(
         PgResult res,
         c.Exec(Cat({"SELECT ", kExperimentColumns, " FROM experiments e WHERE ", where}),
-               {std::move(value)}));
+               std::move(values)));
     if (res.rows() == 0) {
       return NotFoundError(not_found);
     }

@@ -325,6 +325,34 @@ Status FillJobColumns(Connection& tx) {
   return OkStatus();
 }
 
+// Version 7: experiments belong to a team (an MLflow workspace), and names are unique per
+// team. SQLite cannot change a UNIQUE constraint in place, so the table is rebuilt (foreign keys
+// are off on every connection; nothing references experiments by constraint), keeping the ids
+// and the AUTOINCREMENT counter so that no id of a deleted experiment is handed out again.
+constexpr std::string_view kExperimentTeamsSchema = R"sql(
+CREATE TABLE experiments_by_team (
+  experiment_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  artifact_location TEXT NOT NULL,
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+  creation_time INTEGER NOT NULL,
+  last_update_time INTEGER NOT NULL,
+  team TEXT NOT NULL DEFAULT 'default',
+  UNIQUE (team, name)
+);
+INSERT INTO experiments_by_team (experiment_id, name, artifact_location, lifecycle_stage,
+                                 creation_time, last_update_time, team)
+  SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time,
+         last_update_time, 'default' FROM experiments;
+DELETE FROM sqlite_sequence WHERE name = 'experiments_by_team';
+INSERT INTO sqlite_sequence (name, seq)
+  SELECT 'experiments_by_team', seq FROM sqlite_sequence WHERE name = 'experiments';
+DROP TABLE experiments;
+ALTER TABLE experiments_by_team RENAME TO experiments;
+CREATE INDEX experiments_creation ON experiments (creation_time);
+CREATE INDEX experiments_team ON experiments (team, creation_time);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial tracking schema", kInitialSchema},
     Migration{2, "platform jobs", kJobsSchema},
@@ -332,6 +360,7 @@ constexpr std::array kMigrations = {
     Migration{4, "indexed history and metric searches", kIndexedReadsSchema},
     Migration{5, "users, teams and memberships", kTeamsSchema},
     Migration{6, "typed job columns: resources and stop reason", kJobColumnsSchema, FillJobColumns},
+    Migration{7, "experiments belong to teams", kExperimentTeamsSchema},
 };
 
 }  // namespace

@@ -17,6 +17,7 @@
 
 #include "common/ids.h"
 #include "search/search.h"
+#include "store/internal/experiment_location.h"
 #include "store/internal/sql_search.h"
 #include "store/sqlite/sqlite_connection.h"
 
@@ -182,7 +183,11 @@ class SqliteTrackingStore : public TrackingStore {
   // --- Experiments ---
   StatusOr<std::string> CreateExperiment(const Experiment& experiment) override;
   StatusOr<Experiment> GetExperiment(std::string_view experiment_id) override;
-  StatusOr<Experiment> GetExperimentByName(std::string_view name) override;
+  StatusOr<Experiment> GetExperimentByName(std::string_view team, std::string_view name) override;
+  StatusOr<std::map<std::string, std::string>> ExperimentTeams(
+      const std::vector<std::string>& experiment_ids) override;
+  StatusOr<std::map<std::string, std::string>> RunTeams(
+      const std::vector<std::string>& run_ids) override;
   StatusOr<Page<Experiment>> SearchExperiments(const ExperimentQuery& query) override;
   Status RenameExperiment(std::string_view experiment_id, std::string_view new_name) override;
   Status SetExperimentLifecycle(std::string_view experiment_id,
@@ -266,12 +271,13 @@ Experiment ReadExperimentRow(const Statement& q) {
   e.lifecycle_stage = q.Text(3) == "deleted" ? LifecycleStage::kDeleted : LifecycleStage::kActive;
   e.creation_time = q.Int(4);
   e.last_update_time = q.Int(5);
+  e.team = q.Text(6);
   return e;
 }
 
 constexpr char kExperimentColumns[] =
     "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, "
-    "last_update_time FROM experiments ";
+    "last_update_time, team FROM experiments ";
 
 Status SqliteTrackingStore::LoadExperimentTags(Connection& db,
                                                std::vector<Experiment>& experiments) {
@@ -310,26 +316,31 @@ StatusOr<Experiment> SqliteTrackingStore::LoadExperiment(Connection& db,
 StatusOr<std::string> SqliteTrackingStore::CreateExperiment(const Experiment& experiment) {
   std::string id;
   Status s = Write([&](Connection& db) -> Status {
-    ASSIGN_OR_RETURN(Statement dup, db.Prepare("SELECT 1 FROM experiments WHERE name = ?1"));
-    ASSIGN_OR_RETURN(bool exists, dup.Bind(1, experiment.name).Step());
+    ASSIGN_OR_RETURN(Statement dup,
+                     db.Prepare("SELECT 1 FROM experiments WHERE team = ?1 AND name = ?2"));
+    ASSIGN_OR_RETURN(bool exists, dup.Bind(1, experiment.team).Bind(2, experiment.name).Step());
     if (exists) return NameTaken(experiment.name);
     int64_t created = experiment.creation_time != 0 ? experiment.creation_time : Now();
     int64_t updated = experiment.last_update_time != 0 ? experiment.last_update_time : created;
     ASSIGN_OR_RETURN(Statement ins,
                      db.Prepare("INSERT INTO experiments (name, artifact_location, "
-                                "lifecycle_stage, creation_time, last_update_time) VALUES "
-                                "(?1, ?2, 'active', ?3, ?4)"));
+                                "lifecycle_stage, creation_time, last_update_time, team) VALUES "
+                                "(?1, ?2, 'active', ?3, ?4, ?5)"));
     RETURN_IF_ERROR(ins.Bind(1, experiment.name)
                         .Bind(2, experiment.artifact_location)
                         .Bind(3, created)
                         .Bind(4, updated)
+                        .Bind(5, experiment.team)
                         .Run());
     int64_t new_id = sqlite3_last_insert_rowid(db.raw());
     id = std::to_string(new_id);
     if (experiment.artifact_location.empty()) {
       ASSIGN_OR_RETURN(Statement upd, db.Prepare("UPDATE experiments SET artifact_location = ?1 "
                                                  "WHERE experiment_id = ?2"));
-      RETURN_IF_ERROR(upd.Bind(1, db_.artifact_root() + "/" + id).Bind(2, new_id).Run());
+      RETURN_IF_ERROR(
+          upd.Bind(1, internal::DefaultExperimentLocation(db_.artifact_root(), experiment.team, id))
+              .Bind(2, new_id)
+              .Run());
     }
     return WriteKeyValues(db, kUpsertExperimentTag, new_id, experiment.tags);
   });
@@ -346,11 +357,13 @@ StatusOr<Experiment> SqliteTrackingStore::GetExperiment(std::string_view experim
   return std::move(*out);
 }
 
-StatusOr<Experiment> SqliteTrackingStore::GetExperimentByName(std::string_view name) {
+StatusOr<Experiment> SqliteTrackingStore::GetExperimentByName(std::string_view team,
+                                                              std::string_view name) {
   std::optional<Experiment> out;
   RETURN_IF_ERROR(Read([&](Connection& db) -> Status {
-    ASSIGN_OR_RETURN(Statement q, db.Prepare(std::string(kExperimentColumns) + "WHERE name = ?1"));
-    ASSIGN_OR_RETURN(bool row, q.Bind(1, name).Step());
+    ASSIGN_OR_RETURN(Statement q,
+                     db.Prepare(std::string(kExperimentColumns) + "WHERE team = ?1 AND name = ?2"));
+    ASSIGN_OR_RETURN(bool row, q.Bind(1, team).Bind(2, name).Step());
     if (!row) return NotFoundError("no experiment named '" + std::string(name) + "'");
     std::vector<Experiment> found{ReadExperimentRow(q)};
     q.Reset();
@@ -374,6 +387,40 @@ StatusOr<Page<Experiment>> SqliteTrackingStore::SearchExperiments(const Experime
   return page;
 }
 
+StatusOr<std::map<std::string, std::string>> SqliteTrackingStore::ExperimentTeams(
+    const std::vector<std::string>& experiment_ids) {
+  std::vector<internal::SqlValue> ids;
+  for (const std::string& id : experiment_ids) {
+    if (std::optional<int64_t> parsed = ParseExperimentId(id)) ids.push_back(*parsed);
+  }
+  std::map<std::string, std::string> teams;
+  if (ids.empty()) return teams;
+  RETURN_IF_ERROR(Read([&](Connection& db) -> Status {
+    return ForEachRowInChunks(
+        db,
+        "SELECT experiment_id, team FROM experiments WHERE experiment_id IN " +
+            std::string(kIdsMarker),
+        ids, [&](const Statement& q) { teams[std::to_string(q.Int(0))] = q.Text(1); });
+  }));
+  return teams;
+}
+
+StatusOr<std::map<std::string, std::string>> SqliteTrackingStore::RunTeams(
+    const std::vector<std::string>& run_ids) {
+  std::vector<internal::SqlValue> ids(run_ids.begin(), run_ids.end());
+  std::map<std::string, std::string> teams;
+  if (ids.empty()) return teams;
+  RETURN_IF_ERROR(Read([&](Connection& db) -> Status {
+    return ForEachRowInChunks(
+        db,
+        "SELECT r.run_uuid, e.team FROM runs r JOIN experiments e ON e.experiment_id = "
+        "r.experiment_id WHERE r.run_uuid IN " +
+            std::string(kIdsMarker),
+        ids, [&](const Statement& q) { teams[q.Text(0)] = q.Text(1); });
+  }));
+  return teams;
+}
+
 Status SqliteTrackingStore::RenameExperiment(std::string_view experiment_id,
                                              std::string_view new_name) {
   return Write([&](Connection& db) -> Status {
@@ -382,8 +429,9 @@ Status SqliteTrackingStore::RenameExperiment(std::string_view experiment_id,
       return FailedPreconditionError("experiment " + e.experiment_id + " is not active");
     }
     if (e.name == new_name) return OkStatus();
-    ASSIGN_OR_RETURN(Statement dup, db.Prepare("SELECT 1 FROM experiments WHERE name = ?1"));
-    ASSIGN_OR_RETURN(bool exists, dup.Bind(1, new_name).Step());
+    ASSIGN_OR_RETURN(Statement dup,
+                     db.Prepare("SELECT 1 FROM experiments WHERE team = ?1 AND name = ?2"));
+    ASSIGN_OR_RETURN(bool exists, dup.Bind(1, e.team).Bind(2, new_name).Step());
     if (exists) return NameTaken(new_name);
     dup.Reset();
     ASSIGN_OR_RETURN(Statement upd, db.Prepare("UPDATE experiments SET name = ?1, "

@@ -111,7 +111,59 @@ TEST_P(TrackingStoreConformanceTest, DefaultExperimentExists) {
   EXPECT_EQ(e.name, "Default");
   EXPECT_EQ(e.artifact_location, std::string(kArtifactRoot) + "/0");
   EXPECT_EQ(e.lifecycle_stage, LifecycleStage::kActive);
-  EXPECT_EQ(ValueOrDie(store().GetExperimentByName("Default")).experiment_id, "0");
+  EXPECT_EQ(ValueOrDie(store().GetExperimentByName("default", "Default")).experiment_id, "0");
+}
+
+// Experiments belong to a team: names are unique per team, a team's default location is under
+// workspaces/<team>/, searches can keep to one team, and the owning team of experiments and
+// runs is one read away.
+TEST_P(TrackingStoreConformanceTest, ExperimentsBelongToTeams) {
+  Experiment ours;
+  ours.name = "bert-experiments";
+  const std::string default_id = ValueOrDie(store().CreateExperiment(ours));
+  ours.team = "nlp-team";
+  const std::string nlp_id = ValueOrDie(store().CreateExperiment(ours));
+  EXPECT_NE(default_id, nlp_id);
+  EXPECT_EQ(store().CreateExperiment(ours).status().code(), StatusCode::kAlreadyExists);
+
+  Experiment nlp = ValueOrDie(store().GetExperiment(nlp_id));
+  EXPECT_EQ(nlp.team, "nlp-team");
+  EXPECT_EQ(nlp.artifact_location, std::string(kArtifactRoot) + "/workspaces/nlp-team/" + nlp_id);
+  EXPECT_EQ(ValueOrDie(store().GetExperiment(default_id)).team, "default");
+  EXPECT_EQ(ValueOrDie(store().GetExperimentByName("nlp-team", "bert-experiments")).experiment_id,
+            nlp_id);
+  EXPECT_EQ(ValueOrDie(store().GetExperimentByName("default", "bert-experiments")).experiment_id,
+            default_id);
+  EXPECT_EQ(store().GetExperimentByName("vision", "bert-experiments").status().code(),
+            StatusCode::kNotFound);
+
+  // Renaming checks the name within the team only.
+  Experiment other;
+  other.name = "other";
+  other.team = "nlp-team";
+  const std::string other_id = ValueOrDie(store().CreateExperiment(other));
+  EXPECT_EQ(store().RenameExperiment(other_id, "bert-experiments").code(),
+            StatusCode::kAlreadyExists);
+  Experiment vision;
+  vision.name = "other";
+  vision.team = "vision";
+  const std::string vision_id = ValueOrDie(store().CreateExperiment(vision));
+  EXPECT_TRUE(store().RenameExperiment(vision_id, "bert-experiments").ok());
+
+  ExperimentQuery query;
+  query.team = "nlp-team";
+  std::vector<std::string> found;
+  for (const Experiment& e : ValueOrDie(store().SearchExperiments(query)).items) {
+    found.push_back(e.experiment_id);
+  }
+  EXPECT_THAT(found, ::testing::UnorderedElementsAre(nlp_id, other_id));
+
+  const std::string run = MakeRun(nlp_id);
+  const std::string default_run = MakeRun(default_id);
+  EXPECT_EQ(ValueOrDie(store().ExperimentTeams({nlp_id, default_id, "12345", "not-an-id"})),
+            (std::map<std::string, std::string>{{nlp_id, "nlp-team"}, {default_id, "default"}}));
+  EXPECT_EQ(ValueOrDie(store().RunTeams({run, default_run, "no-such-run"})),
+            (std::map<std::string, std::string>{{run, "nlp-team"}, {default_run, "default"}}));
 }
 
 TEST_P(TrackingStoreConformanceTest, CreateExperimentAssignsIntegerIdsAndLocation) {
@@ -154,7 +206,7 @@ TEST_P(TrackingStoreConformanceTest, MissingExperimentErrors) {
   StatusOr<Experiment> missing = store().GetExperiment("12345");
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store().GetExperiment("not-a-number").status().code(), StatusCode::kNotFound);
-  StatusOr<Experiment> by_name = store().GetExperimentByName("nope");
+  StatusOr<Experiment> by_name = store().GetExperimentByName("default", "nope");
   EXPECT_EQ(by_name.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store().RenameExperiment("999", "x").code(), StatusCode::kNotFound);
   EXPECT_EQ(store().SetExperimentLifecycle("999", Move(LifecycleStage::kDeleted)).code(),
@@ -167,8 +219,8 @@ TEST_P(TrackingStoreConformanceTest, RenameExperiment) {
   MakeExperiment("b");
   ASSERT_OK(store().RenameExperiment(a, "a2"));
   EXPECT_EQ(ValueOrDie(store().GetExperiment(a)).name, "a2");
-  EXPECT_EQ(ValueOrDie(store().GetExperimentByName("a2")).experiment_id, a);
-  EXPECT_EQ(store().GetExperimentByName("a").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ValueOrDie(store().GetExperimentByName("default", "a2")).experiment_id, a);
+  EXPECT_EQ(store().GetExperimentByName("default", "a").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store().RenameExperiment(a, "b").code(), StatusCode::kAlreadyExists);
 }
 
@@ -183,7 +235,7 @@ TEST_P(TrackingStoreConformanceTest, ExperimentLifecycleIsACompareAndSet) {
   EXPECT_EQ(ValueOrDie(store().GetRun(r1)).info.lifecycle_stage, LifecycleStage::kDeleted);
   EXPECT_EQ(ValueOrDie(store().GetRun(r2)).info.lifecycle_stage, LifecycleStage::kDeleted);
   // Deleted experiments still resolve by name (MLflow's get_experiment_by_name).
-  EXPECT_EQ(ValueOrDie(store().GetExperimentByName("lifecycle")).experiment_id, exp);
+  EXPECT_EQ(ValueOrDie(store().GetExperimentByName("default", "lifecycle")).experiment_id, exp);
 
   // Not in `from` any more: refused, nothing written.
   Status again = store().SetExperimentLifecycle(exp, Move(LifecycleStage::kDeleted, 3000));

@@ -13,7 +13,12 @@ class MockTrackingStore : public store::TrackingStore {
  public:
   MOCK_METHOD(StatusOr<std::string>, CreateExperiment, (const store::Experiment&), (override));
   MOCK_METHOD(StatusOr<store::Experiment>, GetExperiment, (std::string_view), (override));
-  MOCK_METHOD(StatusOr<store::Experiment>, GetExperimentByName, (std::string_view), (override));
+  MOCK_METHOD(StatusOr<store::Experiment>, GetExperimentByName,
+              (std::string_view, std::string_view), (override));
+  MOCK_METHOD((StatusOr<std::map<std::string, std::string>>), ExperimentTeams,
+              (const std::vector<std::string>&), (override));
+  MOCK_METHOD((StatusOr<std::map<std::string, std::string>>), RunTeams,
+              (const std::vector<std::string>&), (override));
   MOCK_METHOD(StatusOr<store::Page<store::Experiment>>, SearchExperiments,
               (const store::ExperimentQuery&), (override));
   MOCK_METHOD(Status, RenameExperiment, (std::string_view, std::string_view), (override));
