@@ -76,6 +76,13 @@ Status Database::OpenConnections(const std::string& path, bool synchronous_full)
     // WAL lets readers proceed while the single writer commits; it is persistent in the file.
     RETURN_IF_ERROR(
         writer_->Exec("PRAGMA journal_mode = WAL;").WithContext("enabling WAL on '" + path + "'"));
+    // Checkpoint when the WAL holds kWalAutocheckpointPages pages rather than SQLite's 1,000:
+    // a batch of 1,000 distinct metric keys dirties about as many pages, so the default
+    // checkpoints after nearly every such commit, copying pages that the next commits dirty
+    // again. Durability is unchanged (commits still reach the WAL with the same synchronous
+    // setting); the WAL file grows to about 40 MiB between checkpoints.
+    RETURN_IF_ERROR(writer_->Exec(
+        "PRAGMA wal_autocheckpoint = " + std::to_string(kWalAutocheckpointPages) + ";"));
   }
   RETURN_IF_ERROR(Migrate(*writer_));
   if (!in_memory_) {

@@ -66,6 +66,9 @@ class Database {
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by pool_mu_
 };
 
+// The writer's wal_autocheckpoint (pages of the WAL before a commit checkpoints it).
+inline constexpr int kWalAutocheckpointPages = 10000;
+
 // "(?1, ?2, ...)" placeholders for `n` values starting at `first`.
 std::string Placeholders(size_t n, size_t first = 1);
 

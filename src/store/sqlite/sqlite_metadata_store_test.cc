@@ -265,6 +265,40 @@ TEST(SqliteMetadataStoreTest, AcknowledgedWritesSurviveKill9) {
   EXPECT_EQ((*store)->tracking().GetMetricHistory(run_id, "loss", 0, 0)->items.size(), 1000u);
 }
 
+// The writer checkpoints the WAL only after kWalAutocheckpointPages pages, not after SQLite's
+// default 1,000: batches of many distinct keys dirty about 1,000 pages each, and the default
+// checkpointed after nearly every one of them. The WAL therefore grows past 1,000 pages, and
+// what it holds is durable as before.
+TEST(SqliteMetadataStoreTest, WalIsCheckpointedLessOftenThanSqlitesDefault) {
+  TempDir dir;
+  const fs::path path = dir.path() / "wal.db";
+  {
+    auto store = OpenSqliteMetadataStore("sqlite:///" + path.string(), "file:///art");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    RunInfo info;
+    info.run_id = NewRunId();
+    info.experiment_id = "0";
+    ASSERT_TRUE((*store)->tracking().CreateRun(info, {}).ok());
+    for (int b = 0; b < 25; ++b) {
+      std::vector<Metric> batch;
+      for (int k = 0; k < 1000; ++k) {
+        Metric m;
+        m.key = "metric_" + std::to_string(k);
+        m.value = b;
+        m.timestamp = b;
+        m.step = b;
+        batch.push_back(m);
+      }
+      ASSERT_TRUE((*store)->tracking().LogBatch(info.run_id, batch, {}, {}).ok());
+    }
+    // With SQLite's default the WAL restarts from its beginning once it holds 1,000 pages, so
+    // it never exceeds 1,000 pages plus one commit's (each of these dirties a few hundred).
+    EXPECT_GT(fs::file_size(path.string() + "-wal"), 2000u * 4096u);
+  }
+  auto reopened = OpenSqliteMetadataStore("sqlite:///" + path.string(), "file:///art");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+}
+
 // A page larger than SQLite's per-statement parameter budget for one bulk query still gets
 // every run's children (the id list is chunked).
 TEST(SqliteMetadataStoreTest, LargePagesLoadAllChildren) {
