@@ -1,5 +1,11 @@
 #include "api/mlflow/entities_json.h"
 
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <system_error>
+
 #include "tracking/validation.h"
 
 namespace inet::api::mlflow {
@@ -62,6 +68,87 @@ void WriteMetric(JsonWriter& w, const store::Metric& m) {
       .FieldIfSet("dataset_name", m.dataset_name)
       .FieldIfSet("dataset_digest", m.dataset_digest);
   w.EndObject();
+}
+
+namespace {
+
+// Appends `value` as a JSON number, or as the string JsonWriter::Double writes for NaN and the
+// infinities.
+void AppendDouble(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "\"NaN\"";
+  } else if (std::isinf(value)) {
+    out += value > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  } else {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+    out.append(buf, ec == std::errc() ? end : buf);
+  }
+}
+
+void AppendInt(std::string& out, int64_t value) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof(buf), value).ptr);
+}
+
+// `value` as a JSON string, escaped once for a run of equal values (a history's key and run id
+// are the same on every point).
+class CachedString {
+ public:
+  const std::string& Json(std::string_view value) {
+    if (!valid_ || value != value_) {
+      value_.assign(value);
+      json_.clear();
+      JsonWriter::AppendString(json_, value);
+      valid_ = true;
+    }
+    return json_;
+  }
+
+ private:
+  bool valid_ = false;
+  std::string value_;
+  std::string json_;
+};
+
+}  // namespace
+
+void WriteMetricArray(JsonWriter& w, const std::vector<store::Metric>& metrics) {
+  w.RawValue([&metrics](std::string& out) {
+    CachedString key;
+    CachedString run_id;
+    out.push_back('[');
+    for (size_t i = 0; i < metrics.size(); ++i) {
+      const store::Metric& m = metrics[i];
+      if (i > 0) out.push_back(',');
+      out += "{\"key\":";
+      out += key.Json(m.key);
+      out += ",\"value\":";
+      AppendDouble(out, m.value);
+      out += ",\"timestamp\":";
+      AppendInt(out, m.timestamp);
+      out += ",\"step\":";
+      AppendInt(out, m.step);
+      if (!m.run_id.empty()) {
+        out += ",\"run_id\":";
+        out += run_id.Json(m.run_id);
+      }
+      if (!m.model_id.empty()) {
+        out += ",\"model_id\":";
+        JsonWriter::AppendString(out, m.model_id);
+      }
+      if (!m.dataset_name.empty()) {
+        out += ",\"dataset_name\":";
+        JsonWriter::AppendString(out, m.dataset_name);
+      }
+      if (!m.dataset_digest.empty()) {
+        out += ",\"dataset_digest\":";
+        JsonWriter::AppendString(out, m.dataset_digest);
+      }
+      out.push_back('}');
+    }
+    out.push_back(']');
+  });
 }
 
 void WriteRunInfo(JsonWriter& w, const store::RunInfo& info) {

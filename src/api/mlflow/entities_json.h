@@ -25,6 +25,9 @@ std::string_view LoggedModelStatusToName(store::LoggedModelStatus status);
 void WriteTags(JsonWriter& w, const std::vector<store::Tag>& tags);
 void WriteExperiment(JsonWriter& w, const store::Experiment& experiment);
 void WriteMetric(JsonWriter& w, const store::Metric& metric);
+// The array of WriteMetric objects, byte for byte, encoded without the writer's per-key
+// bookkeeping (a history holds up to millions of points).
+void WriteMetricArray(JsonWriter& w, const std::vector<store::Metric>& metrics);
 void WriteRunInfo(JsonWriter& w, const store::RunInfo& info);
 void WriteRun(JsonWriter& w, const store::Run& run);
 void WriteLoggedModel(JsonWriter& w, const store::LoggedModel& model);

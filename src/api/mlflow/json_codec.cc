@@ -456,7 +456,7 @@ JsonWriter& JsonWriter::EndArray() {
 JsonWriter& JsonWriter::Key(std::string_view key) {
   if (needs_comma_.back()) out_.push_back(',');
   needs_comma_.back() = true;
-  AppendEscaped(key);
+  AppendString(out_, key);
   out_.push_back(':');
   after_key_ = true;
   return *this;
@@ -464,7 +464,7 @@ JsonWriter& JsonWriter::Key(std::string_view key) {
 
 JsonWriter& JsonWriter::String(std::string_view value) {
   BeforeValue();
-  AppendEscaped(value);
+  AppendString(out_, value);
   return *this;
 }
 
@@ -475,47 +475,47 @@ constexpr bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c =
 
 }  // namespace
 
-void JsonWriter::AppendEscaped(std::string_view value) {
-  out_.push_back('"');
+void JsonWriter::AppendString(std::string& out, std::string_view value) {
+  out.push_back('"');
   // Runs of bytes that need no escape (nearly every key and id) are appended at once.
   size_t start = 0;
   for (size_t i = 0; i < value.size(); ++i) {
     const auto c = static_cast<unsigned char>(value[i]);
     if (!NeedsEscape(c)) continue;
-    out_.append(value.data() + start, i - start);
+    out.append(value.data() + start, i - start);
     start = i + 1;
     switch (c) {
       case '"':
-        out_ += "\\\"";
+        out += "\\\"";
         break;
       case '\\':
-        out_ += "\\\\";
+        out += "\\\\";
         break;
       case '\n':
-        out_ += "\\n";
+        out += "\\n";
         break;
       case '\r':
-        out_ += "\\r";
+        out += "\\r";
         break;
       case '\t':
-        out_ += "\\t";
+        out += "\\t";
         break;
       case '\b':
-        out_ += "\\b";
+        out += "\\b";
         break;
       case '\f':
-        out_ += "\\f";
+        out += "\\f";
         break;
       default: {
         static constexpr char kHex[] = "0123456789abcdef";
-        out_ += "\\u00";
-        out_.push_back(kHex[c >> 4]);
-        out_.push_back(kHex[c & 0xF]);
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
       }
     }
   }
-  out_.append(value.data() + start, value.size() - start);
-  out_.push_back('"');
+  out.append(value.data() + start, value.size() - start);
+  out.push_back('"');
 }
 
 JsonWriter& JsonWriter::Int(int64_t value) {

@@ -115,6 +115,19 @@ class JsonWriter {
   // Writes the field only when `value` is not empty (proto3 omits unset strings).
   JsonWriter& FieldIfSet(std::string_view key, std::string_view value);
 
+  // Writes one value whose JSON text `append(std::string& out)` appends to the output itself:
+  // the fast path for long arrays of fixed-shape objects (a metric history), which skips the
+  // per-key bookkeeping. `append` must append exactly one complete JSON value.
+  template <typename Append>
+  JsonWriter& RawValue(Append&& append) {
+    BeforeValue();
+    append(out_);
+    return *this;
+  }
+
+  // Appends `value` to `out` as a JSON string (quoted, escaped as String() does).
+  static void AppendString(std::string& out, std::string_view value);
+
   // Reserves room for `bytes` more bytes of output (a hint for large responses).
   JsonWriter& Reserve(size_t bytes) {
     out_.reserve(out_.size() + bytes);
@@ -126,7 +139,6 @@ class JsonWriter {
 
  private:
   void BeforeValue();
-  void AppendEscaped(std::string_view value);
 
   std::string out_;
   std::vector<bool> needs_comma_;
