@@ -15,8 +15,11 @@ Rows (every throughput row uses the same fixed number of client worker processes
                    ["metrics.loss ASC"], max_results 100 (the client's response parsing is not
                    measured)
   metric_history   raw GET /metrics/get-history of one key holding N points (default 100,000),
-                   following next_page_token like the client; JSON decoding is included
-                   (the client's conversion to Metric objects is not)
+                   following next_page_token like the client; the body is not parsed (points
+                   counted in the bytes), as for search_runs, so the client's decoding is not
+                   what is measured
+  metric_history_decoded  the same with json.loads of every page (inet only unless
+                   --decoded-all): the figure a Python client sees
   rss_1m_points    VmRSS of the server process tree (/proc/<pid>/status) after it stored
                    1,000,000 metric points through log_batch
 
@@ -45,6 +48,7 @@ import multiprocessing
 import os
 import platform
 import random
+import re
 import shutil
 import signal
 import socket
@@ -304,7 +308,17 @@ def _search_body(experiment_id: str) -> bytes:
                        "order_by": ["metrics.loss ASC"]}).encode()
 
 
-def _history(url: str, run_id: str, key: str) -> int:
+_NEXT_PAGE_TOKEN = re.compile(rb'"next_page_token"\s*:\s*"([^"]*)"')
+
+
+def _history(url: str, run_id: str, key: str, decode: bool) -> int:
+    """Fetches one key's whole history, following next_page_token; returns the points seen.
+
+    Raw (decode=False), as for search_runs: the body is not parsed; the points are counted as
+    the occurrences of "timestamp" (every point has a non-zero one, so every server writes it)
+    and the page token is read with a regular expression. decode=True runs json.loads on every
+    page, as a client would.
+    """
     session = _http()
     points, token = 0, None
     while True:
@@ -314,9 +328,15 @@ def _history(url: str, run_id: str, key: str) -> int:
         r = session.get(url + "/api/2.0/mlflow/metrics/get-history", params=params, timeout=300)
         if r.status_code != 200:
             raise RuntimeError(f"get-history: HTTP {r.status_code}: {r.text[:300]}")
-        doc = r.json()
-        points += len(doc.get("metrics", []))
-        token = doc.get("next_page_token")
+        if decode:
+            doc = r.json()
+            points += len(doc.get("metrics", []))
+            token = doc.get("next_page_token")
+        else:
+            body = r.content
+            points += body.count(b'"timestamp"')
+            found = _NEXT_PAGE_TOKEN.search(body, max(0, body.rfind(b'"next_page_token"')))
+            token = found.group(1).decode() if found else None
         if not token:
             return points
 
@@ -347,8 +367,8 @@ def _task(spec: tuple) -> tuple[list[float], str | None]:
                                  headers={"Content-Type": "application/json"}, timeout=300)
                 if r.status_code != 200 or b'"run_id"' not in r.content:
                     raise RuntimeError(f"search_runs: HTTP {r.status_code}: {r.text[:300]}")
-            elif op == "metric_history":
-                got = _history(url, ctx["run_id"], "h")
+            elif op in ("metric_history", "metric_history_decoded"):
+                got = _history(url, ctx["run_id"], "h", decode=op == "metric_history_decoded")
                 if got != ctx["expect"]:
                     raise RuntimeError(f"history has {got} points, expected {ctx['expect']}")
             elif op == "populate":
@@ -513,7 +533,14 @@ def bench_server(server: Server, pool, args: argparse.Namespace, sizes: Sizes,
         done(r.run("metric_history", sizes.history_fetches,
                    lambda w: {"run_id": hist_run, "expect": fill.ops * 1000},
                    warmup=min(2, sizes.warmup), points_per_op=fill.ops * 1000,
-                   note=f"raw GET, {fill.ops * 1000:,} points"))
+                   note=f"raw GET, {fill.ops * 1000:,} points, body not parsed"))
+        if server.kind == "inet" or args.decoded_all:
+            # The same fetches with the client's json.loads of every page: what a Python client
+            # sees, bounded by its own decoding (the same cost for every server).
+            done(r.run("metric_history_decoded", sizes.history_fetches,
+                       lambda w: {"run_id": hist_run, "expect": fill.ops * 1000},
+                       warmup=min(2, sizes.warmup), points_per_op=fill.ops * 1000,
+                       note=f"raw GET + json.loads, {fill.ops * 1000:,} points"))
 
     # RSS after storing rss_points metric points in total on top of what the rows above stored.
     if server.kind == "inet" or args.rss_all:
@@ -538,7 +565,7 @@ def bench_server(server: Server, pool, args: argparse.Namespace, sizes: Sizes,
 # Report
 
 ROW_ORDER = ["create_run", "log_metric", "log_batch", "log_batch_keys", "search_runs",
-             "metric_history", "rss_1m_points"]
+             "metric_history", "metric_history_decoded", "rss_1m_points"]
 # Rows measured against the machine's ceiling (bench/tracking_ceiling): row -> ceiling rows whose
 # times add up to the same work.
 CEILING_OF = {"log_batch": ["sqlite_insert_few_keys"],
@@ -662,6 +689,9 @@ def main() -> int:
                         help="mlflow server --workers (0: its default)")
     parser.add_argument("--rss-all", action="store_true",
                         help="also measure RSS after 1M points on mlflow and fasttrackml")
+    parser.add_argument("--decoded-all", action="store_true",
+                        help="also time metric_history with json.loads on mlflow and "
+                        "fasttrackml (by default on inet only)")
     parser.add_argument("--keep", action="store_true", help="keep the servers' temp dirs")
     parser.add_argument("--out", default="", help="JSON result path "
                         "(default bench/results/mlflow_compare-<UTC time>.json)")

@@ -4,12 +4,15 @@
 //
 // Rows (one JSON object a line on stdout):
 //   sqlite_insert_few_keys   log_batch's points (1,000 a batch, one key, 4 runs) inserted
-//                            straight into inet's SQLite schema: prepared statements, one
-//                            durable transaction per 1,000 rows, the latest-metric upsert per
-//                            key and batch
+//                            straight into inet's SQLite schema with the server's connection
+//                            settings (WAL, synchronous=NORMAL, its wal_autocheckpoint, no
+//                            SQLite mutexes): prepared statements, one durable transaction per
+//                            1,000 rows, the latest-metric upsert per key and batch
 //   sqlite_insert_many_keys  the same with 1,000 distinct keys a batch (1,000 upserts a batch)
-//   history_read             SELECT of one key's points in history order (as get-history)
-//   history_json             encoding those points as MLflow's get-history JSON with
+//   history_read             SELECT of one key's points in history order, the columns
+//                            get-history answers with (as the server's query)
+//   history_json             encoding those points as get-history's JSON, the same bytes as
+//                            the server's (key, value, timestamp, step, run_id), with
 //                            std::to_chars (shortest round-trip doubles), no DOM
 //
 //   tracking_ceiling [--batches N] [--history-points N] [--dir DIR]
@@ -17,6 +20,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/sqlite/sqlite_database.h"
 #include "store/sqlite/sqlite_schema.h"
 
 namespace {
@@ -70,15 +75,21 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-// Opens a fresh database with inet's schema and connection settings (WAL, synchronous=NORMAL,
-// the embedded default).
+// Opens a fresh database with inet's schema and its writer's connection settings (WAL,
+// synchronous=NORMAL, the embedded default; its wal_autocheckpoint; no SQLite mutexes, as the
+// server's connections are each used by one thread at a time).
 sqlite3* OpenFresh(const std::filesystem::path& path) {
   std::filesystem::remove(path);
   std::filesystem::remove(path.string() + "-wal");
   std::filesystem::remove(path.string() + "-shm");
   sqlite3* db = nullptr;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) Die("open", db);
-  Exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+  if (sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    Die("open", db);
+  }
+  Exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = " +
+               std::to_string(inet::store::sqlite::kWalAutocheckpointPages) + ";");
   for (const auto& migration : inet::store::sqlite::Migrations()) {
     Exec(db, "BEGIN;" + std::string(migration.sql) + "COMMIT;");
   }
@@ -90,6 +101,9 @@ struct Point {
   int64_t timestamp;
   int64_t step;
   double value;
+  std::string model_id;
+  std::string dataset_name;
+  std::string dataset_digest;
 };
 
 void Report(std::string_view row, int64_t points, double seconds, std::string_view note) {
@@ -165,6 +179,9 @@ void InsertRows(const std::filesystem::path& dir, std::string_view row, int batc
   sqlite3_close(db);
 }
 
+// The history's run: a 32-hex-digit id like the server's, which get-history writes on every point.
+constexpr const char* kRun = "0123456789abcdef0123456789abcdef";
+
 // Stores `points` points of one key, then times reading them back in history order and
 // encoding them as get-history's JSON.
 void History(const std::filesystem::path& dir, int64_t points) {
@@ -172,7 +189,7 @@ void History(const std::filesystem::path& dir, int64_t points) {
   {
     Statement insert(db,
                      "INSERT INTO metrics (run_uuid, key, timestamp, step, value, is_nan) VALUES "
-                     "('h', 'h', ?1, ?2, ?3, 0)");
+                     "(?4, 'h', ?1, ?2, ?3, 0)");
     Exec(db, "BEGIN");
     std::mt19937_64 random(7);
     std::uniform_real_distribution<double> uniform(0, 1);
@@ -180,21 +197,29 @@ void History(const std::filesystem::path& dir, int64_t points) {
       sqlite3_bind_int64(insert.get(), 1, 1'700'000'000'000 + i);
       sqlite3_bind_int64(insert.get(), 2, i);
       sqlite3_bind_double(insert.get(), 3, uniform(random));
+      sqlite3_bind_text(insert.get(), 4, kRun, -1, SQLITE_STATIC);
       insert.Run();
     }
     Exec(db, "COMMIT");
 
     Statement select(db,
-                     "SELECT key, value, timestamp, step FROM metrics WHERE run_uuid = 'h' AND key "
-                     "= 'h' ORDER BY timestamp, step, is_nan, value");
+                     "SELECT key, value, is_nan, timestamp, step, model_id, dataset_name, "
+                     "dataset_digest FROM metrics WHERE run_uuid = ?1 AND key = 'h' ORDER BY "
+                     "timestamp, step, is_nan, value");
     std::vector<Point> history;
     history.reserve(static_cast<size_t>(points));
     auto start = Clock::now();
     sqlite3_stmt* s = select.get();
+    sqlite3_bind_text(s, 1, kRun, -1, SQLITE_STATIC);
+    auto text = [s](int col) {
+      const unsigned char* p = sqlite3_column_text(s, col);
+      return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p));
+    };
     while (sqlite3_step(s) == SQLITE_ROW) {
-      history.push_back(Point{reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
-                              sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3),
-                              sqlite3_column_double(s, 1)});
+      history.push_back(
+          Point{text(0), sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4),
+                sqlite3_column_int(s, 2) != 0 ? std::nan("") : sqlite3_column_double(s, 1), text(5),
+                text(6), text(7)});
     }
     sqlite3_reset(s);
     Report("history_read", static_cast<int64_t>(history.size()),
@@ -209,11 +234,22 @@ void History(const std::filesystem::path& dir, int64_t points) {
       out += "{\"key\":\"";
       out += p.key;
       out += "\",\"value\":";
-      out.append(number, std::to_chars(number, number + sizeof(number), p.value).ptr);
+      if (std::isnan(p.value)) {
+        out += "\"NaN\"";
+      } else {
+        out.append(number, std::to_chars(number, number + sizeof(number), p.value).ptr);
+      }
       out += ",\"timestamp\":";
       out.append(number, std::to_chars(number, number + sizeof(number), p.timestamp).ptr);
       out += ",\"step\":";
       out.append(number, std::to_chars(number, number + sizeof(number), p.step).ptr);
+      out += ",\"run_id\":\"";
+      out += kRun;
+      out += '"';
+      // The optional fields the server writes when set (none are, as in the benchmark).
+      if (!p.model_id.empty() || !p.dataset_name.empty() || !p.dataset_digest.empty()) {
+        Die("the history has optional fields this encoder does not write", nullptr);
+      }
       out += '}';
     }
     out += "]}";
