@@ -311,9 +311,7 @@ Status TrackingService::LogBatch(const Identity& caller, std::string_view run_id
                                  std::vector<store::Param> params, std::vector<store::Tag> tags) {
   RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   RETURN_IF_ERROR(ValidateBatchLimits(metrics.size(), params.size(), tags.size()));
-  for (size_t i = 0; i < metrics.size(); ++i) {
-    RETURN_IF_ERROR(ValidateMetric(metrics[i], "metrics[" + std::to_string(i) + "]"));
-  }
+  RETURN_IF_ERROR(ValidateMetrics(metrics, "metrics"));
   for (size_t i = 0; i < params.size(); ++i) {
     RETURN_IF_ERROR(ValidateParam(params[i], "params[" + std::to_string(i) + "]",
                                   options_.truncate_long_values));

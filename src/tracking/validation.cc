@@ -292,12 +292,10 @@ Status ValidateTagName(std::string_view name, std::string_view path) {
   return ValidateKey(name, path);
 }
 
-Status ValidateMetric(const store::Metric& metric, std::string_view path) {
-  // A batch validates thousands of metrics: the field paths of the messages are built only
-  // for a metric that fails.
-  if (!ValidateMetricName(metric.key, "").ok()) {
-    return ValidateMetricName(metric.key, JoinPath(path, "name"));
-  }
+namespace {
+
+// What ValidateMetric checks besides the key (whose checks come before and after these).
+Status ValidateMetricPoint(const store::Metric& metric, std::string_view path) {
   for (const auto& [value, field] :
        {std::pair<std::string_view, std::string_view>{metric.model_id, "model_id"},
         {metric.dataset_name, "dataset_name"},
@@ -310,7 +308,35 @@ Status ValidateMetric(const store::Metric& metric, std::string_view path) {
                             "metric '" + metric.key + "' (value=" + PyFloat(metric.value) +
                                 "). Timestamp must be a nonnegative long (64-bit integer) "));
   }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status ValidateMetric(const store::Metric& metric, std::string_view path) {
+  // A batch validates thousands of metrics: the field paths of the messages are built only
+  // for a metric that fails.
+  if (!ValidateMetricName(metric.key, "").ok()) {
+    return ValidateMetricName(metric.key, JoinPath(path, "name"));
+  }
+  RETURN_IF_ERROR(ValidateMetricPoint(metric, path));
   return CheckLength("Metric name", kMaxEntityKeyLength, metric.key);
+}
+
+Status ValidateMetrics(const std::vector<store::Metric>& metrics, std::string_view field) {
+  // A batch mostly repeats the key of the metric before it (a history of one key, or a few
+  // keys logged step by step): a key that passed is not checked again on the next metric.
+  // Messages (and their paths) are built only for the metric that fails, by ValidateMetric.
+  const std::string* valid_key = nullptr;
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    const store::Metric& m = metrics[i];
+    const bool key_known = valid_key != nullptr && *valid_key == m.key;
+    if (!(key_known ? ValidateMetricPoint(m, "") : ValidateMetric(m, "")).ok()) {
+      return ValidateMetric(m, std::string(field) + "[" + std::to_string(i) + "]");
+    }
+    valid_key = &m.key;
+  }
+  return OkStatus();
 }
 
 Status ValidateParam(store::Param& param, std::string_view path, bool truncate) {

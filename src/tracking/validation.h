@@ -80,6 +80,8 @@ Status ValidateTagName(std::string_view name, std::string_view path = "key");
 // A metric for logging: valid name, timestamp >= 0, key length. `path` is the JSON path of
 // the metric ("" for log-metric, "metrics[3]" in a batch).
 Status ValidateMetric(const store::Metric& metric, std::string_view path = "");
+// ValidateMetric of each of `metrics`, the paths "<field>[i]": the first failure's error.
+Status ValidateMetrics(const std::vector<store::Metric>& metrics, std::string_view field);
 // Validates a param's key and length; a value over the limit is truncated when `truncate`
 // (MLflow's server default, MLFLOW_TRUNCATE_LONG_VALUES) and rejected otherwise.
 Status ValidateParam(store::Param& param, std::string_view path, bool truncate);

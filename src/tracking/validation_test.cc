@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace inet::tracking {
 namespace {
@@ -55,6 +56,38 @@ TEST(MetricValidationTest, NegativeTimestamp) {
   EXPECT_EQ(s.message(),
             "Invalid value -1 for parameter 'metrics[2].timestamp' supplied: metric 'acc' "
             "(value=41.0). Timestamp must be a nonnegative long (64-bit integer) ");
+}
+
+// A batch checks a key once while it repeats, yet every metric's own fields are still checked
+// and a failure names its index: a repeated key with a bad timestamp or a NUL, a new bad key
+// after a good one, a key over the length limit repeated.
+TEST(MetricValidationTest, BatchesCheckEveryMetricAndNameTheFailingOne) {
+  using namespace std::string_literals;
+  auto point = [](std::string key, int64_t timestamp) {
+    store::Metric m;
+    m.key = std::move(key);
+    m.value = 1;
+    m.timestamp = timestamp;
+    return m;
+  };
+  std::vector<store::Metric> batch = {point("loss", 1), point("loss", 2), point("loss", -3)};
+  EXPECT_EQ(ValidateMetrics(batch, "metrics").message(),
+            ValidateMetric(batch[2], "metrics[2]").message());
+  batch[2].timestamp = 3;
+  EXPECT_TRUE(ValidateMetrics(batch, "metrics").ok());
+  batch[1].model_id = "m\0"s;
+  EXPECT_EQ(ValidateMetrics(batch, "metrics").message(),
+            "Invalid value for parameter 'metrics[1].model_id' supplied: it contains a NUL "
+            "character (\\x00), which is not allowed.");
+  batch[1].model_id.clear();
+  batch.push_back(point("bad key!", 4));
+  EXPECT_EQ(ValidateMetrics(batch, "metrics").message(),
+            ValidateMetricName("bad key!", "metrics[3].name").message());
+  batch[3].key = std::string(251, 'k');
+  batch.push_back(point(batch[3].key, 5));
+  ASSERT_FALSE(ValidateMetric(batch[3]).ok());
+  EXPECT_EQ(ValidateMetrics(batch, "metrics").message(), ValidateMetric(batch[3]).message());
+  EXPECT_TRUE(ValidateMetrics({}, "metrics").ok());
 }
 
 // The field path is built only for a failing metric, and still names the field.
