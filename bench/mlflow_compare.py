@@ -325,15 +325,19 @@ def _history(url: str, run_id: str, key: str, decode: bool) -> int:
         params = {"run_id": run_id, "metric_key": key}
         if token:
             params["page_token"] = token
-        r = session.get(url + "/api/2.0/mlflow/metrics/get-history", params=params, timeout=300)
+        # The body is read in one call (urllib3's read of the whole response, decompressed if
+        # the server compressed it) rather than in requests' 10 KiB chunks, which cost the
+        # client about 50 ms of CPU per 12 MB body here; the same for every server.
+        with session.get(url + "/api/2.0/mlflow/metrics/get-history", params=params,
+                         timeout=300, stream=True) as r:
+            body = r.raw.read(decode_content=True)
         if r.status_code != 200:
-            raise RuntimeError(f"get-history: HTTP {r.status_code}: {r.text[:300]}")
+            raise RuntimeError(f"get-history: HTTP {r.status_code}: {body[:300]!r}")
         if decode:
-            doc = r.json()
+            doc = json.loads(body)
             points += len(doc.get("metrics", []))
             token = doc.get("next_page_token")
         else:
-            body = r.content
             points += body.count(b'"timestamp"')
             found = _NEXT_PAGE_TOKEN.search(body, max(0, body.rfind(b'"next_page_token"')))
             token = found.group(1).decode() if found else None
