@@ -686,6 +686,7 @@ class PostgresTrackingStore : public TrackingStore {
                   paged ? PgParam(PgInt(max_results + 1)) : PgParam(std::nullopt),
                   PgInt(paged ? offset : 0)}));
       int n = paged ? std::min<int64_t>(res.rows(), max_results) : res.rows();
+      page.items.reserve(static_cast<size_t>(n));
       for (int i = 0; i < n; ++i) {
         Metric m = MetricFromColumns(res, i, 0);
         m.run_id = std::string(run_id);
