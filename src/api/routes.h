@@ -12,4 +12,10 @@ namespace inet::api {
 void AddMlflowRoute(http::Router& router, http::Method method, std::string_view path,
                     const http::Handler& handler, http::RouteOptions options = {});
 
+// GET /api/v1/routes (platform admins): the router's whole table as {"routes": [{"method",
+// "path", "public", "scoped_tokens"}]}, read at request time, so it lists every route added
+// before or after it. For operators, and for the isolation test that walks every route.
+// `router` must outlive the server.
+void AddRouteTableRoute(http::Router& router);
+
 }  // namespace inet::api

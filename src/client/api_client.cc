@@ -214,7 +214,7 @@ StatusOr<boost::json::value> ParseJsonAnswer(const std::string& body, const std:
 void ApiClient::CurlDeleter::operator()(void* curl) const { curl_easy_cleanup(curl); }
 
 ApiClient::ApiClient(std::string base_url, std::string token, ApiClientOptions options)
-    : base_url_(std::move(base_url)), token_(std::move(token)), options_(options) {
+    : base_url_(std::move(base_url)), token_(std::move(token)), options_(std::move(options)) {
   while (!base_url_.empty() && base_url_.back() == '/') {
     base_url_.pop_back();
   }

@@ -115,6 +115,9 @@ class Router {
   // Methods that have a route matching `path`, in enum order (for a 405's Allow header).
   std::vector<Method> AllowedMethods(std::string_view path) const;
 
+  // Every route, in the order added (the route table, for GET /api/v1/routes).
+  std::vector<const Route*> Routes() const;
+
   Router();
   ~Router();
   Router(Router&&) noexcept;

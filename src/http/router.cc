@@ -154,6 +154,13 @@ std::optional<Router::Match> Router::Find(Method method, std::string_view path,
   return match;
 }
 
+std::vector<const Router::Route*> Router::Routes() const {
+  std::vector<const Route*> out;
+  out.reserve(routes_.size());
+  for (const std::unique_ptr<Route>& route : routes_) out.push_back(route.get());
+  return out;
+}
+
 std::vector<Method> Router::AllowedMethods(std::string_view path) const {
   std::vector<std::string_view> segs;
   SplitPath(path, segs);

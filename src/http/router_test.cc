@@ -43,6 +43,19 @@ TEST(RouterTest, LiteralParamAndGreedy) {
   EXPECT_FALSE(router.Find(Method::kGet, "/artifacts"));
 }
 
+TEST(RouterTest, RoutesListsTheTableInTheOrderAddedWithoutDuplicates) {
+  Router r;
+  r.Add(Method::kGet, "/api/v1/jobs/{job_id}", Named("get"));
+  r.Add(Method::kPost, "/a/{rest...}", Named("post"), RouteOptions{.public_route = true});
+  r.Add(Method::kGet, "/api/v1/jobs/{job_id}", Named("again"));  // the first one stays
+  std::vector<const Router::Route*> routes = r.Routes();
+  ASSERT_EQ(routes.size(), 2u);
+  EXPECT_EQ(routes[0]->method, Method::kGet);
+  EXPECT_EQ(routes[0]->segments, (std::vector<std::string>{"api", "v1", "jobs", "{job_id}"}));
+  EXPECT_EQ(routes[1]->segments, (std::vector<std::string>{"a", "{rest...}"}));
+  EXPECT_TRUE(routes[1]->options.public_route);
+}
+
 TEST(RouterTest, EmptySegmentDoesNotMatchParam) {
   Router router;
   router.Add(Method::kGet, "/runs/{id}", Named("param"));

@@ -25,6 +25,7 @@
 #include "api/mlflow_artifacts/artifact_routes.h"
 #include "api/platform/identity_routes.h"
 #include "api/platform/platform_routes.h"
+#include "api/routes.h"
 #include "artifacts/artifact_schemes.h"
 #include "artifacts/artifact_store.h"
 #include "artifacts/local/local_artifact_store.h"
@@ -438,6 +439,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   api::RegisterPlatformRoutes(router, job_service, *artifact_store, authorizer, platform_options);
   auth::TokenService token_service(metadata->tokens(), metadata->identity(), clock);
   api::RegisterIdentityRoutes(router, team_service, token_service);
+  api::AddRouteTableRoute(router);
   // Serving first: the controller re-attaches and recovers the jobs of a previous run on its
   // own thread, so a restart answers requests at once however much there is to recover.
   RETURN_IF_ERROR(server.Start());

@@ -44,6 +44,7 @@ CONTRACT = {
     ("get", "/api/v1/tokens"),
     ("post", "/api/v1/tokens"),
     ("delete", "/api/v1/tokens/{token_id}"),
+    ("get", "/api/v1/routes"),
 }
 
 
@@ -118,3 +119,17 @@ def test_server_serves_every_documented_operation(spec, server):
         assert r.status_code != 405, f"{method.upper()} {path}: {r.status_code} {r.text}"
         if r.status_code == 404:
             assert r.json().get("error_code") != "ENDPOINT_NOT_FOUND", f"{method.upper()} {path}"
+
+
+@pytest.mark.reference_incompatible
+def test_every_platform_route_the_server_has_is_documented(spec, server):
+    """The other direction, from the server's own route table (GET /api/v1/routes): a route
+    added under /api/v1 without its documentation fails here."""
+    if REFERENCE:
+        pytest.skip("the platform API is inet's own")
+    r = server.api("GET", "/api/v1/routes")
+    assert r.status_code == 200, r.text
+    served = {(route["method"].lower(), route["path"].replace("...}", "}"))
+              for route in r.json()["routes"] if route["path"].startswith("/api/v1/")}
+    assert ("get", "/api/v1/jobs/{job_id}") in served
+    assert served - set(operations(spec)) == set()

@@ -13,6 +13,7 @@ import textwrap
 import pytest
 import requests
 
+from conftest import ADMIN_TOKEN
 from test_teams import as_user, cli, new_token
 
 pytestmark = pytest.mark.reference_incompatible  # teams are inet's own; needs its identity API
@@ -154,3 +155,94 @@ def test_a_user_of_several_teams_without_a_default_is_told_to_name_one(server, t
     r = as_user(server, carol_cv, "POST", "/api/2.0/mlflow/experiments/search", json={})
     assert r.status_code == 200 and [e["name"] for e in r.json()["experiments"]] == [
         "bert-experiments"]
+
+
+LEAK = "leak-"  # every marker of nlp-team's objects starts so; none is an id or a name sent
+
+
+def test_no_route_leaks_another_teams_objects(server, two_teams):
+    """Walks the whole route table (read from the server's router, so a new route cannot be
+    left out) with a cv-team token and every id of nlp-team's objects, and checks that no
+    answer carries nlp-team's data and that nothing of nlp-team's changed."""
+    alice, bob = two_teams["alice"], two_teams["bob"]
+
+    def call(token, method, path, team=None, **kwargs):
+        headers = {"Authorization": f"Bearer {token}"}
+        if team:
+            headers["X-MLFLOW-WORKSPACE"] = team
+        return requests.request(method, server.url + path, headers=headers, timeout=30,
+                                **kwargs)
+
+    def ok(response):
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    # nlp-team's objects, each carrying a marker.
+    exp = ok(call(alice, "POST", "/api/2.0/mlflow/experiments/create",
+                  json={"name": "leak-exp-name"}))["experiment_id"]
+    run = ok(call(alice, "POST", "/api/2.0/mlflow/runs/create",
+                  json={"experiment_id": exp}))["run"]["info"]
+    run_id = run["run_id"]
+    ok(call(alice, "POST", "/api/2.0/mlflow/runs/log-batch", json={
+        "run_id": run_id, "params": [{"key": "p", "value": "leak-param"}],
+        "metrics": [{"key": "loss", "value": 0.5, "timestamp": 1, "step": 0}],
+        "tags": [{"key": "t", "value": "leak-tag"}]}))
+    artifact_key = run["artifact_uri"].removeprefix("mlflow-artifacts:/") + "/notes.txt"
+    ok(call(alice, "PUT", "/api/2.0/mlflow-artifacts/artifacts/" + artifact_key,
+            data=b"leak-artifact"))
+    model = ok(call(alice, "POST", "/api/2.0/mlflow/logged-models", json={
+        "experiment_id": exp, "name": "leak-model", "source_run_id": run_id}))
+    model_id = model["model"]["info"]["model_id"]
+    job = ok(call(alice, "POST", "/api/v1/jobs", json={
+        "name": "secret-job", "command": ["python", "-c", "pass"],
+        "env": {"MARKER": "leak-job"}}))["job"]
+    ok(call(alice, "PUT", "/api/v1/artifacts/nlp-team/secret.txt", data=b"leak-platform"))
+    token_id = ok(call(alice, "GET", "/api/v1/tokens"))["tokens"][0]["token_id"]
+
+    params = {"run_id": run_id, "job_id": job["job_id"], "model_id": model_id,
+              "experiment_id": exp, "team": "nlp-team", "user": "alice", "token_id": token_id,
+              "workspace_name": "nlp-team", "namespace": "nlp-team", "tag_key": "t"}
+    fields = {"run_id": run_id, "run_uuid": run_id, "experiment_id": exp,
+              "experiment_ids": [exp], "run_ids": [run_id], "model_id": model_id,
+              "metric_key": "loss", "key": "loss", "value": 1, "timestamp": 1, "step": 0,
+              "path": "notes.txt", "user": "alice", "team": "nlp-team"}
+
+    routes = ok(call(ADMIN_TOKEN, "GET", "/api/v1/routes"))["routes"]
+    assert len(routes) > 100 and {"method": "GET", "path": "/api/2.0/mlflow/runs/get",
+                                  "public": False, "scoped_tokens": True} in routes
+    walked = 0
+    for route in routes:
+        if route["public"]:
+            continue
+        path = route["path"]
+        for name, value in params.items():
+            path = path.replace("{" + name + "}", value)
+        if "{path...}" in path:
+            path = path.replace("{path...}", "secret.txt" if "/artifacts/nlp-team/" in path
+                                else artifact_key)
+        assert "{" not in path, f"the test has no value for a parameter of {route['path']}"
+        method = route["method"]
+        kwargs = {"params": {k: v for k, v in fields.items() if not isinstance(v, list)}}
+        if method in ("POST", "PATCH", "PUT"):
+            kwargs["json"] = fields
+        response = call(bob, method, path, **kwargs)
+        walked += 1
+        assert response.status_code < 500, (method, path, response.status_code, response.text)
+        assert LEAK not in response.text, (method, path, response.status_code, response.text)
+    assert walked > 100
+
+    # Nothing of nlp-team's changed.
+    got = ok(call(alice, "GET", "/api/2.0/mlflow/runs/get", params={"run_id": run_id}))["run"]
+    assert got["info"]["lifecycle_stage"] == "active"
+    assert [p["value"] for p in got["data"]["params"]] == ["leak-param"]
+    assert [m["value"] for m in got["data"]["metrics"]] == [0.5]
+    assert ok(call(alice, "GET", "/api/2.0/mlflow/experiments/get",
+                   params={"experiment_id": exp}))["experiment"]["lifecycle_stage"] == "active"
+    assert call(alice, "GET", "/api/2.0/mlflow-artifacts/artifacts/" + artifact_key
+                ).content == b"leak-artifact"
+    assert call(alice, "GET", "/api/v1/artifacts/nlp-team/secret.txt").content == \
+        b"leak-platform"
+    assert ok(call(alice, "GET", f"/api/v1/jobs/{job['job_id']}"))["job"]["state"] != \
+        "Cancelled"
+    members = ok(call(alice, "GET", "/api/v1/teams/nlp-team"))["team"]["members"]
+    assert "alice" in [m["user"] for m in members]
