@@ -141,6 +141,16 @@ def test_workspace_routes_and_server_info_speak_mlflows_contract(server, two_tea
         assert as_user(server, alice, "GET", f"/api/{version}/mlflow/workspaces/cv-team"
                        ).status_code == 404
 
+    # mlflow's own workspace calls: a platform admin creates a team through them.
+    from mlflow import MlflowClient
+    client = MlflowClient(server.url)
+    made = client.create_workspace("made-by-mlflow")
+    assert made.name == "made-by-mlflow"
+    assert "made-by-mlflow" in [w.name for w in client.list_workspaces()]
+    assert client.get_workspace("made-by-mlflow").name == "made-by-mlflow"
+    teams = as_user(server, ADMIN_TOKEN, "GET", "/api/v1/teams").json()["teams"]
+    assert "made-by-mlflow" in [t["name"] for t in teams]
+
 
 def test_a_user_of_several_teams_without_a_default_is_told_to_name_one(server, two_teams):
     cli(server, "user", "create", "carol")
