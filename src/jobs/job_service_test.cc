@@ -25,6 +25,7 @@
 #include "sched/admission.h"
 #include "store/metadata_store.h"
 #include "store/sqlite/sqlite_metadata_store.h"
+#include "store/testing/temp_sqlite_store.h"
 #include "tracking/tracking_service.h"
 
 namespace inet::jobs {
@@ -167,24 +168,20 @@ class ScriptedAdmission : public sched::Admission {
 class JobServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "inet-jobs-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    auto store = store::OpenSqliteMetadataStore("sqlite:///" + dir_ + "/t.db", "mlflow-artifacts:/",
-                                                &clock_);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    auto db = store::testing::TempSqliteStore::Open(&clock_);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+    store_ = &db_->store();
     tracking_ = std::make_unique<tracking::TrackingService>(
         store_->tracking(), clock_, tracking::TrackingOptions{"mlflow-artifacts:/"});
+    ASSERT_TRUE(tracking_->EnsureDefaultExperiment().ok());
     executor_ = std::make_unique<exec::FakeExecutor>(executor_options_, &artifacts_);
   }
 
   void TearDown() override {
     StopService();
     tracking_.reset();
-    store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    db_.reset();
   }
 
   // (Re)creates the executor with `options`; call before Start().
@@ -284,9 +281,9 @@ class JobServiceTest : public ::testing::Test {
     return states;
   }
 
-  std::string dir_;
   FakeClock clock_;
-  std::unique_ptr<store::MetadataStore> store_;
+  std::unique_ptr<store::testing::TempSqliteStore> db_;
+  store::MetadataStore* store_ = nullptr;  // db_'s
   artifacts::InMemoryArtifactStore artifacts_;
   ScriptedAdmission admission_;  // FIFO unless a test asks it to preempt
   std::unique_ptr<tracking::TrackingService> tracking_;
@@ -724,8 +721,7 @@ struct SecondServer {
 TEST_F(JobServiceTest, OnlyOneOfTwoServersOnADatabaseControlsItsJobs) {
   StartService();
   exec::FakeExecutor other_executor(executor_options_, &artifacts_);
-  SecondServer second("sqlite:///" + dir_ + "/t.db", clock_, artifacts_, other_executor, admission_,
-                      Options());
+  SecondServer second(db_->uri(), clock_, artifacts_, other_executor, admission_, Options());
   ASSERT_TRUE(second.jobs.Start().ok());
   EXPECT_TRUE(controller_->leading());
   EXPECT_FALSE(second.jobs.controller().leading());
@@ -751,8 +747,7 @@ TEST_F(JobServiceTest, OnlyOneOfTwoServersOnADatabaseControlsItsJobs) {
 // the holder ran instead of starting it again.
 TEST_F(JobServiceTest, TheOtherServerTakesOverWhenTheControllerStops) {
   StartService();
-  SecondServer second("sqlite:///" + dir_ + "/t.db", clock_, artifacts_, *executor_, admission_,
-                      Options());
+  SecondServer second(db_->uri(), clock_, artifacts_, *executor_, admission_, Options());
   ASSERT_TRUE(second.jobs.Start().ok());
   const std::string id = MustSubmit(Spec("before-the-takeover")).record.job_id;
   controller_->RunOnceForTest();

@@ -9,6 +9,7 @@
 #include "auth/token_scope.h"
 #include "common/ids.h"
 #include "store/sqlite/sqlite_metadata_store.h"
+#include "store/testing/temp_sqlite_store.h"
 
 namespace inet::server {
 namespace {
@@ -16,18 +17,10 @@ namespace {
 class StoreAttemptTokenIssuerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "inet-tokens-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    auto store = store::OpenSqliteMetadataStore("sqlite:///" + dir_ + "/t.db", "mlflow-artifacts:/",
-                                                &clock_);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    auto db = store::testing::TempSqliteStore::Open(&clock_);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+    store_ = &db_->store();
   }
 
   static TokenScope Scope(const std::string& job_id) {
@@ -38,9 +31,9 @@ class StoreAttemptTokenIssuerTest : public ::testing::Test {
     return scope;
   }
 
-  std::string dir_;
   FakeClock clock_;
-  std::unique_ptr<store::MetadataStore> store_;
+  std::unique_ptr<store::testing::TempSqliteStore> db_;
+  store::MetadataStore* store_ = nullptr;  // db_'s
 };
 
 TEST_F(StoreAttemptTokenIssuerTest, IssuesScopedUserTokensStoredAsHashes) {

@@ -338,6 +338,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
 
   tracking::TrackingService tracking(metadata->tracking(), clock,
                                      tracking::TrackingOptions{config.default_artifact_root});
+  RETURN_IF_ERROR(tracking.EnsureDefaultExperiment());
   auth::TokenAuthenticator token_authenticator(metadata->tokens(), metadata->identity(), clock);
   teams::TeamService team_service(metadata->identity());
   api::ActingTeamAuthenticator authenticator(token_authenticator, team_service);

@@ -42,8 +42,8 @@ class MetadataStore {
 
 // Opens the store named by `uri`: SQLite as MLflow/SQLAlchemy spell it ("sqlite:///rel/path.db"
 // is relative, "sqlite:////abs/path.db" absolute; optional "?synchronous=full"), a bare file
-// path, or "postgresql://user:pw@host:port/db". Runs pending migrations, and creates experiment "0"
-// ("Default", artifact location "<default_artifact_root>/0") if missing.
+// path, or "postgresql://user:pw@host:port/db". Runs pending migrations. The default experiment
+// "0" is MLflow's rule: tracking::TrackingService::EnsureDefaultExperiment creates it.
 // kInvalidArgument for an unknown scheme, kUnavailable when the database cannot be reached.
 StatusOr<std::unique_ptr<MetadataStore>> OpenMetadataStore(std::string_view uri,
                                                            std::string_view default_artifact_root);

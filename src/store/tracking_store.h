@@ -87,6 +87,14 @@ struct ExperimentLifecycleChange {
   std::optional<RunLifecycle> runs;
 };
 
+// The changes UpdateRun applies to a run in one transaction; unset fields are left alone.
+struct RunUpdate {
+  std::optional<RunStatus> status = std::nullopt;
+  std::optional<int64_t> end_time = std::nullopt;
+  std::optional<std::string> run_name = std::nullopt;
+  std::vector<Tag> tags = {};  // upserted; the last of a key wins
+};
+
 // Chooses which of a run's `total` ordered metric points to fetch (see
 // GetMetricHistoryBulkInterval): ascending indexes below `total`.
 using MetricPointSelector = std::function<std::vector<size_t>(size_t total)>;
@@ -96,9 +104,10 @@ class TrackingStore {
   virtual ~TrackingStore() = default;
 
   // --- Experiments -------------------------------------------------------------------------
-  // Assigns the next integer id (as a string) and returns it. `artifact_location` empty means
-  // internal::DefaultExperimentLocation: "<default_artifact_root>/<id>" for team default,
-  // "<default_artifact_root>/workspaces/<team>/<id>" for others (the root was given at
+  // Stores a new experiment and returns its id: `experiment.experiment_id` when set (an integer;
+  // kAlreadyExists when taken), else the next integer id (as a string). `artifact_location`
+  // empty means internal::DefaultExperimentLocation: "<default_artifact_root>/<id>" for team
+  // default, "<default_artifact_root>/workspaces/<team>/<id>" for others (the root was given at
   // construction). kAlreadyExists if an experiment of the team (active or deleted) has the name.
   virtual StatusOr<std::string> CreateExperiment(const Experiment& experiment) = 0;
   // Either stage; kNotFound when missing.
@@ -130,25 +139,22 @@ class TrackingStore {
                                              std::string_view key) = 0;
 
   // --- Runs --------------------------------------------------------------------------------
-  // A run's name and its mlflow.runName tag are one datum stored twice: CreateRun stores
-  // info.run_name as that tag too (a tag of that key in `tags` is ignored), and UpdateRun's
-  // run_name and LogBatch's mlflow.runName tag update both.
+  // Tags are stored as given, whatever their keys: keeping the run's name and its
+  // mlflow.runName tag in step is MLflow's rule, applied by tracking::TrackingService.
   // Stores a new run (id, name and artifact_uri already chosen by the caller) with its tags.
   // kNotFound for a missing experiment, kFailedPrecondition for a deleted one, kAlreadyExists
   // for a taken run id.
   virtual Status CreateRun(const RunInfo& info, const std::vector<Tag>& tags) = 0;
   virtual StatusOr<Run> GetRun(std::string_view run_id) = 0;
-  // Updates whichever of status / end_time / run_name are set; a new run_name also sets the
-  // mlflow.runName tag. Returns the updated info. Every write to a run below needs it active
-  // (kFailedPrecondition otherwise).
-  virtual StatusOr<RunInfo> UpdateRun(std::string_view run_id, std::optional<RunStatus> status,
-                                      std::optional<int64_t> end_time,
-                                      std::optional<std::string> run_name) = 0;
+  // In one transaction, sets whichever of status / end_time / run_name `update` sets and upserts
+  // its tags (an update with nothing set only checks that the run is active). Returns the
+  // updated info. Every write to a run below needs it active (kFailedPrecondition otherwise).
+  virtual StatusOr<RunInfo> UpdateRun(std::string_view run_id, const RunUpdate& update) = 0;
   // Sets the run's stage and deleted time (nullopt: none). kNotFound when no such run.
   virtual Status SetRunLifecycle(std::string_view run_id, const RunLifecycle& lifecycle) = 0;
   // Atomically appends metrics (exact duplicates of stored points are ignored), adds params
   // (same value again is fine; a different value is kAlreadyExists and nothing is written)
-  // and upserts tags (mlflow.runName also renames the run). Updates the latest-metric summary.
+  // and upserts tags. Updates the latest-metric summary.
   virtual Status LogBatch(std::string_view run_id, const std::vector<Metric>& metrics,
                           const std::vector<Param>& params, const std::vector<Tag>& tags) = 0;
   // Returns whether the tag existed.
@@ -159,7 +165,7 @@ class TrackingStore {
   virtual StatusOr<Page<Run>> SearchRuns(const RunQuery& query) = 0;
 
   // Full history of one metric of one run, ordered by (timestamp, step, value); paged by
-  // offset when max_results > 0, all points otherwise.
+  // offset (>= 0, checked by the caller) when max_results > 0, all points otherwise.
   virtual StatusOr<Page<Metric>> GetMetricHistory(std::string_view run_id, std::string_view key,
                                                   int64_t max_results, int64_t offset) = 0;
   // Points of metric `key` of each run, runs in the given order, each run's points ordered by

@@ -12,6 +12,22 @@ bool IsDefaultExperiment(std::string_view experiment_id) {
          std::all_of(experiment_id.begin(), experiment_id.end(), [](char c) { return c == '0'; });
 }
 
+Status EnsureDefaultExperiment(store::TrackingStore& store, int64_t now) {
+  StatusOr<store::Experiment> existing = store.GetExperiment("0");
+  if (existing.ok()) return OkStatus();
+  if (existing.status().code() != StatusCode::kNotFound) {
+    return existing.status().WithContext("looking up the default experiment");
+  }
+  store::Experiment experiment;
+  experiment.experiment_id = "0";
+  experiment.name = "Default";
+  experiment.creation_time = now;
+  experiment.last_update_time = now;
+  StatusOr<std::string> created = store.CreateExperiment(experiment);
+  if (created.ok() || created.status().code() == StatusCode::kAlreadyExists) return OkStatus();
+  return created.status().WithContext("creating the default experiment");
+}
+
 store::ExperimentLifecycleChange ExperimentTransition(store::LifecycleStage to, int64_t now) {
   store::ExperimentLifecycleChange change;
   change.from = to == store::LifecycleStage::kDeleted ? store::LifecycleStage::kActive

@@ -14,8 +14,15 @@
 
 namespace inet::tracking {
 
-// Experiment "0" ("Default"), created with every store; any spelling of the integer 0 names it.
+// Experiment "0" ("Default"), created when the server starts (EnsureDefaultExperiment); any
+// spelling of the integer 0 names it.
 bool IsDefaultExperiment(std::string_view experiment_id);
+
+// Creates experiment "0" named "Default" (artifact location "<store's artifact root>/0", times
+// `now`) unless an experiment 0 exists, as MLflow's SqlAlchemyStore does when it opens. Safe
+// when several servers start at once (a concurrent creation counts as success); other store
+// errors pass unchanged.
+Status EnsureDefaultExperiment(store::TrackingStore& store, int64_t now);
 
 // Deleting (to = kDeleted) or restoring (to = kActive) an experiment at `now`. As in MLflow's
 // SqlAlchemyStore.delete_experiment / restore_experiment, every run of the experiment follows,

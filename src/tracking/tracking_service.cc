@@ -44,6 +44,29 @@ Status ValidatePositiveMaxResults(int64_t max_results, int64_t limit) {
   return OkStatus();
 }
 
+// MLflow's set_tag of mlflow.runName renames the run (the name is written only when
+// non-empty). Removes every mlflow.runName tag from `tags` and returns whether there was one and
+// the name the last non-empty one gives.
+std::pair<bool, std::optional<std::string>> TakeRunNameTags(std::vector<store::Tag>& tags) {
+  bool found = false;
+  std::optional<std::string> name;
+  std::erase_if(tags, [&](store::Tag& tag) {
+    if (tag.key != kRunNameTag) return false;
+    found = true;
+    if (!tag.value.empty()) name = std::move(tag.value);
+    return true;
+  });
+  return {found, std::move(name)};
+}
+
+// The update that gives a run `name`, in its name and in its mlflow.runName tag.
+store::RunUpdate RenameRun(std::string name) {
+  store::RunUpdate update;
+  update.tags.push_back({std::string(kRunNameTag), name});
+  update.run_name = std::move(name);
+  return update;
+}
+
 }  // namespace
 
 std::string AppendUriPath(std::string_view base, std::initializer_list<std::string_view> parts) {
@@ -80,6 +103,10 @@ std::string ResolveRelativeLocation(std::string location) {
 }
 
 }  // namespace
+
+Status TrackingService::EnsureDefaultExperiment() {
+  return tracking::EnsureDefaultExperiment(store_, clock_.NowMillis());
+}
 
 StatusOr<std::string> TrackingService::CreateExperiment(const Identity& caller, std::string name,
                                                         std::string artifact_location,
@@ -226,7 +253,11 @@ StatusOr<store::Run> TrackingService::CreateRun(const Identity& caller, CreateRu
   if (name_tag == request.tags.end()) {
     request.tags.push_back({std::string(kRunNameTag), run_name});
   } else {
+    // One mlflow.runName tag, equal to the name, in the first one's place.
     name_tag->value = run_name;
+    request.tags.erase(std::remove_if(std::next(name_tag), request.tags.end(),
+                                      [](const store::Tag& t) { return t.key == kRunNameTag; }),
+                       request.tags.end());
   }
 
   ASSIGN_OR_RETURN(store::Experiment experiment, ActiveExperiment(caller, request.experiment_id));
@@ -261,7 +292,10 @@ StatusOr<store::RunInfo> TrackingService::UpdateRun(const Identity& caller, std:
   RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   if (run_name && run_name->empty()) run_name.reset();
   if (run_name) RETURN_IF_ERROR(ValidateNoNul(*run_name, "run_name"));
-  return RunResult(store_.UpdateRun(run_id, status, end_time, std::move(run_name)), run_id);
+  store::RunUpdate update = run_name ? RenameRun(std::move(*run_name)) : store::RunUpdate{};
+  update.status = status;
+  update.end_time = end_time;
+  return RunResult(store_.UpdateRun(run_id, update), run_id);
 }
 
 Status TrackingService::DeleteRun(const Identity& caller, std::string_view run_id) {
@@ -295,7 +329,9 @@ Status TrackingService::LogParam(const Identity& caller, std::string_view run_id
 Status TrackingService::SetTag(const Identity& caller, std::string_view run_id, store::Tag tag) {
   RETURN_IF_ERROR(CheckRunTeam(caller, run_id));
   RETURN_IF_ERROR(ValidateRunTag(tag, "", options_.truncate_long_values));
-  return StoreBatch(run_id, {}, {}, {std::move(tag)});
+  std::vector<store::Tag> tags;
+  tags.push_back(std::move(tag));
+  return StoreBatch(run_id, {}, {}, std::move(tags));
 }
 
 Status TrackingService::DeleteTag(const Identity& caller, std::string_view run_id,
@@ -325,13 +361,27 @@ Status TrackingService::LogBatch(const Identity& caller, std::string_view run_id
     // Nothing to write, but an unknown run is still an error, as in MLflow.
     return RunResult(store_.GetRun(run_id).status(), run_id);
   }
-  return StoreBatch(run_id, metrics, params, tags);
+  return StoreBatch(run_id, metrics, params, std::move(tags));
 }
 
 Status TrackingService::StoreBatch(std::string_view run_id,
                                    const std::vector<store::Metric>& metrics,
                                    const std::vector<store::Param>& params,
-                                   const std::vector<store::Tag>& tags) {
+                                   std::vector<store::Tag> tags) {
+  auto [names_run, run_name] = TakeRunNameTags(tags);
+  if (!metrics.empty() || !params.empty() || !tags.empty()) {
+    RETURN_IF_ERROR(StoreBatchRows(run_id, metrics, params, tags));
+  }
+  if (!names_run) return OkStatus();
+  // An empty name writes nothing, but the run must still exist and be active.
+  store::RunUpdate update = run_name ? RenameRun(std::move(*run_name)) : store::RunUpdate{};
+  return RunResult(store_.UpdateRun(run_id, update).status(), run_id);
+}
+
+Status TrackingService::StoreBatchRows(std::string_view run_id,
+                                       const std::vector<store::Metric>& metrics,
+                                       const std::vector<store::Param>& params,
+                                       const std::vector<store::Tag>& tags) {
   Status stored = store_.LogBatch(run_id, metrics, params, tags);
   if (stored.code() != StatusCode::kAlreadyExists) return RunResult(std::move(stored), run_id);
   // A param of the batch is stored with another value and nothing was written. Params never

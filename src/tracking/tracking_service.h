@@ -93,6 +93,10 @@ class TrackingService {
   // Borrows `store` and `clock`; both must outlive the service.
   TrackingService(store::TrackingStore& store, const Clock& clock, TrackingOptions options = {});
 
+  // Creates the default experiment "0" if missing (tracking/lifecycle.h); the composition root
+  // calls it once when the server starts, before serving.
+  Status EnsureDefaultExperiment();
+
   // --- Experiments ---------------------------------------------------------------------------
   // Returns the new experiment id. Validates the name, artifact location and tags.
   StatusOr<std::string> CreateExperiment(const Identity& caller, std::string name,
@@ -113,7 +117,9 @@ class TrackingService {
 
   // --- Runs ----------------------------------------------------------------------------------
   // Creates a RUNNING run with a new 32-hex id; artifact_uri is
-  // "<experiment artifact_location>/<run_id>/artifacts". Returns the run as stored.
+  // "<experiment artifact_location>/<run_id>/artifacts". The run's name and its mlflow.runName
+  // tag are kept in step here, as MLflow does: CreateRun, UpdateRun's run_name and a
+  // mlflow.runName tag written by SetTag or LogBatch set both. Returns the run as stored.
   StatusOr<store::Run> CreateRun(const Identity& caller, CreateRunRequest request);
   StatusOr<store::Run> GetRun(const Identity& caller, std::string_view run_id);
   StatusOr<store::RunInfo> UpdateRun(const Identity& caller, std::string_view run_id,
@@ -208,9 +214,15 @@ class TrackingService {
   // teams' experiments find nothing (as MLflow's workspaces filter them).
   StatusOr<std::vector<std::string>> VisibleExperiments(
       const Identity& caller, const std::vector<std::string>& experiment_ids);
-  // store::TrackingStore::LogBatch with the store's facts turned into MLflow's errors.
+  // store::TrackingStore::LogBatch with the store's facts turned into MLflow's errors. An
+  // mlflow.runName tag renames the run instead, after the rest of the batch is stored, as
+  // MLflow's set_tag does (update_run_info); an empty one writes nothing.
   Status StoreBatch(std::string_view run_id, const std::vector<store::Metric>& metrics,
-                    const std::vector<store::Param>& params, const std::vector<store::Tag>& tags);
+                    const std::vector<store::Param>& params, std::vector<store::Tag> tags);
+  // The store's LogBatch alone, its kAlreadyExists worded as MLflow's param-change error.
+  Status StoreBatchRows(std::string_view run_id, const std::vector<store::Metric>& metrics,
+                        const std::vector<store::Param>& params,
+                        const std::vector<store::Tag>& tags);
 
   store::TrackingStore& store_;
   const Clock& clock_;

@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "search/search.h"
+#include "store/sqlite/sqlite_metadata_store.h"
+#include "tracking/lifecycle.h"
 #include "tracking/testing/mock_tracking_store.h"
 #include "tracking/validation.h"
 
@@ -448,6 +450,155 @@ TEST_F(TrackingServiceTest, RelativeArtifactLocationIsMadeAbsolute) {
       .WillOnce(Return(std::string("9")));
   EXPECT_EQ(*service_.CreateExperiment(alice_, "rel", "my_location", {}), "8");
   EXPECT_EQ(*service_.CreateExperiment(alice_, "abs", "mlflow-artifacts:/x", {}), "9");
+}
+
+// The value of `s`, or T{} after failing the test.
+template <typename T>
+T ValueOrDie(StatusOr<T> s) {
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? std::move(*s) : T{};
+}
+
+// The service's MLflow rules over a real store (SQLite; the conformance suite shows that the
+// PostgreSQL adapter stores and fetches the same way).
+class TrackingServiceOnStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    StatusOr<std::unique_ptr<store::MetadataStore>> opened =
+        store::OpenSqliteMetadataStore("sqlite:///:memory:", "file:///art", &clock_);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    metadata_ = std::move(*opened);
+    service_ = std::make_unique<TrackingService>(metadata_->tracking(), clock_,
+                                                 TrackingOptions{"mlflow-artifacts:/"});
+    ASSERT_TRUE(service_->EnsureDefaultExperiment().ok());
+  }
+
+  std::string NewRun(const std::string& name) {
+    CreateRunRequest req;
+    req.run_name = name;
+    StatusOr<store::Run> run = service_->CreateRun(alice_, req);
+    EXPECT_TRUE(run.ok()) << run.status().ToString();
+    return run.ok() ? run->info.run_id : "";
+  }
+
+  // The run's name and its mlflow.runName tag (empty when absent), as stored.
+  std::pair<std::string, std::string> NameAndTag(const std::string& run_id) {
+    StatusOr<store::Run> run = metadata_->tracking().GetRun(run_id);
+    EXPECT_TRUE(run.ok()) << run.status().ToString();
+    if (!run.ok()) return {};
+    std::string tag;
+    for (const store::Tag& t : run->tags) {
+      if (t.key == "mlflow.runName") tag = t.value;
+    }
+    return {run->info.run_name, tag};
+  }
+
+  FakeClock clock_{1'700'000'000'000};
+  std::unique_ptr<store::MetadataStore> metadata_;
+  std::unique_ptr<TrackingService> service_;
+  Identity alice_{"alice", "t1", false};
+};
+
+TEST_F(TrackingServiceOnStoreTest, EnsureDefaultExperimentCreatesItOnce) {
+  // SetUp made it; MLflow's SqlAlchemyStore makes the same one when it opens.
+  store::Experiment zero = ValueOrDie(service_->GetExperiment(alice_, "0"));
+  EXPECT_EQ(zero.name, "Default");
+  EXPECT_EQ(zero.artifact_location, "file:///art/0");
+  EXPECT_EQ(zero.lifecycle_stage, store::LifecycleStage::kActive);
+  EXPECT_EQ(zero.creation_time, 1'700'000'000'000);
+  EXPECT_EQ(zero.last_update_time, 1'700'000'000'000);
+  // A restart finds it and changes nothing, whatever it became.
+  ASSERT_TRUE(service_->RenameExperiment(alice_, "0", "Renamed").ok());
+  clock_.Advance(5000);
+  ASSERT_TRUE(service_->EnsureDefaultExperiment().ok());
+  EXPECT_EQ(ValueOrDie(service_->GetExperiment(alice_, "0")).name, "Renamed");
+  StatusOr<store::Page<store::Experiment>> all =
+      service_->SearchExperiments(alice_, SearchExperimentsRequest{});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->items.size(), 1u);
+  // The first experiment a user creates is not 0.
+  EXPECT_NE(ValueOrDie(service_->CreateExperiment(alice_, "mine", "", {})), "0");
+}
+
+TEST_F(TrackingServiceOnStoreTest, EnsureDefaultExperimentOnAStoreOpenedWithoutIt) {
+  // The store creates no experiment of its own.
+  StatusOr<std::unique_ptr<store::MetadataStore>> bare =
+      store::OpenSqliteMetadataStore("sqlite:///:memory:", "file:///bare", &clock_);
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ((*bare)->tracking().GetExperiment("0").status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(EnsureDefaultExperiment((*bare)->tracking(), 42).ok());
+  store::Experiment zero = ValueOrDie((*bare)->tracking().GetExperiment("0"));
+  EXPECT_EQ(zero.name, "Default");
+  EXPECT_EQ(zero.artifact_location, "file:///bare/0");
+  EXPECT_EQ(zero.creation_time, 42);
+}
+
+TEST_F(TrackingServiceOnStoreTest, RunNameAndItsTagStayInStep) {
+  std::string run = NewRun("first");
+  EXPECT_EQ(NameAndTag(run), std::make_pair(std::string("first"), std::string("first")));
+  // update_run_info with a name sets both.
+  ASSERT_TRUE(service_->UpdateRun(alice_, run, std::nullopt, std::nullopt, "second").ok());
+  EXPECT_EQ(NameAndTag(run), std::make_pair(std::string("second"), std::string("second")));
+  // set_tag of mlflow.runName renames the run.
+  ASSERT_TRUE(service_->SetTag(alice_, run, {"mlflow.runName", "third"}).ok());
+  EXPECT_EQ(NameAndTag(run), std::make_pair(std::string("third"), std::string("third")));
+  // In a batch, the last non-empty value wins and the other tags are stored as given.
+  ASSERT_TRUE(service_
+                  ->LogBatch(alice_, run, {}, {{"p", "1"}},
+                             {{"mlflow.runName", "fourth"},
+                              {"k", "v"},
+                              {"mlflow.runName", "fifth"},
+                              {"mlflow.runName", ""}})
+                  .ok());
+  EXPECT_EQ(NameAndTag(run), std::make_pair(std::string("fifth"), std::string("fifth")));
+  store::Run got = ValueOrDie(metadata_->tracking().GetRun(run));
+  EXPECT_THAT(got.tags, Contains(store::Tag{"k", "v"}));
+  EXPECT_THAT(got.params, Contains(store::Param{"p", "1"}));
+  // An empty name writes nothing (MLflow's update_run_info ignores it)...
+  ASSERT_TRUE(service_->SetTag(alice_, run, {"mlflow.runName", ""}).ok());
+  EXPECT_EQ(NameAndTag(run), std::make_pair(std::string("fifth"), std::string("fifth")));
+  ASSERT_TRUE(service_->UpdateRun(alice_, run, std::nullopt, std::nullopt, "").ok());
+  EXPECT_EQ(NameAndTag(run), std::make_pair(std::string("fifth"), std::string("fifth")));
+  // ...but the run must still exist and be active.
+  EXPECT_EQ(service_->SetTag(alice_, "deadbeef", {"mlflow.runName", ""}).code(),
+            StatusCode::kNotFound);
+  ASSERT_TRUE(service_->DeleteRun(alice_, run).ok());
+  EXPECT_EQ(service_->SetTag(alice_, run, {"mlflow.runName", "sixth"}).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(NameAndTag(run), std::make_pair(std::string("fifth"), std::string("fifth")));
+}
+
+TEST_F(TrackingServiceOnStoreTest, FailedBatchDoesNotRename) {
+  std::string run = NewRun("kept");
+  ASSERT_TRUE(service_->LogParam(alice_, run, {"lr", "0.1"}).ok());
+  Status s = service_->LogBatch(alice_, run, {}, {{"lr", "0.2"}}, {{"mlflow.runName", "lost"}});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("Changing param values is not allowed"));
+  EXPECT_EQ(NameAndTag(run), std::make_pair(std::string("kept"), std::string("kept")));
+}
+
+TEST_F(TrackingServiceOnStoreTest, CreateRunStoresOneNameTag) {
+  CreateRunRequest req;
+  req.tags = {{"mlflow.runName", "from-tag"}, {"k", "v"}, {"mlflow.runName", "other"}};
+  store::Run created = ValueOrDie(service_->CreateRun(alice_, req));
+  EXPECT_EQ(created.info.run_name, "from-tag");
+  EXPECT_EQ(NameAndTag(created.info.run_id),
+            std::make_pair(std::string("from-tag"), std::string("from-tag")));
+  EXPECT_THAT(created.tags,
+              ElementsAre(store::Tag{"mlflow.runName", "from-tag"}, store::Tag{"k", "v"}));
+  // A run created with neither gets a random name, stored in both places.
+  store::Run random = ValueOrDie(service_->CreateRun(alice_, CreateRunRequest{}));
+  EXPECT_FALSE(random.info.run_name.empty());
+  EXPECT_EQ(NameAndTag(random.info.run_id),
+            std::make_pair(random.info.run_name, random.info.run_name));
+}
+
+TEST_F(TrackingServiceOnStoreTest, NegativePageTokenOffsetIsRefusedAboveTheStore) {
+  std::string run = NewRun("r");
+  StatusOr<store::Page<store::Metric>> page =
+      service_->GetMetricHistory(alice_, run, "m", 10, search::EncodePageToken(-3));
+  EXPECT_EQ(page.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(page.status().message(), HasSubstr("Invalid page token"));
 }
 
 }  // namespace

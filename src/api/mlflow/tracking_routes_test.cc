@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "store/sqlite/sqlite_metadata_store.h"
+#include "store/testing/temp_sqlite_store.h"
 
 namespace inet::api {
 namespace {
@@ -21,24 +22,20 @@ using ::testing::HasSubstr;
 class TrackingRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "inet-api-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    auto store = store::OpenSqliteMetadataStore("sqlite:///" + dir_ + "/t.db", "mlflow-artifacts:/",
-                                                &clock_);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    auto db = store::testing::TempSqliteStore::Open(&clock_);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+    store_ = &db_->store();
     service_ = std::make_unique<tracking::TrackingService>(
         store_->tracking(), clock_, tracking::TrackingOptions{"mlflow-artifacts:/"});
+    ASSERT_TRUE(service_->EnsureDefaultExperiment().ok());
     authorizer_ = std::make_unique<Authorizer>(store_->tracking());
     RegisterMlflowTrackingRoutes(router_, *service_, *authorizer_);
   }
 
   void TearDown() override {
     service_.reset();
-    store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    db_.reset();
   }
 
   http::Response Call(Method method, const std::string& path, std::string body = {},
@@ -95,8 +92,8 @@ class TrackingRoutesTest : public ::testing::Test {
   }
 
   FakeClock clock_{1'700'000'000'000};
-  std::string dir_;
-  std::unique_ptr<store::MetadataStore> store_;
+  std::unique_ptr<store::testing::TempSqliteStore> db_;
+  store::MetadataStore* store_ = nullptr;  // db_'s
   std::unique_ptr<tracking::TrackingService> service_;
   std::unique_ptr<Authorizer> authorizer_;
   http::Router router_;

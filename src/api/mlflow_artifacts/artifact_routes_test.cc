@@ -15,6 +15,7 @@
 #include "artifacts/local/local_artifact_store.h"
 #include "artifacts/testing/in_memory_artifact_store.h"
 #include "store/sqlite/sqlite_metadata_store.h"
+#include "tracking/lifecycle.h"
 
 namespace inet::api {
 namespace {
@@ -77,6 +78,7 @@ class ArtifactRoutesTest : public ::testing::Test {
                                                 "mlflow-artifacts:/", &clock_);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
+    ASSERT_TRUE(tracking::EnsureDefaultExperiment(store_->tracking(), 0).ok());
     auto destination = artifacts::LocalArtifactStore::Open((dir_ / "dest").string());
     ASSERT_TRUE(destination.ok());
     destination_ = std::move(destination).value();

@@ -24,6 +24,7 @@
 #include "jobs/testing/job_system.h"
 #include "sched/admission.h"
 #include "store/sqlite/sqlite_metadata_store.h"
+#include "store/testing/temp_sqlite_store.h"
 #include "tracking/tracking_service.h"
 
 namespace inet::api {
@@ -46,15 +47,14 @@ struct CallOptions {
 class PlatformRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "inet-platform-routes-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    auto store = store::OpenSqliteMetadataStore("sqlite:///" + dir_ + "/t.db", "mlflow-artifacts:/",
-                                                &clock_);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    auto db = store::testing::TempSqliteStore::Open(&clock_);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+    dir_ = db_->dir();
+    store_ = &db_->store();
     tracking_ = std::make_unique<tracking::TrackingService>(
         store_->tracking(), clock_, tracking::TrackingOptions{"mlflow-artifacts:/"});
+    ASSERT_TRUE(tracking_->EnsureDefaultExperiment().ok());
     exec::FakeExecutorOptions executor_options;
     executor_options.gpus = 2;
     executor_ = std::make_unique<exec::FakeExecutor>(executor_options, &artifacts_);
@@ -74,9 +74,7 @@ class PlatformRoutesTest : public ::testing::Test {
   void TearDown() override {
     jobs_.reset();
     tracking_.reset();
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    db_.reset();
   }
 
   http::Response Call(Method method, const std::string& path, CallOptions options = {}) {
@@ -143,9 +141,10 @@ class PlatformRoutesTest : public ::testing::Test {
     return Json(Call(Method::kGet, "/api/v1/jobs/" + id), 200).at("job");
   }
 
-  std::string dir_;
+  std::string dir_;  // db_'s scratch directory
   FakeClock clock_;
-  std::unique_ptr<store::MetadataStore> store_;
+  std::unique_ptr<store::testing::TempSqliteStore> db_;
+  store::MetadataStore* store_ = nullptr;  // db_'s
   artifacts::InMemoryArtifactStore artifacts_;
   sched::FifoCapacityAdmission admission_;
   std::unique_ptr<tracking::TrackingService> tracking_;

@@ -512,12 +512,11 @@ std::string ViewTypeClause(const std::string& column, ViewType view, SqlParams& 
   return "1=1";
 }
 
+// A fact for the caller, which validates paging with MLflow's messages (tracking/) before it
+// builds a query; this only keeps a bad value out of the SQL.
 Status CheckPaging(int64_t max_results, int64_t offset) {
-  if (max_results < 0) {
-    return InvalidArgumentError("Invalid value " + std::to_string(max_results) +
-                                " for parameter 'max_results' supplied");
-  }
-  if (offset < 0) return InvalidArgumentError("Invalid page token: negative offset");
+  if (max_results < 0) return InvalidArgumentError("negative max_results in a search query");
+  if (offset < 0) return InvalidArgumentError("negative offset in a search query");
   return OkStatus();
 }
 

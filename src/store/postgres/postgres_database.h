@@ -42,12 +42,12 @@ class Database {
         pool_(std::move(conninfo), kPoolSize),
         root_(std::move(default_artifact_root)) {}
 
-  // Runs pending migrations (safe when several processes open the database at once) and
-  // creates experiment "0" if missing. kUnavailable when the server cannot be reached,
+  // Runs pending migrations (safe when several processes open the database at once).
+  // kUnavailable when the server cannot be reached,
   // kFailedPrecondition when a newer binary migrated the schema.
   Status Migrate() {
     ASSIGN_OR_RETURN(PgPool::Lease conn, pool_.Acquire());
-    return MigrateSchema(*conn, root_, Now());
+    return MigrateSchema(*conn, Now());
   }
 
   // A connection of its own, outside the pool, for a session that must stay open (a lease).

@@ -101,10 +101,14 @@ Experiment NamedExperiment(const std::string& name) {
   return e;
 }
 
-RunInfo NewRunInExperimentZero() {
+// A run in a new experiment of `store` (run_id empty when the experiment could not be made).
+RunInfo NewRunInNewExperiment(TrackingStore& store) {
   RunInfo info;
+  StatusOr<std::string> experiment_id = store.CreateExperiment(NamedExperiment(NewRunId()));
+  EXPECT_TRUE(experiment_id.ok()) << experiment_id.status().ToString();
+  if (!experiment_id.ok()) return info;
   info.run_id = NewRunId();
-  info.experiment_id = "0";
+  info.experiment_id = *experiment_id;
   info.run_name = "r";
   info.user_id = "u";
   return info;
@@ -240,10 +244,10 @@ TEST_F(PostgresMetadataStoreTest, ReopeningAppliesNoMigrationAndKeepsData) {
   StatusOr<Experiment> kept = (*again)->tracking().GetExperiment(experiment_id);
   ASSERT_TRUE(kept.ok()) << kept.status().ToString();
   EXPECT_EQ(kept->name, "kept");
-  StatusOr<Experiment> default_experiment = (*again)->tracking().GetExperiment("0");
-  ASSERT_TRUE(default_experiment.ok()) << default_experiment.status().ToString();
-  // Experiment 0 was created by the first open and is not rewritten by the second.
-  EXPECT_EQ(default_experiment->artifact_location, "file:///artifacts/0");
+  // The location the experiment got at creation is not rewritten by a later open.
+  EXPECT_EQ(kept->artifact_location, "file:///artifacts/" + experiment_id);
+  // The store makes no experiment of its own (the default one is the tracking service's).
+  EXPECT_EQ((*again)->tracking().GetExperiment("0").status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(PostgresMetadataStoreTest, ConcurrentOpenersMigrateExactlyOnce) {
@@ -261,7 +265,7 @@ TEST_F(PostgresMetadataStoreTest, ConcurrentOpenersMigrateExactlyOnce) {
   for (std::thread& t : threads) t.join();
   for (const Status& s : results) EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(CountRows("SELECT count(*) FROM schema_migrations"), postgres::LatestSchemaVersion());
-  EXPECT_EQ(CountRows("SELECT count(*) FROM experiments"), 1);
+  EXPECT_EQ(CountRows("SELECT count(*) FROM experiments"), 0);
 }
 
 TEST_F(PostgresMetadataStoreTest, SchemaFromNewerBinaryIsRefused) {
@@ -356,12 +360,17 @@ TEST_F(PostgresMetadataStoreTest, RecoversWhenTheServerDropsPooledConnections) {
   StatusOr<std::unique_ptr<MetadataStore>> store =
       OpenPostgresMetadataStore(schema_->StoreUri("application_name=" + app), "file:///a");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
+  StatusOr<std::string> experiment_id =
+      (*store)->tracking().CreateExperiment(NamedExperiment("pooled"));
+  ASSERT_TRUE(experiment_id.ok()) << experiment_id.status().ToString();
   // Fill the pool with several connections (more than the retry count).
   std::vector<std::thread> readers;
   readers.reserve(8);
   for (int i = 0; i < 8; ++i) {
     readers.emplace_back([&] {
-      for (int j = 0; j < 5; ++j) EXPECT_TRUE((*store)->tracking().GetExperiment("0").ok());
+      for (int j = 0; j < 5; ++j) {
+        EXPECT_TRUE((*store)->tracking().GetExperiment(*experiment_id).ok());
+      }
     });
   }
   for (std::thread& t : readers) t.join();
@@ -370,7 +379,7 @@ TEST_F(PostgresMetadataStoreTest, RecoversWhenTheServerDropsPooledConnections) {
                       "application_name = '" +
                       app + "'"),
             1);
-  StatusOr<Experiment> after = (*store)->tracking().GetExperiment("0");
+  StatusOr<Experiment> after = (*store)->tracking().GetExperiment(*experiment_id);
   EXPECT_TRUE(after.ok()) << after.status().ToString();
 }
 
@@ -379,7 +388,7 @@ TEST_F(PostgresMetadataStoreTest, ConcurrentBatchesOnOneRunAllLand) {
       OpenPostgresMetadataStore(schema_->StoreUri(), "file:///a");
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   TrackingStore& store = (*opened)->tracking();
-  RunInfo info = NewRunInExperimentZero();
+  RunInfo info = NewRunInNewExperiment(store);
   ASSERT_TRUE(store.CreateRun(info, {}).ok());
   constexpr int kThreads = 8, kPerThread = 200;
   std::vector<Status> results(kThreads);
@@ -413,7 +422,7 @@ TEST_F(PostgresMetadataStoreTest, ParamConflictRollsBackTheWholeBatch) {
       OpenPostgresMetadataStore(schema_->StoreUri(), "file:///a");
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   TrackingStore& store = (*opened)->tracking();
-  RunInfo info = NewRunInExperimentZero();
+  RunInfo info = NewRunInNewExperiment(store);
   ASSERT_TRUE(store.CreateRun(info, {}).ok());
   ASSERT_TRUE(store.LogBatch(info.run_id, {}, {{"lr", "0.1"}}, {}).ok());
   Status s = store.LogBatch(info.run_id, {Point("m", 1, 1, 0)}, {{"depth", "3"}, {"lr", "0.2"}},

@@ -337,8 +337,7 @@ std::string JoinArtifactUri(std::string_view root, std::string_view id) {
 
 namespace {
 
-Status MigrateInTransaction(PgConnection& conn, std::string_view default_artifact_root,
-                            int64_t now_ms) {
+Status MigrateInTransaction(PgConnection& conn, int64_t now_ms) {
   // Serialises concurrent openers of the same schema; released at COMMIT / ROLLBACK.
   RETURN_IF_ERROR(
       conn.Exec("SELECT pg_advisory_xact_lock(1768846708, hashtext(current_schema()))").status());
@@ -366,20 +365,14 @@ Status MigrateInTransaction(PgConnection& conn, std::string_view default_artifac
                             {PgInt(v), PgInt(now_ms)})
             .status());
   }
-  RETURN_IF_ERROR(
-      conn.ExecUnprepared("INSERT INTO experiments (experiment_id, name, artifact_location, "
-                          "lifecycle_stage, creation_time, last_update_time) "
-                          "VALUES (0, 'Default', $1, 'active', $2, $2) ON CONFLICT DO NOTHING",
-                          {JoinArtifactUri(default_artifact_root, "0"), PgInt(now_ms)})
-          .status());
   return OkStatus();
 }
 
 }  // namespace
 
-Status MigrateSchema(PgConnection& conn, std::string_view default_artifact_root, int64_t now_ms) {
+Status MigrateSchema(PgConnection& conn, int64_t now_ms) {
   RETURN_IF_ERROR(conn.ExecScript("BEGIN"));
-  Status s = MigrateInTransaction(conn, default_artifact_root, now_ms);
+  Status s = MigrateInTransaction(conn, now_ms);
   if (s.ok()) {
     s = conn.ExecScript("COMMIT");
   }

@@ -16,11 +16,11 @@ namespace inet::store::postgres {
 // The newest schema version this binary knows.
 int LatestSchemaVersion();
 
-// Brings the schema to LatestSchemaVersion() and makes sure experiment "0" ("Default", at
-// "<default_artifact_root>/0", times `now_ms`) exists. A no-op when already current.
+// Brings the schema to LatestSchemaVersion(), recording each migration as applied at `now_ms`.
+// A no-op when already current.
 // kFailedPrecondition when the database was migrated by a newer binary; database errors keep
 // their code (kUnavailable for connection trouble). `conn` must not be inside a transaction.
-Status MigrateSchema(PgConnection& conn, std::string_view default_artifact_root, int64_t now_ms);
+Status MigrateSchema(PgConnection& conn, int64_t now_ms);
 
 // "<root>/<id>" without doubling a trailing slash of `root`.
 std::string JoinArtifactUri(std::string_view root, std::string_view id);

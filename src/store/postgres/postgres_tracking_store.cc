@@ -22,8 +22,6 @@
 namespace inet::store::postgres {
 namespace {
 
-constexpr std::string_view kRunNameTag = "mlflow.runName";
-
 constexpr std::string_view kRunColumns =
     "r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, r.end_time, "
     "r.artifact_uri, r.lifecycle_stage";
@@ -207,8 +205,18 @@ class PostgresTrackingStore : public TrackingStore {
                        c.Exec("SELECT 1 FROM experiments WHERE team = $1::text AND name = $2::text",
                               {experiment.team, experiment.name}));
       if (existing.rows() > 0) return ExperimentExists(experiment.name);
-      ASSIGN_OR_RETURN(PgResult next, c.Exec("SELECT nextval('experiments_id_seq')"));
-      id = next.GetString(0, 0);
+      if (experiment.experiment_id.empty()) {
+        ASSIGN_OR_RETURN(PgResult next, c.Exec("SELECT nextval('experiments_id_seq')"));
+        id = next.GetString(0, 0);
+      } else {
+        std::optional<int64_t> given = ParseExperimentId(experiment.experiment_id);
+        if (!given) return InvalidArgumentError("experiment id is not an integer");
+        id = std::to_string(*given);
+        ASSIGN_OR_RETURN(
+            PgResult taken,
+            c.Exec("SELECT 1 FROM experiments WHERE experiment_id = $1::bigint", {id}));
+        if (taken.rows() > 0) return AlreadyExistsError(Cat({"experiment id ", id, " is taken"}));
+      }
       std::string location =
           experiment.artifact_location.empty()
               ? internal::DefaultExperimentLocation(db_.artifact_root(), experiment.team, id)
@@ -393,16 +401,7 @@ class PostgresTrackingStore : public TrackingStore {
         return AlreadyExistsError(Cat({"run id ", info.run_id, " is taken"}));
       }
       RETURN_IF_ERROR(s);
-      std::vector<Tag> all_tags;
-      for (const Tag& t : tags) {
-        if (t.key != kRunNameTag) {
-          all_tags.push_back(t);
-        }
-      }
-      if (!info.run_name.empty()) {
-        all_tags.push_back({std::string(kRunNameTag), info.run_name});
-      }
-      return UpsertRunTags(c, info.run_id, all_tags);
+      return UpsertRunTags(c, info.run_id, tags);
     });
   }
 
@@ -421,9 +420,7 @@ class PostgresTrackingStore : public TrackingStore {
     return std::move(runs[0]);
   }
 
-  StatusOr<RunInfo> UpdateRun(std::string_view run_id, std::optional<RunStatus> status,
-                              std::optional<int64_t> end_time,
-                              std::optional<std::string> run_name) override {
+  StatusOr<RunInfo> UpdateRun(std::string_view run_id, const RunUpdate& update) override {
     RunInfo info;
     RETURN_IF_ERROR(db_.Write("updating run", [&](PgConnection& c) -> Status {
       RETURN_IF_ERROR(RequireActiveRun(c, run_id));
@@ -435,16 +432,13 @@ class PostgresTrackingStore : public TrackingStore {
                       "RETURNING ",
                       kRunColumns}),
                  {std::string(run_id),
-                  status ? PgParam(std::string(RunStatusName(*status))) : PgParam(std::nullopt),
-                  end_time ? PgParam(PgInt(*end_time)) : PgParam(std::nullopt),
-                  run_name && !run_name->empty() ? PgParam(*run_name) : PgParam(std::nullopt)}));
+                  update.status ? PgParam(std::string(RunStatusName(*update.status)))
+                                : PgParam(std::nullopt),
+                  update.end_time ? PgParam(PgInt(*update.end_time)) : PgParam(std::nullopt),
+                  update.run_name ? PgParam(*update.run_name) : PgParam(std::nullopt)}));
       if (res.rows() == 0) return NotFoundError(RunNotFound(run_id));
       info = RunInfoFromRow(res, 0);
-      if (run_name && !run_name->empty()) {
-        RETURN_IF_ERROR(
-            UpsertRunTags(c, std::string(run_id), {{std::string(kRunNameTag), *run_name}}));
-      }
-      return OkStatus();
+      return UpsertRunTags(c, std::string(run_id), update.tags);
     }));
     return info;
   }
@@ -667,9 +661,6 @@ class PostgresTrackingStore : public TrackingStore {
 
   StatusOr<Page<Metric>> GetMetricHistory(std::string_view run_id, std::string_view key,
                                           int64_t max_results, int64_t offset) override {
-    if (offset < 0) {
-      return InvalidArgumentError("Invalid page token: negative offset");
-    }
     Page<Metric> page;
     RETURN_IF_ERROR(db_.Read("getting metric history", [&](PgConnection& c) -> Status {
       page.items.clear();
@@ -939,21 +930,12 @@ class PostgresTrackingStore : public TrackingStore {
                            tags);
   }
 
-  // Upserts run tags (last occurrence of a key wins); mlflow.runName also renames the run.
+  // Upserts run tags (last occurrence of a key wins).
   Status UpsertRunTags(PgConnection& c, const std::string& run_id, const std::vector<Tag>& tags) {
     if (tags.empty()) {
       return OkStatus();
     }
-    RETURN_IF_ERROR(UpsertKeyValues(c, "tags", "run_uuid", "text", "key", run_id, tags));
-    auto name =
-        std::find_if(tags.rbegin(), tags.rend(), [](const Tag& t) { return t.key == kRunNameTag; });
-    if (name == tags.rend()) {
-      return OkStatus();
-    }
-    return c
-        .Exec("UPDATE runs SET name = $2::text WHERE run_uuid = $1::text AND name <> $2::text",
-              {run_id, name->value})
-        .status();
+    return UpsertKeyValues(c, "tags", "run_uuid", "text", "key", run_id, tags);
   }
 
   Status UpsertModelTags(PgConnection& c, const std::string& model_id,

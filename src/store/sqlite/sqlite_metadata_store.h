@@ -32,11 +32,11 @@ struct SqliteLocation {
 StatusOr<SqliteLocation> ParseSqliteUri(std::string_view uri);
 
 // Opens (creating the file and its parent directories if needed) the store at `uri`, runs
-// pending schema migrations and creates experiment "0" ("Default", artifact location
-// "<default_artifact_root>/0") if missing. `clock` (borrowed, must outlive the store; null
-// means the system clock) supplies creation and update times the caller did not set.
-// Errors: kInvalidArgument for a bad URI, kUnavailable when the file cannot be opened,
-// kFailedPrecondition when the database was written by a newer inet (schema too new).
+// pending schema migrations (experiment "0" is tracking::TrackingService's to create). `clock`
+// (borrowed, must outlive the store; null means the system clock) supplies creation and update
+// times the caller did not set. Errors: kInvalidArgument for a bad URI, kUnavailable when the file
+// cannot be opened, kFailedPrecondition when the database was written by a newer inet (schema too
+// new).
 StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(
     std::string_view uri, std::string_view default_artifact_root, const Clock* clock = nullptr);
 

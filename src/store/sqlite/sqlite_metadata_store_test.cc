@@ -191,8 +191,8 @@ TEST(SqliteMetadataStoreTest, ReopenKeepsEverythingAndMigrationsAreIdempotent) {
     Experiment e = *(*store)->tracking().GetExperiment(exp_id);
     EXPECT_EQ(e.name, "persisted");
     EXPECT_EQ(e.artifact_location, "file:///art/" + exp_id);
-    // The default experiment keeps its original location.
-    EXPECT_EQ((*store)->tracking().GetExperiment("0")->artifact_location, "file:///art/0");
+    // The store makes no experiment of its own (the default one is the tracking service's).
+    EXPECT_EQ((*store)->tracking().GetExperiment("0").status().code(), StatusCode::kNotFound);
     store::Run run = *(*store)->tracking().GetRun(run_id);
     ASSERT_EQ(run.latest_metrics.size(), 1u);
     EXPECT_EQ(run.latest_metrics[0].value, 1.5);
@@ -234,9 +234,13 @@ TEST(SqliteMetadataStoreTest, AcknowledgedWritesSurviveKill9) {
   if (child == 0) {
     auto store = OpenSqliteMetadataStore(uri, "file:///art");
     if (!store.ok()) _exit(2);
+    Experiment experiment;
+    experiment.name = "crash";
+    StatusOr<std::string> experiment_id = (*store)->tracking().CreateExperiment(experiment);
+    if (!experiment_id.ok()) _exit(6);
     RunInfo info;
     info.run_id = run_id;
-    info.experiment_id = "0";
+    info.experiment_id = *experiment_id;
     info.run_name = "doomed";
     if (!(*store)->tracking().CreateRun(info, {}).ok()) _exit(3);
     std::vector<Metric> batch;
@@ -305,21 +309,25 @@ TEST(SqliteMetadataStoreTest, LargePagesLoadAllChildren) {
   auto opened = OpenSqliteMetadataStore("sqlite://", "file:///r");
   ASSERT_TRUE(opened.ok());
   TrackingStore& store = (*opened)->tracking();
+  Experiment experiment;
+  experiment.name = "large";
+  StatusOr<std::string> experiment_id = store.CreateExperiment(experiment);
+  ASSERT_TRUE(experiment_id.ok());
   constexpr int kRuns = 1100;
   for (int i = 0; i < kRuns; ++i) {
     RunInfo info;
     info.run_id = NewRunId();
-    info.experiment_id = "0";
+    info.experiment_id = *experiment_id;
     info.run_name = "r" + std::to_string(i);
     info.start_time = i;
-    ASSERT_TRUE(store.CreateRun(info, {}).ok());
+    ASSERT_TRUE(store.CreateRun(info, {{"mlflow.runName", info.run_name}}).ok());
     Metric m;
     m.key = "m";
     m.value = i;
     ASSERT_TRUE(store.LogBatch(info.run_id, {m}, {{"i", std::to_string(i)}}, {}).ok());
   }
   RunQuery q;
-  q.experiment_ids = {"0"};
+  q.experiment_ids = {*experiment_id};
   q.max_results = 5000;
   auto page = store.SearchRuns(q);
   ASSERT_TRUE(page.ok()) << page.status().ToString();

@@ -25,7 +25,6 @@ namespace inet::store::sqlite {
 namespace {
 
 constexpr double kMaxDouble = std::numeric_limits<double>::max();
-constexpr std::string_view kRunNameTag = "mlflow.runName";
 
 // +-Inf are stored as such but reported clamped, as MLflow's SQL store does.
 double ClampInfinity(double v) {
@@ -177,9 +176,6 @@ class SqliteTrackingStore : public TrackingStore {
  public:
   explicit SqliteTrackingStore(Database& db) : db_(db) {}
 
-  // Creates experiment "0" ("Default") if missing.
-  Status EnsureDefaultExperiment();
-
   // --- Experiments ---
   StatusOr<std::string> CreateExperiment(const Experiment& experiment) override;
   StatusOr<Experiment> GetExperiment(std::string_view experiment_id) override;
@@ -198,9 +194,7 @@ class SqliteTrackingStore : public TrackingStore {
   // --- Runs ---
   Status CreateRun(const RunInfo& info, const std::vector<Tag>& tags) override;
   StatusOr<Run> GetRun(std::string_view run_id) override;
-  StatusOr<RunInfo> UpdateRun(std::string_view run_id, std::optional<RunStatus> status,
-                              std::optional<int64_t> end_time,
-                              std::optional<std::string> run_name) override;
+  StatusOr<RunInfo> UpdateRun(std::string_view run_id, const RunUpdate& update) override;
   Status SetRunLifecycle(std::string_view run_id, const RunLifecycle& lifecycle) override;
   Status LogBatch(std::string_view run_id, const std::vector<Metric>& metrics,
                   const std::vector<Param>& params, const std::vector<Tag>& tags) override;
@@ -247,19 +241,6 @@ class SqliteTrackingStore : public TrackingStore {
 
   Database& db_;
 };
-
-Status SqliteTrackingStore::EnsureDefaultExperiment() {
-  return Write([&](Connection& db) -> Status {
-    ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT 1 FROM experiments WHERE experiment_id = 0"));
-    ASSIGN_OR_RETURN(bool exists, q.Step());
-    if (exists) return OkStatus();
-    ASSIGN_OR_RETURN(Statement ins,
-                     db.Prepare("INSERT OR IGNORE INTO experiments (experiment_id, name, "
-                                "artifact_location, lifecycle_stage, creation_time, "
-                                "last_update_time) VALUES (0, 'Default', ?1, 'active', ?2, ?2)"));
-    return ins.Bind(1, db_.artifact_root() + "/0").Bind(2, Now()).Run();
-  });
-}
 
 // --- Experiments ----------------------------------------------------------------------------
 
@@ -320,18 +301,30 @@ StatusOr<std::string> SqliteTrackingStore::CreateExperiment(const Experiment& ex
                      db.Prepare("SELECT 1 FROM experiments WHERE team = ?1 AND name = ?2"));
     ASSIGN_OR_RETURN(bool exists, dup.Bind(1, experiment.team).Bind(2, experiment.name).Step());
     if (exists) return NameTaken(experiment.name);
+    std::optional<int64_t> given_id;
+    if (!experiment.experiment_id.empty()) {
+      given_id = ParseExperimentId(experiment.experiment_id);
+      if (!given_id) return InvalidArgumentError("experiment id is not an integer");
+      ASSIGN_OR_RETURN(Statement taken,
+                       db.Prepare("SELECT 1 FROM experiments WHERE experiment_id = ?1"));
+      ASSIGN_OR_RETURN(bool id_taken, taken.Bind(1, *given_id).Step());
+      if (id_taken)
+        return AlreadyExistsError("experiment id " + experiment.experiment_id + " is taken");
+    }
     int64_t created = experiment.creation_time != 0 ? experiment.creation_time : Now();
     int64_t updated = experiment.last_update_time != 0 ? experiment.last_update_time : created;
     ASSIGN_OR_RETURN(Statement ins,
-                     db.Prepare("INSERT INTO experiments (name, artifact_location, "
+                     db.Prepare("INSERT INTO experiments (experiment_id, name, artifact_location, "
                                 "lifecycle_stage, creation_time, last_update_time, team) VALUES "
-                                "(?1, ?2, 'active', ?3, ?4, ?5)"));
-    RETURN_IF_ERROR(ins.Bind(1, experiment.name)
-                        .Bind(2, experiment.artifact_location)
-                        .Bind(3, created)
-                        .Bind(4, updated)
-                        .Bind(5, experiment.team)
-                        .Run());
+                                "(?6, ?1, ?2, 'active', ?3, ?4, ?5)"));
+    ins.Bind(1, experiment.name).Bind(2, experiment.artifact_location).Bind(3, created);
+    ins.Bind(4, updated).Bind(5, experiment.team);
+    if (given_id) {
+      ins.Bind(6, *given_id);
+    } else {
+      ins.BindNull(6);
+    }
+    RETURN_IF_ERROR(ins.Run());
     int64_t new_id = sqlite3_last_insert_rowid(db.raw());
     id = std::to_string(new_id);
     if (experiment.artifact_location.empty()) {
@@ -537,12 +530,7 @@ Status SqliteTrackingStore::UpsertRunTag(Connection& db, std::string_view run_id
   ASSIGN_OR_RETURN(Statement ins, db.Prepare("INSERT INTO tags (run_uuid, key, value) VALUES "
                                              "(?1, ?2, ?3) ON CONFLICT (run_uuid, key) DO UPDATE "
                                              "SET value = excluded.value"));
-  RETURN_IF_ERROR(ins.Bind(1, run_id).Bind(2, tag.key).Bind(3, tag.value).Run());
-  if (tag.key == kRunNameTag) {
-    ASSIGN_OR_RETURN(Statement upd, db.Prepare("UPDATE runs SET name = ?1 WHERE run_uuid = ?2"));
-    RETURN_IF_ERROR(upd.Bind(1, tag.value).Bind(2, run_id).Run());
-  }
-  return OkStatus();
+  return ins.Bind(1, run_id).Bind(2, tag.key).Bind(3, tag.value).Run();
 }
 
 Status SqliteTrackingStore::CreateRun(const RunInfo& info, const std::vector<Tag>& tags) {
@@ -566,11 +554,8 @@ Status SqliteTrackingStore::CreateRun(const RunInfo& info, const std::vector<Tag
     }
     RETURN_IF_ERROR(ins.Run());
     if (db.Changes() == 0) return AlreadyExistsError("run id " + info.run_id + " is taken");
-    for (const Tag& t : tags) {
-      if (t.key != kRunNameTag) RETURN_IF_ERROR(UpsertRunTag(db, info.run_id, t));
-    }
-    if (info.run_name.empty()) return OkStatus();
-    return UpsertRunTag(db, info.run_id, {std::string(kRunNameTag), info.run_name});
+    for (const Tag& t : tags) RETURN_IF_ERROR(UpsertRunTag(db, info.run_id, t));
+    return OkStatus();
   });
 }
 
@@ -641,28 +626,23 @@ StatusOr<Run> SqliteTrackingStore::GetRun(std::string_view run_id) {
   return std::move(runs[0]);
 }
 
-StatusOr<RunInfo> SqliteTrackingStore::UpdateRun(std::string_view run_id,
-                                                 std::optional<RunStatus> status,
-                                                 std::optional<int64_t> end_time,
-                                                 std::optional<std::string> run_name) {
+StatusOr<RunInfo> SqliteTrackingStore::UpdateRun(std::string_view run_id, const RunUpdate& update) {
   RunInfo out;
   RETURN_IF_ERROR(Write([&](Connection& db) -> Status {
     ASSIGN_OR_RETURN(out, LoadActiveRunInfo(db, run_id));
-    if (status) out.status = *status;
-    if (end_time) out.end_time = *end_time;
-    ASSIGN_OR_RETURN(Statement upd,
-                     db.Prepare("UPDATE runs SET status = ?1, end_time = ?2 WHERE run_uuid = ?3"));
-    upd.Bind(1, RunStatusName(out.status)).Bind(3, run_id);
+    if (update.status) out.status = *update.status;
+    if (update.end_time) out.end_time = *update.end_time;
+    if (update.run_name) out.run_name = *update.run_name;
+    ASSIGN_OR_RETURN(Statement upd, db.Prepare("UPDATE runs SET status = ?1, end_time = ?2, "
+                                               "name = ?4 WHERE run_uuid = ?3"));
+    upd.Bind(1, RunStatusName(out.status)).Bind(3, run_id).Bind(4, out.run_name);
     if (out.end_time) {
       upd.Bind(2, *out.end_time);
     } else {
       upd.BindNull(2);
     }
     RETURN_IF_ERROR(upd.Run());
-    if (run_name && !run_name->empty()) {
-      out.run_name = *run_name;
-      RETURN_IF_ERROR(UpsertRunTag(db, run_id, Tag{std::string(kRunNameTag), *run_name}));
-    }
+    for (const Tag& t : update.tags) RETURN_IF_ERROR(UpsertRunTag(db, run_id, t));
     return OkStatus();
   }));
   return out;
@@ -894,7 +874,6 @@ StatusOr<Page<Run>> SqliteTrackingStore::SearchRuns(const RunQuery& query) {
 StatusOr<Page<Metric>> SqliteTrackingStore::GetMetricHistory(std::string_view run_id,
                                                              std::string_view key,
                                                              int64_t max_results, int64_t offset) {
-  if (offset < 0) return InvalidArgumentError("Invalid page token: negative offset");
   Page<Metric> page;
   RETURN_IF_ERROR(Read([&](Connection& db) -> Status {
     RETURN_IF_ERROR(LoadRunInfo(db, run_id).status());
@@ -1151,9 +1130,7 @@ StatusOr<Page<LoggedModel>> SqliteTrackingStore::SearchLoggedModels(const Logged
 }  // namespace
 
 StatusOr<std::unique_ptr<TrackingStore>> OpenSqliteTrackingStore(Database& db) {
-  auto store = std::make_unique<SqliteTrackingStore>(db);
-  RETURN_IF_ERROR(store->EnsureDefaultExperiment());
-  return std::unique_ptr<TrackingStore>(std::move(store));
+  return std::unique_ptr<TrackingStore>(std::make_unique<SqliteTrackingStore>(db));
 }
 
 }  // namespace inet::store::sqlite

@@ -10,8 +10,7 @@
 
 namespace inet::store::sqlite {
 
-// Creates experiment "0" ("Default", "<artifact root>/0") if missing. `db` is borrowed and
-// must outlive the store.
+// The tracking store over `db`, which is borrowed and must outlive the store.
 StatusOr<std::unique_ptr<TrackingStore>> OpenSqliteTrackingStore(Database& db);
 
 }  // namespace inet::store::sqlite

@@ -27,6 +27,17 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
+void TrackingStoreConformanceTest::SetUp() {
+  MetadataStoreTest::SetUp();
+  if (IsSkipped() || HasFatalFailure()) return;
+  Experiment default_experiment;
+  default_experiment.experiment_id = "0";
+  default_experiment.name = "Default";
+  StatusOr<std::string> id = store().CreateExperiment(default_experiment);
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  ASSERT_EQ(*id, "0");
+}
+
 std::string TrackingStoreConformanceTest::MakeExperiment(const std::string& name) {
   Experiment e;
   e.name = name;
@@ -44,7 +55,7 @@ std::string TrackingStoreConformanceTest::MakeRun(const std::string& experiment_
   info.user_id = "alice";
   info.start_time = start_time;
   info.artifact_uri = std::string(kArtifactRoot) + "/" + experiment_id + "/" + info.run_id;
-  Status s = store().CreateRun(info, {});
+  Status s = store().CreateRun(info, {{"mlflow.runName", info.run_name}});
   EXPECT_TRUE(s.ok()) << s.ToString();
   return info.run_id;
 }
@@ -105,13 +116,30 @@ std::map<std::string, std::string> AsMap(const std::vector<Tag>& tags) {
 
 // --- Experiments ----------------------------------------------------------------------------
 
-TEST_P(TrackingStoreConformanceTest, DefaultExperimentExists) {
+TEST_P(TrackingStoreConformanceTest, CreateExperimentKeepsAGivenId) {
+  // The fixture created "0" with that id, as the tracking service creates the default one.
   Experiment e = ValueOrDie(store().GetExperiment("0"));
   EXPECT_EQ(e.experiment_id, "0");
   EXPECT_EQ(e.name, "Default");
   EXPECT_EQ(e.artifact_location, std::string(kArtifactRoot) + "/0");
   EXPECT_EQ(e.lifecycle_stage, LifecycleStage::kActive);
   EXPECT_EQ(ValueOrDie(store().GetExperimentByName("default", "Default")).experiment_id, "0");
+  // A taken id is refused and nothing is written; the next assigned id skips it.
+  Experiment again;
+  again.experiment_id = "0";
+  again.name = "another";
+  EXPECT_EQ(store().CreateExperiment(again).status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store().GetExperimentByName("default", "another").status().code(),
+            StatusCode::kNotFound);
+  Experiment given;
+  given.experiment_id = "77";
+  given.name = "seventy-seven";
+  EXPECT_EQ(ValueOrDie(store().CreateExperiment(given)), "77");
+  EXPECT_EQ(ValueOrDie(store().GetExperiment("77")).artifact_location,
+            std::string(kArtifactRoot) + "/77");
+  std::string next = MakeExperiment("next");
+  EXPECT_NE(next, "0");
+  EXPECT_NE(next, "77");
 }
 
 // Experiments belong to a team: names are unique per team, a team's default location is under
@@ -378,8 +406,7 @@ TEST_P(TrackingStoreConformanceTest, CreateAndGetRun) {
   EXPECT_FALSE(run.info.end_time.has_value());
   EXPECT_EQ(run.info.artifact_uri, "file:///a/b");
   EXPECT_EQ(run.info.lifecycle_stage, LifecycleStage::kActive);
-  EXPECT_EQ(AsMap(run.tags),
-            (std::map<std::string, std::string>{{"mlflow.runName", "my-run"}, {"source", "nb"}}));
+  EXPECT_EQ(AsMap(run.tags), (std::map<std::string, std::string>{{"source", "nb"}}));
   EXPECT_THAT(run.params, IsEmpty());
   EXPECT_THAT(run.latest_metrics, IsEmpty());
 }
@@ -390,11 +417,12 @@ TEST_P(TrackingStoreConformanceTest, CreateRunStoresNameAndTagsAsGiven) {
   info.run_id = NewRunId();
   info.experiment_id = exp;
   info.run_name = "given";
-  ASSERT_OK(store().CreateRun(info, {{"mlflow.runName", "ignored"}, {"k", "v"}}));
+  // The store keeps no rule between the name and the mlflow.runName tag (the service does).
+  ASSERT_OK(store().CreateRun(info, {{"mlflow.runName", "as-given"}, {"k", "v"}}));
   store::Run got = ValueOrDie(store().GetRun(info.run_id));
   EXPECT_EQ(got.info.run_name, "given");
   EXPECT_EQ(AsMap(got.tags),
-            (std::map<std::string, std::string>{{"k", "v"}, {"mlflow.runName", "given"}}));
+            (std::map<std::string, std::string>{{"k", "v"}, {"mlflow.runName", "as-given"}}));
   EXPECT_EQ(store().CreateRun(info, {}).code(), StatusCode::kAlreadyExists);
 }
 
@@ -408,25 +436,35 @@ TEST_P(TrackingStoreConformanceTest, CreateRunErrors) {
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store().LogBatch("deadbeef", {M("m", 1, 1, 0)}, {}, {}).code(), StatusCode::kNotFound);
   EXPECT_EQ(store().SetRunLifecycle("deadbeef", Deleted()).code(), StatusCode::kNotFound);
-  EXPECT_EQ(store().UpdateRun("deadbeef", RunStatus::kFinished, 5, std::nullopt).status().code(),
+  EXPECT_EQ(store().UpdateRun("deadbeef", {.status = RunStatus::kFinished}).status().code(),
             StatusCode::kNotFound);
 }
 
 TEST_P(TrackingStoreConformanceTest, UpdateRun) {
   std::string run = MakeRun("0", 1000, "before");
   RunInfo updated =
-      ValueOrDie(store().UpdateRun(run, RunStatus::kFinished, int64_t{5000}, std::nullopt));
+      ValueOrDie(store().UpdateRun(run, {.status = RunStatus::kFinished, .end_time = 5000}));
   EXPECT_EQ(updated.status, RunStatus::kFinished);
   EXPECT_EQ(updated.end_time, 5000);
   EXPECT_EQ(updated.run_name, "before");
-  updated = ValueOrDie(store().UpdateRun(run, std::nullopt, std::nullopt, "after"));
+  // The name alone: the tags stay as they are (keeping them in step is the service's rule).
+  updated = ValueOrDie(store().UpdateRun(run, {.run_name = "after"}));
   EXPECT_EQ(updated.status, RunStatus::kFinished);
   EXPECT_EQ(updated.run_name, "after");
   store::Run got = ValueOrDie(store().GetRun(run));
   EXPECT_EQ(got.info.status, RunStatus::kFinished);
   EXPECT_EQ(got.info.end_time, 5000);
   EXPECT_EQ(got.info.run_name, "after");
-  EXPECT_EQ(AsMap(got.tags)["mlflow.runName"], "after");
+  EXPECT_EQ(AsMap(got.tags)["mlflow.runName"], "before");
+  // Name and tags in one update; the last of a key wins.
+  updated = ValueOrDie(store().UpdateRun(
+      run, {.run_name = "third", .tags = {{"mlflow.runName", "x"}, {"mlflow.runName", "third"}}}));
+  EXPECT_EQ(updated.run_name, "third");
+  got = ValueOrDie(store().GetRun(run));
+  EXPECT_EQ(got.info.run_name, "third");
+  EXPECT_EQ(AsMap(got.tags)["mlflow.runName"], "third");
+  // Nothing set: only checks the run.
+  EXPECT_EQ(ValueOrDie(store().UpdateRun(run, {})).run_name, "third");
 }
 
 TEST_P(TrackingStoreConformanceTest, DeletedRunRejectsWritesAndRestoreWorks) {
@@ -439,8 +477,9 @@ TEST_P(TrackingStoreConformanceTest, DeletedRunRejectsWritesAndRestoreWorks) {
   EXPECT_EQ(store().LogOutputs(run, {}).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(store().DeleteRunTag(run, "mlflow.runName").status().code(),
             StatusCode::kFailedPrecondition);
-  EXPECT_EQ(store().UpdateRun(run, RunStatus::kFinished, 5, std::nullopt).status().code(),
+  EXPECT_EQ(store().UpdateRun(run, {.status = RunStatus::kFinished}).status().code(),
             StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store().UpdateRun(run, {}).status().code(), StatusCode::kFailedPrecondition);
   ASSERT_OK(store().SetRunLifecycle(run, Active()));
   EXPECT_OK(store().LogBatch(run, {M("m", 1, 1, 0)}, {}, {}));
 }
@@ -471,14 +510,16 @@ TEST_P(TrackingStoreConformanceTest, BatchIsAtomic) {
   EXPECT_EQ(AsMap(ValueOrDie(store().GetRun(run)).params).count("x"), 0u);
 }
 
-TEST_P(TrackingStoreConformanceTest, TagsUpsertAndRunNameSync) {
+TEST_P(TrackingStoreConformanceTest, TagsUpsertAsGiven) {
   std::string run = MakeRun("0", 1000, "original");
   ASSERT_OK(store().LogBatch(run, {}, {}, {{"k", "1"}}));
   ASSERT_OK(store().LogBatch(run, {}, {}, {{"k", "2"}}));
+  // Any key is a plain tag to the store: this one does not rename the run.
   ASSERT_OK(store().LogBatch(run, {}, {}, {{"mlflow.runName", "renamed"}}));
   store::Run got = ValueOrDie(store().GetRun(run));
   EXPECT_EQ(AsMap(got.tags)["k"], "2");
-  EXPECT_EQ(got.info.run_name, "renamed");
+  EXPECT_EQ(AsMap(got.tags)["mlflow.runName"], "renamed");
+  EXPECT_EQ(got.info.run_name, "original");
   EXPECT_TRUE(ValueOrDie(store().DeleteRunTag(run, "k")));
   EXPECT_EQ(AsMap(ValueOrDie(store().GetRun(run)).tags).count("k"), 0u);
   EXPECT_FALSE(ValueOrDie(store().DeleteRunTag(run, "k")));
@@ -734,7 +775,7 @@ TEST_P(TrackingStoreConformanceTest, SearchRunsFilters) {
   ASSERT_OK(store().LogBatch(r3, {}, {}, {}));
   // Latest value is what is compared: r2's rmse history has a small old value.
   ASSERT_OK(store().LogBatch(r2, {M("rmse", 0.1, 0, -1)}, {}, {}));
-  ASSERT_TRUE(store().UpdateRun(r1, RunStatus::kFinished, int64_t{500}, std::nullopt).ok());
+  ASSERT_TRUE(store().UpdateRun(r1, {.status = RunStatus::kFinished, .end_time = 500}).ok());
 
   auto search = [&](std::vector<Comparison> clauses) {
     RunQuery q;
@@ -853,8 +894,8 @@ TEST_P(TrackingStoreConformanceTest, SearchRunsOrderBy) {
   EXPECT_THAT(order({Entity::kTag, "t", true}), ElementsAre(c, a, d, b));
   EXPECT_THAT(order({Entity::kAttribute, "run_name", false}), ElementsAre(d, c, b, a));
   EXPECT_THAT(order({Entity::kAttribute, "start_time", true}), ElementsAre(a, b, c, d));
-  ASSERT_TRUE(store().UpdateRun(b, RunStatus::kFinished, int64_t{10}, std::nullopt).ok());
-  ASSERT_TRUE(store().UpdateRun(a, RunStatus::kFinished, int64_t{20}, std::nullopt).ok());
+  ASSERT_TRUE(store().UpdateRun(b, {.status = RunStatus::kFinished, .end_time = 10}).ok());
+  ASSERT_TRUE(store().UpdateRun(a, {.status = RunStatus::kFinished, .end_time = 20}).ok());
   // Missing end_time last in both directions; ties by start_time DESC.
   EXPECT_THAT(order({Entity::kAttribute, "end_time", true}), ElementsAre(b, a, d, c));
   EXPECT_THAT(order({Entity::kAttribute, "end_time", false}), ElementsAre(a, b, d, c));

@@ -30,9 +30,7 @@ class MockTrackingStore : public store::TrackingStore {
   MOCK_METHOD(Status, CreateRun, (const store::RunInfo&, const std::vector<store::Tag>&),
               (override));
   MOCK_METHOD(StatusOr<store::Run>, GetRun, (std::string_view), (override));
-  MOCK_METHOD(StatusOr<store::RunInfo>, UpdateRun,
-              (std::string_view, std::optional<store::RunStatus>, std::optional<int64_t>,
-               std::optional<std::string>),
+  MOCK_METHOD(StatusOr<store::RunInfo>, UpdateRun, (std::string_view, const store::RunUpdate&),
               (override));
   MOCK_METHOD(Status, SetRunLifecycle, (std::string_view, const store::RunLifecycle&), (override));
   MOCK_METHOD(Status, LogBatch,
