@@ -726,7 +726,7 @@ void JobController::Admit(std::vector<JobRecord> queued,
     const Resources& want = job.resources;
     // Submit rejects what can never fit; this catches an executor that shrank since (a
     // restart with fewer GPUs), so such jobs fail instead of waiting forever.
-    if (std::string never = internal::WhyNeverFits(want, total); !never.empty()) {
+    if (std::string never = sched::WhyNeverFits(want, total); !never.empty()) {
       FailUnrunnable(job, never);
       continue;
     }

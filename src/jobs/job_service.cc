@@ -15,6 +15,7 @@
 #include "jobs/attempt_finalizer.h"
 #include "jobs/internal/job_log.h"
 #include "jobs/internal/job_records.h"
+#include "sched/admission.h"
 #include "search/search.h"
 #include "store/job_store.h"
 #include "tracking/tracking_service.h"
@@ -170,7 +171,7 @@ StatusOr<JobView> JobService::Submit(const Identity& caller, JobSpec spec) {
 
   const Resources requested = RequestedResources(spec);
   if (std::string never =
-          internal::WhyNeverFits(requested, exec::TotalAllocatable(executor_.node_pools()));
+          sched::WhyNeverFits(requested, exec::TotalAllocatable(executor_.node_pools()));
       !never.empty()) {
     return InvalidArgumentError(never);
   }

@@ -59,6 +59,13 @@ struct Decision {
   std::vector<std::pair<std::string, std::string>> waiting;
 };
 
+// The one check of whether `want` can ever run on capacity `total` (all node pools together):
+// "" when it fits (Resources::FitsIn), else each dimension that does not, GPUs, CPU, memory,
+// with its fix, joined by "; " ("requests 8 GPUs but this executor has 4; lower resources.gpu
+// (--gpu)"). Admission's "can never start: " reasons, the job API's refusal at submit and the
+// controller's failing of a queued job that no longer fits all use it.
+std::string WhyNeverFits(const Resources& want, const Resources& total);
+
 // The sum of the pools' allocatable resources, and what the running set leaves of it (never
 // below zero in any dimension).
 Resources TotalCapacity(const std::vector<PoolCapacity>& pools);

@@ -35,29 +35,28 @@ std::string ShortReason(const Resources& request, const Resources& available,
   return reason;
 }
 
-// Why `request` can never fit, even on an idle executor.
-std::string ImpossibleReason(const Resources& request, const Resources& total) {
+}  // namespace
+
+std::string WhyNeverFits(const Resources& want, const Resources& total) {
   std::vector<std::string> parts;
-  if (request.gpus > 0 && request.gpus > total.gpus) {
-    parts.push_back(Gpus(request.gpus) + " requested but the executor has " +
-                    std::to_string(total.gpus) + " in total");
+  if (want.gpus > 0 && want.gpus > total.gpus) {
+    parts.push_back("requests " + Gpus(want.gpus) + " but this executor has " +
+                    std::to_string(total.gpus) + "; lower resources.gpu (--gpu)");
   }
-  if (request.memory_bytes > 0 && request.memory_bytes > total.memory_bytes) {
-    parts.push_back("memory " + FormatMemoryQuantity(request.memory_bytes) +
-                    " requested but the executor has " + FormatBytes(total.memory_bytes) +
-                    " in total");
+  if (want.cpu_millis > 0 && want.cpu_millis > total.cpu_millis) {
+    parts.push_back("requests " + FormatCpuQuantity(want.cpu_millis) +
+                    " CPU but this executor has " + FormatCpuQuantity(total.cpu_millis) +
+                    "; lower resources.cpu (--cpu)");
   }
-  if (request.cpu_millis > 0 && request.cpu_millis > total.cpu_millis) {
-    parts.push_back(FormatCpuQuantity(request.cpu_millis) +
-                    " CPU cores requested but the executor has " +
-                    FormatCpuQuantity(total.cpu_millis) + " in total");
+  if (want.memory_bytes > 0 && want.memory_bytes > total.memory_bytes) {
+    parts.push_back("requests " + FormatMemoryQuantity(want.memory_bytes) +
+                    " of memory but this executor has " + FormatMemoryQuantity(total.memory_bytes) +
+                    "; lower resources.memory (--memory)");
   }
-  std::string reason = "can never start: ";
-  for (size_t i = 0; i < parts.size(); ++i) reason += (i == 0 ? "" : "; ") + parts[i];
+  std::string reason;
+  for (const std::string& part : parts) reason += (reason.empty() ? "" : "; ") + part;
   return reason;
 }
-
-}  // namespace
 
 Resources TotalCapacity(const std::vector<PoolCapacity>& pools) {
   Resources total;
@@ -86,8 +85,8 @@ Decision FifoCapacityAdmission::Decide(const std::vector<Demand>& queue,
   for (const Demand& demand : queue) {
     // A job larger than the whole executor would block the queue forever; it waits with a
     // reason that says so (the controller decides whether to fail it) and blocks nobody.
-    if (!demand.request.FitsIn(total)) {
-      decision.waiting.emplace_back(demand.job_id, ImpossibleReason(demand.request, total));
+    if (std::string never = WhyNeverFits(demand.request, total); !never.empty()) {
+      decision.waiting.emplace_back(demand.job_id, "can never start: " + never);
       continue;
     }
     if (blocker != nullptr) {

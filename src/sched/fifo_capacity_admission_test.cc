@@ -149,11 +149,28 @@ TEST(FifoCapacityAdmissionTest, JobLargerThanTheExecutorDoesNotBlockTheQueue) {
   Decision d =
       Decide(admission, {Job("huge", 16000, 128 * kGi, 8), Job("next", 0, 0, 1)}, kTotal, kTotal);
   EXPECT_THAT(d.admit, ElementsAre("next"));
-  EXPECT_THAT(d.waiting, ElementsAre(Pair(
-                             "huge",
-                             "can never start: 8 GPUs requested but the executor has 4 in "
-                             "total; memory 128Gi requested but the executor has 64.0 GiB "
-                             "in total; 16 CPU cores requested but the executor has 8 in total")));
+  EXPECT_THAT(d.waiting,
+              ElementsAre(Pair("huge",
+                               "can never start: requests 8 GPUs but this executor has 4; lower "
+                               "resources.gpu (--gpu); requests 16 CPU but this executor has 8; "
+                               "lower resources.cpu (--cpu); requests 128Gi of memory but this "
+                               "executor has 64Gi; lower resources.memory (--memory)")));
+}
+
+// The one fit check agrees with Resources::FitsIn, which admission uses for free capacity.
+TEST(WhyNeverFitsTest, IsEmptyExactlyWhenTheRequestFitsTheTotal) {
+  const std::vector<Resources> requests = {
+      {0, 0, 0}, {1, 0, 0}, {8000, 0, 0}, {8001, 0, 0}, {0, 64 * kGi, 0}, {0, 64 * kGi + 1, 0},
+      {0, 0, 4}, {0, 0, 5}, {-1, -1, -1}, {500, kGi, 1}};
+  for (const Resources& total : {kTotal, Resources{0, 0, 0}, Resources{8000, 64 * kGi, 0}}) {
+    for (const Resources& want : requests) {
+      EXPECT_EQ(WhyNeverFits(want, total).empty(), want.FitsIn(total))
+          << want.cpu_millis << " " << want.memory_bytes << " " << want.gpus << " in "
+          << total.cpu_millis << " " << total.memory_bytes << " " << total.gpus;
+    }
+  }
+  EXPECT_EQ(WhyNeverFits({500, 0, 0}, {0, 0, 0}),
+            "requests 0.5 CPU but this executor has 0; lower resources.cpu (--cpu)");
 }
 
 TEST(FifoCapacityAdmissionTest, GpuJobOnAMachineWithoutGpus) {
@@ -162,8 +179,8 @@ TEST(FifoCapacityAdmissionTest, GpuJobOnAMachineWithoutGpus) {
   Decision d = Decide(admission, {Job("train", 0, 0, 1)}, cpu_only, cpu_only);
   EXPECT_THAT(d.admit, IsEmpty());
   EXPECT_THAT(d.waiting, ElementsAre(Pair("train",
-                                          "can never start: 1 GPU requested but the executor has 0 "
-                                          "in total")));
+                                          "can never start: requests 1 GPU but this executor has "
+                                          "0; lower resources.gpu (--gpu)")));
 }
 
 TEST(FifoCapacityAdmissionTest, OvercommittedFreeCapacityAdmitsOnlyZeroRequests) {

@@ -3,7 +3,6 @@
 #include <optional>
 #include <utility>
 
-#include "common/quantity.h"
 #include "search/search.h"
 
 namespace inet::jobs::internal {
@@ -51,23 +50,6 @@ StatusOr<std::vector<store::JobRecord>> ListAllJobs(store::JobStore& store,
     ASSIGN_OR_RETURN(query.offset, search::DecodePageToken(page.next_page_token));
   }
   return out;
-}
-
-std::string WhyNeverFits(const Resources& want, const Resources& total) {
-  if (want.gpus > total.gpus) {
-    return "requests " + std::to_string(want.gpus) + (want.gpus == 1 ? " GPU" : " GPUs") +
-           " but this executor has " + std::to_string(total.gpus) + "; lower resources.gpu (--gpu)";
-  }
-  if (total.cpu_millis > 0 && want.cpu_millis > total.cpu_millis) {
-    return "requests " + std::to_string(want.cpu_millis) + "m CPU but this executor has " +
-           std::to_string(total.cpu_millis) + "m; lower resources.cpu (--cpu)";
-  }
-  if (total.memory_bytes > 0 && want.memory_bytes > total.memory_bytes) {
-    return "requests " + FormatMemoryQuantity(want.memory_bytes) +
-           " of memory but this executor has " + FormatMemoryQuantity(total.memory_bytes) +
-           "; lower resources.memory (--memory)";
-  }
-  return "";
 }
 
 StatusOr<store::JobRecord> MutateJob(store::JobStore& store, const Clock& clock,

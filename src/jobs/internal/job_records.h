@@ -36,11 +36,6 @@ PersistedResult ResultOf(std::string_view result_json);
 StatusOr<std::vector<store::JobRecord>> ListAllJobs(store::JobStore& store,
                                                     std::vector<store::JobState> states);
 
-// Why a request can never run on an executor whose total capacity is `total`, with the fix
-// ("requests 8 GPUs but this executor has 4; lower resources.gpu (--gpu)"); "" when it fits.
-// A zero CPU or memory total means the executor does not bound that dimension.
-std::string WhyNeverFits(const Resources& want, const Resources& total);
-
 // What a mutation of a job record asks to be written.
 enum class Write { kNone, kQuiet, kWithEvent };
 using Mutation = std::function<StatusOr<Write>(store::JobRecord&)>;
