@@ -18,7 +18,7 @@ from ._transport import ServerConfig, Transport, resolve_config
 from ._version import __version__
 from .artifacts import Artifact, ArtifactStore
 from .compute import (JOB_STATES, TERMINAL_STATES, Capacity, ComputeClient, Job, JobArtifact,
-                      JobArtifacts, JobEvent)
+                      JobArtifacts, JobEvent, NodePoolCapacity)
 from .errors import (AuthenticationError, ConflictError, InetError, InvalidRequestError,
                      NotFoundError, PermissionDeniedError, ResourceExhaustedError, ServerError,
                      ServerUnreachableError, WaitTimeoutError)
@@ -27,7 +27,8 @@ from .tracking import Experiment, ExperimentTracker, Run
 
 __all__ = [
     "__version__",
-    "ComputeClient", "Job", "JobArtifact", "JobArtifacts", "JobEvent", "Capacity", "JOB_STATES",
+    "ComputeClient", "Job", "JobArtifact", "JobArtifacts", "JobEvent", "Capacity", "NodePoolCapacity",
+    "JOB_STATES",
     "TERMINAL_STATES",
     "ArtifactStore", "Artifact",
     "ExperimentTracker", "Experiment", "Run",

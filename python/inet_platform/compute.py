@@ -15,7 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ._snapshot import DEFAULT_MAX_SNAPSHOT_MB, pack_directory
 from ._transport import Transport, in_team, iter_pages, quote_path
@@ -115,8 +115,38 @@ class JobEvent:
 
 
 @dataclass(frozen=True)
+class NodePoolCapacity:
+    """One node pool of the executor. The ``*_used`` fields are ``None`` where the server does not
+    know what the pool's attempts hold (an executor with several pools); ``gpu_model`` is ``""``
+    when unknown."""
+
+    name: str
+    cpu_millis_allocatable: int
+    memory_bytes_allocatable: int
+    gpus_allocatable: int
+    cpu_millis_used: Optional[int]
+    memory_bytes_used: Optional[int]
+    gpus_used: Optional[int]
+    gpu_model: str
+    gpu_source: str
+    isolation: str
+
+    @classmethod
+    def from_json(cls, p: Mapping[str, Any]) -> "NodePoolCapacity":
+        def used(key: str) -> Optional[int]:
+            return None if p.get(key) is None else int(p[key])
+
+        return cls(p.get("name", ""), int(p.get("cpu_millis_allocatable") or 0),
+                   int(p.get("memory_bytes_allocatable") or 0),
+                   int(p.get("gpus_allocatable") or 0), used("cpu_millis_used"),
+                   used("memory_bytes_used"), used("gpus_used"), p.get("gpu_model", ""),
+                   p.get("gpu_source", ""), p.get("isolation", ""))
+
+
+@dataclass(frozen=True)
 class Capacity:
-    """What the executor has and what running jobs use (``cpu_millis``: 1000 = one core)."""
+    """What the executor has and what running jobs use (``cpu_millis``: 1000 = one core): the
+    totals, and each node pool in ``node_pools``."""
 
     cpu_millis_total: int
     cpu_millis_used: int
@@ -127,6 +157,7 @@ class Capacity:
     gpu_source: str
     isolation: str
     raw: Mapping[str, Any] = field(repr=False, compare=False)
+    node_pools: Tuple[NodePoolCapacity, ...] = ()
 
 
 class Job:
@@ -617,10 +648,11 @@ class ComputeClient:
         return jobs
 
     def capacity(self) -> Capacity:
-        """The executor's CPU, memory and GPUs, total and in use."""
+        """The executor's CPU, memory and GPUs, total and in use, and each node pool's."""
         c = self._transport.call("GET", "/api/v1/capacity")
+        pools = tuple(NodePoolCapacity.from_json(p) for p in c.get("node_pools") or ())
         return Capacity(int(c.get("cpu_millis_total") or 0), int(c.get("cpu_millis_used") or 0),
                         int(c.get("memory_bytes_total") or 0),
                         int(c.get("memory_bytes_used") or 0), int(c.get("gpus_total") or 0),
                         int(c.get("gpus_used") or 0), c.get("gpu_source", ""),
-                        c.get("isolation", ""), c)
+                        c.get("isolation", ""), c, node_pools=pools)

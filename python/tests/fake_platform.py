@@ -60,7 +60,15 @@ class FakePlatform(Transport):
         self.capacity = {"cpu_millis_total": 8000, "cpu_millis_used": 1000,
                          "memory_bytes_total": 32 << 30, "memory_bytes_used": 1 << 30,
                          "gpus_total": 4, "gpus_used": 1, "gpu_source": "configured",
-                         "isolation": "cgroup v2"}
+                         "isolation": "cgroup v2",
+                         "node_pools": [
+                             {"name": "a100", "cpu_millis_allocatable": 6000,
+                              "memory_bytes_allocatable": 24 << 30, "gpus_allocatable": 4,
+                              "gpu_model": "NVIDIA A100-SXM4-80GB", "gpu_source": "configured",
+                              "isolation": "cgroup v2"},
+                             {"name": "cpu", "cpu_millis_allocatable": 2000,
+                              "memory_bytes_allocatable": 8 << 30, "gpus_allocatable": 0,
+                              "gpu_source": "none", "isolation": "cgroup v2"}]}
         self.routes: List[Tuple[str, "re.Pattern[str]", Callable]] = []
         r = self.routes.append
         r(("POST", re.compile(r"/api/v1/jobs"), self._submit))

@@ -257,6 +257,17 @@ def test_capacity(client):
     assert (c.gpus_total, c.gpus_used, c.gpu_source) == (4, 1, "configured")
     assert c.cpu_millis_total == 8000 and c.memory_bytes_used == 1 << 30
     assert c.isolation == "cgroup v2" and c.raw["gpus_total"] == 4
+    assert [p.name for p in c.node_pools] == ["a100", "cpu"]
+    a100, cpu = c.node_pools
+    assert (a100.gpus_allocatable, a100.gpu_model, a100.gpus_used) == (4, "NVIDIA A100-SXM4-80GB",
+                                                                     None)
+    assert (cpu.cpu_millis_allocatable, cpu.memory_bytes_allocatable, cpu.gpu_model) == (
+        2000, 8 << 30, "")
+
+
+def test_capacity_of_an_older_server_has_no_pools(client, platform):
+    del platform.capacity["node_pools"]
+    assert client.capacity().node_pools == ()
 
 
 def test_code_dir_is_packed_and_uploaded(client, platform, tmp_path):

@@ -161,6 +161,12 @@ def test_get_list_and_capacity(client):
     capacity = client.capacity()
     assert capacity.cpu_millis_total > 0 and capacity.memory_bytes_total > 0
     assert capacity.gpus_total >= capacity.gpus_used >= 0
+    # The local executor is one pool, "local": the totals are its own, and so is what jobs hold.
+    (pool,) = capacity.node_pools
+    assert pool.name == "local"
+    assert (pool.cpu_millis_allocatable, pool.memory_bytes_allocatable, pool.gpus_allocatable) == (
+        capacity.cpu_millis_total, capacity.memory_bytes_total, capacity.gpus_total)
+    assert (pool.cpu_millis_used, pool.gpus_used) == (capacity.cpu_millis_used, capacity.gpus_used)
 
 
 def test_wrong_token_is_an_authentication_error(inet_server):

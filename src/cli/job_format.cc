@@ -348,7 +348,26 @@ std::string FormatCapacity(const json::value& capacity) {
   if (std::string warning = Str(capacity, "job_python_warning"); !warning.empty()) {
     out += Label("Warning") + warning + "\n";
   }
-  return out;
+  const json::array& pools = Array(capacity, "node_pools");
+  if (pools.empty()) return out;
+  // Each pool: used/allocatable; "-" where the server does not know what the pool's attempts
+  // hold (an executor with several pools).
+  auto used_of = [](const json::value& pool, std::string_view key, auto format) {
+    std::optional<double> used = Num(pool, key);
+    return used ? format(static_cast<int64_t>(*used)) : std::string("-");
+  };
+  auto gpus = [](int64_t n) { return std::to_string(n); };
+  std::vector<std::vector<std::string>> rows = {{"POOL", "GPUS", "CPU", "MEMORY", "GPU MODEL"}};
+  for (const json::value& pool : pools) {
+    rows.push_back({Str(pool, "name"),
+                    used_of(pool, "gpus_used", gpus) + "/" + gpus(Int(pool, "gpus_allocatable")),
+                    used_of(pool, "cpu_millis_used", FormatCpuQuantity) + "/" +
+                        FormatCpuQuantity(Int(pool, "cpu_millis_allocatable")),
+                    used_of(pool, "memory_bytes_used", FormatBytes) + "/" +
+                        FormatBytes(Int(pool, "memory_bytes_allocatable")),
+                    Str(pool, "gpu_model").empty() ? "-" : Str(pool, "gpu_model")});
+  }
+  return out + "\n" + Table(rows);
 }
 
 std::string FormatCancelled(const json::value& job) {

@@ -139,6 +139,32 @@ TEST_F(JobFormatTest, Capacity) {
             "Isolation:    cgroup v2\n");
 }
 
+TEST_F(JobFormatTest, CapacityShowsEachNodePool) {
+  json::value capacity = json::parse(R"j({"cpu_millis_total": 24000, "cpu_millis_used": 4500,
+    "memory_bytes_total": 103079215104, "memory_bytes_used": 17179869184, "gpus_total": 6,
+    "gpus_used": 1, "gpu_source": "nvml, configured", "node_pools": [
+      {"name": "a100", "cpu_millis_allocatable": 16000, "memory_bytes_allocatable": 68719476736,
+       "gpus_allocatable": 4, "gpu_model": "NVIDIA A100-SXM4-80GB", "gpu_source": "nvml"},
+      {"name": "cpu", "cpu_millis_allocatable": 8000, "memory_bytes_allocatable": 34359738368,
+       "gpus_allocatable": 2, "gpu_source": "configured"}]})j");
+  EXPECT_EQ(FormatCapacity(capacity),
+            "GPUs:         1/6 used (nvml, configured)\n"
+            "CPU:          4.5/24 cores requested\n"
+            "Memory:       16.0 GiB/96.0 GiB requested\n"
+            "\n"
+            "POOL  GPUS  CPU   MEMORY      GPU MODEL\n"
+            "a100  -/4   -/16  -/64.0 GiB  NVIDIA A100-SXM4-80GB\n"
+            "cpu   -/2   -/8   -/32.0 GiB  -\n");
+  // One pool: what its attempts hold is known.
+  json::value one = json::parse(R"j({"cpu_millis_total": 16000, "cpu_millis_used": 500,
+    "memory_bytes_total": 1073741824, "gpus_total": 0, "node_pools": [
+      {"name": "local", "cpu_millis_allocatable": 16000, "memory_bytes_allocatable": 1073741824,
+       "gpus_allocatable": 0, "cpu_millis_used": 500, "memory_bytes_used": 0, "gpus_used": 0}]})j");
+  EXPECT_THAT(FormatCapacity(one),
+              ::testing::EndsWith("\nPOOL   GPUS  CPU     MEMORY       GPU MODEL\n"
+                                  "local  0/0   0.5/16  0 B/1.0 GiB  -\n"));
+}
+
 TEST_F(JobFormatTest, CapacitySaysWhenTheJobPythonLacksMlflow) {
   json::value capacity = json::parse(R"j({"cpu_millis_total": 1000, "gpus_total": 0,
     "job_python_warning": "the job Python 'python3' has no mlflow: start the server with --python"})j");

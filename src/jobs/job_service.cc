@@ -102,6 +102,21 @@ Resources HeldByAttempts(store::JobStore& jobs) {
   return held;
 }
 
+// The distinct model names of `devices` in order, ", "-joined; a configured count (no model
+// known) adds none.
+std::string GpuModels(const std::vector<exec::GpuDevice>& devices) {
+  std::vector<std::string> models;
+  for (const exec::GpuDevice& device : devices) {
+    if (device.name.empty() || device.name == "configured") continue;
+    if (std::find(models.begin(), models.end(), device.name) == models.end()) {
+      models.push_back(device.name);
+    }
+  }
+  std::string joined;
+  for (const std::string& model : models) joined += (joined.empty() ? "" : ", ") + model;
+  return joined;
+}
+
 }  // namespace
 
 JobService::JobService(store::JobStore& jobs, artifacts::ArtifactStore& artifacts,
@@ -383,6 +398,15 @@ CapacityView JobService::Capacity() {
   view.cpu_millis_used = used.cpu_millis;
   view.memory_bytes_used = used.memory_bytes;
   view.gpus_used = used.gpus;
+  for (const exec::NodePool& pool : pools) {
+    PoolCapacityView& shown = view.pools.emplace_back();
+    shown.name = pool.name;
+    shown.allocatable = pool.allocatable;
+    if (pools.size() == 1) shown.used = used;
+    shown.gpu_model = GpuModels(pool.gpu_devices);
+    shown.gpu_source = pool.gpu_source;
+    shown.isolation = pool.isolation;
+  }
   return view;
 }
 

@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/identity.h"
 #include "common/io.h"
+#include "common/resources.h"
 #include "common/status.h"
 #include "jobs/job_spec.h"
 #include "store/job_types.h"
@@ -73,14 +74,28 @@ struct JobView {
   int64_t runtime_millis = 0;  // started_at to finished_at (or now)
 };
 
-// Executor capacity and what is in use, for `train`'s quota line and `inet platform capacity`.
+// One node pool of the executor (exec::NodePool) and what attempts in it hold.
+struct PoolCapacityView {
+  std::string name;
+  Resources allocatable;
+  // What attempts in this pool hold. Known when the executor has one pool (attempts do not
+  // record their pool yet, so with several only the totals are known): nullopt otherwise.
+  std::optional<Resources> used;
+  std::string gpu_model;  // the GPUs' model names, distinct, ", "-joined; "" when unknown
+  std::string gpu_source;
+  std::string isolation;
+};
+
+// Executor capacity and what is in use, for `train`'s quota line and `inet platform capacity`:
+// the totals over all pools, then each pool.
 struct CapacityView {
   int64_t cpu_millis_total = 0, cpu_millis_used = 0;
   int64_t memory_bytes_total = 0, memory_bytes_used = 0;
   int gpus_total = 0, gpus_used = 0;
   std::string gpu_source;
   std::string isolation;
-  std::string job_python_warning;  // "" when the job Python is fine (JobServiceOptions)
+  std::string job_python_warning;       // "" when the job Python is fine (JobServiceOptions)
+  std::vector<PoolCapacityView> pools;  // in the executor's order
 };
 
 struct ListJobsRequest {

@@ -894,6 +894,48 @@ TEST_F(JobServiceTest, QueuedJobThatCanNoLongerFitFails) {
   EXPECT_TRUE(executor_->launches().empty());
 }
 
+TEST_F(JobServiceTest, CapacityShowsEachNodePool) {
+  // One pool: what attempts hold is that pool's.
+  exec::FakeExecutorOptions options = executor_options_;
+  options.gpus = 2;
+  UseExecutor(options);
+  StartService();
+  JobSpec spec = Spec();
+  spec.resources.gpu = 1;
+  MustSubmit(spec);
+  controller_->RunOnceForTest();
+  CapacityView one = service_->Capacity();
+  ASSERT_EQ(one.pools.size(), 1u);
+  EXPECT_EQ(one.pools[0].name, "fake");
+  EXPECT_EQ(one.pools[0].allocatable, (Resources{8'000, 32LL << 30, 2}));
+  ASSERT_TRUE(one.pools[0].used.has_value());
+  EXPECT_EQ(one.pools[0].used->gpus, 1);
+  EXPECT_EQ(one.pools[0].used->gpus, one.gpus_used);
+  EXPECT_EQ(one.pools[0].gpu_model, "");  // configured devices have no model
+  EXPECT_EQ(one.pools[0].gpu_source, "configured");
+  StopService();
+
+  // Several pools: totals add up, models are named, and per-pool use is not guessed.
+  exec::NodePool a100;
+  a100.name = "a100";
+  a100.allocatable = {64'000, 512LL << 30, 2};
+  a100.gpu_devices = {{0, "GPU-1", "NVIDIA A100-SXM4-80GB", 80LL << 30},
+                      {1, "GPU-2", "NVIDIA A100-SXM4-80GB", 80LL << 30}};
+  a100.gpu_source = "nvml";
+  options.more_pools = {a100};
+  UseExecutor(options);
+  StartService();
+  CapacityView two = service_->Capacity();
+  ASSERT_EQ(two.pools.size(), 2u);
+  EXPECT_EQ(two.pools[1].name, "a100");
+  EXPECT_EQ(two.pools[1].gpu_model, "NVIDIA A100-SXM4-80GB");
+  EXPECT_EQ(two.pools[1].gpu_source, "nvml");
+  EXPECT_FALSE(two.pools[0].used.has_value());
+  EXPECT_FALSE(two.pools[1].used.has_value());
+  EXPECT_EQ(two.gpus_total, 4);
+  EXPECT_EQ(two.cpu_millis_total, 72'000);
+}
+
 TEST_F(JobServiceTest, RejectsRequestsAboveTotalCapacity) {
   UseExecutor(exec::FakeExecutorOptions{.memory_bytes = 32LL << 30, .gpus = 4});
   StartService();

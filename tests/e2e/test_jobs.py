@@ -269,6 +269,16 @@ def test_two_jobs_never_share_a_gpu(jobs_server, tmp_path):
     assert third["state"] == "Queued", third
     capacity = jobs_server.api("GET", "/api/v1/capacity").json()
     assert capacity["gpus_total"] == 2 and capacity["gpus_used"] == 2
+    # The local executor's one pool holds all of it, and the CLI shows it as a table row.
+    (pool,) = capacity["node_pools"]
+    assert pool["name"] == "local" and pool["gpus_allocatable"] == 2, pool
+    assert pool["gpus_used"] == 2 and pool["cpu_millis_used"] == capacity["cpu_millis_used"], pool
+    assert pool["cpu_millis_allocatable"] == capacity["cpu_millis_total"], pool
+    shown = cli(jobs_server, "platform", "capacity").stdout
+    assert "POOL" in shown and "GPU MODEL" in shown, shown
+    assert any(line.split()[:2] == ["local", "2/2"] for line in shown.splitlines()), shown
+    as_json = json.loads(cli(jobs_server, "platform", "capacity", "--json").stdout)
+    assert as_json["node_pools"][0]["name"] == "local", as_json
     release.touch()
     finals = [wait_state(jobs_server, i, *TERMINAL) for i in ids]
     assert [j["state"] for j in finals] == ["Succeeded"] * 3, finals

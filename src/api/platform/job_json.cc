@@ -115,6 +115,24 @@ json::object CapacityToJson(const jobs::CapacityView& c) {
   o["gpu_source"] = c.gpu_source;
   o["isolation"] = c.isolation;
   if (!c.job_python_warning.empty()) o["job_python_warning"] = c.job_python_warning;
+  json::array pools;
+  for (const jobs::PoolCapacityView& pool : c.pools) {
+    json::object p;
+    p["name"] = pool.name;
+    p["cpu_millis_allocatable"] = pool.allocatable.cpu_millis;
+    p["memory_bytes_allocatable"] = pool.allocatable.memory_bytes;
+    p["gpus_allocatable"] = pool.allocatable.gpus;
+    if (pool.used) {
+      p["cpu_millis_used"] = pool.used->cpu_millis;
+      p["memory_bytes_used"] = pool.used->memory_bytes;
+      p["gpus_used"] = pool.used->gpus;
+    }
+    if (!pool.gpu_model.empty()) p["gpu_model"] = pool.gpu_model;
+    p["gpu_source"] = pool.gpu_source;
+    p["isolation"] = pool.isolation;
+    pools.push_back(std::move(p));
+  }
+  o["node_pools"] = std::move(pools);
   return o;
 }
 

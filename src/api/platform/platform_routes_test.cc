@@ -426,11 +426,21 @@ TEST_F(PlatformRoutesTest, CapacityReportsTheExecutorAndWhatJobsHold) {
   EXPECT_TRUE(before.at("gpu_source").is_string());
   EXPECT_TRUE(before.at("isolation").is_string());
   EXPECT_FALSE(before.as_object().contains("job_python_warning"));  // the job Python is fine
+  ASSERT_EQ(before.at("node_pools").as_array().size(), 1u);
+  const json::object& pool = before.at("node_pools").as_array()[0].as_object();
+  EXPECT_EQ(pool.at("name").as_string(), "fake");
+  EXPECT_EQ(pool.at("gpus_allocatable").as_int64(), 2);
+  EXPECT_EQ(pool.at("cpu_millis_allocatable").as_int64(), 8000);
+  EXPECT_EQ(pool.at("memory_bytes_allocatable").as_int64(), 32LL << 30);
+  EXPECT_EQ(pool.at("gpus_used").as_int64(), 0);
+  EXPECT_EQ(pool.at("gpu_source").as_string(), "configured");
+  EXPECT_FALSE(pool.contains("gpu_model"));  // configured devices have no model
 
   std::string id = Submit(R"({"name": "g", "command": "true", "resources": {"gpu": 1}})");
   jobs_->RunOnce();
   json::value after = Json(Call(Method::kGet, "/api/v1/capacity"), 200);
   EXPECT_EQ(after.at("gpus_used").as_int64(), 1);
+  EXPECT_EQ(after.at("node_pools").as_array()[0].at("gpus_used").as_int64(), 1);
   EXPECT_THAT(GetJob(id).at("gpus").as_array(), ::testing::SizeIs(1));
 }
 

@@ -94,7 +94,9 @@ std::vector<NodePool> FakeExecutor::node_pools() const {
   }
   pool.gpu_source = options_.gpus > 0 ? "configured" : "none";
   pool.isolation = "none (fake executor)";
-  return {pool};
+  std::vector<NodePool> pools = {pool};
+  pools.insert(pools.end(), options_.more_pools.begin(), options_.more_pools.end());
+  return pools;
 }
 
 StatusOr<Execution> FakeExecutor::Launch(const LaunchRequest& request) {

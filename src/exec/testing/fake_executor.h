@@ -32,6 +32,9 @@ struct FakeExecutorOptions {
   int64_t cpu_millis = 8'000;
   int64_t memory_bytes = 32LL << 30;
   int gpus = 0;  // "configured" devices 0..gpus-1
+  // Reported by node_pools() after the fake's own pool ("fake"), for capacity views of a
+  // cluster; attempts always run in (and take GPUs from) the fake's own pool.
+  std::vector<NodePool> more_pools = {};
   // When true, Terminate ends the attempt at once as if SIGTERM killed it (signal 15);
   // when false the attempt keeps running until the test ends it (a job ignoring SIGTERM).
   bool exit_on_terminate = true;
