@@ -279,9 +279,13 @@ TEST(SqliteMetadataStoreTest, WalIsCheckpointedLessOftenThanSqlitesDefault) {
   {
     auto store = OpenSqliteMetadataStore("sqlite:///" + path.string(), "file:///art");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
+    Experiment experiment;
+    experiment.name = "wal";
+    StatusOr<std::string> experiment_id = (*store)->tracking().CreateExperiment(experiment);
+    ASSERT_TRUE(experiment_id.ok()) << experiment_id.status().ToString();
     RunInfo info;
     info.run_id = NewRunId();
-    info.experiment_id = "0";
+    info.experiment_id = *experiment_id;
     ASSERT_TRUE((*store)->tracking().CreateRun(info, {}).ok());
     for (int b = 0; b < 25; ++b) {
       std::vector<Metric> batch;
