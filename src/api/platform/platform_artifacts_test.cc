@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,8 @@ struct CallOptions {
   std::string body{};
   std::vector<std::pair<std::string, std::string>> query{};
   std::vector<std::pair<std::string, std::string>> headers{};
+  // The team the request acts in; unset: the path's namespace (as the SDK sends it).
+  std::optional<std::string> team{};
 };
 
 class PlatformArtifactsTest : public ::testing::Test {
@@ -40,6 +43,9 @@ class PlatformArtifactsTest : public ::testing::Test {
     req.headers = std::move(options.headers);
     req.path_params = match->params;
     req.identity.user = "alice";
+    auto ns = match->params.find("namespace");
+    req.identity.team =
+        options.team ? *options.team : (ns == match->params.end() ? "default" : ns->second);
     // Streaming routes read the body from body_stream, as the server delivers it.
     StringByteSource stream(options.body);
     req.content_length = options.body.size();
@@ -92,12 +98,13 @@ TEST_F(PlatformArtifactsTest, PutGetListDeleteRoundTrip) {
   EXPECT_EQ(a.at("path").as_string(), "models/bert/model.pt");
   EXPECT_EQ(a.at("size").as_int64(), 7);
   EXPECT_EQ(a.at("created").as_int64(), 1'700'000'000'000);
-  EXPECT_EQ(a.at("uri").as_string(), "mlflow-artifacts:/platform/team-a/models/bert/model.pt");
+  EXPECT_EQ(a.at("uri").as_string(),
+            "mlflow-artifacts:/workspaces/team-a/platform/team-a/models/bert/model.pt");
   EXPECT_DOUBLE_EQ(a.at("metadata").at("accuracy").as_double(), 0.93);
   EXPECT_EQ(a.at("metadata").at("f").as_string(), "x");
 
   // The bytes are where mlflow-artifacts: URIs point, so mlflow can read them too.
-  EXPECT_TRUE(store_.Head("platform/team-a/models/bert/model.pt").ok());
+  EXPECT_TRUE(store_.Head("workspaces/team-a/platform/team-a/models/bert/model.pt").ok());
 
   http::Response got = Call(Method::kGet, "/api/v1/artifacts/team-a/models/bert/model.pt");
   EXPECT_EQ(got.status, 200);
@@ -114,8 +121,11 @@ TEST_F(PlatformArtifactsTest, PutGetListDeleteRoundTrip) {
   json::value deleted =
       Json(Call(Method::kDelete, "/api/v1/artifacts/team-a/models/bert/model.pt"), 200);
   EXPECT_TRUE(deleted.as_object().empty());
-  EXPECT_EQ(store_.Head("platform/team-a/.inet-metadata/models/bert/model.pt.json").status().code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(
+      store_.Head("workspaces/team-a/platform/team-a/.inet-metadata/models/bert/model.pt.json")
+          .status()
+          .code(),
+      StatusCode::kNotFound);
   Error(Call(Method::kGet, "/api/v1/artifacts/team-a/models/bert/model.pt"), 404,
         "RESOURCE_DOES_NOT_EXIST");
   json::value empty = Json(Call(Method::kGet, "/api/v1/artifacts/team-a"), 200);
@@ -187,6 +197,24 @@ TEST_F(PlatformArtifactsTest, BadPathsAreRejectedBeforeTheStore) {
   EXPECT_TRUE(listed->objects.empty());
 }
 
+// A namespace is a team: another team's files are refused (403), on every route; team
+// default's stay at the store's root, where they were before teams.
+TEST_F(PlatformArtifactsTest, ANamespaceIsATeamTheCallerActsIn) {
+  Json(Call(Method::kPut, "/api/v1/artifacts/team-a/a.txt", {.body = "x"}), 201);
+  for (Method method : {Method::kGet, Method::kDelete, Method::kPut}) {
+    std::string message =
+        Error(Call(method, "/api/v1/artifacts/team-a/a.txt", {.body = "y", .team = "team-b"}), 403,
+              "PERMISSION_DENIED");
+    EXPECT_THAT(message, HasSubstr("Namespace 'team-a' is a team that user 'alice' does not act"));
+  }
+  Error(Call(Method::kGet, "/api/v1/artifacts/team-a", {.team = "team-b"}), 403,
+        "PERMISSION_DENIED");
+  http::Response own = Call(Method::kGet, "/api/v1/artifacts/team-a/a.txt");
+  EXPECT_EQ(Body(own), "x");
+  json::value put = Json(Call(Method::kPut, "/api/v1/artifacts/default/b.txt", {.body = "z"}), 201);
+  EXPECT_EQ(put.at("artifact").at("uri").as_string(), "mlflow-artifacts:/platform/default/b.txt");
+}
+
 TEST_F(PlatformArtifactsTest, BadMetadataAndMaxResultsAre400) {
   for (const std::string& metadata : std::vector<std::string>{
            "[1]", "{not json", R"("text")", "null", std::string(65 * 1024, ' ') + "{}"}) {
@@ -196,7 +224,7 @@ TEST_F(PlatformArtifactsTest, BadMetadataAndMaxResultsAre400) {
               400, "INVALID_PARAMETER_VALUE");
     EXPECT_THAT(message, HasSubstr("X-Inet-Artifact-Metadata")) << metadata;
   }
-  EXPECT_EQ(store_.Head("platform/ns/a.txt").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_.Head("workspaces/ns/platform/ns/a.txt").status().code(), StatusCode::kNotFound);
   for (const std::string n : {"0", "1001", "-1", "abc"}) {
     std::string message =
         Error(Call(Method::kGet, "/api/v1/artifacts/ns", {.query = {{"max_results", n}}}), 400,

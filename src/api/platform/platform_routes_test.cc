@@ -454,8 +454,9 @@ TEST_F(PlatformRoutesTest, VersionNamesInetAndTheMlflowApiWithoutAToken) {
 }
 
 TEST_F(PlatformRoutesTest, PlatformArtifactRoutesAreRegisteredToo) {
-  Json(Call(Method::kPut, "/api/v1/artifacts/ns/a.txt", {.body = "x"}), 201);
-  EXPECT_EQ(Call(Method::kGet, "/api/v1/artifacts/ns/a.txt").body, "x");
+  // The namespace is the caller's team.
+  Json(Call(Method::kPut, "/api/v1/artifacts/default/a.txt", {.body = "x"}), 201);
+  EXPECT_EQ(Call(Method::kGet, "/api/v1/artifacts/default/a.txt").body, "x");
 }
 
 TEST_F(PlatformRoutesTest, AnAttemptTokenReadsItsOwnJobOnly) {
