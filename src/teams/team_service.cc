@@ -196,6 +196,7 @@ StatusOr<std::string> TeamService::ActingTeam(const Identity& caller, std::strin
       return std::string(named);
     }
   }
+  if (named.empty() && caller.is_admin) return std::string(kDefaultTeam);  // no read needed
   ASSIGN_OR_RETURN(std::vector<store::Membership> mine, identity_.ListUserTeams(caller.user));
   auto is_member = [&](std::string_view team) {
     return std::any_of(mine.begin(), mine.end(),
@@ -214,7 +215,7 @@ StatusOr<std::string> TeamService::ActingTeam(const Identity& caller, std::strin
                                  Quoted(named) + ": " + how +
                                  ", or name one of your teams (inet platform team list)");
   }
-  if (caller.is_admin || is_member(kDefaultTeam)) return std::string(kDefaultTeam);
+  if (is_member(kDefaultTeam)) return std::string(kDefaultTeam);
   if (mine.size() == 1) return mine.front().team;
   return std::string();
 }
