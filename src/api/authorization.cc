@@ -1,5 +1,6 @@
 #include "api/authorization.h"
 
+#include <optional>
 #include <string>
 
 #include "tracking/messages.h"
@@ -104,12 +105,29 @@ Status Authorizer::ModelInScope(const Identity& who, const store::LoggedModel& m
   return OutOfScopeError(who, action);
 }
 
+namespace {
+
+// A key under a team's root ("workspaces/<team>/<rest>"): the team and the rest ("" when the
+// key is the root itself or "workspaces/<team>"). nullopt for a key outside every team's root.
+struct TeamRooted {
+  std::string_view team;
+  std::string_view rest;
+};
+std::optional<TeamRooted> SplitTeamRoot(std::string_view key) {
+  constexpr std::string_view kWorkspaces = "workspaces";
+  if (!Under(key, kWorkspaces)) return std::nullopt;
+  std::string_view after = key.substr(std::min(key.size(), kWorkspaces.size() + 1));
+  const size_t slash = after.find('/');
+  if (slash == std::string_view::npos) return TeamRooted{after, ""};
+  return TeamRooted{after.substr(0, slash), after.substr(slash + 1)};
+}
+
+}  // namespace
+
 StatusOr<std::string> TeamArtifactKey(const Identity& who, std::string_view path) {
   ASSIGN_OR_RETURN(std::string team, RequireActingTeam(who));
-  constexpr std::string_view kWorkspaces = "workspaces";
-  if (Under(path, kWorkspaces)) {
-    std::string_view rest = path.substr(std::min(path.size(), kWorkspaces.size() + 1));
-    std::string_view named = rest.substr(0, rest.find('/'));
+  if (std::optional<TeamRooted> rooted = SplitTeamRoot(path)) {
+    std::string_view named = rooted->team;
     if (named.empty()) {
       return InvalidArgumentError(
           "Artifact paths prefixed with 'workspaces/' must include a team (workspace) name");
@@ -125,11 +143,8 @@ StatusOr<std::string> TeamArtifactKey(const Identity& who, std::string_view path
 Status Authorizer::ArtifactKey(const Identity& who, std::string_view key, Access access) const {
   if (access == Access::kWrite) {
     // A team's platform-owned keys live under its root ("workspaces/<team>/snapshots/...").
-    std::string_view relative = key;
-    if (Under(relative, "workspaces")) {
-      const size_t team_end = relative.find('/', std::string_view("workspaces/").size());
-      relative = team_end == std::string_view::npos ? "" : relative.substr(team_end + 1);
-    }
+    std::optional<TeamRooted> rooted = SplitTeamRoot(key);
+    const std::string_view relative = rooted ? rooted->rest : key;
     for (const PlatformOwnedDir& owned : kPlatformOwned) {
       if (Under(relative, owned.dir)) {
         return PermissionDeniedError("'" + std::string(owned.dir) +
