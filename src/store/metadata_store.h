@@ -6,12 +6,13 @@
 //   tokens()    API tokens (store/token_store.h)
 //   jobs()      platform jobs and their events (store/job_store.h)
 //   identity()  users, teams and memberships (store/identity_store.h)
+//   quotas()    team quotas and quota increase requests (store/quota_store.h)
 //   leases()    named leases held by one process per database: leader election
 //               (store/lease_store.h)
 //
 // An adapter (store/sqlite: the embedded default; store/postgres) opens one database
 // (connection pool, migrations) and implements every interface over it, one file per kind.
-// Services take only the interface they need. New kinds of data (the model registry, quotas)
+// Services take only the interface they need. New kinds of data (the model registry, ...)
 // get their own interface and accessor here.
 #pragma once
 
@@ -22,6 +23,7 @@
 #include "store/identity_store.h"
 #include "store/job_store.h"
 #include "store/lease_store.h"
+#include "store/quota_store.h"
 #include "store/token_store.h"
 #include "store/tracking_store.h"
 
@@ -37,6 +39,7 @@ class MetadataStore {
   virtual TokenStore& tokens() = 0;
   virtual JobStore& jobs() = 0;
   virtual IdentityStore& identity() = 0;
+  virtual QuotaStore& quotas() = 0;
   virtual LeaseStore& leases() = 0;
 };
 

@@ -1,6 +1,6 @@
 // The PostgreSQL MetadataStore: opens one postgres::Database and the per-kind stores on it
 // (postgres_tracking_store.cc, postgres_token_store.cc, postgres_job_store.cc,
-// postgres_identity_store.cc, postgres_lease_store.cc).
+// postgres_identity_store.cc, postgres_quota_store.cc, postgres_lease_store.cc).
 #include "store/postgres/postgres_metadata_store.h"
 
 #include <memory>
@@ -11,6 +11,7 @@
 #include "store/postgres/postgres_identity_store.h"
 #include "store/postgres/postgres_job_store.h"
 #include "store/postgres/postgres_lease_store.h"
+#include "store/postgres/postgres_quota_store.h"
 #include "store/postgres/postgres_token_store.h"
 #include "store/postgres/postgres_tracking_store.h"
 
@@ -25,6 +26,7 @@ class PostgresMetadataStore : public MetadataStore {
         tokens_(postgres::NewPostgresTokenStore(database_)),
         jobs_(postgres::NewPostgresJobStore(database_)),
         identity_(postgres::NewPostgresIdentityStore(database_)),
+        quotas_(postgres::NewPostgresQuotaStore(database_)),
         leases_(postgres::NewPostgresLeaseStore(database_)) {}
 
   Status Init() { return database_.Migrate(); }
@@ -33,6 +35,7 @@ class PostgresMetadataStore : public MetadataStore {
   TokenStore& tokens() override { return *tokens_; }
   JobStore& jobs() override { return *jobs_; }
   IdentityStore& identity() override { return *identity_; }
+  QuotaStore& quotas() override { return *quotas_; }
   LeaseStore& leases() override { return *leases_; }
 
  private:
@@ -42,6 +45,7 @@ class PostgresMetadataStore : public MetadataStore {
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<JobStore> jobs_;
   std::unique_ptr<IdentityStore> identity_;
+  std::unique_ptr<QuotaStore> quotas_;
   std::unique_ptr<LeaseStore> leases_;
 };
 

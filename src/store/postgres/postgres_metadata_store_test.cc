@@ -20,6 +20,7 @@
 #include "store/testing/job_store_conformance.h"
 #include "store/testing/lease_store_conformance.h"
 #include "store/testing/migration_data.h"
+#include "store/testing/quota_store_conformance.h"
 #include "store/testing/token_store_conformance.h"
 #include "store/testing/tracking_store_conformance.h"
 
@@ -143,13 +144,22 @@ INSTANTIATE_TEST_SUITE_P(Postgres, IdentityStoreConformanceTest,
 INSTANTIATE_TEST_SUITE_P(Postgres, LeaseStoreConformanceTest,
                          ::testing::Values(ConformanceTarget{"postgres", &OpenFreshStore}),
                          ConformanceTargetName);
+INSTANTIATE_TEST_SUITE_P(Postgres, QuotaStoreConformanceTest,
+                         ::testing::Values(ConformanceTarget{"postgres", &OpenFreshStore}),
+                         ConformanceTargetName);
 }  // namespace testing
 
 namespace {
 
-// Undoes migrations 7 (experiments of teams) and 6 (the typed job columns), first in every
+// Undoes migration 8 (team quotas).
+constexpr char kUndoQuotas[] =
+    "DROP TABLE quota_requests; DROP TABLE team_quotas; "
+    "DELETE FROM schema_migrations WHERE version >= 8; ";
+
+// Undoes migrations 8, 7 (experiments of teams) and 6 (the typed job columns), first in every
 // roll-back.
 constexpr char kDropJobColumns[] =
+    "DROP TABLE quota_requests; DROP TABLE team_quotas; "
     "ALTER TABLE experiments DROP CONSTRAINT experiments_team_name_key; "
     "DROP INDEX experiments_team_idx; ALTER TABLE experiments DROP COLUMN team; "
     "ALTER TABLE experiments ADD CONSTRAINT experiments_name_key UNIQUE (name); "
@@ -292,6 +302,12 @@ TEST_F(PostgresMetadataStoreTest, VersionFourSchemaIsMigratedToTeams) {
                                   "ALTER TABLE tokens DROP COLUMN expires_at; "
                                   "DELETE FROM schema_migrations WHERE version >= 5",
                               testing::ExpectMigratedToTeams);
+}
+
+// A schema at version 7 with teams gains quotas on open: its teams have none until set.
+TEST_F(PostgresMetadataStoreTest, VersionSevenSchemaIsMigratedToQuotas) {
+  ExpectMigratedAfterRollBack(testing::FillBeforeQuotas, kUndoQuotas,
+                              testing::ExpectMigratedToQuotas);
 }
 
 // A schema at version 5 holding jobs gains the typed job columns on open, filled in from each

@@ -306,6 +306,42 @@ ALTER TABLE experiments ADD CONSTRAINT experiments_team_name_key UNIQUE (team, n
 CREATE INDEX experiments_team_idx ON experiments (team, creation_time);
 )sql";
 
+// Version 8: team quotas and quota increase requests (as SQLite's version 8).
+constexpr std::string_view kMigration8 = R"sql(
+CREATE TABLE team_quotas (
+  team TEXT PRIMARY KEY REFERENCES teams (team),
+  hard_gpus BIGINT,
+  hard_cpu_millis BIGINT,
+  hard_memory_bytes BIGINT,
+  hard_jobs BIGINT,
+  max_gpus BIGINT,
+  max_cpu_millis BIGINT,
+  max_memory_bytes BIGINT,
+  default_cpu_millis BIGINT,
+  default_memory_bytes BIGINT,
+  updated_at BIGINT NOT NULL,
+  updated_by TEXT NOT NULL
+);
+CREATE TABLE quota_requests (
+  request_id TEXT PRIMARY KEY,
+  team TEXT NOT NULL REFERENCES teams (team),
+  user_name TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  current_value BIGINT NOT NULL,
+  requested_value BIGINT NOT NULL,
+  justification TEXT NOT NULL,
+  duration_weeks INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  decided_by TEXT NOT NULL,
+  comment TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  decided_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX quota_requests_team_idx ON quota_requests (team, created_at DESC);
+CREATE INDEX quota_requests_status_idx ON quota_requests (status, expires_at);
+)sql";
+
 // A migration: its DDL script and, where SQL cannot compute the data (quantities such as
 // "16Gi"), a C++ backfill run right after it in the same transaction.
 struct Migration {
@@ -317,7 +353,7 @@ const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {{kMigration1}, {kMigration2},
                                                      {kMigration3}, {kMigration4},
                                                      {kMigration5}, {kMigration6, FillJobColumns},
-                                                     {kMigration7}};
+                                                     {kMigration7}, {kMigration8}};
   return kMigrations;
 }
 

@@ -1,6 +1,6 @@
 // The SQLite MetadataStore: opens one sqlite::Database and the per-kind stores on it
 // (sqlite_tracking_store.cc, sqlite_token_store.cc, sqlite_job_store.cc, sqlite_identity_store.cc,
-// sqlite_lease_store.cc).
+// sqlite_quota_store.cc, sqlite_lease_store.cc).
 #include "store/sqlite/sqlite_metadata_store.h"
 
 #include <memory>
@@ -11,6 +11,7 @@
 #include "store/sqlite/sqlite_identity_store.h"
 #include "store/sqlite/sqlite_job_store.h"
 #include "store/sqlite/sqlite_lease_store.h"
+#include "store/sqlite/sqlite_quota_store.h"
 #include "store/sqlite/sqlite_schema.h"
 #include "store/sqlite/sqlite_token_store.h"
 #include "store/sqlite/sqlite_tracking_store.h"
@@ -27,6 +28,7 @@ class SqliteMetadataStore : public MetadataStore {
     tokens_ = sqlite::NewSqliteTokenStore(*database_);
     jobs_ = sqlite::NewSqliteJobStore(*database_);
     identity_ = sqlite::NewSqliteIdentityStore(*database_);
+    quotas_ = sqlite::NewSqliteQuotaStore(*database_);
     leases_ = sqlite::NewSqliteLeaseStore(location.path);
     return OkStatus();
   }
@@ -35,6 +37,7 @@ class SqliteMetadataStore : public MetadataStore {
   TokenStore& tokens() override { return *tokens_; }
   JobStore& jobs() override { return *jobs_; }
   IdentityStore& identity() override { return *identity_; }
+  QuotaStore& quotas() override { return *quotas_; }
   LeaseStore& leases() override { return *leases_; }
 
  private:
@@ -44,6 +47,7 @@ class SqliteMetadataStore : public MetadataStore {
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<JobStore> jobs_;
   std::unique_ptr<IdentityStore> identity_;
+  std::unique_ptr<QuotaStore> quotas_;
   std::unique_ptr<LeaseStore> leases_;
 };
 

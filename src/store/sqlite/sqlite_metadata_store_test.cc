@@ -20,6 +20,7 @@
 #include "store/testing/job_store_conformance.h"
 #include "store/testing/lease_store_conformance.h"
 #include "store/testing/migration_data.h"
+#include "store/testing/quota_store_conformance.h"
 #include "store/testing/token_store_conformance.h"
 #include "store/testing/tracking_store_conformance.h"
 
@@ -61,6 +62,7 @@ StatusOr<testing::StoreUnderTest> OpenFreshStore(std::string_view artifact_root)
 using testing::IdentityStoreConformanceTest;
 using testing::JobStoreConformanceTest;
 using testing::LeaseStoreConformanceTest;
+using testing::QuotaStoreConformanceTest;
 using testing::TokenStoreConformanceTest;
 using testing::TrackingStoreConformanceTest;
 
@@ -75,6 +77,7 @@ INSTANTIATE_STORE_CONFORMANCE(Sqlite, TokenStoreConformanceTest, {"sqlite", &Ope
 INSTANTIATE_STORE_CONFORMANCE(Sqlite, JobStoreConformanceTest, {"sqlite", &OpenFreshStore});
 INSTANTIATE_STORE_CONFORMANCE(Sqlite, LeaseStoreConformanceTest, {"sqlite", &OpenFreshStore});
 INSTANTIATE_STORE_CONFORMANCE(Sqlite, IdentityStoreConformanceTest, {"sqlite", &OpenFreshStore});
+INSTANTIATE_STORE_CONFORMANCE(Sqlite, QuotaStoreConformanceTest, {"sqlite", &OpenFreshStore});
 
 StatusOr<testing::StoreUnderTest> OpenInMemoryStore(std::string_view artifact_root) {
   ASSIGN_OR_RETURN(auto store, OpenSqliteMetadataStore("sqlite://", artifact_root));
@@ -90,6 +93,8 @@ INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, JobStoreConformanceTest,
 INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, LeaseStoreConformanceTest,
                               {"sqlite_memory", &OpenInMemoryStore});
 INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, IdentityStoreConformanceTest,
+                              {"sqlite_memory", &OpenInMemoryStore});
+INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, QuotaStoreConformanceTest,
                               {"sqlite_memory", &OpenInMemoryStore});
 
 // The kernel drops a dead process's lock: a server killed with kill -9 leaves no lease behind.
@@ -397,8 +402,14 @@ TEST(SqliteMetadataStoreTest, UsesInjectedClock) {
 // What a version-3 binary left behind in place of migration 4: the metrics key in
 // (timestamp, step, value, is_nan) order, no latest_metrics.experiment_id, the (key, value)
 // index.
-// What a version-5 binary left behind: jobs without the typed columns.
+// What a version-7 binary left behind: no team quotas.
+constexpr char kDropQuotas[] = "DROP TABLE quota_requests; DROP TABLE team_quotas; ";
+const std::string kUndoQuotas =
+    std::string(kDropQuotas) + "DELETE FROM schema_migrations WHERE version >= 8; ";
+
+// What a version-5 binary left behind: jobs without the typed columns (and what came after).
 constexpr char kDropJobColumns[] =
+    "DROP TABLE quota_requests; DROP TABLE team_quotas; "
     "ALTER TABLE jobs DROP COLUMN cpu_millis; ALTER TABLE jobs DROP COLUMN memory_bytes; "
     "ALTER TABLE jobs DROP COLUMN gpus; ALTER TABLE jobs DROP COLUMN stop_reason; ";
 const std::string kUndoJobColumns =
@@ -502,6 +513,13 @@ void ExpectMigratedAfterRollBack(void (*fill)(MetadataStore&), const std::string
   auto store = OpenSqliteMetadataStore(uri, "file:///art");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   expect(**store);
+}
+
+// A version-7 database with teams gains quotas on open: its teams have none (no limits) until
+// a platform admin sets one.
+TEST(SqliteMetadataStoreTest, VersionSevenDatabaseIsMigratedToQuotas) {
+  ExpectMigratedAfterRollBack(testing::FillBeforeQuotas, kUndoQuotas,
+                              testing::ExpectMigratedToQuotas);
 }
 
 TEST(SqliteMetadataStoreTest, VersionFourDatabaseIsMigratedToTeams) {

@@ -353,6 +353,43 @@ CREATE INDEX experiments_creation ON experiments (creation_time);
 CREATE INDEX experiments_team ON experiments (team, creation_time);
 )sql";
 
+// Version 8: team quotas (ResourceQuota hard limits, LimitRange per-job maximums and defaults;
+// NULL = no limit) and quota increase requests with their decision.
+constexpr std::string_view kQuotasSchema = R"sql(
+CREATE TABLE team_quotas (
+  team TEXT PRIMARY KEY REFERENCES teams (team),
+  hard_gpus INTEGER,
+  hard_cpu_millis INTEGER,
+  hard_memory_bytes INTEGER,
+  hard_jobs INTEGER,
+  max_gpus INTEGER,
+  max_cpu_millis INTEGER,
+  max_memory_bytes INTEGER,
+  default_cpu_millis INTEGER,
+  default_memory_bytes INTEGER,
+  updated_at INTEGER NOT NULL,
+  updated_by TEXT NOT NULL
+);
+CREATE TABLE quota_requests (
+  request_id TEXT PRIMARY KEY,
+  team TEXT NOT NULL REFERENCES teams (team),
+  user_name TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  current_value INTEGER NOT NULL,
+  requested_value INTEGER NOT NULL,
+  justification TEXT NOT NULL,
+  duration_weeks INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  decided_by TEXT NOT NULL,
+  comment TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  decided_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX quota_requests_team ON quota_requests (team, created_at DESC);
+CREATE INDEX quota_requests_status ON quota_requests (status, expires_at);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial tracking schema", kInitialSchema},
     Migration{2, "platform jobs", kJobsSchema},
@@ -361,6 +398,7 @@ constexpr std::array kMigrations = {
     Migration{5, "users, teams and memberships", kTeamsSchema},
     Migration{6, "typed job columns: resources and stop reason", kJobColumnsSchema, FillJobColumns},
     Migration{7, "experiments belong to teams", kExperimentTeamsSchema},
+    Migration{8, "team quotas and quota requests", kQuotasSchema},
 };
 
 }  // namespace

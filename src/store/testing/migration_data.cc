@@ -117,4 +117,22 @@ void ExpectMigratedToTypedJobColumns(MetadataStore& store) {
   }
 }
 
+void FillBeforeQuotas(MetadataStore& store) {
+  ASSERT_TRUE(store.identity().CreateTeam(Team{"nlp-team", 50}).ok());
+  ASSERT_TRUE(store.identity().CreateUser(User{"alice", false, 60}).ok());
+  ASSERT_TRUE(
+      store.identity().PutMembership(Membership{"nlp-team", "alice", TeamRole::kMember, 70}).ok());
+}
+
+void ExpectMigratedToQuotas(MetadataStore& store) {
+  EXPECT_EQ(store.quotas().GetTeamQuota("nlp-team").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store.quotas().GetTeamQuota("default").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store.identity().ListTeamMembers("nlp-team")->size(), 1u) << "the teams are kept";
+  TeamQuota quota;
+  quota.team = "nlp-team";
+  quota.hard.gpus = 4;
+  ASSERT_TRUE(store.quotas().PutTeamQuota(quota).ok());
+  EXPECT_EQ(store.quotas().GetTeamQuota("nlp-team")->hard.gpus, 4);
+}
+
 }  // namespace inet::store::testing

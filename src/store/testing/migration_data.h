@@ -23,4 +23,10 @@ void FillBeforeTypedJobColumns(MetadataStore& store);
 // stop reason read from its state and reason.
 void ExpectMigratedToTypedJobColumns(MetadataStore& store);
 
+// What a database had before quotas: teams with members, and a job.
+void FillBeforeQuotas(MetadataStore& store);
+
+// After the quotas migration those teams have no quota row (no limits) and take one.
+void ExpectMigratedToQuotas(MetadataStore& store);
+
 }  // namespace inet::store::testing
