@@ -16,6 +16,7 @@
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -52,9 +53,11 @@ struct PlatformState {
   // status / logs / cancel / events
   std::string job_id;
 
+  // status / logs / cancel / events / jobs / capacity: --team (train's is in TrainFlags)
+  std::string team;
+
   // jobs
   std::vector<std::string> states;
-  std::string team;
   std::string user;
   std::string name;
   int limit = 50;
@@ -71,14 +74,20 @@ int Fail(CommandContext& context, const Status& status, int code = kExitError) {
   return code;
 }
 
-// A client acting in `team` ("": the token's default team).
+// The team a command acts in: its --team `flag`, else INET_TEAM / MLFLOW_WORKSPACE, else ""
+// (the token's default team).
+std::string ActingTeam(const PlatformState& state, std::string_view flag) {
+  return client::ResolveTeam(flag, state.context->env);
+}
+
+// A client acting in the team that `team_flag` (a --team value, "" when not given) resolves to.
 StatusOr<std::unique_ptr<ApiClient>> MakeClient(const PlatformState& state,
-                                                const std::string& team = "") {
+                                                std::string_view team_flag) {
   ASSIGN_OR_RETURN(client::ClientConfig config,
                    client::ResolveClientConfig(state.client_flags, state.context->env));
   client::ApiClientOptions options;
   options.interrupt = state.context->interrupt;
-  options.team = team;
+  options.team = ActingTeam(state, team_flag);
   return std::make_unique<ApiClient>(config.url, config.token, options);
 }
 
@@ -360,7 +369,7 @@ int RunTrain(PlatformState& state) {
 template <typename Format>
 int ShowJson(PlatformState& state, std::string_view target, bool post, Format format) {
   CommandContext& context = *state.context;
-  StatusOr<std::unique_ptr<ApiClient>> client = MakeClient(state);
+  StatusOr<std::unique_ptr<ApiClient>> client = MakeClient(state, state.team);
   if (!client.ok()) {
     return Fail(context, client.status());
   }
@@ -379,7 +388,7 @@ int ShowJson(PlatformState& state, std::string_view target, bool post, Format fo
 
 int RunLogs(PlatformState& state) {
   CommandContext& context = *state.context;
-  StatusOr<std::unique_ptr<ApiClient>> client = MakeClient(state);
+  StatusOr<std::unique_ptr<ApiClient>> client = MakeClient(state, state.team);
   if (!client.ok()) {
     return Fail(context, client.status());
   }
@@ -400,7 +409,8 @@ int RunLogs(PlatformState& state) {
 
 int RunJobs(PlatformState& state) {
   CommandContext& context = *state.context;
-  StatusOr<std::unique_ptr<ApiClient>> client = MakeClient(state, state.team);
+  const std::string team = ActingTeam(state, state.team);
+  StatusOr<std::unique_ptr<ApiClient>> client = MakeClient(state, team);
   if (!client.ok()) {
     return Fail(context, client.status());
   }
@@ -411,7 +421,7 @@ int RunJobs(PlatformState& state) {
     }
     query += (query.empty() ? "?" : "&") + std::string(key) + "=" + client::UrlEncode(value);
   };
-  add("team", state.team);
+  add("team", team);
   add("user", state.user);
   add("name", state.name);
   for (const std::string& s : state.states) {
@@ -458,6 +468,17 @@ int RunJobs(PlatformState& state) {
 // Adds --url/--token (inherited by every platform subcommand through fallthrough) and --json.
 void AddJsonFlag(CLI::App* cmd, PlatformState& state) {
   cmd->add_flag("--json", state.json_output, "Print the API's JSON answer instead of text");
+}
+
+// The one --team flag of the job commands: `what` the team is for, then where its default comes
+// from. `Team` is std::string, or std::optional<std::string> where unset must differ from "".
+template <typename Team>
+void AddTeamFlag(CLI::App* cmd, Team& team, const std::string& what) {
+  cmd->add_option("--team", team,
+                  what +
+                      ", one you belong to; sent as X-MLFLOW-WORKSPACE [env: INET_TEAM, then "
+                      "MLFLOW_WORKSPACE; default: your token's team, else your only team, else "
+                      "default]");
 }
 
 void AddJobId(CLI::App* cmd, PlatformState& state) {
@@ -509,9 +530,7 @@ void AddTrain(CLI::App* platform, const std::shared_ptr<PlatformState>& shared) 
   cmd->add_option("--distributed-backend", f.distributed_backend,
                   "pytorch: start --processes workers with torchrun's environment");
   cmd->add_option("--processes,--nproc", f.processes, "Processes for a distributed job");
-  cmd->add_option("--team", f.team,
-                  "Team the job runs for, one you belong to (default: your token's team, or your "
-                  "only team, or default)");
+  AddTeamFlag(cmd, f.team, "Team the job runs for");
   cmd->add_option("--priority-class", f.priority_class, "interactive or batch (default)");
   cmd->add_option("--experiment", f.experiment,
                   "MLflow experiment for the job's run (default: "
@@ -578,6 +597,7 @@ void AddPlatformCommands(CLI::App& app, CommandContext& context) {
       "Show a job: state and why, attempt, runtime, resources, GPUs, exit code, "
       "artifacts and its MLflow run");
   AddJobId(status, state);
+  AddTeamFlag(status, state.team, "Team the job belongs to");
   AddJsonFlag(status, state);
   status->footer("Example:\n  inet platform status bert-finetuning-abc123");
   OnRun(status, shared, [](PlatformState& s) {
@@ -590,6 +610,7 @@ void AddPlatformCommands(CLI::App& app, CommandContext& context) {
   CLI::App* logs = platform->add_subcommand(
       "logs", "Print a job's output (stdout and stderr); with -f keep streaming until it ends");
   AddJobId(logs, state);
+  AddTeamFlag(logs, state.team, "Team the job belongs to");
   logs->add_flag("-f,--follow", state.follow,
                  "Stream new output until the job ends; exit 0 if it Succeeded, else 1. Ctrl-C "
                  "stops following (the job keeps running)");
@@ -603,6 +624,7 @@ void AddPlatformCommands(CLI::App& app, CommandContext& context) {
       "Cancel a job: a queued job never starts; a running one gets SIGTERM, then "
       "SIGKILL after a grace period");
   AddJobId(cancel, state);
+  AddTeamFlag(cancel, state.team, "Team the job belongs to");
   AddJsonFlag(cancel, state);
   cancel->footer("Example:\n  inet platform cancel bert-finetuning-abc123");
   OnRun(cancel, shared, [](PlatformState& s) {
@@ -616,7 +638,7 @@ void AddPlatformCommands(CLI::App& app, CommandContext& context) {
   jobs->add_option("--state", state.states,
                    "Only jobs in this state: Pending, Queued, Running, Succeeded, Failed, "
                    "Cancelled, TimedOut (repeatable, or comma-separated)");
-  jobs->add_option("--team", state.team, "Only this team's jobs");
+  AddTeamFlag(jobs, state.team, "Only this team's jobs (the request acts in it)");
   jobs->add_option("--user", state.user, "Only jobs submitted by this user");
   jobs->add_option("--name", state.name, "Only jobs with this name");
   jobs->add_option("--limit", state.limit, "Show at most this many")
@@ -631,6 +653,7 @@ void AddPlatformCommands(CLI::App& app, CommandContext& context) {
   CLI::App* events = platform->add_subcommand(
       "events", "Show every state change of a job with its reason (queued, started, retried...)");
   AddJobId(events, state);
+  AddTeamFlag(events, state.team, "Team the job belongs to");
   AddJsonFlag(events, state);
   events->footer("Example:\n  inet platform events bert-finetuning-abc123");
   OnRun(events, shared, [](PlatformState& s) {

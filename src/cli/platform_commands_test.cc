@@ -83,6 +83,7 @@ class PlatformCommandsTest : public ::testing::Test {
         http::RouteOptions{.stream_body = true, .public_route = false});
     router_.Add(http::Method::kPost, "/api/v1/jobs", [this](http::Request& request) {
       std::lock_guard lock(mu_);
+      Saw(request);
       submitted_ = json::parse(request.body);
       json::object job = Job(std::string(submitted_.at("name").as_string()) + "-abc123", "Queued");
       job["spec"] = submitted_;
@@ -97,10 +98,12 @@ class PlatformCommandsTest : public ::testing::Test {
       std::string id = request.path_params["id"];
       if (id == "nope") return http::ErrorResponse(NotFoundError("Job 'nope' not found"));
       std::lock_guard lock(mu_);
+      Saw(request);
       return JobAnswer(Job(id, final_state_));
     });
     router_.Add(http::Method::kGet, "/api/v1/jobs/{id}/logs", [this](http::Request& request) {
       std::lock_guard lock(mu_);
+      Saw(request);
       log_requests_.push_back(request.Query("offset").value_or("") + " " +
                               request.Query("follow").value_or(""));
       http::Response response = http::Response::Text("");
@@ -117,16 +120,21 @@ class PlatformCommandsTest : public ::testing::Test {
       response.body = first ? "hello\n" : "world\n";
       return response;
     });
-    router_.Add(http::Method::kPost, "/api/v1/jobs/{id}/cancel", [](http::Request& request) {
+    router_.Add(http::Method::kPost, "/api/v1/jobs/{id}/cancel", [this](http::Request& request) {
+      std::lock_guard lock(mu_);
+      Saw(request);
       return JobAnswer(Job(request.path_params["id"], "Cancelled"));
     });
-    router_.Add(http::Method::kGet, "/api/v1/jobs/{id}/events", [](http::Request&) {
+    router_.Add(http::Method::kGet, "/api/v1/jobs/{id}/events", [this](http::Request& request) {
+      std::lock_guard lock(mu_);
+      Saw(request);
       return http::Response::Json(
           R"({"events":[{"seq":1,"timestamp":1795000000000,"state":"Queued","attempt":0,)"
           R"("reason":"submitted"}]})");
     });
     router_.Add(http::Method::kGet, "/api/v1/jobs", [this](http::Request& request) {
       std::lock_guard lock(mu_);
+      Saw(request);
       list_queries_.push_back(request.target);
       json::object answer;
       json::array jobs;
@@ -139,6 +147,13 @@ class PlatformCommandsTest : public ::testing::Test {
       answer["jobs"] = std::move(jobs);
       return http::Response::Json(json::serialize(answer));
     });
+  }
+
+  // Records the team a request acts in (its X-MLFLOW-WORKSPACE header; "-" when absent). Called
+  // with mu_ held.
+  void Saw(const http::Request& request) {
+    std::string_view team = request.Header("X-MLFLOW-WORKSPACE");
+    teams_seen_.emplace_back(team.empty() ? "-" : team);
   }
 
   // Runs `inet <args...>` and returns its exit code; output lands in out_ / err_.
@@ -188,6 +203,7 @@ class PlatformCommandsTest : public ::testing::Test {
   std::string final_state_ = "Succeeded";
   std::vector<std::string> log_requests_;
   std::vector<std::string> list_queries_;
+  std::vector<std::string> teams_seen_;
 };
 
 TEST_F(PlatformCommandsTest, TrainUploadsCodeSubmitsAndPrintsTheIssuesBlock) {
@@ -311,11 +327,60 @@ TEST_F(PlatformCommandsTest, CancelEventsCapacity) {
   EXPECT_NE(out_.str().find("GPUs:         1/4 used (configured)"), std::string::npos);
 }
 
+TEST_F(PlatformCommandsTest, EveryJobCommandActsInTheTeamOfItsTeamFlag) {
+  const std::vector<std::vector<std::string>> commands = {
+      {"platform", "status", "job-1"},
+      {"platform", "logs", "job-1"},
+      {"platform", "cancel", "job-1"},
+      {"platform", "events", "job-1"},
+      {"platform", "jobs", "--limit", "1"},
+      {"platform", "train", "--name", "x", "--no-code", "--", "true"}};
+  for (std::vector<std::string> args : commands) {
+    args.insert(args.begin() + 2, {"--team", "nlp-team"});
+    {
+      std::lock_guard lock(mu_);
+      teams_seen_.clear();
+    }
+    EXPECT_EQ(Run(args), 0) << args[1] << ": " << err_.str();
+    std::lock_guard lock(mu_);
+    ASSERT_FALSE(teams_seen_.empty()) << args[1];
+    for (const std::string& team : teams_seen_) EXPECT_EQ(team, "nlp-team") << args[1];
+  }
+  std::lock_guard lock(mu_);
+  EXPECT_EQ(submitted_.at("team").as_string(), "nlp-team");
+}
+
+TEST_F(PlatformCommandsTest, TheTeamDefaultsToInetTeamThenMlflowWorkspace) {
+  auto team_of = [this](std::vector<std::string> args) {
+    EXPECT_EQ(Run(std::move(args)), 0) << err_.str();
+    std::lock_guard lock(mu_);
+    std::string last = teams_seen_.empty() ? "" : teams_seen_.back();
+    teams_seen_.clear();
+    return last;
+  };
+  EXPECT_EQ(team_of({"platform", "status", "job-1"}), "-");  // the token's default team
+  env_["MLFLOW_WORKSPACE"] = "from-mlflow";
+  EXPECT_EQ(team_of({"platform", "status", "job-1"}), "from-mlflow");
+  env_["INET_TEAM"] = "vision";
+  EXPECT_EQ(team_of({"platform", "events", "job-1"}), "vision");
+  EXPECT_EQ(team_of({"platform", "status", "job-1", "--team", "nlp-team"}), "nlp-team");
+
+  // `jobs` lists the team it acts in.
+  EXPECT_EQ(team_of({"platform", "jobs", "--limit", "1"}), "vision");
+  std::lock_guard lock(mu_);
+  EXPECT_EQ(list_queries_.back(), "/api/v1/jobs?team=vision&max_results=1");
+}
+
 TEST_F(PlatformCommandsTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Run({"platform", "status"}), 2);
   EXPECT_EQ(Run({"platform", "train", "--gpu", "many"}), 2);
   EXPECT_EQ(Run({"platform", "train", "--help"}), 0);
   EXPECT_NE(out_.str().find("Examples:"), std::string::npos);
+  for (const char* command : {"status", "logs", "cancel", "events", "jobs", "train"}) {
+    EXPECT_EQ(Run({"platform", command, "--help"}), 0) << command;
+    EXPECT_NE(out_.str().find("[env: INET_TEAM, then MLFLOW_WORKSPACE"), std::string::npos)
+        << command << ": " << out_.str();
+  }
 }
 
 TEST_F(PlatformCommandsTest, LoginChecksTheTokenAndSavesIt) {

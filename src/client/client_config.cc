@@ -177,6 +177,14 @@ bool IsLoopbackUrl(std::string_view url) {
   return host == "localhost" || host == "[::1]" || host.starts_with("127.");
 }
 
+std::string ResolveTeam(std::string_view flag, const EnvLookup& env) {
+  if (!flag.empty()) return std::string(flag);
+  for (const char* name : {"INET_TEAM", "MLFLOW_WORKSPACE"}) {
+    if (std::optional<std::string> value = env(name); value && !value->empty()) return *value;
+  }
+  return std::string();
+}
+
 StatusOr<ClientConfig> ResolveClientConfig(const ClientFlags& flags, const EnvLookup& env) {
   ClientConfig config;
   auto from_env = [&env](const char* name) {

@@ -62,6 +62,11 @@ Status SaveLogin(const std::string& path, const StoredLogin& login);
 // saying which file) rather than silently ignored; a missing one is not.
 StatusOr<ClientConfig> ResolveClientConfig(const ClientFlags& flags, const EnvLookup& env);
 
+// The team a job command acts in (sent as X-MLFLOW-WORKSPACE): `flag` (--team), else INET_TEAM,
+// else MLFLOW_WORKSPACE (what the mlflow client reads for the same header), else "" (the server's
+// default for the token: its team, the user's only team, or default).
+std::string ResolveTeam(std::string_view flag, const EnvLookup& env);
+
 // True for http(s) URLs whose host is localhost, 127.x.x.x or [::1].
 bool IsLoopbackUrl(std::string_view url);
 

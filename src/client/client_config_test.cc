@@ -90,6 +90,17 @@ TEST_F(ClientConfigTest, FlagsBeatEnvironmentBeatsMlflowVariables) {
   EXPECT_EQ(mlflow->token_source, "MLFLOW_TRACKING_TOKEN");
 }
 
+TEST_F(ClientConfigTest, TeamComesFromTheFlagThenInetTeamThenMlflowWorkspace) {
+  EXPECT_EQ(ResolveTeam("", Env()), "");
+  vars_["MLFLOW_WORKSPACE"] = "from-mlflow";
+  EXPECT_EQ(ResolveTeam("", Env()), "from-mlflow");
+  vars_["INET_TEAM"] = "from-inet";
+  EXPECT_EQ(ResolveTeam("", Env()), "from-inet");
+  EXPECT_EQ(ResolveTeam("from-flag", Env()), "from-flag");
+  vars_["INET_TEAM"] = "";  // set but empty counts as unset
+  EXPECT_EQ(ResolveTeam("", Env()), "from-mlflow");
+}
+
 TEST_F(ClientConfigTest, IgnoresNonHttpTrackingUris) {
   vars_["MLFLOW_TRACKING_URI"] = "file:///tmp/mlruns";
   StatusOr<ClientConfig> config = ResolveClientConfig({}, Env());

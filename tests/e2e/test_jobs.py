@@ -42,10 +42,15 @@ def jobs_server(backend, postgres_db, tmp_path_factory):
 
 
 def cli(srv: ServerProcess, *args: str, cwd: Path | None = None,
-        check: bool = True, timeout: float = WAIT_S) -> subprocess.CompletedProcess:
+        check: bool = True, timeout: float = WAIT_S, token: str = ADMIN_TOKEN,
+        env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Runs `inet <args>` as a user would, pointed at `srv` through INET_URL/INET_TOKEN."""
-    env = dict(os.environ, INET_URL=srv.url, INET_TOKEN=ADMIN_TOKEN)
+    env = dict(os.environ, INET_URL=srv.url, INET_TOKEN=token, **(env_extra or {}))
     env.pop("XDG_CONFIG_HOME", None)
+    if not env_extra or "INET_TEAM" not in env_extra:
+        env.pop("INET_TEAM", None)
+    if not env_extra or "MLFLOW_WORKSPACE" not in env_extra:
+        env.pop("MLFLOW_WORKSPACE", None)
     proc = subprocess.run([str(inet_binary()), *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout)
     if check and proc.returncode != 0:
@@ -527,3 +532,46 @@ def test_a_teams_job_its_run_and_outputs_are_that_teams_only(jobs_server):
     assert as_(bob, "GET", f"/api/v1/jobs/{job['job_id']}").status_code == 404
     listed = as_(alice, "GET", "/api/v1/jobs").json()["jobs"]
     assert [j["job_id"] for j in listed] == [job["job_id"]]
+
+
+def test_job_commands_reach_a_job_of_a_non_default_team_with_team_or_inet_team(jobs_server):
+    """A user in two teams acts in default unless told: --team (or INET_TEAM) on status, logs,
+    events and cancel reaches the job of their other team, which without it answers as absent."""
+    for body, path in [({"name": "carol"}, "/api/v1/users"),
+                       ({"name": "vision"}, "/api/v1/teams"),
+                       ({"user": "carol"}, "/api/v1/teams/vision/members"),
+                       ({"user": "carol"}, "/api/v1/teams/default/members")]:
+        assert jobs_server.api("POST", path, json=body).status_code in (200, 201)
+    carol = jobs_server.api("POST", "/api/v1/tokens", json={"user": "carol"}).json()["token"]
+
+    submitted = cli(jobs_server, "platform", "train", "--name", "vision-job", "--no-code",
+                    "--team", "vision", "--json", "--", *script("print('seen by vision')"),
+                    token=carol)
+    job = json.loads(submitted.stdout)["job"]
+    assert job["team"] == "vision", job
+    job_id = job["job_id"]
+    wait_state(jobs_server, job_id, *TERMINAL)
+
+    # Without a team carol acts in default, where the job does not exist.
+    missing = cli(jobs_server, "platform", "status", job_id, token=carol, check=False)
+    assert missing.returncode == 1 and "RESOURCE_DOES_NOT_EXIST" in missing.stderr, missing
+
+    status = cli(jobs_server, "platform", "status", job_id, "--team", "vision", "--json",
+                 token=carol)
+    assert json.loads(status.stdout)["job"]["state"] == "Succeeded", status.stdout
+    in_env = {"INET_TEAM": "vision"}
+    log = cli(jobs_server, "platform", "logs", job_id, token=carol, env_extra=in_env)
+    assert "seen by vision" in log.stdout, log
+    events = cli(jobs_server, "platform", "events", job_id, "--json", token=carol,
+                 env_extra=in_env)
+    assert json.loads(events.stdout)["events"], events.stdout
+    listed = cli(jobs_server, "platform", "jobs", "--json", token=carol, env_extra=in_env)
+    assert [j["job_id"] for j in json.loads(listed.stdout)["jobs"]] == [job_id]
+    cancel = cli(jobs_server, "platform", "cancel", job_id, "--team", "vision", token=carol,
+                 check=False)
+    assert cancel.returncode == 1 and "already finished" in cancel.stderr, cancel  # found it
+
+    # A team carol is not in is refused, saying so.
+    other = cli(jobs_server, "platform", "status", job_id, "--team", "nlp-elsewhere",
+                token=carol, check=False)
+    assert other.returncode == 1 and "PERMISSION_DENIED" in other.stderr, other
