@@ -137,8 +137,19 @@ StatusOr<std::string> TrackingService::CreateExperiment(const Identity& caller, 
   return id;
 }
 
+StatusOr<std::string> TrackingService::ExperimentIdFor(const Identity& caller,
+                                                       std::string_view experiment_id) {
+  if (!IsDefaultExperiment(experiment_id)) return std::string(experiment_id);
+  ASSIGN_OR_RETURN(std::string team, RequireActingTeam(caller));
+  if (team == kDefaultTeam) return std::string(experiment_id);
+  ASSIGN_OR_RETURN(store::Experiment own,
+                   EnsureTeamDefaultExperiment(store_, team, clock_.NowMillis()));
+  return own.experiment_id;
+}
+
 StatusOr<store::Experiment> TrackingService::GetExperiment(const Identity& caller,
-                                                           std::string_view experiment_id) {
+                                                           std::string_view requested_id) {
+  ASSIGN_OR_RETURN(std::string experiment_id, ExperimentIdFor(caller, requested_id));
   ASSIGN_OR_RETURN(store::Experiment experiment,
                    ExperimentResult(store_.GetExperiment(experiment_id), experiment_id));
   if (!MayActIn(caller, experiment.team)) return ExperimentNotFoundError(experiment_id);
@@ -170,11 +181,17 @@ StatusOr<store::Page<store::Experiment>> TrackingService::SearchExperiments(
 }
 
 Status TrackingService::DeleteExperiment(const Identity& caller, std::string_view experiment_id) {
-  RETURN_IF_ERROR(CheckExperimentTeam(caller, experiment_id));
+  // "0" is a default experiment whatever the team: refused before anything is read or made.
+  RETURN_IF_ERROR(CheckExperimentTransition(experiment_id, store::LifecycleStage::kDeleted));
+  // One read gives the team rule (another team's answers as missing) and whether this is a
+  // team's own default.
+  ASSIGN_OR_RETURN(store::Experiment experiment, GetExperiment(caller, experiment_id));
+  RETURN_IF_ERROR(CheckExperimentDeletion(experiment));
   return SetExperimentLifecycle(experiment_id, store::LifecycleStage::kDeleted);
 }
 
-Status TrackingService::RestoreExperiment(const Identity& caller, std::string_view experiment_id) {
+Status TrackingService::RestoreExperiment(const Identity& caller, std::string_view requested_id) {
+  ASSIGN_OR_RETURN(std::string experiment_id, ExperimentIdFor(caller, requested_id));
   RETURN_IF_ERROR(CheckExperimentTeam(caller, experiment_id));
   return SetExperimentLifecycle(experiment_id, store::LifecycleStage::kActive);
 }
@@ -196,9 +213,10 @@ Status TrackingService::SetExperimentLifecycle(std::string_view experiment_id,
   return ExperimentTransitionResult(std::move(stored), experiment_id, to);
 }
 
-Status TrackingService::RenameExperiment(const Identity& caller, std::string_view experiment_id,
+Status TrackingService::RenameExperiment(const Identity& caller, std::string_view requested_id,
                                          std::string_view new_name) {
   RETURN_IF_ERROR(ValidateExperimentName(new_name));
+  ASSIGN_OR_RETURN(std::string experiment_id, ExperimentIdFor(caller, requested_id));
   RETURN_IF_ERROR(CheckExperimentTeam(caller, experiment_id));
   Status renamed = store_.RenameExperiment(experiment_id, new_name);
   switch (renamed.code()) {
@@ -211,15 +229,17 @@ Status TrackingService::RenameExperiment(const Identity& caller, std::string_vie
   }
 }
 
-Status TrackingService::SetExperimentTag(const Identity& caller, std::string_view experiment_id,
+Status TrackingService::SetExperimentTag(const Identity& caller, std::string_view requested_id,
                                          const store::Tag& tag) {
   RETURN_IF_ERROR(ValidateExperimentTag(tag));
+  ASSIGN_OR_RETURN(std::string experiment_id, ExperimentIdFor(caller, requested_id));
   RETURN_IF_ERROR(CheckExperimentTeam(caller, experiment_id));
   return ExperimentResult(store_.SetExperimentTag(experiment_id, tag), experiment_id);
 }
 
-Status TrackingService::DeleteExperimentTag(const Identity& caller, std::string_view experiment_id,
+Status TrackingService::DeleteExperimentTag(const Identity& caller, std::string_view requested_id,
                                             std::string_view key) {
+  ASSIGN_OR_RETURN(std::string experiment_id, ExperimentIdFor(caller, requested_id));
   RETURN_IF_ERROR(CheckExperimentTeam(caller, experiment_id));
   ASSIGN_OR_RETURN(bool deleted,
                    ExperimentResult(store_.DeleteExperimentTag(experiment_id, key), experiment_id));
@@ -744,7 +764,11 @@ Status TrackingService::CheckModelTeam(const Identity& caller, const store::Logg
 }
 
 StatusOr<std::vector<std::string>> TrackingService::VisibleExperiments(
-    const Identity& caller, const std::vector<std::string>& experiment_ids) {
+    const Identity& caller, const std::vector<std::string>& requested_ids) {
+  std::vector<std::string> experiment_ids = requested_ids;
+  for (std::string& id : experiment_ids) {
+    ASSIGN_OR_RETURN(id, ExperimentIdFor(caller, id));
+  }
   if (caller.is_admin && !caller.scoped()) return experiment_ids;
   ASSIGN_OR_RETURN(auto teams, store_.ExperimentTeams(experiment_ids));
   std::vector<std::string> visible;

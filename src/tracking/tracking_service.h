@@ -98,6 +98,12 @@ class TrackingService {
   Status EnsureDefaultExperiment();
 
   // --- Experiments ---------------------------------------------------------------------------
+  // Every method that takes an experiment id (runs and logged models included) reads MLflow's
+  // default id "0" (any spelling) as the acting team's default experiment: experiment 0 for team
+  // default, the team's own "Default" for any other, made on first use
+  // (tracking/lifecycle.h EnsureTeamDefaultExperiment). So mlflow.start_run() with no
+  // experiment logs into the team's default. No team's default can be deleted.
+  //
   // Returns the new experiment id. Validates the name, artifact location and tags.
   StatusOr<std::string> CreateExperiment(const Identity& caller, std::string name,
                                          std::string artifact_location,
@@ -197,6 +203,9 @@ class TrackingService {
   const TrackingOptions& options() const { return options_; }
 
  private:
+  // The id a request's `experiment_id` names: itself, except "0" from a team other than
+  // default, which names that team's default experiment (created when missing).
+  StatusOr<std::string> ExperimentIdFor(const Identity& caller, std::string_view experiment_id);
   // Deletes (to = kDeleted) or restores an experiment by tracking/lifecycle.h's rules.
   Status SetExperimentLifecycle(std::string_view experiment_id, store::LifecycleStage to);
   // The experiment, or MLflow's error when it is missing (or another team's) or not active.
@@ -210,10 +219,11 @@ class TrackingService {
   Status CheckRunTeam(const Identity& caller, std::string_view run_id);
   Status CheckLoggedModelTeam(const Identity& caller, std::string_view model_id);
   Status CheckModelTeam(const Identity& caller, const store::LoggedModel& model);
-  // The ids among `experiment_ids` whose experiments the caller may see: searches over other
-  // teams' experiments find nothing (as MLflow's workspaces filter them).
+  // The ids among `requested_ids` (through ExperimentIdFor) whose experiments the caller may
+  // see: searches over other teams' experiments find nothing (as MLflow's workspaces filter
+  // them).
   StatusOr<std::vector<std::string>> VisibleExperiments(
-      const Identity& caller, const std::vector<std::string>& experiment_ids);
+      const Identity& caller, const std::vector<std::string>& requested_ids);
   // store::TrackingStore::LogBatch with the store's facts turned into MLflow's errors. An
   // mlflow.runName tag renames the run instead, after the rest of the batch is stored, as
   // MLflow's set_tag does (update_run_info); an empty one writes nothing.

@@ -126,6 +126,8 @@ TEST_F(TrackingServiceTest, CreateRunInDeletedExperimentFails) {
 }
 
 TEST_F(TrackingServiceTest, DeleteExperimentDeletesEveryRunAtNow) {
+  EXPECT_CALL(store_, GetExperiment(std::string_view("7")))
+      .WillOnce(Return(MakeExperiment("7", "x")));
   store::ExperimentLifecycleChange change;
   EXPECT_CALL(store_, SetExperimentLifecycle(std::string_view("7"), _))
       .WillOnce(DoAll(SaveArg<1>(&change), Return(OkStatus())));
@@ -165,8 +167,11 @@ TEST_F(TrackingServiceTest, ExperimentLifecycleFactsBecomeMlflowErrors) {
   EXPECT_CALL(store_, SetExperimentLifecycle(_, _))
       .WillOnce(Return(FailedPreconditionError("experiment 7 is deleted")))
       .WillOnce(Return(FailedPreconditionError("experiment 7 is active")))
-      .WillOnce(Return(NotFoundError("no experiment 9")))
       .WillOnce(Return(UnavailableError("database is locked")));
+  EXPECT_CALL(store_, GetExperiment(std::string_view("7")))
+      .WillOnce(Return(MakeExperiment("7", "x", store::LifecycleStage::kDeleted)));
+  EXPECT_CALL(store_, GetExperiment(std::string_view("9")))
+      .WillOnce(Return(NotFoundError("no experiment 9")));
   Status deleted = service_.DeleteExperiment(alice_, "7");
   EXPECT_EQ(deleted.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(deleted.message(), "Cannot delete an already deleted experiment.");
@@ -518,6 +523,87 @@ TEST_F(TrackingServiceOnStoreTest, EnsureDefaultExperimentCreatesItOnce) {
   EXPECT_EQ(all->items.size(), 1u);
   // The first experiment a user creates is not 0.
   EXPECT_NE(ValueOrDie(service_->CreateExperiment(alice_, "mine", "", {})), "0");
+}
+
+// MLflow's client sends experiment "0" when no experiment is set (mlflow.start_run()). In a team
+// other than default that is the team's own "Default", made on first use, never team default's.
+TEST_F(TrackingServiceOnStoreTest, ExperimentZeroOfAnotherTeamIsThatTeamsOwnDefault) {
+  Identity nlp{"alice", "t1", false};
+  nlp.team = "nlp-team";
+  CreateRunRequest req;  // no experiment: "0"
+  store::Run first = ValueOrDie(service_->CreateRun(nlp, req));
+  const std::string own = first.info.experiment_id;
+  EXPECT_NE(own, "0");
+  store::Experiment made = ValueOrDie(metadata_->tracking().GetExperiment(own));
+  EXPECT_EQ(made.team, "nlp-team");
+  EXPECT_EQ(made.name, "Default");
+  EXPECT_EQ(made.artifact_location, "file:///art/workspaces/nlp-team/" + own);
+  EXPECT_EQ(first.info.artifact_uri,
+            "file:///art/workspaces/nlp-team/" + own + "/" + first.info.run_id + "/artifacts");
+
+  // Every later "0" of the team, in any spelling and any call, is the same experiment.
+  req.experiment_id = "00";
+  EXPECT_EQ(ValueOrDie(service_->CreateRun(nlp, req)).info.experiment_id, own);
+  EXPECT_EQ(ValueOrDie(service_->GetExperiment(nlp, "0")).experiment_id, own);
+  SearchRunsRequest search;
+  search.experiment_ids = {"0"};
+  EXPECT_EQ(ValueOrDie(service_->SearchRuns(nlp, search)).items.size(), 2u);
+  ASSERT_TRUE(service_->SetExperimentTag(nlp, "0", {"owner", "nlp"}).ok());
+  EXPECT_EQ(ValueOrDie(service_->GetExperimentByName(nlp, "Default")).tags,
+            (std::vector<store::Tag>{{"owner", "nlp"}}));
+  StatusOr<store::Page<store::Experiment>> listed =
+      service_->SearchExperiments(nlp, SearchExperimentsRequest{});
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->items.size(), 1u);
+  EXPECT_EQ(listed->items[0].experiment_id, own);
+
+  // Team default's experiment 0 got none of it, and its own "0" is still experiment 0.
+  EXPECT_TRUE(ValueOrDie(service_->SearchRuns(alice_, search)).items.empty());
+  EXPECT_EQ(ValueOrDie(service_->GetExperiment(alice_, "0")).experiment_id, "0");
+  EXPECT_TRUE(ValueOrDie(service_->GetExperiment(alice_, "0")).tags.empty());
+
+  // Another team gets another default.
+  Identity cv{"bob", "t2", false};
+  cv.team = "cv-team";
+  req.experiment_id = "";
+  std::string cv_own = ValueOrDie(service_->CreateRun(cv, req)).info.experiment_id;
+  EXPECT_NE(cv_own, own);
+  EXPECT_NE(cv_own, "0");
+}
+
+TEST_F(TrackingServiceOnStoreTest, NoTeamsDefaultExperimentCanBeDeleted) {
+  Identity nlp{"alice", "t1", false};
+  nlp.team = "nlp-team";
+  const std::string own = ValueOrDie(service_->GetExperiment(nlp, "0")).experiment_id;
+  Status by_id = service_->DeleteExperiment(nlp, own);
+  EXPECT_EQ(by_id.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(by_id.message(), "Cannot delete the default experiment '" + own +
+                                 "' of team 'nlp-team'. This is a reserved experiment.");
+  EXPECT_EQ(service_->DeleteExperiment(nlp, "0").message(),
+            "Cannot delete the default experiment '0'. This is a reserved experiment.");
+  Identity admin{"root", "t0", true};  // a platform admin acting in default, by id
+  EXPECT_EQ(service_->DeleteExperiment(admin, own).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValueOrDie(service_->GetExperiment(nlp, own)).lifecycle_stage,
+            store::LifecycleStage::kActive);
+
+  // Renamed, it is an ordinary experiment; the team's next "0" makes a new Default.
+  ASSERT_TRUE(service_->RenameExperiment(nlp, own, "old-default").ok());
+  EXPECT_TRUE(service_->DeleteExperiment(nlp, own).ok());
+  std::string next = ValueOrDie(service_->GetExperiment(nlp, "0")).experiment_id;
+  EXPECT_NE(next, own);
+
+  // Other teams' experiments of other names are deleted as before; a missing one is MLflow's
+  // not-found.
+  std::string other = ValueOrDie(service_->CreateExperiment(nlp, "other", "", {}));
+  Identity cv{"bob", "t2", false};
+  cv.team = "cv-team";
+  EXPECT_EQ(service_->DeleteExperiment(cv, other).message(),
+            "No Experiment with id=" + other + " exists");  // another team's: as if absent
+  EXPECT_EQ(ValueOrDie(service_->GetExperiment(nlp, other)).lifecycle_stage,
+            store::LifecycleStage::kActive);
+  EXPECT_TRUE(service_->DeleteExperiment(nlp, other).ok());
+  EXPECT_EQ(service_->DeleteExperiment(nlp, "12345").message(),
+            "No Experiment with id=12345 exists");
 }
 
 TEST_F(TrackingServiceOnStoreTest, EnsureDefaultExperimentOnAStoreOpenedWithoutIt) {

@@ -48,11 +48,11 @@ CLIENT = textwrap.dedent("""
 """)
 
 
-def log_in_team(server, token: str, team: str) -> dict:
+def log_in_team(server, token: str, team: str, script: str = CLIENT) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
     env.update(MLFLOW_TRACKING_URI=server.url, MLFLOW_TRACKING_TOKEN=token,
                MLFLOW_WORKSPACE=team)
-    proc = subprocess.run([sys.executable, "-c", CLIENT], env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                           text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -256,3 +256,48 @@ def test_no_route_leaks_another_teams_objects(server, two_teams):
         "Cancelled"
     members = ok(call(alice, "GET", "/api/v1/teams/nlp-team"))["team"]["members"]
     assert "alice" in [m["user"] for m in members]
+
+
+# The fluent API with no experiment set: the client sends experiment "0" for the run and for
+# the search.
+NO_EXPERIMENT_CLIENT = textwrap.dedent("""
+    import json
+    import mlflow
+    from mlflow import MlflowClient
+    with mlflow.start_run() as run:
+        mlflow.log_metric("loss", 0.5)
+    experiment = MlflowClient().get_experiment(run.info.experiment_id)
+    print(json.dumps({
+        "run_id": run.info.run_id,
+        "experiment_id": run.info.experiment_id,
+        "experiment_name": experiment.name,
+        "artifact_uri": run.info.artifact_uri,
+        "searched": [r.info.run_id for r in mlflow.search_runs(output_format="list")],
+    }))
+""")
+
+
+def test_a_run_with_no_experiment_logs_into_its_own_teams_default_experiment(server, two_teams):
+    nlp = log_in_team(server, two_teams["alice"], "nlp-team", NO_EXPERIMENT_CLIENT)
+    cv = log_in_team(server, two_teams["bob"], "cv-team", NO_EXPERIMENT_CLIENT)
+    for got, team in ((nlp, "nlp-team"), (cv, "cv-team")):
+        assert got["experiment_id"] != "0" and got["experiment_name"] == "Default", got
+        assert f"/workspaces/{team}/{got['experiment_id']}/" in got["artifact_uri"], got
+        assert got["searched"] == [got["run_id"]], got
+    assert nlp["experiment_id"] != cv["experiment_id"]
+
+    # Team default's experiment 0 holds neither run; a second run reuses the team's Default.
+    in_zero = server.api("POST", "/api/2.0/mlflow/runs/search", json={"experiment_ids": ["0"]})
+    zero_runs = {r["info"]["run_id"] for r in in_zero.json().get("runs", [])}
+    assert not zero_runs & {nlp["run_id"], cv["run_id"]}
+    again = log_in_team(server, two_teams["alice"], "nlp-team", NO_EXPERIMENT_CLIENT)
+    assert again["experiment_id"] == nlp["experiment_id"]
+    assert again["searched"] == [again["run_id"], nlp["run_id"]]
+
+    # A team's default cannot be deleted, by its id or as "0".
+    for experiment_id in (nlp["experiment_id"], "0"):
+        r = as_user(server, two_teams["alice"], "POST", "/api/2.0/mlflow/experiments/delete",
+                    json={"experiment_id": experiment_id})
+        assert r.status_code == 400, r.text
+        assert r.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+        assert "This is a reserved experiment." in r.json()["message"], r.text
