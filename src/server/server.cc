@@ -355,7 +355,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
       [](http::Request&) { return http::Response::Text(std::string(api::kMlflowApiVersion)); },
       public_route);
   api::RegisterMlflowTrackingRoutes(router, tracking, authorizer);
-  api::RegisterArtifactRoutes(router, metadata->tracking(), *artifact_store, artifact_schemes,
+  api::RegisterArtifactRoutes(router, tracking, *artifact_store, artifact_schemes,
                               LocalArtifactRoots(config.default_artifact_root), authorizer);
 
   http::ServerOptions options;

@@ -13,7 +13,6 @@
 #include "api/authorization.h"
 #include "api/routes.h"
 #include "artifacts/artifact_uri.h"
-#include "common/clock.h"
 #include "tracking/messages.h"
 #include "tracking/tracking_service.h"
 
@@ -289,10 +288,10 @@ std::optional<int64_t> IntField(const json::object& o, std::string_view name) {
 // Handlers share this state; the router keeps it alive through the lambdas.
 class ArtifactHandlers {
  public:
-  ArtifactHandlers(store::TrackingStore& store, ArtifactStore& destination,
+  ArtifactHandlers(tracking::TrackingService& tracking, ArtifactStore& destination,
                    const artifacts::ArtifactSchemeRegistry& schemes,
                    std::vector<std::string> local_roots, const Authorizer& authorizer)
-      : tracking_(store, clock_),
+      : tracking_(tracking),
         destination_(destination),
         resolver_(destination, schemes, std::move(local_roots)),
         authorizer_(authorizer) {}
@@ -622,9 +621,8 @@ class ArtifactHandlers {
   }
 
   // Reads of runs and logged models go through the tracking service, which applies the team
-  // rule (another team's answer as absent); it reads only, so its clock is never consulted.
-  SystemClock clock_;
-  tracking::TrackingService tracking_;
+  // rule (another team's answer as absent).
+  tracking::TrackingService& tracking_;
   ArtifactStore& destination_;
   artifacts::ArtifactUriResolver resolver_;
   const Authorizer& authorizer_;
@@ -632,13 +630,13 @@ class ArtifactHandlers {
 
 }  // namespace
 
-void RegisterArtifactRoutes(http::Router& router, store::TrackingStore& store,
+void RegisterArtifactRoutes(http::Router& router, tracking::TrackingService& tracking,
                             artifacts::ArtifactStore& destination,
                             const artifacts::ArtifactSchemeRegistry& schemes,
                             std::vector<std::string> local_roots, const Authorizer& authorizer) {
   // shared_ptr: owned jointly by every handler the router keeps.
-  auto h = std::make_shared<ArtifactHandlers>(store, destination, schemes, std::move(local_roots),
-                                              authorizer);
+  auto h = std::make_shared<ArtifactHandlers>(tracking, destination, schemes,
+                                              std::move(local_roots), authorizer);
   auto bind = [h](Response (ArtifactHandlers::*method)(Request&)) {
     return [h, method](Request& req) { return ((*h).*method)(req); };
   };

@@ -17,12 +17,13 @@
 #include "artifacts/artifact_schemes.h"
 #include "artifacts/artifact_store.h"
 #include "http/http.h"
-#include "store/tracking_store.h"
+#include "tracking/tracking_service.h"
 
 namespace inet::api {
 
 // Registers every artifact route on `router` (under /api/2.0 and /ajax-api/2.0 where MLflow
-// serves both, plus the root /get-artifact). `store` and `destination` (the server's
+// serves both, plus the root /get-artifact). `tracking` (the server's tracking service, through
+// which runs and logged models are read with the team rule) and `destination` (the server's
 // --artifacts-root store, where mlflow-artifacts: URIs point) are borrowed and must outlive the
 // router. Runs and models whose artifact URI is not proxied open their store through
 // `schemes` (borrowed, must outlive the router); a local directory is served only when it
@@ -31,7 +32,7 @@ namespace inet::api {
 // router): scoped (attempt) tokens reach only their run's and its models' artifacts, and the
 // platform-owned keys (snapshots/, jobs/, platform/) are never written here. Handlers are
 // thread-safe.
-void RegisterArtifactRoutes(http::Router& router, store::TrackingStore& store,
+void RegisterArtifactRoutes(http::Router& router, tracking::TrackingService& tracking,
                             artifacts::ArtifactStore& destination,
                             const artifacts::ArtifactSchemeRegistry& schemes,
                             std::vector<std::string> local_roots, const Authorizer& authorizer);

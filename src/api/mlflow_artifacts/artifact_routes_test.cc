@@ -106,7 +106,8 @@ class ArtifactRoutesTest : public ::testing::Test {
 
     ASSERT_TRUE(schemes_.Register("file", artifacts::OpenLocalArtifactStoreUri).ok());
     authorizer_ = std::make_unique<Authorizer>(store_->tracking());
-    RegisterArtifactRoutes(router_, store_->tracking(), *destination_, schemes_,
+    tracking_ = std::make_unique<tracking::TrackingService>(store_->tracking(), clock_);
+    RegisterArtifactRoutes(router_, *tracking_, *destination_, schemes_,
                            {(dir_ / "mlruns").string()}, *authorizer_);
   }
 
@@ -189,6 +190,7 @@ class ArtifactRoutesTest : public ::testing::Test {
   std::unique_ptr<artifacts::LocalArtifactStore> destination_;
   artifacts::ArtifactSchemeRegistry schemes_;  // outlives the router's handlers
   std::unique_ptr<Authorizer> authorizer_;
+  std::unique_ptr<tracking::TrackingService> tracking_;  // outlives the router's handlers
   http::Router router_;
   const http::Router::Route* last_route_ = nullptr;
   Identity identity_{"alice", "", false};
@@ -564,7 +566,9 @@ TEST(ArtifactRoutesNoMultipartTest, AnswersLikeMlflowSoTheClientFallsBack) {
   http::Router router;
   artifacts::ArtifactSchemeRegistry schemes;
   Authorizer authorizer((*store)->tracking());
-  RegisterArtifactRoutes(router, (*store)->tracking(), destination, schemes, {}, authorizer);
+  FakeClock clock;
+  tracking::TrackingService tracking((*store)->tracking(), clock);
+  RegisterArtifactRoutes(router, tracking, destination, schemes, {}, authorizer);
   auto match = router.Find(Method::kPost, "/api/2.0/mlflow-artifacts/mpu/create/0/x");
   ASSERT_TRUE(match);
   http::Request req;
