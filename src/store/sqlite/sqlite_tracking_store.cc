@@ -238,6 +238,9 @@ class SqliteTrackingStore : public TrackingStore {
                                                       std::vector<LoggedModel> models);
   StatusOr<LoggedModel> LoadLoggedModel(Connection& db, std::string_view model_id,
                                         bool allow_deleted);
+  // kNotFound unless the model exists and is active: one row's stage, for the writes, which
+  // need no more of the model than that.
+  Status LoggedModelMustBeActive(Connection& db, std::string_view model_id);
 
   Database& db_;
 };
@@ -1014,6 +1017,13 @@ StatusOr<LoggedModel> SqliteTrackingStore::LoadLoggedModel(Connection& db,
   return std::move(one[0]);
 }
 
+Status SqliteTrackingStore::LoggedModelMustBeActive(Connection& db, std::string_view model_id) {
+  ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT 1 FROM logged_models WHERE model_id = ?1 AND "
+                                           "lifecycle_stage = 'active'"));
+  ASSIGN_OR_RETURN(bool active, q.Bind(1, model_id).Step());
+  return active ? OkStatus() : LoggedModelNotFound(model_id);
+}
+
 Status SqliteTrackingStore::CreateLoggedModel(const LoggedModel& model) {
   return Write([&](Connection& db) -> Status {
     RETURN_IF_ERROR(ExperimentMustBeActive(db, model.experiment_id));
@@ -1058,13 +1068,14 @@ StatusOr<LoggedModel> SqliteTrackingStore::FinalizeLoggedModel(std::string_view 
                                                                LoggedModelStatus status) {
   std::optional<LoggedModel> out;
   RETURN_IF_ERROR(Write([&](Connection& db) -> Status {
-    RETURN_IF_ERROR(LoadLoggedModel(db, model_id, false).status());
+    // The update itself checks that the model is active; the model is read once, to return it.
     ASSIGN_OR_RETURN(Statement upd, db.Prepare("UPDATE logged_models SET status = ?1, "
                                                "last_updated_timestamp_ms = ?2 WHERE model_id = "
-                                               "?3"));
+                                               "?3 AND lifecycle_stage = 'active'"));
     RETURN_IF_ERROR(
         upd.Bind(1, LoggedModelStatusName(status)).Bind(2, Now()).Bind(3, model_id).Run());
     upd.Reset();
+    if (db.Changes() == 0) return LoggedModelNotFound(model_id);
     ASSIGN_OR_RETURN(out, LoadLoggedModel(db, model_id, false));
     return OkStatus();
   }));
@@ -1073,18 +1084,18 @@ StatusOr<LoggedModel> SqliteTrackingStore::FinalizeLoggedModel(std::string_view 
 
 Status SqliteTrackingStore::DeleteLoggedModel(std::string_view model_id) {
   return Write([&](Connection& db) -> Status {
-    RETURN_IF_ERROR(LoadLoggedModel(db, model_id, false).status());
     ASSIGN_OR_RETURN(Statement upd, db.Prepare("UPDATE logged_models SET lifecycle_stage = "
                                                "'deleted', last_updated_timestamp_ms = ?1 WHERE "
-                                               "model_id = ?2"));
-    return upd.Bind(1, Now()).Bind(2, model_id).Run();
+                                               "model_id = ?2 AND lifecycle_stage = 'active'"));
+    RETURN_IF_ERROR(upd.Bind(1, Now()).Bind(2, model_id).Run());
+    return db.Changes() > 0 ? OkStatus() : LoggedModelNotFound(model_id);
   });
 }
 
 Status SqliteTrackingStore::SetLoggedModelTags(std::string_view model_id,
                                                const std::vector<Tag>& tags) {
   return Write([&](Connection& db) -> Status {
-    RETURN_IF_ERROR(LoadLoggedModel(db, model_id, false).status());
+    RETURN_IF_ERROR(LoggedModelMustBeActive(db, model_id));
     return WriteKeyValues(db, kUpsertLoggedModelTag, model_id, tags);
   });
 }
@@ -1093,7 +1104,7 @@ StatusOr<bool> SqliteTrackingStore::DeleteLoggedModelTag(std::string_view model_
                                                          std::string_view key) {
   bool deleted = false;
   RETURN_IF_ERROR(Write([&](Connection& db) -> Status {
-    RETURN_IF_ERROR(LoadLoggedModel(db, model_id, false).status());
+    RETURN_IF_ERROR(LoggedModelMustBeActive(db, model_id));
     ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM logged_model_tags WHERE model_id = "
                                                "?1 AND key = ?2"));
     RETURN_IF_ERROR(del.Bind(1, model_id).Bind(2, key).Run());
@@ -1106,7 +1117,7 @@ StatusOr<bool> SqliteTrackingStore::DeleteLoggedModelTag(std::string_view model_
 Status SqliteTrackingStore::LogLoggedModelParams(std::string_view model_id,
                                                  const std::vector<Param>& params) {
   return Write([&](Connection& db) -> Status {
-    RETURN_IF_ERROR(LoadLoggedModel(db, model_id, false).status());
+    RETURN_IF_ERROR(LoggedModelMustBeActive(db, model_id));
     return WriteKeyValues(db, kUpsertLoggedModelParam, model_id, params);
   });
 }

@@ -1060,6 +1060,22 @@ TEST_P(TrackingStoreConformanceTest, LoggedModelLifecycle) {
   EXPECT_EQ(store().GetLoggedModel("m-missing").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store().FinalizeLoggedModel("m-missing", LoggedModelStatus::kReady).status().code(),
             StatusCode::kNotFound);
+  // Every write to a deleted or missing model is kNotFound and changes nothing.
+  for (const std::string& id : {m.model_id, std::string("m-missing")}) {
+    EXPECT_EQ(store().FinalizeLoggedModel(id, LoggedModelStatus::kReady).status().code(),
+              StatusCode::kNotFound)
+        << id;
+    EXPECT_EQ(store().DeleteLoggedModel(id).code(), StatusCode::kNotFound) << id;
+    EXPECT_EQ(store().SetLoggedModelTags(id, {{"late", "x"}}).code(), StatusCode::kNotFound) << id;
+    EXPECT_EQ(store().DeleteLoggedModelTag(id, "late").status().code(), StatusCode::kNotFound)
+        << id;
+    EXPECT_EQ(store().LogLoggedModelParams(id, {{"late", "1"}}).code(), StatusCode::kNotFound)
+        << id;
+  }
+  LoggedModel deleted = ValueOrDie(store().GetLoggedModel(m.model_id, true));
+  EXPECT_EQ(deleted.status, LoggedModelStatus::kReady);
+  for (const Tag& tag : deleted.tags) EXPECT_NE(tag.key, "late");
+  for (const Param& param : deleted.params) EXPECT_NE(param.key, "late");
   LoggedModel orphan = NewModel("777", "x", 1);
   EXPECT_EQ(store().CreateLoggedModel(orphan).code(), StatusCode::kNotFound);
 }
