@@ -32,9 +32,16 @@ Worker processes, not threads, issue the requests so that the client's GIL does 
 fast servers; the client runs on the same machine as the server and shares its CPUs, so every
 number includes the cost of a Python client (equal for every server).
 
+With --team NAME, every request to inet is made in team NAME, as a member of it: the script
+creates the team, a user "bench" in it and a token for them, and sends X-MLFLOW-WORKSPACE (the
+mlflow client through MLFLOW_WORKSPACE) with that token, so every route pays its team checks
+(a platform admin's requests skip them). mlflow server and FastTrackML have no teams and run as
+without it.
+
 Usage:
   bench/setup.sh                     # creates .venv-bench (mlflow + fasttrackml)
   .venv-bench/bin/python bench/mlflow_compare.py [--quick] [--servers inet,mlflow,fasttrackml]
+                                                 [--team bench-team]
 
 Results are printed as a table and written as JSON to bench/results/ (gitignored).
 """
@@ -132,6 +139,10 @@ class Server:
         self.url = ""
         self.proc: subprocess.Popen | None = None
         self.describe = ""
+        # Who the workload acts as: the admin token and no team, or with --team (inet only) a
+        # member's token and their team.
+        self.token = TOKEN
+        self.team = ""
 
     def _command(self) -> tuple[list[str], dict[str, str], str | None]:
         env = dict(os.environ)
@@ -178,10 +189,28 @@ class Server:
                                          start_new_session=True)
         try:
             self.url = self._wait_up(url)
+            if self.kind == "inet" and self.args.team:
+                self._join_team(self.args.team)
         except BaseException:
             self._stop()
             raise
         return self
+
+    def _join_team(self, team: str) -> None:
+        """Creates `team` and a member "bench" of it, and acts as them from now on."""
+        import requests
+
+        admin = {"Authorization": f"Bearer {TOKEN}"}
+        for path, body in (("/api/v1/users", {"name": "bench"}), ("/api/v1/teams", {"name": team}),
+                           (f"/api/v1/teams/{team}/members", {"user": "bench"})):
+            r = requests.post(self.url + path, json=body, headers=admin, timeout=30)
+            if r.status_code not in (200, 201):
+                raise RuntimeError(f"POST {path}: HTTP {r.status_code}: {r.text[:300]}")
+        r = requests.post(self.url + "/api/v1/tokens", json={"user": "bench", "team": team},
+                          headers=admin, timeout=30)
+        if r.status_code != 201:
+            raise RuntimeError(f"POST /api/v1/tokens: HTTP {r.status_code}: {r.text[:300]}")
+        self.token, self.team = r.json()["token"], team
 
     def _log_tail(self) -> str:
         try:
@@ -270,6 +299,19 @@ def _http():
     return _session
 
 
+def _act_as(token: str, team: str) -> None:
+    """Makes this process's raw requests and mlflow clients use `token`, in `team` ("": none)."""
+    session = _http()
+    session.headers["Authorization"] = f"Bearer {token}"
+    os.environ["MLFLOW_TRACKING_TOKEN"] = token
+    if team:
+        session.headers["X-MLFLOW-WORKSPACE"] = team
+        os.environ["MLFLOW_WORKSPACE"] = team
+    else:
+        session.headers.pop("X-MLFLOW-WORKSPACE", None)
+        os.environ.pop("MLFLOW_WORKSPACE", None)
+
+
 def _client(url: str):
     if url not in _clients:
         from mlflow import MlflowClient
@@ -349,6 +391,7 @@ def _task(spec: tuple) -> tuple[list[float], str | None]:
     """Runs `count` requests of one kind; returns latencies in seconds and the first error."""
     op, url, count, ctx = spec
     latencies: list[float] = []
+    _act_as(ctx["token"], ctx["team"])
     try:
         for i in range(count):
             t0 = time.perf_counter()
@@ -419,6 +462,12 @@ class Runner:
             points_per_op: int | None = None, note: str = "") -> Row:
         url = self.server.url
         row = Row(self.server.kind, op, self.workers, note=note)
+        identity = {"token": self.server.token, "team": self.server.team}
+        base_ctx_for = ctx_for
+
+        def ctx_for(w: int) -> dict:
+            return {**base_ctx_for(w), **identity}
+
         if warmup:
             counts = self._split(warmup)
             for _, err in self.pool.map(_task, [(op, url, c, ctx_for(w))
@@ -462,6 +511,7 @@ def _create_run(url: str, experiment_id: str) -> str:
 def bench_server(server: Server, pool, args: argparse.Namespace, sizes: Sizes,
                  log: Callable[[str], None]) -> list[Row]:
     url = server.url
+    _act_as(server.token, server.team)  # this process's setup requests
     r = Runner(server, pool, args.workers, sizes)
     rows: list[Row] = []
     now = int(time.time() * 1000)
@@ -696,6 +746,9 @@ def main() -> int:
     parser.add_argument("--decoded-all", action="store_true",
                         help="also time metric_history with json.loads on mlflow and "
                         "fasttrackml (by default on inet only)")
+    parser.add_argument("--team", default="",
+                        help="make every request to inet in this (new) team, as a member of it "
+                        "(the other servers have no teams and run as without it)")
     parser.add_argument("--keep", action="store_true", help="keep the servers' temp dirs")
     parser.add_argument("--out", default="", help="JSON result path "
                         "(default bench/results/mlflow_compare-<UTC time>.json)")
@@ -741,6 +794,9 @@ def main() -> int:
             load[kind]["after"] = os.getloadavg()[0]
 
     table = render_table(rows, servers, args.workers)
+    if args.team and "inet" in servers:
+        table = (f"inet's requests are made in team {args.team} by a member of it (the others "
+                 "have no teams).\n\n" + table)
     if ceiling:
         table += "\n\n" + render_ceiling(rows, servers, ceiling)
     table += "\n\n1-minute load average before/after each server: " + ", ".join(
@@ -755,6 +811,7 @@ def main() -> int:
         "mode": "quick" if args.quick else "full",
         "sizes": asdict(sizes),
         "workers": args.workers,
+        "inet_team": args.team,
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version(),
                     "mem_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
