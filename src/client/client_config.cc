@@ -178,9 +178,13 @@ bool IsLoopbackUrl(std::string_view url) {
 }
 
 std::string ResolveTeam(std::string_view flag, const EnvLookup& env) {
-  if (!flag.empty()) return std::string(flag);
+  if (!flag.empty()) {
+    return std::string(flag);
+  }
   for (const char* name : {"INET_TEAM", "MLFLOW_WORKSPACE"}) {
-    if (std::optional<std::string> value = env(name); value && !value->empty()) return *value;
+    if (std::optional<std::string> value = env(name); value && !value->empty()) {
+      return *value;
+    }
   }
   return std::string();
 }

@@ -82,7 +82,9 @@ Status CheckExperimentTransition(std::string_view experiment_id, store::Lifecycl
 }
 
 Status CheckExperimentDeletion(const store::Experiment& experiment) {
-  if (!IsTeamDefaultExperiment(experiment)) return OkStatus();
+  if (!IsTeamDefaultExperiment(experiment)) {
+    return OkStatus();
+  }
   return InvalidArgumentError("Cannot delete the default experiment '" + experiment.experiment_id +
                               "' of team '" + experiment.team +
                               "'. This is a reserved experiment.");

@@ -139,9 +139,13 @@ StatusOr<std::string> TrackingService::CreateExperiment(const Identity& caller, 
 
 StatusOr<std::string> TrackingService::ExperimentIdFor(const Identity& caller,
                                                        std::string_view experiment_id) {
-  if (!IsDefaultExperiment(experiment_id)) return std::string(experiment_id);
+  if (!IsDefaultExperiment(experiment_id)) {
+    return std::string(experiment_id);
+  }
   ASSIGN_OR_RETURN(std::string team, RequireActingTeam(caller));
-  if (team == kDefaultTeam) return std::string(experiment_id);
+  if (team == kDefaultTeam) {
+    return std::string(experiment_id);
+  }
   ASSIGN_OR_RETURN(store::Experiment own,
                    EnsureTeamDefaultExperiment(store_, team, clock_.NowMillis()));
   return own.experiment_id;
