@@ -7,6 +7,7 @@
 //   jobs()      platform jobs and their events (store/job_store.h)
 //   identity()  users, teams and memberships (store/identity_store.h)
 //   quotas()    team quotas and quota increase requests (store/quota_store.h)
+//   costs()     the cost ledger, team budgets and budget warnings (store/cost_store.h)
 //   leases()    named leases held by one process per database: leader election
 //               (store/lease_store.h)
 //
@@ -20,6 +21,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "store/cost_store.h"
 #include "store/identity_store.h"
 #include "store/job_store.h"
 #include "store/lease_store.h"
@@ -40,6 +42,7 @@ class MetadataStore {
   virtual JobStore& jobs() = 0;
   virtual IdentityStore& identity() = 0;
   virtual QuotaStore& quotas() = 0;
+  virtual CostStore& costs() = 0;
   virtual LeaseStore& leases() = 0;
 };
 

@@ -1,12 +1,14 @@
 // The PostgreSQL MetadataStore: opens one postgres::Database and the per-kind stores on it
 // (postgres_tracking_store.cc, postgres_token_store.cc, postgres_job_store.cc,
-// postgres_identity_store.cc, postgres_quota_store.cc, postgres_lease_store.cc).
+// postgres_identity_store.cc, postgres_quota_store.cc, postgres_cost_store.cc,
+// postgres_lease_store.cc).
 #include "store/postgres/postgres_metadata_store.h"
 
 #include <memory>
 #include <string>
 
 #include "store/postgres/pg_connection.h"
+#include "store/postgres/postgres_cost_store.h"
 #include "store/postgres/postgres_database.h"
 #include "store/postgres/postgres_identity_store.h"
 #include "store/postgres/postgres_job_store.h"
@@ -27,6 +29,7 @@ class PostgresMetadataStore : public MetadataStore {
         jobs_(postgres::NewPostgresJobStore(database_)),
         identity_(postgres::NewPostgresIdentityStore(database_)),
         quotas_(postgres::NewPostgresQuotaStore(database_)),
+        costs_(postgres::NewPostgresCostStore(database_)),
         leases_(postgres::NewPostgresLeaseStore(database_)) {}
 
   Status Init() { return database_.Migrate(); }
@@ -36,6 +39,7 @@ class PostgresMetadataStore : public MetadataStore {
   JobStore& jobs() override { return *jobs_; }
   IdentityStore& identity() override { return *identity_; }
   QuotaStore& quotas() override { return *quotas_; }
+  CostStore& costs() override { return *costs_; }
   LeaseStore& leases() override { return *leases_; }
 
  private:
@@ -46,6 +50,7 @@ class PostgresMetadataStore : public MetadataStore {
   std::unique_ptr<JobStore> jobs_;
   std::unique_ptr<IdentityStore> identity_;
   std::unique_ptr<QuotaStore> quotas_;
+  std::unique_ptr<CostStore> costs_;
   std::unique_ptr<LeaseStore> leases_;
 };
 

@@ -16,6 +16,7 @@
 #include "common/ids.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/postgres_migrations.h"
+#include "store/testing/cost_store_conformance.h"
 #include "store/testing/identity_store_conformance.h"
 #include "store/testing/job_store_conformance.h"
 #include "store/testing/lease_store_conformance.h"
@@ -147,18 +148,31 @@ INSTANTIATE_TEST_SUITE_P(Postgres, LeaseStoreConformanceTest,
 INSTANTIATE_TEST_SUITE_P(Postgres, QuotaStoreConformanceTest,
                          ::testing::Values(ConformanceTarget{"postgres", &OpenFreshStore}),
                          ConformanceTargetName);
+INSTANTIATE_TEST_SUITE_P(Postgres, CostStoreConformanceTest,
+                         ::testing::Values(ConformanceTarget{"postgres", &OpenFreshStore}),
+                         ConformanceTargetName);
 }  // namespace testing
 
 namespace {
 
-// Undoes migration 8 (team quotas).
+// Undoes migration 9 (the cost ledger, budgets and budget warnings).
+constexpr char kUndoCosts[] =
+    "DROP TABLE budget_warnings; DROP TABLE team_budgets; DROP TABLE storage_costs; "
+    "DROP TABLE attempt_costs; "
+    "DELETE FROM schema_migrations WHERE version >= 9; ";
+
+// Undoes migrations 9 and 8 (team quotas).
 constexpr char kUndoQuotas[] =
+    "DROP TABLE budget_warnings; DROP TABLE team_budgets; DROP TABLE storage_costs; "
+    "DROP TABLE attempt_costs; "
     "DROP TABLE quota_requests; DROP TABLE team_quotas; "
     "DELETE FROM schema_migrations WHERE version >= 8; ";
 
-// Undoes migrations 8, 7 (experiments of teams) and 6 (the typed job columns), first in every
-// roll-back.
+// Undoes migrations 9, 8, 7 (experiments of teams) and 6 (the typed job columns), first in
+// every roll-back.
 constexpr char kDropJobColumns[] =
+    "DROP TABLE budget_warnings; DROP TABLE team_budgets; DROP TABLE storage_costs; "
+    "DROP TABLE attempt_costs; "
     "DROP TABLE quota_requests; DROP TABLE team_quotas; "
     "ALTER TABLE experiments DROP CONSTRAINT experiments_team_name_key; "
     "DROP INDEX experiments_team_idx; ALTER TABLE experiments DROP COLUMN team; "
@@ -302,6 +316,12 @@ TEST_F(PostgresMetadataStoreTest, VersionFourSchemaIsMigratedToTeams) {
                                   "ALTER TABLE tokens DROP COLUMN expires_at; "
                                   "DELETE FROM schema_migrations WHERE version >= 5",
                               testing::ExpectMigratedToTeams);
+}
+
+// A schema at version 8 with teams and jobs gains the cost ledger and budgets on open: no
+// costs, budgets or warnings until recorded.
+TEST_F(PostgresMetadataStoreTest, VersionEightSchemaIsMigratedToCosts) {
+  ExpectMigratedAfterRollBack(testing::FillBeforeCosts, kUndoCosts, testing::ExpectMigratedToCosts);
 }
 
 // A schema at version 7 with teams gains quotas on open: its teams have none until set.

@@ -342,6 +342,44 @@ CREATE INDEX quota_requests_team_idx ON quota_requests (team, created_at DESC);
 CREATE INDEX quota_requests_status_idx ON quota_requests (status, expires_at);
 )sql";
 
+// Version 9: the cost ledger, storage samples, budgets and warnings sent (as SQLite's 9).
+constexpr std::string_view kMigration9 = R"sql(
+CREATE TABLE attempt_costs (
+  job_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  month TEXT NOT NULL,
+  team TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  cost_micros BIGINT NOT NULL,
+  accrued_until BIGINT NOT NULL,
+  ended BOOLEAN NOT NULL,
+  PRIMARY KEY (job_id, attempt, month)
+);
+CREATE INDEX attempt_costs_team_month_idx ON attempt_costs (team, month);
+CREATE TABLE storage_costs (
+  team TEXT NOT NULL,
+  month TEXT NOT NULL,
+  bytes BIGINT NOT NULL,
+  gib_hours DOUBLE PRECISION NOT NULL,
+  sampled_at BIGINT NOT NULL,
+  PRIMARY KEY (team, month)
+);
+CREATE TABLE team_budgets (
+  team TEXT PRIMARY KEY REFERENCES teams (team),
+  monthly_micros BIGINT NOT NULL,
+  allow_overrun BOOLEAN NOT NULL,
+  updated_at BIGINT NOT NULL,
+  updated_by TEXT NOT NULL
+);
+CREATE TABLE budget_warnings (
+  team TEXT NOT NULL,
+  month TEXT NOT NULL,
+  percent INTEGER NOT NULL,
+  sent_at BIGINT NOT NULL,
+  PRIMARY KEY (team, month, percent)
+);
+)sql";
+
 // A migration: its DDL script and, where SQL cannot compute the data (quantities such as
 // "16Gi"), a C++ backfill run right after it in the same transaction.
 struct Migration {
@@ -350,10 +388,10 @@ struct Migration {
 };
 
 const std::vector<Migration>& Migrations() {
-  static const std::vector<Migration> kMigrations = {{kMigration1}, {kMigration2},
-                                                     {kMigration3}, {kMigration4},
-                                                     {kMigration5}, {kMigration6, FillJobColumns},
-                                                     {kMigration7}, {kMigration8}};
+  static const std::vector<Migration> kMigrations = {
+      {kMigration1}, {kMigration2}, {kMigration3},
+      {kMigration4}, {kMigration5}, {kMigration6, FillJobColumns},
+      {kMigration7}, {kMigration8}, {kMigration9}};
   return kMigrations;
 }
 

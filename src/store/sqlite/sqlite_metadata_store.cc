@@ -1,12 +1,13 @@
 // The SQLite MetadataStore: opens one sqlite::Database and the per-kind stores on it
 // (sqlite_tracking_store.cc, sqlite_token_store.cc, sqlite_job_store.cc, sqlite_identity_store.cc,
-// sqlite_quota_store.cc, sqlite_lease_store.cc).
+// sqlite_quota_store.cc, sqlite_cost_store.cc, sqlite_lease_store.cc).
 #include "store/sqlite/sqlite_metadata_store.h"
 
 #include <memory>
 #include <string>
 #include <utility>
 
+#include "store/sqlite/sqlite_cost_store.h"
 #include "store/sqlite/sqlite_database.h"
 #include "store/sqlite/sqlite_identity_store.h"
 #include "store/sqlite/sqlite_job_store.h"
@@ -29,6 +30,7 @@ class SqliteMetadataStore : public MetadataStore {
     jobs_ = sqlite::NewSqliteJobStore(*database_);
     identity_ = sqlite::NewSqliteIdentityStore(*database_);
     quotas_ = sqlite::NewSqliteQuotaStore(*database_);
+    costs_ = sqlite::NewSqliteCostStore(*database_);
     leases_ = sqlite::NewSqliteLeaseStore(location.path);
     return OkStatus();
   }
@@ -38,6 +40,7 @@ class SqliteMetadataStore : public MetadataStore {
   JobStore& jobs() override { return *jobs_; }
   IdentityStore& identity() override { return *identity_; }
   QuotaStore& quotas() override { return *quotas_; }
+  CostStore& costs() override { return *costs_; }
   LeaseStore& leases() override { return *leases_; }
 
  private:
@@ -48,6 +51,7 @@ class SqliteMetadataStore : public MetadataStore {
   std::unique_ptr<JobStore> jobs_;
   std::unique_ptr<IdentityStore> identity_;
   std::unique_ptr<QuotaStore> quotas_;
+  std::unique_ptr<CostStore> costs_;
   std::unique_ptr<LeaseStore> leases_;
 };
 

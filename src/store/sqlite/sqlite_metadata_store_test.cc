@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/ids.h"
+#include "store/testing/cost_store_conformance.h"
 #include "store/testing/identity_store_conformance.h"
 #include "store/testing/job_store_conformance.h"
 #include "store/testing/lease_store_conformance.h"
@@ -59,6 +60,7 @@ StatusOr<testing::StoreUnderTest> OpenFreshStore(std::string_view artifact_root)
       [uri, root = std::string(artifact_root)] { return OpenSqliteMetadataStore(uri, root); }};
 }
 
+using testing::CostStoreConformanceTest;
 using testing::IdentityStoreConformanceTest;
 using testing::JobStoreConformanceTest;
 using testing::LeaseStoreConformanceTest;
@@ -78,6 +80,7 @@ INSTANTIATE_STORE_CONFORMANCE(Sqlite, JobStoreConformanceTest, {"sqlite", &OpenF
 INSTANTIATE_STORE_CONFORMANCE(Sqlite, LeaseStoreConformanceTest, {"sqlite", &OpenFreshStore});
 INSTANTIATE_STORE_CONFORMANCE(Sqlite, IdentityStoreConformanceTest, {"sqlite", &OpenFreshStore});
 INSTANTIATE_STORE_CONFORMANCE(Sqlite, QuotaStoreConformanceTest, {"sqlite", &OpenFreshStore});
+INSTANTIATE_STORE_CONFORMANCE(Sqlite, CostStoreConformanceTest, {"sqlite", &OpenFreshStore});
 
 StatusOr<testing::StoreUnderTest> OpenInMemoryStore(std::string_view artifact_root) {
   ASSIGN_OR_RETURN(auto store, OpenSqliteMetadataStore("sqlite://", artifact_root));
@@ -95,6 +98,8 @@ INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, LeaseStoreConformanceTest,
 INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, IdentityStoreConformanceTest,
                               {"sqlite_memory", &OpenInMemoryStore});
 INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, QuotaStoreConformanceTest,
+                              {"sqlite_memory", &OpenInMemoryStore});
+INSTANTIATE_STORE_CONFORMANCE(SqliteInMemory, CostStoreConformanceTest,
                               {"sqlite_memory", &OpenInMemoryStore});
 
 // The kernel drops a dead process's lock: a server killed with kill -9 leaves no lease behind.
@@ -402,18 +407,25 @@ TEST(SqliteMetadataStoreTest, UsesInjectedClock) {
 // What a version-3 binary left behind in place of migration 4: the metrics key in
 // (timestamp, step, value, is_nan) order, no latest_metrics.experiment_id, the (key, value)
 // index.
-// What a version-7 binary left behind: no team quotas.
-constexpr char kDropQuotas[] = "DROP TABLE quota_requests; DROP TABLE team_quotas; ";
-const std::string kUndoQuotas =
-    std::string(kDropQuotas) + "DELETE FROM schema_migrations WHERE version >= 8; ";
+// What a version-8 binary left behind: no cost ledger, budgets or budget warnings.
+constexpr char kDropCosts[] =
+    "DROP TABLE budget_warnings; DROP TABLE team_budgets; DROP TABLE storage_costs; "
+    "DROP TABLE attempt_costs; ";
+const std::string kUndoCosts =
+    std::string(kDropCosts) + "DELETE FROM schema_migrations WHERE version >= 9; ";
+
+// What a version-7 binary left behind: no team quotas (and what came after).
+const std::string kDropQuotas =
+    std::string(kDropCosts) + "DROP TABLE quota_requests; DROP TABLE team_quotas; ";
+const std::string kUndoQuotas = kDropQuotas + "DELETE FROM schema_migrations WHERE version >= 8; ";
 
 // What a version-5 binary left behind: jobs without the typed columns (and what came after).
-constexpr char kDropJobColumns[] =
-    "DROP TABLE quota_requests; DROP TABLE team_quotas; "
+const std::string kDropJobColumns =
+    kDropQuotas +
     "ALTER TABLE jobs DROP COLUMN cpu_millis; ALTER TABLE jobs DROP COLUMN memory_bytes; "
     "ALTER TABLE jobs DROP COLUMN gpus; ALTER TABLE jobs DROP COLUMN stop_reason; ";
 const std::string kUndoJobColumns =
-    std::string(kDropJobColumns) + "DELETE FROM schema_migrations WHERE version >= 6; ";
+    kDropJobColumns + "DELETE FROM schema_migrations WHERE version >= 6; ";
 
 // What a version-4 binary left behind: no users, teams or memberships.
 const std::string kUndoTeams =
@@ -520,6 +532,12 @@ void ExpectMigratedAfterRollBack(void (*fill)(MetadataStore&), const std::string
 TEST(SqliteMetadataStoreTest, VersionSevenDatabaseIsMigratedToQuotas) {
   ExpectMigratedAfterRollBack(testing::FillBeforeQuotas, kUndoQuotas,
                               testing::ExpectMigratedToQuotas);
+}
+
+// A version-8 database with teams and jobs gains the cost ledger and budgets on open: no
+// costs, no budgets, no warnings sent, and each can be recorded.
+TEST(SqliteMetadataStoreTest, VersionEightDatabaseIsMigratedToCosts) {
+  ExpectMigratedAfterRollBack(testing::FillBeforeCosts, kUndoCosts, testing::ExpectMigratedToCosts);
 }
 
 TEST(SqliteMetadataStoreTest, VersionFourDatabaseIsMigratedToTeams) {

@@ -390,6 +390,44 @@ CREATE INDEX quota_requests_team ON quota_requests (team, created_at DESC);
 CREATE INDEX quota_requests_status ON quota_requests (status, expires_at);
 )sql";
 
+// Version 9: the cost ledger, team storage samples, team budgets and the budget warnings sent.
+constexpr std::string_view kCostsSchema = R"sql(
+CREATE TABLE attempt_costs (
+  job_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  month TEXT NOT NULL,
+  team TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  cost_micros INTEGER NOT NULL,
+  accrued_until INTEGER NOT NULL,
+  ended INTEGER NOT NULL,
+  PRIMARY KEY (job_id, attempt, month)
+);
+CREATE INDEX attempt_costs_team_month ON attempt_costs (team, month);
+CREATE TABLE storage_costs (
+  team TEXT NOT NULL,
+  month TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  gib_hours REAL NOT NULL,
+  sampled_at INTEGER NOT NULL,
+  PRIMARY KEY (team, month)
+);
+CREATE TABLE team_budgets (
+  team TEXT PRIMARY KEY REFERENCES teams (team),
+  monthly_micros INTEGER NOT NULL,
+  allow_overrun INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  updated_by TEXT NOT NULL
+);
+CREATE TABLE budget_warnings (
+  team TEXT NOT NULL,
+  month TEXT NOT NULL,
+  percent INTEGER NOT NULL,
+  sent_at INTEGER NOT NULL,
+  PRIMARY KEY (team, month, percent)
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial tracking schema", kInitialSchema},
     Migration{2, "platform jobs", kJobsSchema},
@@ -399,6 +437,7 @@ constexpr std::array kMigrations = {
     Migration{6, "typed job columns: resources and stop reason", kJobColumnsSchema, FillJobColumns},
     Migration{7, "experiments belong to teams", kExperimentTeamsSchema},
     Migration{8, "team quotas and quota requests", kQuotasSchema},
+    Migration{9, "cost ledger, budgets and budget warnings", kCostsSchema},
 };
 
 }  // namespace

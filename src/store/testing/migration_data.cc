@@ -135,4 +135,44 @@ void ExpectMigratedToQuotas(MetadataStore& store) {
   EXPECT_EQ(store.quotas().GetTeamQuota("nlp-team")->hard.gpus, 4);
 }
 
+void FillBeforeCosts(MetadataStore& store) {
+  FillBeforeQuotas(store);
+  JobRecord job;
+  job.job_id = "train-abc123";
+  job.name = "train";
+  job.team = "nlp-team";
+  job.user = "alice";
+  job.priority_class = "batch";
+  job.spec_json = R"({"name":"train","command":["python3","train.py"]})";
+  job.state = JobState::kRunning;
+  job.created_at = 80;
+  job.updated_at = 80;
+  JobEvent event;
+  event.job_id = job.job_id;
+  event.timestamp = 80;
+  event.state = JobState::kRunning;
+  event.reason = "running";
+  ASSERT_TRUE(store.jobs().CreateJob(job, event).ok());
+}
+
+void ExpectMigratedToCosts(MetadataStore& store) {
+  EXPECT_EQ(store.costs().GetTeamBudget("nlp-team").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store.costs().ListAttemptCosts("train-abc123")->empty());
+  EXPECT_EQ(*store.costs().TeamComputeMicros("nlp-team", "2026-12"), 0);
+  EXPECT_TRUE(store.jobs().GetJob("train-abc123").ok()) << "the jobs are kept";
+  ASSERT_TRUE(
+      store.costs().PutTeamBudget(TeamBudget{"nlp-team", 500'000'000, false, 1, "admin"}).ok());
+  EXPECT_EQ(store.costs().GetTeamBudget("nlp-team")->monthly_micros, 500'000'000);
+  AttemptCost cost;
+  cost.job_id = "train-abc123";
+  cost.attempt = 1;
+  cost.month = "2026-12";
+  cost.team = "nlp-team";
+  cost.cost_micros = 1'250'000;
+  cost.accrued_until = 90;
+  ASSERT_TRUE(store.costs().PutAttemptCost(cost).ok());
+  EXPECT_EQ(*store.costs().TeamComputeMicros("nlp-team", "2026-12"), 1'250'000);
+  EXPECT_TRUE(*store.costs().MarkBudgetWarning("nlp-team", "2026-12", 50, 100));
+}
+
 }  // namespace inet::store::testing

@@ -29,4 +29,11 @@ void FillBeforeQuotas(MetadataStore& store);
 // After the quotas migration those teams have no quota row (no limits) and take one.
 void ExpectMigratedToQuotas(MetadataStore& store);
 
+// What a database had before costs: a team with a member, and a job of that team.
+void FillBeforeCosts(MetadataStore& store);
+
+// After the costs migration the team has no budget, its job no cost and no warning was sent;
+// a budget, a cost and a warning can each be recorded.
+void ExpectMigratedToCosts(MetadataStore& store);
+
 }  // namespace inet::store::testing
