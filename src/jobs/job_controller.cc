@@ -112,7 +112,7 @@ exec::ExecutionStatus StatusOfEnded(const internal::EndedAttempt& ended) {
 JobController::JobController(store::JobStore& jobs, store::LeaseStore& leases,
                              exec::Executor& executor, sched::Admission& admission,
                              AttemptLauncher& launcher, AttemptFinalizer& finalizer,
-                             const Clock& clock, JobControllerOptions options)
+                             const Clock& clock, JobControllerOptions options, CostMeter* costs)
     : jobs_(jobs),
       leases_(leases),
       executor_(executor),
@@ -120,7 +120,8 @@ JobController::JobController(store::JobStore& jobs, store::LeaseStore& leases,
       launcher_(launcher),
       finalizer_(finalizer),
       clock_(clock),
-      options_(options) {}
+      options_(options),
+      costs_(costs) {}
 
 JobController::~JobController() { Stop(); }
 
@@ -442,13 +443,37 @@ void JobController::TendRunning(const JobRecord& job, int64_t now,
 
   PersistedResult pr = ResultOf(job.result_json);
   const JobSpec spec = SpecOf(job);
+  if (pr.stopping.empty()) {
+    if (std::optional<CostStop> stop = AccrueCost(job, live, pr, now, /*ended=*/false)) {
+      // Persisted first, as a timeout is, so the attempt ends with this reason after a restart.
+      const std::string stopping =
+          stop->reason == store::StopReason::kMaxCost ? "max_cost" : "budget_ceiling";
+      StatusOr<JobRecord> updated = Mutate(job, [&](JobRecord& r) -> StatusOr<Write> {
+        if (r.state != JobState::kRunning || r.attempt != job.attempt) return Write::kNone;
+        PersistedResult p = ResultOf(r.result_json);
+        p.stopping = stopping;
+        p.stopping_reason = stop->message;
+        r.result_json = EncodeResult(p);
+        r.reason = "attempt " + std::to_string(r.attempt) + ": " + stop->message + "; stopping it";
+        return Write::kWithEvent;
+      });
+      if (!updated.ok()) {
+        spdlog::warn("jobs: recording the cost stop of {}: {}", job.job_id,
+                     updated.status().ToString());
+        return;
+      }
+      costs_->Alert("Stopping job " + job.job_id + " of team " + job.team + ": " + stop->message);
+      pr = ResultOf(updated->result_json);
+    }
+  }
+  const bool cost_stop = pr.stopping == "max_cost" || pr.stopping == "budget_ceiling";
   const auto timeout_millis = static_cast<int64_t>(spec.timeout_hours * 3'600'000.0);
   const bool timed_out =
       pr.stopping == "timeout" ||
       (pr.attempt_started_at > 0 && now - pr.attempt_started_at >= timeout_millis);
   // A preemption recorded before a restart is carried out again.
   const bool preempting = pr.stopping == "preempt";
-  if (!job.cancel_requested && !timed_out && !preempting) return;
+  if (!job.cancel_requested && !timed_out && !preempting && !cost_stop) return;
 
   if (timed_out && pr.stopping != "timeout") {
     // Persisted first, so the attempt ends as TimedOut even if the server restarts meanwhile.
@@ -483,6 +508,14 @@ JobController::Outcome JobController::Decide(const JobRecord& r, const Persisted
   // Preempted attempts are not the job's fault: they do not count against its retries.
   const int max_attempts = spec.retries + 1 + pr.preemptions;
   Outcome o;
+  if (pr.stopping == "max_cost" || pr.stopping == "budget_ceiling") {
+    o.state = JobState::kCancelled;
+    o.stop =
+        pr.stopping == "max_cost" ? store::StopReason::kMaxCost : store::StopReason::kBudgetCeiling;
+    o.last_failure = pr.stopping_reason + " (" + attempt + ")";
+    o.reason = attempt + " was stopped: " + pr.stopping_reason;
+    return o;
+  }
   if (pr.stopping == "timeout") {
     o.state = JobState::kTimedOut;
     o.stop = store::StopReason::kTimedOut;
@@ -555,10 +588,44 @@ JobController::Outcome JobController::Decide(const JobRecord& r, const Persisted
   return o;
 }
 
+std::optional<CostStop> JobController::AccrueCost(const JobRecord& job, LiveAttempt& live,
+                                                  const PersistedResult& pr, int64_t now,
+                                                  bool ended) {
+  if (costs_ == nullptr || pr.attempt_started_at <= 0) return std::nullopt;
+  // Due an interval after the last write, or after the attempt's start when this process has
+  // written nothing yet (after a restart that is usually at once).
+  const int64_t last = live.cost_accrued_at != 0 ? live.cost_accrued_at : pr.attempt_started_at;
+  if (!ended && now - last < costs_->options().accrual_interval_millis) return std::nullopt;
+  live.cost_accrued_at = now;
+  return costs_->Accrue(job, pr.attempt_started_at, job.resources, GpuHourPrice(live.execution),
+                        now, ended);
+}
+
+double JobController::GpuHourPrice(const exec::Execution& execution) {
+  if (execution.gpu_indices.empty()) return 0;
+  if (!pools_) pools_ = executor_.node_pools();
+  const PriceTable& prices = costs_->options().prices;
+  // Attempts do not record their pool yet: with several pools their GPUs' model is unknown
+  // and the "*" price applies.
+  if (pools_->size() == 1) {
+    for (const exec::GpuDevice& device : pools_->front().gpu_devices) {
+      if (device.index == execution.gpu_indices.front()) {
+        return jobs::GpuHourPrice(prices, device.name);
+      }
+    }
+  }
+  return jobs::GpuHourPrice(prices, "");
+}
+
 void JobController::BeginFinalize(const JobRecord& job, const exec::Execution& execution,
                                   const exec::ExecutionStatus& status, bool have_execution) {
   // The attempt is over: its token stops working before anyone can see it ended.
   launcher_.RevokeToken(ResultOf(job.result_json).token_id);
+  // Its whole cost is written before its end, so a restart in between only rewrites it.
+  if (have_execution) {
+    LiveAttempt& watched = live_[job.job_id];
+    (void)AccrueCost(job, watched, ResultOf(job.result_json), clock_.NowMillis(), /*ended=*/true);
+  }
   // How it ended is durable before its log and outputs are stored, so a restart in the middle
   // redoes the storing instead of losing the outputs.
   StatusOr<JobRecord> updated = Mutate(job, [&](JobRecord& r) -> StatusOr<Write> {

@@ -39,6 +39,7 @@
 #include "exec/executor.h"
 #include "jobs/attempt_finalizer.h"
 #include "jobs/attempt_launcher.h"
+#include "jobs/cost_meter.h"
 #include "jobs/internal/job_records.h"
 #include "jobs/internal/job_result_json.h"
 #include "jobs/job_spec.h"
@@ -69,10 +70,11 @@ struct JobControllerOptions {
 
 class JobController {
  public:
-  // Borrows everything; all must outlive the controller.
+  // Borrows everything; all must outlive the controller. `costs` (may be null: nothing is
+  // priced) records what running attempts cost and says which to stop for their cost.
   JobController(store::JobStore& jobs, store::LeaseStore& leases, exec::Executor& executor,
                 sched::Admission& admission, AttemptLauncher& launcher, AttemptFinalizer& finalizer,
-                const Clock& clock, JobControllerOptions options);
+                const Clock& clock, JobControllerOptions options, CostMeter* costs = nullptr);
   ~JobController();  // calls Stop()
   JobController(const JobController&) = delete;
   JobController& operator=(const JobController&) = delete;
@@ -109,6 +111,7 @@ class JobController {
     bool launch_in_flight = false;  // the launcher is working on it
     bool finalizing = false;        // the finalizer is storing what it left
     bool have_execution = true;     // false: lost before it could be re-attached
+    int64_t cost_accrued_at = 0;    // when its cost was last written; 0 = not by this process
   };
 
   // The outcome of an ended attempt for the job's record.
@@ -175,6 +178,12 @@ class JobController {
   void UndoLaunch(const store::JobRecord& job, int attempt, const std::string& waiting_reason);
   void FailToStart(const store::JobRecord& job, int attempt, const Status& error);
 
+  // Writes the running attempt's cost when due and returns the stop it calls for, if any.
+  std::optional<CostStop> AccrueCost(const store::JobRecord& job, LiveAttempt& live,
+                                     const internal::PersistedResult& pr, int64_t now, bool ended);
+  // The GPU-hour price of the GPUs `execution` was given (their model in the executor's pool).
+  double GpuHourPrice(const exec::Execution& execution);
+
   void SweepWorkspaces(int64_t now);
   void RemoveWorkspace(const std::string& job_id);
   void SetWaitingReason(const store::JobRecord& job, const std::string& reason);
@@ -194,6 +203,8 @@ class JobController {
   AttemptFinalizer& finalizer_;
   const Clock& clock_;
   const JobControllerOptions options_;
+  CostMeter* const costs_;
+  std::optional<std::vector<exec::NodePool>> pools_;  // GUARDED_BY(pass_mu_): read once
 
   // Serialises passes (the loop thread, or RunOnceForTest) and Start's re-attach; guards the
   // controller's own state below.

@@ -1519,5 +1519,190 @@ TEST_F(JobServiceTest, AttemptThatEndedBeforeARestartKeepsItsOutcomeWithoutItsEx
   EXPECT_EQ(executor_->launches().size(), 1u);
 }
 
+// --- Costs -----------------------------------------------------------------------------------
+
+// Records every alert it is sent.
+class RecordingAlerts : public AlertSink {
+ public:
+  void Send(const std::string& text) override { texts.push_back(text); }
+  std::vector<std::string> texts;
+};
+
+constexpr int64_t kHalfHour = 1'800'000;
+
+class JobCostTest : public JobServiceTest {
+ protected:
+  // GPUs at $2.00 an hour, CPU and memory free; accrued every minute.
+  testing::JobSystemOptions CostOptions(int ceiling_percent = 0) {
+    testing::JobSystemOptions options = Options();
+    jobs::CostOptions costs;
+    costs.prices = PriceTable{};
+    costs.prices.gpu_hour = {{"*", 2.0}};
+    costs.accrual_interval_millis = 60'000;
+    costs.ceiling_percent = ceiling_percent;
+    options.costs = costs;
+    options.alerts = &alerts_;
+    return options;
+  }
+
+  JobSpec GpuSpec() {
+    JobSpec spec = Spec();
+    spec.resources.gpu = 1;
+    return spec;
+  }
+
+  int64_t LedgerMicros(const std::string& id) {
+    StatusOr<std::vector<store::AttemptCost>> rows = store_->costs().ListAttemptCosts(id);
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    int64_t total = 0;
+    if (rows.ok()) {
+      for (const store::AttemptCost& r : *rows) total += r.cost_micros;
+    }
+    return total;
+  }
+
+  std::vector<std::string> EventReasons(const std::string& id, const std::string& containing) {
+    std::vector<std::string> out;
+    StatusOr<std::vector<store::JobEvent>> events = service_->Events(admin_, id);
+    EXPECT_TRUE(events.ok()) << events.status().ToString();
+    if (events.ok()) {
+      for (const store::JobEvent& e : *events) {
+        if (e.reason.find(containing) != std::string::npos) out.push_back(e.reason);
+      }
+    }
+    return out;
+  }
+
+  std::string RunTag(const std::string& run_id, const std::string& key) {
+    for (const store::Tag& tag : MustGetRun(run_id).tags) {
+      if (tag.key == key) return tag.value;
+    }
+    return "";
+  }
+
+  RecordingAlerts alerts_;
+};
+
+// The ledger holds each attempt's cost from its start: a restart neither loses the time the
+// server was down nor counts the time before it twice.
+TEST_F(JobCostTest, AccrualAcrossARestartNeitherLosesNorDoubleCounts) {
+  UseExecutor(exec::FakeExecutorOptions{.gpus = 1});
+  StartService(CostOptions());
+  const std::string id = MustSubmit(GpuSpec()).record.job_id;
+  controller_->RunOnceForTest();
+  ASSERT_EQ(MustGet(id).record.state, JobState::kRunning);
+  clock_.Advance(kHalfHour);
+  controller_->RunOnceForTest();
+  EXPECT_EQ(LedgerMicros(id), 1'000'000);  // 1 GPU x 0.5 h x $2.00
+
+  StopService();
+  executor_->SimulateRestart();
+  clock_.Advance(kHalfHour);  // the attempt runs on while no server watches it
+  StartService(CostOptions());
+  controller_->RunOnceForTest();
+  EXPECT_EQ(LedgerMicros(id), 2'000'000);
+  controller_->RunOnceForTest();  // within the accrual interval: nothing new
+  EXPECT_EQ(LedgerMicros(id), 2'000'000);
+
+  clock_.Advance(kHalfHour);
+  ASSERT_TRUE(executor_->Exit(id, 0).ok());
+  ASSERT_TRUE(PassUntil(id, JobState::kSucceeded));
+  StatusOr<std::vector<store::AttemptCost>> rows = store_->costs().ListAttemptCosts(id);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].cost_micros, 3'000'000);
+  EXPECT_TRUE((*rows)[0].ended);
+  EXPECT_EQ((*rows)[0].team, "default");
+  EXPECT_EQ(*store_->costs().TeamComputeMicros("default", MonthOf(clock_.NowMillis())), 3'000'000);
+  EXPECT_EQ(RunTag(MustGet(id).record.run_id, "inet.cost_usd"), "3.00");
+
+  // A later restart changes nothing of an ended attempt.
+  StopService();
+  clock_.Advance(kHalfHour);
+  StartService(CostOptions());
+  controller_->RunOnceForTest();
+  EXPECT_EQ(LedgerMicros(id), 3'000'000);
+}
+
+// A job whose cost reaches its --max-cost is stopped like a cancel, with the numbers.
+TEST_F(JobCostTest, MaxCostStopsTheJob) {
+  UseExecutor(exec::FakeExecutorOptions{.gpus = 1});
+  StartService(CostOptions());
+  JobSpec spec = GpuSpec();
+  spec.max_cost_usd = 1.5;
+  spec.retries = 2;
+  const std::string id = MustSubmit(spec).record.job_id;
+  controller_->RunOnceForTest();
+  clock_.Advance(kHalfHour);
+  controller_->RunOnceForTest();
+  EXPECT_TRUE(executor_->terminations().empty());  // $1.00 so far
+  clock_.Advance(kHalfHour);
+  controller_->RunOnceForTest();
+  ASSERT_EQ(executor_->terminations().size(), 1u);
+  EXPECT_EQ(executor_->terminations()[0].grace_seconds, 10);
+  EXPECT_THAT(MustGet(id).record.reason,
+              HasSubstr("cost $2.00 reached the job's --max-cost of $1.50; stopping it"));
+
+  controller_->RunOnceForTest();  // the fake ended the attempt on SIGTERM
+  JobView stopped = MustGet(id);
+  EXPECT_EQ(stopped.record.state, JobState::kCancelled);  // not retried
+  EXPECT_EQ(stopped.record.stop_reason, store::StopReason::kMaxCost);
+  EXPECT_EQ(stopped.record.reason,
+            "attempt 1 was stopped: cost $2.00 reached the job's --max-cost of $1.50");
+  EXPECT_EQ(executor_->launches().size(), 1u);
+  EXPECT_EQ(MustGetRun(stopped.record.run_id).info.status, store::RunStatus::kKilled);
+  EXPECT_THAT(alerts_.texts, ElementsAre("Stopping job " + id +
+                                         " of team default: cost $2.00 reached the job's "
+                                         "--max-cost of $1.50"));
+}
+
+// Warnings at 50, 80 and 100% of the month's budget fire once each, as job events and alerts;
+// a team past the hard ceiling has its jobs stopped.
+TEST_F(JobCostTest, BudgetWarningsFireOnceEachAndTheCeilingStopsTheJob) {
+  ASSERT_TRUE(store_->costs()
+                  .PutTeamBudget(store::TeamBudget{"default", 2'500'000, false, 0, "admin"})
+                  .ok());
+  UseExecutor(exec::FakeExecutorOptions{.gpus = 1});
+  StartService(CostOptions(/*ceiling_percent=*/150));
+  const std::string id = MustSubmit(GpuSpec()).record.job_id;
+  controller_->RunOnceForTest();
+  clock_.Advance(kHalfHour);
+  controller_->RunOnceForTest();  // $1.00: 40%
+  EXPECT_TRUE(alerts_.texts.empty());
+  clock_.Advance(kHalfHour);
+  controller_->RunOnceForTest();  // $2.00: 80%
+  const std::string month = MonthOf(clock_.NowMillis());
+  EXPECT_THAT(alerts_.texts,
+              ElementsAre("Budget: $2.00 of $2.50 this month (80%): team default has used 50% "
+                          "of its $2.50 budget for " +
+                              month + " (warning at 50%)",
+                          "Budget: $2.00 of $2.50 this month (80%): team default has used 80% "
+                          "of its $2.50 budget for " +
+                              month + " (warning at 80%)"));
+  clock_.Advance(kHalfHour);
+  controller_->RunOnceForTest();  // $3.00: 120%
+  ASSERT_EQ(alerts_.texts.size(), 3u);
+  EXPECT_THAT(alerts_.texts[2], StartsWith("Budget: $3.00 of $2.50 this month (120%): team "
+                                           "default has used all of its $2.50 budget"));
+  EXPECT_TRUE(executor_->terminations().empty());
+  EXPECT_EQ(EventReasons(id, "(warning at").size(), 3u);
+
+  clock_.Advance(kHalfHour);
+  controller_->RunOnceForTest();  // $4.00: past the ceiling of $3.75
+  ASSERT_EQ(executor_->terminations().size(), 1u);
+  controller_->RunOnceForTest();
+  JobView stopped = MustGet(id);
+  EXPECT_EQ(stopped.record.state, JobState::kCancelled);
+  EXPECT_EQ(stopped.record.stop_reason, store::StopReason::kBudgetCeiling);
+  EXPECT_EQ(stopped.record.reason,
+            "attempt 1 was stopped: team default has spent $4.00 in " + month +
+                ", past the hard ceiling of $3.75 (150% of its $2.50 budget)");
+  ASSERT_EQ(alerts_.texts.size(), 4u) << "no warning fires twice";
+  EXPECT_EQ(alerts_.texts[3], "Stopping job " + id +
+                                  " of team default: team default has spent $4.00 in " + month +
+                                  ", past the hard ceiling of $3.75 (150% of its $2.50 budget)");
+  EXPECT_EQ(EventReasons(id, "(warning at").size(), 3u);
+}
+
 }  // namespace
 }  // namespace inet::jobs

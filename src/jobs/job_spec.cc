@@ -272,11 +272,11 @@ StatusOr<std::vector<std::string>> SplitShellWords(std::string_view field, std::
   return words;
 }
 
-constexpr std::array<std::string_view, 16> kTopLevelFields = {
+constexpr std::array<std::string_view, 17> kTopLevelFields = {
     "name",        "image",         "command",       "script",  "args",
     "env",         "resources",     "timeout_hours", "retries", "output_artifacts",
     "distributed", "code_snapshot", "workdir",       "team",    "priority_class",
-    "experiment"};
+    "experiment",  "max_cost_usd"};
 constexpr std::array<std::string_view, 3> kResourceFields = {"cpu", "memory", "gpu"};
 constexpr std::array<std::string_view, 2> kDistributedFields = {"backend", "processes"};
 
@@ -332,6 +332,8 @@ class SpecReader {
         RETURN_IF_ERROR(Double(v, key, spec.timeout_hours));
       } else if (key == "retries") {
         RETURN_IF_ERROR(Int(v, key, spec.retries));
+      } else if (key == "max_cost_usd") {
+        RETURN_IF_ERROR(Double(v, key, spec.max_cost_usd));
       } else if (key == "output_artifacts") {
         RETURN_IF_ERROR(Outputs(v, key, spec.output_artifacts));
       } else if (key == "distributed") {
@@ -682,6 +684,12 @@ Status Validate(JobSpec& spec) {
         "timeout_hours must be more than 0 and at most 720 (30 days), got " +
         FormatNumber(spec.timeout_hours));
   }
+  if (!(spec.max_cost_usd >= 0 && spec.max_cost_usd <= 1e9)) {
+    return InvalidArgumentError(
+        "max_cost_usd must be a USD amount of at least 0 (0 = no limit) and at most "
+        "1,000,000,000, got " +
+        FormatNumber(spec.max_cost_usd));
+  }
 
   if (!spec.resources.cpu.empty()) {
     ASSIGN_OR_RETURN(int64_t millis, ParseCpuQuantity(spec.resources.cpu));
@@ -848,6 +856,7 @@ std::string JobSpecToJson(const JobSpec& spec) {
     o["timeout_hours"] = hours;
   }
   o["retries"] = spec.retries;
+  if (spec.max_cost_usd > 0) o["max_cost_usd"] = spec.max_cost_usd;
   json::object outputs;
   for (const auto& [k, v] : spec.output_artifacts) outputs[k] = v;
   o["output_artifacts"] = std::move(outputs);

@@ -13,6 +13,7 @@
 //   resources: {cpu: "4", memory: "16Gi", gpu: 1}
 //   timeout_hours: 24              # > 0; default 24
 //   retries: 2                     # 0..10; default 0
+//   max_cost_usd: 50               # > 0: stop the job once it has cost this much; default none
 //   output_artifacts: {model.pt: model.pt}   # name -> path (relative to workdir); a list of
 //                                            # paths is accepted too (name = base name)
 //   distributed: {backend: pytorch, processes: 2}
@@ -51,6 +52,9 @@ struct JobSpec {
   ResourceRequest resources;
   double timeout_hours = 24;
   int retries = 0;
+  // Runaway protection: the job is stopped once its attempts together have cost this much
+  // (USD, at the server's prices); 0 = no limit of its own (the team's hard ceiling applies).
+  double max_cost_usd = 0;
   std::map<std::string, std::string> output_artifacts;
   std::string distributed_backend;  // "" or "pytorch"
   int processes = 1;

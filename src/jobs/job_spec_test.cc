@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -19,7 +20,7 @@ using ::testing::StartsWith;
 // JobSpec has no operator==; compare every field so a forgotten one in the JSON form shows.
 auto Fields(const JobSpec& s) {
   return std::tie(s.name, s.image, s.command, s.script, s.args, s.env, s.resources.cpu,
-                  s.resources.memory, s.resources.gpu, s.timeout_hours, s.retries,
+                  s.resources.memory, s.resources.gpu, s.timeout_hours, s.retries, s.max_cost_usd,
                   s.output_artifacts, s.distributed_backend, s.processes, s.code_snapshot,
                   s.workdir, s.team, s.priority_class, s.experiment);
 }
@@ -90,6 +91,7 @@ TEST(ValidateTest, AcceptsFullSpec) {
   spec.resources = {"500m", "16Gi", 2};
   spec.timeout_hours = 720;
   spec.retries = 10;
+  spec.max_cost_usd = 1e9;
   spec.output_artifacts = {{"model.pt", "out/model.pt"}, {"logs", "/var/log/train"}};
   spec.distributed_backend = "pytorch";
   spec.processes = 64;
@@ -159,6 +161,12 @@ TEST(ValidateTest, RejectsWithMessagesThatSayWhatToDo) {
        "timeout_hours must be more than 0 and at most 720 (30 days), got 0"},
       {"timeout too long", [](JobSpec& s) { s.timeout_hours = 720.5; },
        "timeout_hours must be more than 0 and at most 720 (30 days), got 720.5"},
+      {"max cost negative", [](JobSpec& s) { s.max_cost_usd = -1; },
+       "max_cost_usd must be a USD amount of at least 0 (0 = no limit) and at most "
+       "1,000,000,000, got -1"},
+      {"max cost not a number", [](JobSpec& s) { s.max_cost_usd = std::nan(""); },
+       "max_cost_usd must be a USD amount of at least 0 (0 = no limit) and at most "
+       "1,000,000,000, got nan"},
       {"gpu negative", [](JobSpec& s) { s.resources.gpu = -1; },
        "gpu must be between 0 and 64, got -1"},
       {"gpu too many", [](JobSpec& s) { s.resources.gpu = 65; },
@@ -319,6 +327,7 @@ JobSpec FullSpec() {
   spec.resources = {"500m", "16Gi", 1};
   spec.timeout_hours = 1.5;
   spec.retries = 2;
+  spec.max_cost_usd = 42.5;
   spec.output_artifacts = {{"model.pt", "out/model.pt"}};
   spec.distributed_backend = "pytorch";
   spec.processes = 2;
@@ -433,7 +442,8 @@ TEST(JobSpecJsonTest, OutputArtifactsAsList) {
 TEST(JobSpecJsonTest, RejectsWithMessages) {
   const std::string known =
       "known fields: name, image, command, script, args, env, resources, timeout_hours, retries, "
-      "output_artifacts, distributed, code_snapshot, workdir, team, priority_class, experiment";
+      "output_artifacts, distributed, code_snapshot, workdir, team, priority_class, experiment, "
+      "max_cost_usd";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"name": "a", "gpus": 1})", "unknown field \"gpus\" in job spec; " + known +
                                           "; cpu, memory and gpu go under \"resources\""},
@@ -589,7 +599,8 @@ TEST(JobSpecYamlTest, ErrorsNameTheLine) {
       {"name: a\nscript: t.py\ngpus: 1\n",
        "line 3: unknown field \"gpus\" in job spec; known fields: name, image, command, script, "
        "args, env, resources, timeout_hours, retries, output_artifacts, distributed, "
-       "code_snapshot, workdir, team, priority_class, experiment; cpu, memory and gpu go under "
+       "code_snapshot, workdir, team, priority_class, experiment, max_cost_usd; cpu, memory and "
+       "gpu go under "
        "\"resources\""},
       {"name: a\nresources:\n  cpu: 1\n  gpu: two\n",
        "line 4: resources.gpu must be a whole number, got \"two\""},

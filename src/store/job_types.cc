@@ -17,7 +17,7 @@ constexpr std::array<std::pair<JobState, std::string_view>, 7> kJobStateNames = 
     {JobState::kTimedOut, "TimedOut"},
 }};
 
-constexpr std::array<std::pair<StopReason, std::string_view>, 12> kStopReasonNames = {{
+constexpr std::array<std::pair<StopReason, std::string_view>, 14> kStopReasonNames = {{
     {StopReason::kNone, ""},
     {StopReason::kSucceeded, "succeeded"},
     {StopReason::kFailed, "failed"},
@@ -30,6 +30,8 @@ constexpr std::array<std::pair<StopReason, std::string_view>, 12> kStopReasonNam
     {StopReason::kMissingMlflow, "missing_mlflow"},
     {StopReason::kNeverFits, "never_fits"},
     {StopReason::kLaunchFailed, "launch_failed"},
+    {StopReason::kMaxCost, "max_cost"},
+    {StopReason::kBudgetCeiling, "budget_ceiling"},
 }};
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

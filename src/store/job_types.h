@@ -41,6 +41,8 @@ enum class StopReason {
   kMissingMlflow,  // "missing_mlflow": failed with ModuleNotFoundError: No module named 'mlflow'
   kNeverFits,      // "never_fits": requests more than the executor has
   kLaunchFailed,   // "launch_failed": the attempt could not start
+  kMaxCost,        // "max_cost": stopped when its cost reached spec.max_cost_usd
+  kBudgetCeiling,  // "budget_ceiling": stopped because its team passed the hard budget ceiling
 };
 
 // The codes above ("" for kNone). Stored as is and shown by the API.

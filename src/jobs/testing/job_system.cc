@@ -18,8 +18,11 @@ JobSystem::JobSystem(store::MetadataStore& store, artifacts::ArtifactStore& arti
     : tokens_(store.tokens(), clock),
       launcher_(artifacts, executor, tokens_, tracking, options.launcher),
       finalizer_(artifacts, executor, tracking, clock, options.finalizer),
+      meter_(options.costs ? std::make_optional<CostMeter>(store.costs(), store.jobs(), &tracking,
+                                                           options.alerts, clock, *options.costs)
+                           : std::nullopt),
       controller_(store.jobs(), store.leases(), executor, admission, launcher_, finalizer_, clock,
-                  options.controller),
+                  options.controller, meter_ ? &*meter_ : nullptr),
       service_(store.jobs(), artifacts, executor, tracking, clock, options.service,
                [this] { controller_.Wake(); }) {}
 

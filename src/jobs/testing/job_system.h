@@ -4,11 +4,13 @@
 // controller has no thread: the test drives it one pass at a time (RunOnce).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "common/clock.h"
 #include "jobs/attempt_finalizer.h"
 #include "jobs/attempt_launcher.h"
+#include "jobs/cost_meter.h"
 #include "jobs/job_controller.h"
 #include "jobs/job_service.h"
 #include "server/attempt_token_issuer.h"
@@ -21,6 +23,10 @@ struct JobSystemOptions {
   JobControllerOptions controller;
   AttemptLauncherOptions launcher;
   AttemptFinalizerOptions finalizer;
+  // Set: jobs are priced (a CostMeter over the store's costs(), tagging runs through the
+  // tracking service, alerting through `alerts` when not null).
+  std::optional<CostOptions> costs;
+  AlertSink* alerts = nullptr;
 };
 
 // Options with no threads (the controller and its workers run on the test's thread, one pass
@@ -36,6 +42,8 @@ class JobSystem {
             const JobSystemOptions& options);
 
   JobService& service() { return service_; }
+  // Null unless options.costs was set.
+  CostMeter* costs() { return meter_ ? &*meter_ : nullptr; }
   JobController& controller() { return controller_; }
   Status Start() { return controller_.Start(); }
   void RunOnce() { controller_.RunOnceForTest(); }
@@ -44,6 +52,7 @@ class JobSystem {
   server::StoreAttemptTokenIssuer tokens_;
   AttemptLauncher launcher_;
   AttemptFinalizer finalizer_;
+  std::optional<CostMeter> meter_;
   JobController controller_;
   JobService service_;
 };
