@@ -465,11 +465,14 @@ def build_job_spec(name: str, image: Optional[str] = None,
                    distributed_backend: Optional[str] = None, processes: int = 1,
                    code_snapshot: Optional[str] = None, workdir: Optional[str] = None,
                    team: str = "default", priority_class: str = "batch",
-                   experiment: Optional[str] = None) -> Dict[str, Any]:
+                   experiment: Optional[str] = None,
+                   max_cost_usd: Optional[float] = None) -> Dict[str, Any]:
     """The JobSpec JSON for :meth:`ComputeClient.submit_training`'s arguments. Fields left at
     None are omitted; the server validates everything and fills defaults."""
     spec: Dict[str, Any] = {"name": name, "team": team, "priority_class": priority_class,
                             "timeout_hours": timeout_hours, "retries": retries}
+    if max_cost_usd is not None:
+        spec["max_cost_usd"] = max_cost_usd
     if image:
         spec["image"] = image
     if command is not None:
@@ -548,7 +551,8 @@ class ComputeClient:
                         workdir: Optional[str] = None,
                         priority_class: str = "batch", experiment: Optional[str] = None,
                         max_snapshot_mb: Optional[float] = DEFAULT_MAX_SNAPSHOT_MB,
-                        progress: Optional[bool] = None) -> Job:
+                        progress: Optional[bool] = None,
+                        max_cost_usd: Optional[float] = None) -> Job:
         """Submits a job and returns it (usually ``Queued``).
 
         ``command`` is a list of arguments or one string (split by the server like a POSIX
@@ -560,7 +564,8 @@ class ComputeClient:
         The job's code is the folder ``code_dir``, by default the current working directory,
         packed and uploaded as the ``inet platform train`` CLI does (see :meth:`upload_code`:
         ``.gitignore``/``.inetignore`` honoured, at most ``max_snapshot_mb`` MiB); the job
-        runs in its copy. ``code_dir=None`` sends no code (the job starts in an empty folder,
+        runs in its copy. ``max_cost_usd`` stops the job once it has cost that much at the
+        server's prices (stop reason ``max_cost``). ``code_dir=None`` sends no code (the job starts in an empty folder,
         like ``--no-code``). ``progress`` prints the packing and upload progress to stderr;
         by default only when stderr is a terminal, as the CLI does.
 
@@ -575,7 +580,7 @@ class ComputeClient:
             timeout_hours=timeout_hours, retries=retries, output_artifacts=output_artifacts,
             env=env, distributed_backend=distributed_backend, processes=processes,
             code_snapshot=snapshot, workdir=workdir, team=self.namespace or "",
-            priority_class=priority_class, experiment=experiment)
+            priority_class=priority_class, experiment=experiment, max_cost_usd=max_cost_usd)
         return self.submit_spec(spec)
 
     def submit_spec(self, spec: Mapping[str, Any]) -> Job:

@@ -71,14 +71,16 @@ def test_build_job_spec_covers_every_field():
         "n", command="python train.py --lr 0.1", cpu_request=0.5, memory_request=1 << 30,
         gpu_request=2, timeout_hours=1.5, retries=2, output_artifacts={"model": "out/m.pt"},
         env={"SEED": 7}, distributed_backend="pytorch", processes=2, code_snapshot="snap-1",
-        workdir="src", team="t", priority_class="interactive", experiment="exp")
+        workdir="src", team="t", priority_class="interactive", experiment="exp",
+        max_cost_usd=40)
     assert spec == {"name": "n", "command": "python train.py --lr 0.1",
                     "resources": {"cpu": "0.5", "memory": str(1 << 30), "gpu": 2},
                     "timeout_hours": 1.5, "retries": 2,
                     "output_artifacts": {"model": "out/m.pt"}, "env": {"SEED": "7"},
                     "distributed": {"backend": "pytorch", "processes": 2},
                     "code_snapshot": "snap-1", "workdir": "src", "team": "t",
-                    "priority_class": "interactive", "experiment": "exp"}
+                    "priority_class": "interactive", "experiment": "exp",
+                    "max_cost_usd": 40}
     script = build_job_spec("n", script="train.py", args=["--epochs", 3],
                             output_artifacts="model.pt")
     assert script["script"] == "train.py" and script["args"] == ["--epochs", "3"]

@@ -94,6 +94,27 @@ void AddServerCommand(CLI::App& app, inet::server::ServerConfig& config, bool& q
                   "(and at least 64 MiB); 0 = no ratio, only the 16 GiB bound")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--price-gpu-hour", config.price_gpu_hour,
+                  "USD per GPU-hour by GPU model, e.g. 'H100=4.50,A100=3.00,*=2.50' (a model "
+                  "matches GPU names containing it; '*' prices the rest; models left out keep "
+                  "their default) [default: see docs/costs.md]");
+  cmd->add_option("--price-cpu-hour", config.price_cpu_hour,
+                  "USD per vCPU-hour a job requests [default: 0.0316]");
+  cmd->add_option("--price-memory-gib-hour", config.price_memory_gib_hour,
+                  "USD per GiB-hour of memory a job requests [default: 0.0042]");
+  cmd->add_option("--price-storage-gib-month", config.price_storage_gib_month,
+                  "USD per GiB-month of a team's artifact storage [default: 0.023]");
+  cmd->add_option("--budget-ceiling-percent", config.budget_ceiling_percent,
+                  "Hard ceiling in percent of a team's monthly budget: past it the team's "
+                  "running jobs are stopped, even when it allows overrun (0 = none)")
+      ->capture_default_str();
+  cmd->add_option("--cost-accrual-seconds", config.cost_accrual_seconds,
+                  "How often running jobs' costs are written to the ledger and checked against "
+                  "budgets and --max-cost (an attempt's end is always written)")
+      ->capture_default_str();
+  cmd->add_option("--alert-webhook", config.alert_webhook,
+                  "URL budget warnings and runaway stops are POSTed to as Slack-compatible JSON "
+                  "{\"text\": ...} (a Slack incoming webhook, say)");
 }
 
 }  // namespace

@@ -527,6 +527,9 @@ void AddTrain(CLI::App* platform, const std::shared_ptr<PlatformState>& shared) 
   cmd->add_option("--workdir", f.workdir, "Directory inside your code to run in");
   cmd->add_option("--timeout-hours", f.timeout_hours, "Stop the job after this long (default 24)");
   cmd->add_option("--retries", f.retries, "Retries after a failed attempt, 0-10 (default 0)");
+  cmd->add_option("--max-cost", f.max_cost_usd,
+                  "Stop the job once it has cost this many USD at the server's prices "
+                  "(default: no limit of its own)");
   cmd->add_option("--distributed-backend", f.distributed_backend,
                   "pytorch: start --processes workers with torchrun's environment");
   cmd->add_option("--processes,--nproc", f.processes, "Processes for a distributed job");

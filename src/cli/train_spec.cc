@@ -69,6 +69,9 @@ StatusOr<jobs::JobSpec> BuildTrainSpec(const TrainFlags& flags,
   if (flags.retries) {
     spec["retries"] = *flags.retries;
   }
+  if (flags.max_cost_usd) {
+    spec["max_cost_usd"] = *flags.max_cost_usd;
+  }
 
   if (flags.cpu || flags.memory || flags.gpu) {
     json::object& resources = ObjectField(spec, "resources");

@@ -27,6 +27,7 @@ struct TrainFlags {
   std::optional<std::string> workdir;
   std::optional<double> timeout_hours;
   std::optional<int> retries;
+  std::optional<double> max_cost_usd;  // --max-cost
   std::optional<std::string> distributed_backend;
   std::optional<int> processes;
   std::optional<std::string> team;

@@ -45,6 +45,7 @@ TEST(BuildTrainSpecTest, MapsEveryFlag) {
   flags.output_artifacts = {"model=out/model.pt,metrics.json", "logs/run.txt"};
   flags.workdir = "src";
   flags.timeout_hours = 2.5;
+  flags.max_cost_usd = 40;
   flags.retries = 3;
   flags.distributed_backend = "pytorch";
   flags.processes = 2;
@@ -62,6 +63,7 @@ TEST(BuildTrainSpecTest, MapsEveryFlag) {
                                                {"run.txt", "logs/run.txt"}}));
   EXPECT_EQ(spec->workdir, "src");
   EXPECT_DOUBLE_EQ(spec->timeout_hours, 2.5);
+  EXPECT_DOUBLE_EQ(spec->max_cost_usd, 40);
   EXPECT_EQ(spec->retries, 3);
   EXPECT_EQ(spec->distributed_backend, "pytorch");
   EXPECT_EQ(spec->processes, 2);

@@ -15,9 +15,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "api/acting_team_authenticator.h"
@@ -38,10 +41,12 @@
 #include "http/http.h"
 #include "jobs/attempt_finalizer.h"
 #include "jobs/attempt_launcher.h"
+#include "jobs/cost_meter.h"
 #include "jobs/job_controller.h"
 #include "jobs/job_service.h"
 #include "sched/admission.h"
 #include "server/attempt_token_issuer.h"
+#include "server/webhook_alert_sink.h"
 #include "store/metadata_store.h"
 #include "teams/team_service.h"
 #include "tracking/tracking_service.h"
@@ -300,6 +305,31 @@ StatusOr<ServerConfig> ResolveConfig(ServerConfig config) {
   if (config.snapshot_unpack_ratio < 0) {
     return InvalidArgumentError("--snapshot-unpack-ratio must be 0 (no ratio) or more");
   }
+  if (!config.price_gpu_hour.empty()) {
+    StatusOr<std::map<std::string, double>> gpu = jobs::ParseGpuPrices(config.price_gpu_hour);
+    if (!gpu.ok()) return InvalidArgumentError("--price-gpu-hour: " + gpu.status().message());
+    // Models left out keep their default price; "*" replaces the default one.
+    for (const auto& [model, usd] : *gpu) config.prices.gpu_hour[model] = usd;
+  }
+  for (auto [flag, text, price] :
+       {std::tuple{"--price-cpu-hour", &config.price_cpu_hour, &config.prices.cpu_hour},
+        std::tuple{"--price-memory-gib-hour", &config.price_memory_gib_hour,
+                   &config.prices.memory_gib_hour},
+        std::tuple{"--price-storage-gib-month", &config.price_storage_gib_month,
+                   &config.prices.storage_gib_month}}) {
+    if (text->empty()) continue;
+    ASSIGN_OR_RETURN(*price, jobs::ParseUsd(*text, flag));
+  }
+  if (config.budget_ceiling_percent != 0 && config.budget_ceiling_percent < 100) {
+    return InvalidArgumentError(
+        "--budget-ceiling-percent must be 0 (no ceiling) or at least 100 (percent of a team's "
+        "monthly budget), got " +
+        std::to_string(config.budget_ceiling_percent));
+  }
+  if (config.cost_accrual_seconds < 1) {
+    return InvalidArgumentError("--cost-accrual-seconds must be at least 1");
+  }
+  if (!config.alert_webhook.empty()) RETURN_IF_ERROR(ValidateWebhookUrl(config.alert_webhook));
   if (!config.external_url.empty()) {
     if (!config.external_url.starts_with("http://") && !config.external_url.starts_with("https://"))
       return InvalidArgumentError("--external-url must start with http:// or https://");
@@ -422,8 +452,21 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
                                    jobs::AttemptFinalizerOptions{});
   jobs::JobControllerOptions controller_options;
   controller_options.workspace_retention_millis = config.workspace_retention_millis;
+  // What jobs cost, budget warnings and runaway stops; alerts through the webhook when set.
+  std::unique_ptr<WebhookAlertSink> webhook;
+  if (!config.alert_webhook.empty()) {
+    WebhookOptions webhook_options;
+    webhook_options.url = config.alert_webhook;
+    webhook = std::make_unique<WebhookAlertSink>(webhook_options);
+  }
+  jobs::CostOptions cost_options;
+  cost_options.prices = config.prices;
+  cost_options.ceiling_percent = config.budget_ceiling_percent;
+  cost_options.accrual_interval_millis = int64_t{config.cost_accrual_seconds} * 1000;
+  jobs::CostMeter cost_meter(metadata->costs(), metadata->jobs(), &tracking, webhook.get(), clock,
+                             cost_options);
   jobs::JobController job_controller(metadata->jobs(), metadata->leases(), *executor, admission,
-                                     launcher, finalizer, clock, controller_options);
+                                     launcher, finalizer, clock, controller_options, &cost_meter);
   // The one check of the job Python, run once: the banner and `capacity` both say what it found.
   const std::string python_warning = JobPythonWarning(config.python);
   jobs::JobServiceOptions service_options;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "jobs/pricing.h"
 
 namespace inet::server {
 
@@ -48,6 +49,19 @@ struct ServerConfig {
   int64_t workspace_retention_millis = 3'600'000;  // set by ResolveConfig; -1 = never
   // A code snapshot may unpack to max(64 MiB, this many times its size); 0 = only 16 GiB.
   int snapshot_unpack_ratio = 20;
+
+  // Costs and budgets (docs/costs.md). The price flags as given ("" = the default), resolved
+  // into `prices` by ResolveConfig.
+  std::string price_gpu_hour;           // "H100=4.50,A100=3.00,*=2.50"
+  std::string price_cpu_hour;           // USD per vCPU-hour
+  std::string price_memory_gib_hour;    // USD per GiB-hour
+  std::string price_storage_gib_month;  // USD per GiB-month
+  jobs::PriceTable prices = jobs::DefaultPrices();
+  // The hard ceiling in percent of a team's monthly budget: past it the team's running jobs
+  // are stopped. 0 = none.
+  int budget_ceiling_percent = 0;
+  int cost_accrual_seconds = 60;  // how often running jobs' costs are written and checked
+  std::string alert_webhook;      // Slack-compatible URL budget and runaway alerts are POSTed to
 };
 
 // The inet version, also served at /api/v1/version and printed in the banner (/version
