@@ -174,6 +174,45 @@ std::optional<CostStop> CostMeter::CheckTeam(const store::JobRecord& job, int64_
   return stop;
 }
 
+Status CostMeter::CheckBudget(const std::string& team, const Resources& requested,
+                              double timeout_hours, const std::vector<exec::NodePool>& pools,
+                              int64_t now) {
+  const std::string month = MonthOf(now);
+  ASSIGN_OR_RETURN(BudgetStanding standing, Standing(team, month));
+  if (!standing.budget || standing.budget->allow_overrun) return OkStatus();
+  // The GPU model is known only once the job runs: the dearest model the pools have.
+  double gpu_hour = 0;
+  for (const exec::NodePool& pool : pools) {
+    for (const exec::GpuDevice& device : pool.gpu_devices) {
+      gpu_hour = std::max(gpu_hour, jobs::GpuHourPrice(options_.prices, device.name));
+    }
+  }
+  if (gpu_hour == 0) gpu_hour = jobs::GpuHourPrice(options_.prices, "");
+  const auto millis = static_cast<int64_t>(timeout_hours * 3'600'000.0);
+  const int64_t worst =
+      CostMicros(HourlyUsd(requested, requested.gpus > 0 ? gpu_hour : 0, options_.prices), millis);
+  const int64_t budget = standing.budget->monthly_micros;
+  const int64_t left = std::max<int64_t>(0, budget - standing.total_micros());
+  if (worst <= left) return OkStatus();
+  char hours[32];
+  std::snprintf(hours, sizeof hours, "%g", timeout_hours);
+  std::string how;
+  if (requested.gpus > 0) {
+    how = std::to_string(requested.gpus) + (requested.gpus == 1 ? " GPU" : " GPUs") + " x " +
+          hours + " h x " + FormatUsd(UsdToMicros(gpu_hour));
+    const int64_t rest = worst - CostMicros(requested.gpus * gpu_hour, millis);
+    if (rest > 0) how += " + " + FormatUsd(rest) + " of CPU and memory";
+  } else {
+    how = "CPU and memory for " + std::string(hours) + " h";
+  }
+  return FailedPreconditionError(
+      "worst case " + FormatUsd(worst) + " (" + how + ") exceeds the " + FormatUsd(left) +
+      " left of " + team + "'s " + FormatUsd(budget) + " budget for " + month +
+      "; lower --timeout-hours or --gpu, or ask a platform admin to raise the budget: inet "
+      "platform team set " +
+      team + " --monthly-budget USD");
+}
+
 void CostMeter::Alert(const std::string& text) {
   spdlog::warn("costs: {}", text);
   if (alerts_ != nullptr) alerts_->Send(text);

@@ -13,10 +13,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/resources.h"
 #include "common/status.h"
+#include "exec/executor.h"
 #include "jobs/pricing.h"
 #include "store/cost_store.h"
 #include "store/job_store.h"
@@ -82,6 +84,13 @@ class CostMeter {
   std::optional<CostStop> Accrue(const store::JobRecord& job, int64_t attempt_started_at,
                                  const Resources& resources, double gpu_hour, int64_t now,
                                  bool ended);
+
+  // Whether the team's budget leaves room for a job's worst case: `requested` held for
+  // `timeout_hours` (every spec has one; 24 h by default), its GPUs at the highest price of
+  // the executor's `pools`' models. OK when the team has no budget or allows overrun;
+  // kFailedPrecondition with the numbers and what to do otherwise.
+  Status CheckBudget(const std::string& team, const Resources& requested, double timeout_hours,
+                     const std::vector<exec::NodePool>& pools, int64_t now);
 
   // Sends `text` to the AlertSink (when there is one) and the server log.
   void Alert(const std::string& text);

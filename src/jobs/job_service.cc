@@ -13,6 +13,7 @@
 #include "common/ids.h"
 #include "exec/executor.h"
 #include "jobs/attempt_finalizer.h"
+#include "jobs/cost_meter.h"
 #include "jobs/internal/job_log.h"
 #include "jobs/internal/job_records.h"
 #include "sched/admission.h"
@@ -189,6 +190,10 @@ StatusOr<JobView> JobService::Submit(const Identity& caller, JobSpec spec) {
           sched::WhyNeverFits(requested, exec::TotalAllocatable(executor_.node_pools()));
       !never.empty()) {
     return InvalidArgumentError(never);
+  }
+  if (options_.costs != nullptr) {
+    RETURN_IF_ERROR(options_.costs->CheckBudget(spec.team, requested, spec.timeout_hours,
+                                                executor_.node_pools(), clock_.NowMillis()));
   }
   if (!spec.code_snapshot.empty()) {
     StatusOr<artifacts::ObjectInfo> snapshot =

@@ -41,12 +41,17 @@ class TrackingService;
 
 namespace inet::jobs {
 
+class CostMeter;
+
 struct JobServiceOptions {
   int64_t max_snapshot_bytes = 512LL * 1024 * 1024;
   int cancel_grace_seconds = 10;  // quoted in a running job's cancel reason
   // What the start-up check found wrong with the job Python (no mlflow, does not run), shown
   // by Capacity; "" when nothing.
   std::string job_python_warning;
+  // Borrowed; set: a submission whose worst case exceeds what is left of its team's monthly
+  // budget is refused (CostMeter::CheckBudget). Null: no budget check.
+  CostMeter* costs = nullptr;
 };
 
 // An output artifact of a finished attempt.

@@ -1657,10 +1657,10 @@ TEST_F(JobCostTest, MaxCostStopsTheJob) {
 }
 
 // Warnings at 50, 80 and 100% of the month's budget fire once each, as job events and alerts;
-// a team past the hard ceiling has its jobs stopped.
+// a team past the hard ceiling has its jobs stopped, even though it allows overrun.
 TEST_F(JobCostTest, BudgetWarningsFireOnceEachAndTheCeilingStopsTheJob) {
   ASSERT_TRUE(store_->costs()
-                  .PutTeamBudget(store::TeamBudget{"default", 2'500'000, false, 0, "admin"})
+                  .PutTeamBudget(store::TeamBudget{"default", 2'500'000, true, 0, "admin"})
                   .ok());
   UseExecutor(exec::FakeExecutorOptions{.gpus = 1});
   StartService(CostOptions(/*ceiling_percent=*/150));
@@ -1702,6 +1702,48 @@ TEST_F(JobCostTest, BudgetWarningsFireOnceEachAndTheCeilingStopsTheJob) {
                                   " of team default: team default has spent $4.00 in " + month +
                                   ", past the hard ceiling of $3.75 (150% of its $2.50 budget)");
   EXPECT_EQ(EventReasons(id, "(warning at").size(), 3u);
+}
+
+// A submission whose worst case (resources x timeout x prices) exceeds what is left of the
+// team's budget is refused with the numbers and what to do, unless the team allows overrun.
+TEST_F(JobCostTest, SubmissionBeyondTheBudgetIsRejectedWithTheNumbers) {
+  ASSERT_TRUE(store_->costs()
+                  .PutTeamBudget(store::TeamBudget{"default", 100'000'000, false, 0, "admin"})
+                  .ok());
+  UseExecutor(exec::FakeExecutorOptions{.gpus = 8});
+  StartService(CostOptions());
+  // $60.00 of the $100.00 already spent this month.
+  const std::string month = MonthOf(clock_.NowMillis());
+  store::AttemptCost spent;
+  spent.job_id = "earlier-abc123";
+  spent.attempt = 1;
+  spent.month = month;
+  spent.team = "default";
+  spent.cost_micros = 60'000'000;
+  spent.accrued_until = clock_.NowMillis();
+  ASSERT_TRUE(store_->costs().PutAttemptCost(spent).ok());
+
+  JobSpec spec = GpuSpec();
+  spec.resources.gpu = 8;
+  spec.timeout_hours = 3;  // 8 x 3 h x $2.00 = $48.00 > $40.00
+  StatusOr<JobView> refused = service_->Submit(alice_, spec);
+  ASSERT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.status().message(),
+            "worst case $48.00 (8 GPUs x 3 h x $2.00) exceeds the $40.00 left of default's "
+            "$100.00 budget for " +
+                month +
+                "; lower --timeout-hours or --gpu, or ask a platform admin to raise the budget: "
+                "inet platform team set default --monthly-budget USD");
+  EXPECT_TRUE(executor_->launches().empty());
+
+  spec.timeout_hours = 2.5;  // $40.00 fits exactly
+  EXPECT_TRUE(service_->Submit(alice_, spec).ok());
+
+  spec.timeout_hours = 24;
+  ASSERT_TRUE(store_->costs()
+                  .PutTeamBudget(store::TeamBudget{"default", 100'000'000, true, 0, "admin"})
+                  .ok());
+  EXPECT_TRUE(service_->Submit(alice_, spec).ok()) << "the team allows overrun";
 }
 
 }  // namespace

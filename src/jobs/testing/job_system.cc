@@ -11,6 +11,15 @@ JobSystemOptions InlineOptions(const std::string& server_url) {
   return options;
 }
 
+namespace {
+
+JobServiceOptions WithCosts(JobServiceOptions options, CostMeter* costs) {
+  options.costs = costs;
+  return options;
+}
+
+}  // namespace
+
 JobSystem::JobSystem(store::MetadataStore& store, artifacts::ArtifactStore& artifacts,
                      exec::Executor& executor, sched::Admission& admission,
                      tracking::TrackingService& tracking, const Clock& clock,
@@ -23,7 +32,8 @@ JobSystem::JobSystem(store::MetadataStore& store, artifacts::ArtifactStore& arti
                            : std::nullopt),
       controller_(store.jobs(), store.leases(), executor, admission, launcher_, finalizer_, clock,
                   options.controller, meter_ ? &*meter_ : nullptr),
-      service_(store.jobs(), artifacts, executor, tracking, clock, options.service,
+      service_(store.jobs(), artifacts, executor, tracking, clock,
+               WithCosts(options.service, meter_ ? &*meter_ : nullptr),
                [this] { controller_.Wake(); }) {}
 
 }  // namespace inet::jobs::testing
