@@ -26,6 +26,7 @@
 #include "api/acting_team_authenticator.h"
 #include "api/mlflow/tracking_routes.h"
 #include "api/mlflow_artifacts/artifact_routes.h"
+#include "api/platform/cost_routes.h"
 #include "api/platform/identity_routes.h"
 #include "api/platform/platform_routes.h"
 #include "api/routes.h"
@@ -471,6 +472,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   const std::string python_warning = JobPythonWarning(config.python);
   jobs::JobServiceOptions service_options;
   service_options.job_python_warning = python_warning;
+  service_options.costs = &cost_meter;
   jobs::JobService job_service(metadata->jobs(), *artifact_store, *executor, tracking, clock,
                                service_options, [&job_controller] { job_controller.Wake(); });
   api::PlatformRouteOptions platform_options;
@@ -483,6 +485,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   api::RegisterPlatformRoutes(router, job_service, *artifact_store, authorizer, platform_options);
   auth::TokenService token_service(metadata->tokens(), metadata->identity(), clock);
   api::RegisterIdentityRoutes(router, team_service, token_service);
+  api::RegisterCostRoutes(router, team_service, metadata->costs(), cost_meter, clock);
   api::AddRouteTableRoute(router);
   // Serving first: the controller re-attaches and recovers the jobs of a previous run on its
   // own thread, so a restart answers requests at once however much there is to recover.
