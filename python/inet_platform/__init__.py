@@ -17,6 +17,7 @@ library only; ``mlflow`` is used when installed.
 from ._transport import ServerConfig, Transport, resolve_config
 from ._version import __version__
 from .artifacts import Artifact, ArtifactStore
+from .costs import Budget, CostReport, Costs, JobCost, TeamCosts
 from .compute import (JOB_STATES, TERMINAL_STATES, Capacity, ComputeClient, Job, JobArtifact,
                       JobArtifacts, JobEvent, NodePoolCapacity)
 from .errors import (AuthenticationError, ConflictError, InetError, InvalidRequestError,
@@ -33,6 +34,7 @@ __all__ = [
     "ArtifactStore", "Artifact",
     "ExperimentTracker", "Experiment", "Run",
     "TeamManager", "Team", "Member", "User", "TokenInfo", "CreatedToken",
+    "Costs", "CostReport", "TeamCosts", "JobCost", "Budget",
     "Transport", "ServerConfig", "resolve_config",
     "InetError", "InvalidRequestError", "NotFoundError", "AuthenticationError",
     "PermissionDeniedError", "ConflictError", "ResourceExhaustedError", "ServerError",

@@ -1,4 +1,5 @@
-// `inet platform user | team | token`: CLI11 wiring, one API call each, and the text they print.
+// `inet platform user | team | token | costs`: CLI11 wiring, one API call each (two for `team
+// create --monthly-budget`), and the text they print.
 #include "cli/identity_commands.h"
 
 #include <boost/json.hpp>
@@ -9,8 +10,10 @@
 #include <utility>
 #include <vector>
 
+#include "cli/cost_format.h"
 #include "client/api_client.h"
 #include "common/format.h"
+#include "jobs/pricing.h"
 
 namespace inet::cli {
 namespace {
@@ -29,7 +32,24 @@ struct IdentityState {
   std::string token_id;
   bool platform_admin = false;
   int expires_days = 0;
+  std::string monthly_budget;  // --monthly-budget USD ("none" removes it with `team set`)
+  bool allow_overrun = false;
+  std::string month;  // costs --month YYYY-MM
 };
+
+// The budget body for --monthly-budget (and --allow-overrun), validated before anything is
+// sent: kInvalidArgument with the fix for a bad amount.
+StatusOr<json::object> BudgetBody(const IdentityState& st, bool allow_none) {
+  if (allow_none && st.monthly_budget == "none") {
+    return json::object{{"monthly_budget_usd", nullptr}, {"allow_overrun", false}};
+  }
+  StatusOr<double> usd = jobs::ParseUsd(st.monthly_budget, "--monthly-budget");
+  if (!usd.ok()) {
+    return InvalidArgumentError(usd.status().message() +
+                                (allow_none ? " (or none to remove the budget)" : ""));
+  }
+  return json::object{{"monthly_budget_usd", *usd}, {"allow_overrun", st.allow_overrun}};
+}
 
 std::string Str(const json::value& v, std::string_view key) {
   const json::object* o = v.if_object();
@@ -160,19 +180,82 @@ void AddTeamCommands(CLI::App* platform, const std::shared_ptr<IdentityState>& s
       "  inet platform team show nlp-team");
   CLI::App* create =
       Command(team, shared, "create", "Create a team (platform admins)", [](IdentityState& st) {
+        // Every flag is checked before the team is created.
+        std::optional<json::object> budget;
+        if (!st.monthly_budget.empty()) {
+          StatusOr<json::object> body = BudgetBody(st, /*allow_none=*/false);
+          if (!body.ok()) {
+            *st.context->err << "inet: " << body.status().message() << "\n";
+            return kExitError;
+          }
+          budget = *body;
+        } else if (st.allow_overrun) {
+          *st.context->err << "inet: --allow-overrun needs --monthly-budget USD\n";
+          return kExitError;
+        }
         return Run(
             st,
-            [&](ApiClient& c) {
-              return c.PostJson("/api/v1/teams", json::object{{"name", st.name}});
+            [&](ApiClient& c) -> StatusOr<json::value> {
+              ASSIGN_OR_RETURN(json::value created,
+                               c.PostJson("/api/v1/teams", json::object{{"name", st.name}}));
+              if (budget) {
+                StatusOr<json::value> set =
+                    c.PutJson(Path("/api/v1/teams/", st.name) + "/budget", *budget);
+                if (!set.ok()) {
+                  return Status(set.status().code(),
+                                "created team " + st.name +
+                                    " but setting its budget failed: " + set.status().message() +
+                                    "; retry with `inet platform team "
+                                    "set " +
+                                    st.name + " --monthly-budget USD`");
+                }
+                created.as_object()["budget"] = set->at("budget");
+              }
+              return created;
             },
             [](const json::value& a) {
               const std::string name = Str(a.at("team"), "name");
-              return "Created team " + name + "\nNext: `inet platform team add-member " + name +
+              std::string out = "Created team " + name + "\n";
+              if (const json::value* b = a.as_object().if_contains("budget"))
+                out += FormatBudget(*b);
+              return out + "Next: `inet platform team add-member " + name +
                      " USER [--role team-admin]`\n";
             });
       });
   create->add_option("name", s.name, "Team name: a DNS-1123 label, e.g. nlp-team")->required();
-  create->footer("Example:\n  inet platform team create nlp-team");
+  create->add_option("--monthly-budget", s.monthly_budget,
+                     "Monthly budget in USD: submissions whose worst case exceeds what is left "
+                     "are refused, warnings at 50/80/100% (docs/costs.md)");
+  create->add_flag("--allow-overrun", s.allow_overrun,
+                   "Accept submissions past the budget (warnings still fire)");
+  create->footer(
+      "Examples:\n  inet platform team create nlp-team\n"
+      "  inet platform team create nlp-team --monthly-budget 500");
+
+  CLI::App* set = Command(
+      team, shared, "set", "Change a team's budget (platform admins)", [](IdentityState& st) {
+        if (st.monthly_budget.empty()) {
+          *st.context->err << "inet: nothing to set; pass --monthly-budget USD (or none)\n";
+          return kExitError;
+        }
+        StatusOr<json::object> body = BudgetBody(st, /*allow_none=*/true);
+        if (!body.ok()) {
+          *st.context->err << "inet: " << body.status().message() << "\n";
+          return kExitError;
+        }
+        return Run(
+            st,
+            [&](ApiClient& c) {
+              return c.PutJson(Path("/api/v1/teams/", st.name) + "/budget", *body);
+            },
+            [](const json::value& a) { return FormatBudget(a); });
+      });
+  set->add_option("name", s.name, "Team name")->required();
+  set->add_option("--monthly-budget", s.monthly_budget,
+                  "Monthly budget in USD, or none to remove it");
+  set->add_flag("--allow-overrun", s.allow_overrun,
+                "Accept submissions past the budget (warnings still fire); left out: refuse them");
+  set->footer("Example:\n  inet platform team set nlp-team --monthly-budget 750 --allow-overrun");
 
   Command(team, shared, "list", "List your teams (every team for platform admins)",
           [](IdentityState& st) {
@@ -320,6 +403,36 @@ void AddTokenCommands(CLI::App* platform, const std::shared_ptr<IdentityState>& 
 
 }  // namespace
 
+void AddCostCommands(CLI::App* platform, const std::shared_ptr<IdentityState>& shared) {
+  IdentityState& s = *shared;
+  CLI::App* costs =
+      Command(platform, shared, "costs",
+              "What teams' jobs cost this month against their budgets (your team; every team for "
+              "platform admins)",
+              [](IdentityState& st) {
+                if (!st.month.empty()) {
+                  if (Status valid = jobs::MonthStartMillis(st.month).status(); !valid.ok()) {
+                    *st.context->err << "inet: --month: " << valid.message() << "\n";
+                    return kExitError;
+                  }
+                }
+                std::string target = "/api/v1/costs";
+                std::string sep = "?";
+                if (!st.team.empty()) {
+                  target += sep + "team=" + client::UrlEncode(st.team);
+                  sep = "&";
+                }
+                if (!st.month.empty()) target += sep + "month=" + client::UrlEncode(st.month);
+                return Run(
+                    st, [&](ApiClient& c) { return c.GetJson(target); },
+                    [](const json::value& a) { return FormatCostReport(a); });
+              });
+  costs->add_option("--team", s.team, "This team (default: yours; every team for admins)");
+  costs->add_option("--month", s.month, "YYYY-MM, UTC (default: this month)");
+  costs->footer(
+      "Examples:\n  inet platform costs\n  inet platform costs --team nlp-team --month 2026-11");
+}
+
 void AddIdentityCommands(CLI::App* platform, CommandContext& context,
                          std::shared_ptr<const client::ClientFlags> flags) {
   auto shared = std::make_shared<IdentityState>();
@@ -327,6 +440,7 @@ void AddIdentityCommands(CLI::App* platform, CommandContext& context,
   shared->flags = std::move(flags);
   AddUserCommands(platform, shared);
   AddTeamCommands(platform, shared);
+  AddCostCommands(platform, shared);
   AddTokenCommands(platform, shared);
 }
 

@@ -363,6 +363,18 @@ StatusOr<boost::json::value> ApiClient::PostJson(std::string_view target,
   return ParseJsonAnswer(t.response_body, base_url_ + t.target);
 }
 
+StatusOr<boost::json::value> ApiClient::PutJson(std::string_view target,
+                                                const boost::json::value& body) {
+  internal::Transfer t;
+  t.target = std::string(target);
+  t.method = "PUT";
+  std::string serialized = boost::json::serialize(body);
+  t.body = &serialized;
+  t.headers.push_back("Content-Type: application/json");
+  RETURN_IF_ERROR(Perform(t));
+  return ParseJsonAnswer(t.response_body, base_url_ + t.target);
+}
+
 StatusOr<boost::json::value> ApiClient::DeleteJson(std::string_view target) {
   internal::Transfer t;
   t.target = std::string(target);

@@ -75,6 +75,8 @@ class ApiClient {
   StatusOr<boost::json::value> GetJson(std::string_view target);
   // POST `body` as JSON to `target`; same answers as GetJson.
   StatusOr<boost::json::value> PostJson(std::string_view target, const boost::json::value& body);
+  // PUT `body` as JSON to `target`; same answers as GetJson.
+  StatusOr<boost::json::value> PutJson(std::string_view target, const boost::json::value& body);
   // DELETE `target`; same answers as GetJson.
   StatusOr<boost::json::value> DeleteJson(std::string_view target);
 

@@ -13,10 +13,11 @@ import queue
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
-from conftest import REFERENCE, ServerProcess
+from conftest import ADMIN_TOKEN, REFERENCE, ServerProcess
 from test_jobs import cli, get_job, wait_state
 
 pytestmark = pytest.mark.reference_incompatible  # costs are inet's own API
@@ -52,7 +53,8 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def webhook():
+def webhook(backend):
+    """A local receiver per backend: each server's alerts arrive in their own queue."""
     _Receiver.bodies = queue.Queue()
     _Receiver.posts = 0
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
@@ -115,3 +117,82 @@ def test_bad_price_flags_are_refused_with_the_fix(tmp_path):
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
         assert proc.returncode != 0, (args, proc.stdout, proc.stderr)
         assert message in proc.stderr, (args, proc.stderr)
+
+
+def _texts_about(bodies, needle: str, count: int) -> list[str]:
+    texts: list[str] = []
+    while len(texts) < count:
+        text = bodies.get(timeout=WAIT_S)["json"]["text"]
+        if needle in text:
+            texts.append(text)
+    return texts
+
+
+def test_budget_refuses_submissions_warns_and_reports(costs_server, webhook):
+    _, bodies = webhook
+    created = cli(costs_server, "platform", "team", "create", "cost-team", "--monthly-budget", "5")
+    assert "Budget of cost-team: $5.00 a month (submissions past it are refused)" in \
+        created.stdout, created.stdout
+    res = costs_server.api("GET", "/api/v1/teams/cost-team/budget")
+    assert res.status_code == 200, res.text
+    assert res.json()["budget"]["monthly_budget_usd"] == 5
+    assert res.json()["budget"]["allow_overrun"] is False
+
+    # Worst case: 1 GPU x 1 h x $36,000.00, far past the $5.00 left.
+    refused = cli(costs_server, "platform", "train", "--name", "too-dear", "--team", "cost-team",
+                  "--gpu", "1", "--timeout-hours", "1", "--no-code", "--", "sleep", "600",
+                  check=False)
+    assert refused.returncode != 0, refused.stdout
+    assert ("worst case $36,000.00 (1 GPU x 1 h x $36,000.00) exceeds the $5.00 left of "
+            "cost-team's $5.00 budget for ") in refused.stderr, refused.stderr
+    assert "inet platform team set cost-team --monthly-budget" in refused.stderr
+
+    bad = cli(costs_server, "platform", "team", "set", "cost-team", "--monthly-budget", "-3",
+              check=False)
+    assert bad.returncode != 0 and "--monthly-budget must be a non-negative USD amount" in \
+        bad.stderr, bad.stderr
+    cli(costs_server, "platform", "team", "set", "cost-team", "--monthly-budget", "5",
+        "--allow-overrun")
+    out = cli(costs_server, "platform", "train", "--name", "overrun", "--team", "cost-team",
+              "--gpu", "1", "--timeout-hours", "1", "--max-cost", "3", "--no-code", "--json",
+              "--", "sleep", "600")
+    job_id = json.loads(out.stdout)["job"]["job_id"]
+    job = wait_state(costs_server, job_id, "Cancelled", timeout=WAIT_S)
+    assert job["stop_reason"] == "max_cost", job
+
+    # The first accrual passes 50, 80 and 100% at once: each warning fires once.
+    warnings = _texts_about(bodies, "(warning at", 3)
+    assert [w.rsplit("(warning at ", 1)[1] for w in warnings] == ["50%)", "80%)", "100%)"]
+    assert all(w.startswith("Budget: $") and "team cost-team has used" in w for w in warnings)
+    events = cli(costs_server, "platform", "events", job_id, "--team", "cost-team").stdout
+    assert events.count("(warning at") == 3, events
+
+    report = json.loads(cli(costs_server, "platform", "costs", "--team", "cost-team",
+                            "--json").stdout)
+    [team] = report["teams"]
+    assert team["team"] == "cost-team" and team["monthly_budget_usd"] == 5
+    assert team["total_usd"] >= 5 and team["percent_used"] >= 100, team
+    assert [j["job_id"] for j in team["jobs"]] == [job_id]
+    text = cli(costs_server, "platform", "costs", "--team", "cost-team").stdout
+    assert text.startswith(f"cost-team, {report['month']}: $"), text
+    assert "of $5.00 budget" in text and job_id in text, text
+
+    bad_month = cli(costs_server, "platform", "costs", "--month", "2026-13", check=False)
+    assert bad_month.returncode != 0 and "YYYY-MM" in bad_month.stderr
+    res = costs_server.api("GET", "/api/v1/costs", params={"month": "12/2026"})
+    assert res.status_code == 400, res.text
+    res = costs_server.api("PUT", "/api/v1/teams/cost-team/budget",
+                           json={"monthly_budget_usd": "lots"})
+    assert res.status_code == 400, res.text
+
+    # The SDK reads the same report and sets budgets.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
+    from inet_platform import Costs  # noqa: E402 (the checkout's SDK)
+    sdk = Costs(url=costs_server.url, token=ADMIN_TOKEN)
+    team_costs = sdk.get_costs(team="cost-team", month=report["month"]).team("cost-team")
+    assert team_costs.budget.monthly_usd == 5 and team_costs.budget.allow_overrun
+    assert [j.job_id for j in team_costs.jobs] == [job_id]
+    assert team_costs.total_usd == team["total_usd"]
+    assert sdk.set_budget("cost-team", 7.5).monthly_usd == 7.5
+    assert sdk.set_budget("cost-team", None).monthly_usd is None
+    assert sdk.get_budget("cost-team").monthly_usd is None
