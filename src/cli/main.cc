@@ -112,6 +112,10 @@ void AddServerCommand(CLI::App& app, inet::server::ServerConfig& config, bool& q
                   "How often running jobs' costs are written to the ledger and checked against "
                   "budgets and --max-cost (an attempt's end is always written)")
       ->capture_default_str();
+  cmd->add_option("--storage-sample-minutes", config.storage_sample_minutes,
+                  "How often each team's artifact storage is measured (one listing of the "
+                  "artifact store) for its monthly storage cost")
+      ->capture_default_str();
   cmd->add_option("--alert-webhook", config.alert_webhook,
                   "URL budget warnings and runaway stops are POSTed to as Slack-compatible JSON "
                   "{\"text\": ...} (a Slack incoming webhook, say)");

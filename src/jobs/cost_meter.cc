@@ -154,10 +154,10 @@ std::optional<CostStop> CostMeter::CheckTeam(const store::JobRecord& job, int64_
       continue;
     }
     if (!*first) continue;
-    const std::string text = BudgetLine(*standing) + ": team " + job.team + " has used " +
-                             (threshold == 100 ? "all" : std::to_string(threshold) + "%") +
-                             " of its " + FormatUsd(budget) + " budget for " + month +
-                             " (warning at " + std::to_string(threshold) + "%)";
+    const std::string text = BudgetLine(*standing) + ": team " + job.team + " is past " +
+                             std::to_string(threshold) + "% of its " + FormatUsd(budget) +
+                             " budget for " + month + " (warning at " + std::to_string(threshold) +
+                             "%)";
     Note(job, text);
     Alert(text);
   }

@@ -1673,17 +1673,17 @@ TEST_F(JobCostTest, BudgetWarningsFireOnceEachAndTheCeilingStopsTheJob) {
   controller_->RunOnceForTest();  // $2.00: 80%
   const std::string month = MonthOf(clock_.NowMillis());
   EXPECT_THAT(alerts_.texts,
-              ElementsAre("Budget: $2.00 of $2.50 this month (80%): team default has used 50% "
+              ElementsAre("Budget: $2.00 of $2.50 this month (80%): team default is past 50% "
                           "of its $2.50 budget for " +
                               month + " (warning at 50%)",
-                          "Budget: $2.00 of $2.50 this month (80%): team default has used 80% "
+                          "Budget: $2.00 of $2.50 this month (80%): team default is past 80% "
                           "of its $2.50 budget for " +
                               month + " (warning at 80%)"));
   clock_.Advance(kHalfHour);
   controller_->RunOnceForTest();  // $3.00: 120%
   ASSERT_EQ(alerts_.texts.size(), 3u);
   EXPECT_THAT(alerts_.texts[2], StartsWith("Budget: $3.00 of $2.50 this month (120%): team "
-                                           "default has used all of its $2.50 budget"));
+                                           "default is past 100% of its $2.50 budget"));
   EXPECT_TRUE(executor_->terminations().empty());
   EXPECT_EQ(EventReasons(id, "(warning at").size(), 3u);
 

@@ -45,6 +45,7 @@
 #include "jobs/cost_meter.h"
 #include "jobs/job_controller.h"
 #include "jobs/job_service.h"
+#include "jobs/storage_meter.h"
 #include "sched/admission.h"
 #include "server/attempt_token_issuer.h"
 #include "server/webhook_alert_sink.h"
@@ -327,6 +328,9 @@ StatusOr<ServerConfig> ResolveConfig(ServerConfig config) {
         "monthly budget), got " +
         std::to_string(config.budget_ceiling_percent));
   }
+  if (config.storage_sample_minutes < 1) {
+    return InvalidArgumentError("--storage-sample-minutes must be at least 1");
+  }
   if (config.cost_accrual_seconds < 1) {
     return InvalidArgumentError("--cost-accrual-seconds must be at least 1");
   }
@@ -468,6 +472,11 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
                              cost_options);
   jobs::JobController job_controller(metadata->jobs(), metadata->leases(), *executor, admission,
                                      launcher, finalizer, clock, controller_options, &cost_meter);
+  // Each team's artifact storage, sampled on a thread of its own for its monthly cost.
+  jobs::StorageMeterOptions storage_options;
+  storage_options.interval_millis = int64_t{config.storage_sample_minutes} * 60'000;
+  jobs::StorageMeter storage_meter(*artifact_store, metadata->identity(), metadata->costs(), clock,
+                                   storage_options);
   // The one check of the job Python, run once: the banner and `capacity` both say what it found.
   const std::string python_warning = JobPythonWarning(config.python);
   jobs::JobServiceOptions service_options;
@@ -495,6 +504,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
     server.Wait();
     return started;
   }
+  storage_meter.Start();
 
   const std::vector<exec::NodePool> pools = executor->node_pools();
   const exec::NodePool& capacity = pools.front();  // the local executor's one pool
@@ -536,6 +546,7 @@ Status RunServer(const ServerConfig& config, std::ostream& out) {
   server.Stop();
   server.Wait();
   job_controller.Stop();  // running jobs keep running; the next start re-attaches them
+  storage_meter.Stop();
   spdlog::info("shutdown complete");
   return OkStatus();
 }

@@ -60,8 +60,9 @@ struct ServerConfig {
   // The hard ceiling in percent of a team's monthly budget: past it the team's running jobs
   // are stopped. 0 = none.
   int budget_ceiling_percent = 0;
-  int cost_accrual_seconds = 60;  // how often running jobs' costs are written and checked
-  std::string alert_webhook;      // Slack-compatible URL budget and runaway alerts are POSTed to
+  int cost_accrual_seconds = 60;    // how often running jobs' costs are written and checked
+  int storage_sample_minutes = 60;  // how often teams' artifact storage is measured
+  std::string alert_webhook;        // Slack-compatible URL budget and runaway alerts are POSTed to
 };
 
 // The inet version, also served at /api/v1/version and printed in the banner (/version

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.server
 import json
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -110,6 +111,7 @@ def test_bad_price_flags_are_refused_with_the_fix(tmp_path):
         (["--price-cpu-hour", "-1"], "--price-cpu-hour must be a non-negative USD amount"),
         (["--budget-ceiling-percent", "50"], "--budget-ceiling-percent must be 0"),
         (["--cost-accrual-seconds", "0"], "--cost-accrual-seconds must be at least 1"),
+        (["--storage-sample-minutes", "0"], "--storage-sample-minutes must be at least 1"),
         (["--alert-webhook", "ftp://x"], "--alert-webhook must be an http:// or https:// URL"),
     ]:
         srv = ServerProcess(tmp_path / args[0].strip("-"), "sqlite", None, extra_args=args)
@@ -154,16 +156,17 @@ def test_budget_refuses_submissions_warns_and_reports(costs_server, webhook):
     cli(costs_server, "platform", "team", "set", "cost-team", "--monthly-budget", "5",
         "--allow-overrun")
     out = cli(costs_server, "platform", "train", "--name", "overrun", "--team", "cost-team",
-              "--gpu", "1", "--timeout-hours", "1", "--max-cost", "3", "--no-code", "--json",
-              "--", "sleep", "600")
-    job_id = json.loads(out.stdout)["job"]["job_id"]
+              "--gpu", "1", "--timeout-hours", "1", "--max-cost", "3", "--no-code",
+              "--", "sleep", "600").stdout
+    assert re.search(r"^Budget: \$[0-9,.]+ of \$5\.00 this month \([0-9]+%\)$", out, re.M), out
+    job_id = out.splitlines()[0].split(": ", 1)[1].strip()
     job = wait_state(costs_server, job_id, "Cancelled", timeout=WAIT_S)
     assert job["stop_reason"] == "max_cost", job
 
     # The first accrual passes 50, 80 and 100% at once: each warning fires once.
     warnings = _texts_about(bodies, "(warning at", 3)
     assert [w.rsplit("(warning at ", 1)[1] for w in warnings] == ["50%)", "80%)", "100%)"]
-    assert all(w.startswith("Budget: $") and "team cost-team has used" in w for w in warnings)
+    assert all(w.startswith("Budget: $") and "team cost-team is past" in w for w in warnings)
     events = cli(costs_server, "platform", "events", job_id, "--team", "cost-team").stdout
     assert events.count("(warning at") == 3, events
 
