@@ -72,6 +72,26 @@ std::string FormatCostReport(const json::value& report) {
   return out;
 }
 
+std::string FormatBudgetStanding(const json::value& report, const std::string& team) {
+  const json::value* teams = Field(report, "teams");
+  if (teams == nullptr || !teams->is_array()) return "";
+  for (const json::value& t : teams->get_array()) {
+    if (Text(t, "team") != team) continue;
+    std::optional<std::string> budget = Usd(t, "monthly_budget_usd");
+    const json::value* pct = Field(t, "percent_used");
+    if (!budget || pct == nullptr || !pct->is_number()) return "";
+    const auto percent = static_cast<int64_t>(pct->to_number<double>());
+    std::string out = "Budget: " + Usd(t, "total_usd").value_or("$0.00") + " of " + *budget +
+                      " this month (" + std::to_string(percent) + "%)\n";
+    if (percent >= 50) {
+      out += "Warning: " + team + " has used " + std::to_string(percent) + "% of its " + *budget +
+             " budget for " + Text(report, "month") + " (warnings at 50/80/100%)\n";
+    }
+    return out;
+  }
+  return "";
+}
+
 std::string FormatBudget(const json::value& answer) {
   const json::value* b = Field(answer, "budget");
   const json::value& budget = b != nullptr ? *b : answer;

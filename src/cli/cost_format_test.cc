@@ -29,6 +29,22 @@ TEST(CostFormatTest, ReportShowsEachTeamsMonthAgainstItsBudgetAndItsJobs) {
             "No teams.\n");
 }
 
+TEST(CostFormatTest, TrainShowsTheTeamsBudgetAndWarnsFromHalfOfIt) {
+  const boost::json::value report = boost::json::parse(R"({"month": "2026-12", "teams": [
+    {"team": "nlp-team", "monthly_budget_usd": 500, "total_usd": 412.1, "percent_used": 82.42}]})");
+  EXPECT_EQ(FormatBudgetStanding(report, "nlp-team"),
+            "Budget: $412.10 of $500.00 this month (82%)\n"
+            "Warning: nlp-team has used 82% of its $500.00 budget for 2026-12 (warnings at "
+            "50/80/100%)\n");
+  const boost::json::value low = boost::json::parse(R"({"month": "2026-12", "teams": [
+    {"team": "nlp-team", "monthly_budget_usd": 500, "total_usd": 12, "percent_used": 2.4}]})");
+  EXPECT_EQ(FormatBudgetStanding(low, "nlp-team"), "Budget: $12.00 of $500.00 this month (2%)\n");
+  const boost::json::value none = boost::json::parse(R"({"month": "2026-12", "teams": [
+    {"team": "nlp-team", "monthly_budget_usd": null, "total_usd": 12, "percent_used": null}]})");
+  EXPECT_EQ(FormatBudgetStanding(none, "nlp-team"), "");
+  EXPECT_EQ(FormatBudgetStanding(report, "cv"), "");
+}
+
 TEST(CostFormatTest, BudgetSaysWhatItAllows) {
   EXPECT_EQ(
       FormatBudget(boost::json::parse(

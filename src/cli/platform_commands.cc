@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "archive/archive.h"
+#include "cli/cost_format.h"
 #include "cli/identity_commands.h"
 #include "cli/job_format.h"
 #include "cli/train_spec.h"
@@ -357,6 +358,14 @@ int RunTrain(PlatformState& state) {
     StatusOr<json::value> now = (*client)->GetJson(JobPath(job_id));
     *context.out << FormatSubmitted(job, capacity.ok() ? *capacity : json::value(nullptr),
                                     now.ok() ? JobState(JobOf(*now)) : "");
+    // Likewise the team's budget: where the month stands, and a warning from 50% on.
+    const json::value* team = job.is_object() ? job.as_object().if_contains("team") : nullptr;
+    if (team != nullptr && team->is_string()) {
+      const std::string name(team->get_string());
+      StatusOr<json::value> costs =
+          (*client)->GetJson("/api/v1/costs?team=" + client::UrlEncode(name));
+      if (costs.ok()) *context.out << FormatBudgetStanding(*costs, name);
+    }
   }
   context.out->flush();
   if (!state.follow) {
