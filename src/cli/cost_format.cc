@@ -25,7 +25,9 @@ std::string Text(const json::value& v, std::string_view key) {
 // A USD number field as "$412.10"; nullopt when absent or null.
 std::optional<std::string> Usd(const json::value& v, std::string_view key) {
   const json::value* f = Field(v, key);
-  if (f == nullptr || !f->is_number()) return std::nullopt;
+  if (f == nullptr || !f->is_number()) {
+    return std::nullopt;
+  }
   return jobs::FormatUsd(jobs::UsdToMicros(f->to_number<double>()));
 }
 
@@ -33,11 +35,15 @@ std::optional<std::string> Usd(const json::value& v, std::string_view key) {
 
 std::string FormatCostReport(const json::value& report) {
   const json::value* teams = Field(report, "teams");
-  if (teams == nullptr || !teams->is_array() || teams->get_array().empty()) return "No teams.\n";
+  if (teams == nullptr || !teams->is_array() || teams->get_array().empty()) {
+    return "No teams.\n";
+  }
   const std::string month = Text(report, "month");
   std::string out;
   for (const json::value& t : teams->get_array()) {
-    if (!out.empty()) out += "\n";
+    if (!out.empty()) {
+      out += "\n";
+    }
     out += Text(t, "team") + ", " + month + ": " + Usd(t, "total_usd").value_or("$0.00");
     if (std::optional<std::string> budget = Usd(t, "monthly_budget_usd")) {
       out += " of " + *budget + " budget";
@@ -60,8 +66,9 @@ std::string FormatCostReport(const json::value& report) {
       continue;
     }
     size_t width = 3;
-    for (const json::value& j : jobs->get_array())
+    for (const json::value& j : jobs->get_array()) {
       width = std::max(width, Text(j, "job_id").size());
+    }
     out += "  JOB" + std::string(width - 3 + 3, ' ') + "COST\n";
     for (const json::value& j : jobs->get_array()) {
       const std::string id = Text(j, "job_id");
@@ -74,12 +81,18 @@ std::string FormatCostReport(const json::value& report) {
 
 std::string FormatBudgetStanding(const json::value& report, const std::string& team) {
   const json::value* teams = Field(report, "teams");
-  if (teams == nullptr || !teams->is_array()) return "";
+  if (teams == nullptr || !teams->is_array()) {
+    return "";
+  }
   for (const json::value& t : teams->get_array()) {
-    if (Text(t, "team") != team) continue;
+    if (Text(t, "team") != team) {
+      continue;
+    }
     std::optional<std::string> budget = Usd(t, "monthly_budget_usd");
     const json::value* pct = Field(t, "percent_used");
-    if (!budget || pct == nullptr || !pct->is_number()) return "";
+    if (!budget || pct == nullptr || !pct->is_number()) {
+      return "";
+    }
     const auto percent = static_cast<int64_t>(pct->to_number<double>());
     std::string out = "Budget: " + Usd(t, "total_usd").value_or("$0.00") + " of " + *budget +
                       " this month (" + std::to_string(percent) + "%)\n";
@@ -97,7 +110,9 @@ std::string FormatBudget(const json::value& answer) {
   const json::value& budget = b != nullptr ? *b : answer;
   const std::string team = Text(budget, "team");
   std::optional<std::string> usd = Usd(budget, "monthly_budget_usd");
-  if (!usd) return team + " has no budget\n";
+  if (!usd) {
+    return team + " has no budget\n";
+  }
   const json::value* overrun = Field(budget, "allow_overrun");
   const bool allowed = overrun != nullptr && overrun->is_bool() && overrun->get_bool();
   return "Budget of " + team + ": " + *usd + " a month" +

@@ -216,8 +216,9 @@ void AddTeamCommands(CLI::App* platform, const std::shared_ptr<IdentityState>& s
             [](const json::value& a) {
               const std::string name = Str(a.at("team"), "name");
               std::string out = "Created team " + name + "\n";
-              if (const json::value* b = a.as_object().if_contains("budget"))
+              if (const json::value* b = a.as_object().if_contains("budget")) {
                 out += FormatBudget(*b);
+              }
               return out + "Next: `inet platform team add-member " + name +
                      " USER [--role team-admin]`\n";
             });
@@ -422,7 +423,9 @@ void AddCostCommands(CLI::App* platform, const std::shared_ptr<IdentityState>& s
                   target += sep + "team=" + client::UrlEncode(st.team);
                   sep = "&";
                 }
-                if (!st.month.empty()) target += sep + "month=" + client::UrlEncode(st.month);
+                if (!st.month.empty()) {
+                  target += sep + "month=" + client::UrlEncode(st.month);
+                }
                 return Run(
                     st, [&](ApiClient& c) { return c.GetJson(target); },
                     [](const json::value& a) { return FormatCostReport(a); });

@@ -364,7 +364,9 @@ int RunTrain(PlatformState& state) {
       const std::string name(team->get_string());
       StatusOr<json::value> costs =
           (*client)->GetJson("/api/v1/costs?team=" + client::UrlEncode(name));
-      if (costs.ok()) *context.out << FormatBudgetStanding(*costs, name);
+      if (costs.ok()) {
+        *context.out << FormatBudgetStanding(*costs, name);
+      }
     }
   }
   context.out->flush();

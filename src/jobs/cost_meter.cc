@@ -20,7 +20,9 @@ constexpr std::array<int, 3> kWarningPercents = {50, 80, 100};
 constexpr double kHoursPerMonth = 730.0;
 
 int Percent(int64_t part, int64_t whole) {
-  if (whole <= 0) return 0;
+  if (whole <= 0) {
+    return 0;
+  }
   return static_cast<int>((static_cast<__int128>(part) * 100) / whole);
 }
 
@@ -34,7 +36,9 @@ std::string UsdDecimal(int64_t micros) {
 }  // namespace
 
 std::string BudgetLine(const BudgetStanding& s) {
-  if (!s.budget) return "";
+  if (!s.budget) {
+    return "";
+  }
   return "Budget: " + FormatUsd(s.total_micros()) + " of " + FormatUsd(s.budget->monthly_micros) +
          " this month (" + std::to_string(Percent(s.total_micros(), s.budget->monthly_micros)) +
          "%)";
@@ -70,19 +74,25 @@ StatusOr<int64_t> CostMeter::WriteLedger(const store::JobRecord& job, int64_t st
     row.accrued_until = to;
     row.ended = ended || to < now;  // a past month's part no longer grows
     RETURN_IF_ERROR(costs_.PutAttemptCost(row));
-    if (now <= next) break;
+    if (now <= next) {
+      break;
+    }
     from = next;
   }
   ASSIGN_OR_RETURN(std::vector<store::AttemptCost> rows, costs_.ListAttemptCosts(job.job_id));
   int64_t total = 0;
-  for (const store::AttemptCost& r : rows) total += r.cost_micros;
+  for (const store::AttemptCost& r : rows) {
+    total += r.cost_micros;
+  }
   return total;
 }
 
 std::optional<CostStop> CostMeter::Accrue(const store::JobRecord& job, int64_t attempt_started_at,
                                           const Resources& resources, double gpu_hour, int64_t now,
                                           bool ended) {
-  if (attempt_started_at <= 0 || now < attempt_started_at) return std::nullopt;
+  if (attempt_started_at <= 0 || now < attempt_started_at) {
+    return std::nullopt;
+  }
   StatusOr<int64_t> job_total =
       WriteLedger(job, attempt_started_at, resources, gpu_hour, now, ended);
   if (!job_total.ok()) {
@@ -99,7 +109,9 @@ std::optional<CostStop> CostMeter::Accrue(const store::JobRecord& job, int64_t a
     }
   }
   std::optional<CostStop> team_stop = CheckTeam(job, now);
-  if (ended) return std::nullopt;
+  if (ended) {
+    return std::nullopt;
+  }
   const JobSpec spec = internal::SpecOf(job);
   const int64_t max_micros = UsdToMicros(spec.max_cost_usd);
   if (max_micros > 0 && *job_total >= max_micros) {
@@ -141,19 +153,25 @@ std::optional<CostStop> CostMeter::CheckTeam(const store::JobRecord& job, int64_
                  standing.status().ToString());
     return std::nullopt;
   }
-  if (!standing->budget || standing->budget->monthly_micros <= 0) return std::nullopt;
+  if (!standing->budget || standing->budget->monthly_micros <= 0) {
+    return std::nullopt;
+  }
   const int64_t total = standing->total_micros();
   const int64_t budget = standing->budget->monthly_micros;
   const int percent = Percent(total, budget);
   for (int threshold : kWarningPercents) {
-    if (percent < threshold) break;
+    if (percent < threshold) {
+      break;
+    }
     StatusOr<bool> first = costs_.MarkBudgetWarning(job.team, month, threshold, now);
     if (!first.ok()) {
       spdlog::warn("costs: recording the {}% warning of team {}: {}", threshold, job.team,
                    first.status().ToString());
       continue;
     }
-    if (!*first) continue;
+    if (!*first) {
+      continue;
+    }
     const std::string text = BudgetLine(*standing) + ": team " + job.team + " is past " +
                              std::to_string(threshold) + "% of its " + FormatUsd(budget) +
                              " budget for " + month + " (warning at " + std::to_string(threshold) +
@@ -161,10 +179,14 @@ std::optional<CostStop> CostMeter::CheckTeam(const store::JobRecord& job, int64_
     Note(job, text);
     Alert(text);
   }
-  if (options_.ceiling_percent <= 0) return std::nullopt;
+  if (options_.ceiling_percent <= 0) {
+    return std::nullopt;
+  }
   const int64_t ceiling =
       static_cast<int64_t>(static_cast<__int128>(budget) * options_.ceiling_percent / 100);
-  if (total < ceiling) return std::nullopt;
+  if (total < ceiling) {
+    return std::nullopt;
+  }
   CostStop stop;
   stop.reason = store::StopReason::kBudgetCeiling;
   stop.message = "team " + job.team + " has spent " + FormatUsd(total) + " in " + month +
@@ -179,7 +201,9 @@ Status CostMeter::CheckBudget(const std::string& team, const Resources& requeste
                               int64_t now) {
   const std::string month = MonthOf(now);
   ASSIGN_OR_RETURN(BudgetStanding standing, Standing(team, month));
-  if (!standing.budget || standing.budget->allow_overrun) return OkStatus();
+  if (!standing.budget || standing.budget->allow_overrun) {
+    return OkStatus();
+  }
   // The GPU model is known only once the job runs: the dearest model the pools have.
   double gpu_hour = 0;
   for (const exec::NodePool& pool : pools) {
@@ -187,13 +211,17 @@ Status CostMeter::CheckBudget(const std::string& team, const Resources& requeste
       gpu_hour = std::max(gpu_hour, jobs::GpuHourPrice(options_.prices, device.name));
     }
   }
-  if (gpu_hour == 0) gpu_hour = jobs::GpuHourPrice(options_.prices, "");
+  if (gpu_hour == 0) {
+    gpu_hour = jobs::GpuHourPrice(options_.prices, "");
+  }
   const auto millis = static_cast<int64_t>(timeout_hours * 3'600'000.0);
   const int64_t worst =
       CostMicros(HourlyUsd(requested, requested.gpus > 0 ? gpu_hour : 0, options_.prices), millis);
   const int64_t budget = standing.budget->monthly_micros;
   const int64_t left = std::max<int64_t>(0, budget - standing.total_micros());
-  if (worst <= left) return OkStatus();
+  if (worst <= left) {
+    return OkStatus();
+  }
   char hours[32];
   std::snprintf(hours, sizeof hours, "%g", timeout_hours);
   std::string how;
@@ -201,7 +229,9 @@ Status CostMeter::CheckBudget(const std::string& team, const Resources& requeste
     how = std::to_string(requested.gpus) + (requested.gpus == 1 ? " GPU" : " GPUs") + " x " +
           hours + " h x " + FormatUsd(UsdToMicros(gpu_hour));
     const int64_t rest = worst - CostMicros(requested.gpus * gpu_hour, millis);
-    if (rest > 0) how += " + " + FormatUsd(rest) + " of CPU and memory";
+    if (rest > 0) {
+      how += " + " + FormatUsd(rest) + " of CPU and memory";
+    }
   } else {
     how = "CPU and memory for " + std::string(hours) + " h";
   }
@@ -215,7 +245,9 @@ Status CostMeter::CheckBudget(const std::string& team, const Resources& requeste
 
 void CostMeter::Alert(const std::string& text) {
   spdlog::warn("costs: {}", text);
-  if (alerts_ != nullptr) alerts_->Send(text);
+  if (alerts_ != nullptr) {
+    alerts_->Send(text);
+  }
 }
 
 void CostMeter::Note(const store::JobRecord& job, const std::string& text) {
@@ -229,7 +261,9 @@ void CostMeter::Note(const store::JobRecord& job, const std::string& text) {
     event.attempt = current->attempt;
     event.reason = text;
     StatusOr<int64_t> written = jobs_.UpdateJob(*current, event);
-    if (written.ok() || written.status().code() != StatusCode::kAborted) return;
+    if (written.ok() || written.status().code() != StatusCode::kAborted) {
+      return;
+    }
     current = jobs_.GetJob(job.job_id);
   }
 }

@@ -449,7 +449,9 @@ void JobController::TendRunning(const JobRecord& job, int64_t now,
       const std::string stopping =
           stop->reason == store::StopReason::kMaxCost ? "max_cost" : "budget_ceiling";
       StatusOr<JobRecord> updated = Mutate(job, [&](JobRecord& r) -> StatusOr<Write> {
-        if (r.state != JobState::kRunning || r.attempt != job.attempt) return Write::kNone;
+        if (r.state != JobState::kRunning || r.attempt != job.attempt) {
+          return Write::kNone;
+        }
         PersistedResult p = ResultOf(r.result_json);
         p.stopping = stopping;
         p.stopping_reason = stop->message;
@@ -473,7 +475,9 @@ void JobController::TendRunning(const JobRecord& job, int64_t now,
       (pr.attempt_started_at > 0 && now - pr.attempt_started_at >= timeout_millis);
   // A preemption recorded before a restart is carried out again.
   const bool preempting = pr.stopping == "preempt";
-  if (!job.cancel_requested && !timed_out && !preempting && !cost_stop) return;
+  if (!job.cancel_requested && !timed_out && !preempting && !cost_stop) {
+    return;
+  }
 
   if (timed_out && pr.stopping != "timeout") {
     // Persisted first, so the attempt ends as TimedOut even if the server restarts meanwhile.
@@ -591,19 +595,27 @@ JobController::Outcome JobController::Decide(const JobRecord& r, const Persisted
 std::optional<CostStop> JobController::AccrueCost(const JobRecord& job, LiveAttempt& live,
                                                   const PersistedResult& pr, int64_t now,
                                                   bool ended) {
-  if (costs_ == nullptr || pr.attempt_started_at <= 0) return std::nullopt;
+  if (costs_ == nullptr || pr.attempt_started_at <= 0) {
+    return std::nullopt;
+  }
   // Due an interval after the last write, or after the attempt's start when this process has
   // written nothing yet (after a restart that is usually at once).
   const int64_t last = live.cost_accrued_at != 0 ? live.cost_accrued_at : pr.attempt_started_at;
-  if (!ended && now - last < costs_->options().accrual_interval_millis) return std::nullopt;
+  if (!ended && now - last < costs_->options().accrual_interval_millis) {
+    return std::nullopt;
+  }
   live.cost_accrued_at = now;
   return costs_->Accrue(job, pr.attempt_started_at, job.resources, GpuHourPrice(live.execution),
                         now, ended);
 }
 
 double JobController::GpuHourPrice(const exec::Execution& execution) {
-  if (execution.gpu_indices.empty()) return 0;
-  if (!pools_) pools_ = executor_.node_pools();
+  if (execution.gpu_indices.empty()) {
+    return 0;
+  }
+  if (!pools_) {
+    pools_ = executor_.node_pools();
+  }
   const PriceTable& prices = costs_->options().prices;
   // Attempts do not record their pool yet: with several pools their GPUs' model is unknown
   // and the "*" price applies.

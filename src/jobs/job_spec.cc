@@ -856,7 +856,9 @@ std::string JobSpecToJson(const JobSpec& spec) {
     o["timeout_hours"] = hours;
   }
   o["retries"] = spec.retries;
-  if (spec.max_cost_usd > 0) o["max_cost_usd"] = spec.max_cost_usd;
+  if (spec.max_cost_usd > 0) {
+    o["max_cost_usd"] = spec.max_cost_usd;
+  }
   json::object outputs;
   for (const auto& [k, v] : spec.output_artifacts) outputs[k] = v;
   o["output_artifacts"] = std::move(outputs);

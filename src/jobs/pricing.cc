@@ -15,14 +15,20 @@ constexpr double kGib = 1024.0 * 1024.0 * 1024.0;
 constexpr double kMillisPerHour = 3'600'000.0;
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
   return s;
 }
 
 std::string Lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
   return out;
 }
 
@@ -42,11 +48,17 @@ StatusOr<double> ParseUsd(std::string_view text, std::string_view what) {
   const std::string_view t = Trim(text);
   const std::string bad = std::string(what) + " must be a non-negative USD amount such as " +
                           "2.50, not '" + std::string(text) + "'";
-  if (t.empty()) return InvalidArgumentError(bad);
+  if (t.empty()) {
+    return InvalidArgumentError(bad);
+  }
   size_t dot = t.find('.');
   for (size_t i = 0; i < t.size(); ++i) {
-    if (i == dot) continue;
-    if (t[i] < '0' || t[i] > '9') return InvalidArgumentError(bad);
+    if (i == dot) {
+      continue;
+    }
+    if (t[i] < '0' || t[i] > '9') {
+      return InvalidArgumentError(bad);
+    }
   }
   if (dot != std::string_view::npos &&
       (t.size() - dot - 1 > 6 || dot == 0 || dot + 1 == t.size())) {
@@ -57,7 +69,9 @@ StatusOr<double> ParseUsd(std::string_view text, std::string_view what) {
   }
   double value = 0;
   auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
-  if (ec != std::errc() || end != t.data() + t.size()) return InvalidArgumentError(bad);
+  if (ec != std::errc() || end != t.data() + t.size()) {
+    return InvalidArgumentError(bad);
+  }
   return value;
 }
 
@@ -79,7 +93,9 @@ StatusOr<std::map<std::string, double>> ParseGpuPrices(std::string_view text) {
     if (!out.emplace(model, usd).second) {
       return InvalidArgumentError("GPU model '" + model + "' is priced twice");
     }
-    if (comma == std::string_view::npos) break;
+    if (comma == std::string_view::npos) {
+      break;
+    }
     rest.remove_prefix(comma + 1);
   }
   return out;
@@ -90,21 +106,29 @@ double GpuHourPrice(const PriceTable& prices, std::string_view model) {
   const std::string* best = nullptr;
   double price = 0;
   for (const auto& [key, usd] : prices.gpu_hour) {
-    if (key == "*" || key.empty()) continue;
-    if (name.find(Lower(key)) == std::string::npos) continue;
+    if (key == "*" || key.empty()) {
+      continue;
+    }
+    if (name.find(Lower(key)) == std::string::npos) {
+      continue;
+    }
     if (best == nullptr || key.size() > best->size()) {
       best = &key;
       price = usd;
     }
   }
-  if (best != nullptr) return price;
+  if (best != nullptr) {
+    return price;
+  }
   auto any = prices.gpu_hour.find("*");
   return any == prices.gpu_hour.end() ? 0 : any->second;
 }
 
 double MaxGpuHourPrice(const PriceTable& prices) {
   double max = 0;
-  for (const auto& [key, usd] : prices.gpu_hour) max = std::max(max, usd);
+  for (const auto& [key, usd] : prices.gpu_hour) {
+    max = std::max(max, usd);
+  }
   return max;
 }
 
@@ -140,18 +164,26 @@ std::string MonthOf(int64_t millis) {
 }
 
 StatusOr<int64_t> MonthStartMillis(std::string_view month) {
-  const Status bad =
+  Status bad =
       InvalidArgumentError("a month is YYYY-MM (e.g. 2026-12), not '" + std::string(month) + "'");
-  if (month.size() != 7 || month[4] != '-') return bad;
+  if (month.size() != 7 || month[4] != '-') {
+    return bad;
+  }
   int year = 0;
   unsigned mon = 0;
   for (size_t i = 0; i < 7; ++i) {
-    if (i == 4) continue;
-    if (month[i] < '0' || month[i] > '9') return bad;
+    if (i == 4) {
+      continue;
+    }
+    if (month[i] < '0' || month[i] > '9') {
+      return bad;
+    }
   }
   std::from_chars(month.data(), month.data() + 4, year);
   std::from_chars(month.data() + 5, month.data() + 7, mon);
-  if (year < 1970 || mon < 1 || mon > 12) return bad;
+  if (year < 1970 || mon < 1 || mon > 12) {
+    return bad;
+  }
   using namespace std::chrono;
   const sys_days day{std::chrono::year{year} / std::chrono::month{mon} / 1};
   return duration_cast<milliseconds>(day.time_since_epoch()).count();

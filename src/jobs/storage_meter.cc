@@ -15,17 +15,15 @@ namespace inet::jobs {
 
 StorageMeter::StorageMeter(artifacts::ArtifactStore& artifacts, store::IdentityStore& identity,
                            store::CostStore& costs, const Clock& clock, StorageMeterOptions options)
-    : artifacts_(artifacts),
-      identity_(identity),
-      costs_(costs),
-      clock_(clock),
-      options_(std::move(options)) {}
+    : artifacts_(artifacts), identity_(identity), costs_(costs), clock_(clock), options_(options) {}
 
 StorageMeter::~StorageMeter() { Stop(); }
 
 void StorageMeter::Start() {
   std::lock_guard lock(mu_);
-  if (thread_.joinable()) return;
+  if (thread_.joinable()) {
+    return;
+  }
   stop_ = false;
   thread_ = std::thread([this] {
     std::unique_lock lock(mu_);
@@ -47,7 +45,9 @@ void StorageMeter::Stop() {
     stop_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
 }
 
 Status StorageMeter::SampleOnce() {
@@ -69,12 +69,16 @@ Status StorageMeter::SampleOnce() {
         const size_t slash = object.key.find('/', 11);
         if (slash != std::string::npos) {
           std::string candidate = object.key.substr(0, slash + 1);
-          if (bytes.count(candidate) != 0) prefix = std::move(candidate);
+          if (bytes.count(candidate) != 0) {
+            prefix = std::move(candidate);
+          }
         }
       }
       bytes[prefix] += object.size;
     }
-    if (page.next_page_token.empty()) break;
+    if (page.next_page_token.empty()) {
+      break;
+    }
     list.page_token = page.next_page_token;
   }
   const int64_t now = clock_.NowMillis();

@@ -309,9 +309,13 @@ StatusOr<ServerConfig> ResolveConfig(ServerConfig config) {
   }
   if (!config.price_gpu_hour.empty()) {
     StatusOr<std::map<std::string, double>> gpu = jobs::ParseGpuPrices(config.price_gpu_hour);
-    if (!gpu.ok()) return InvalidArgumentError("--price-gpu-hour: " + gpu.status().message());
+    if (!gpu.ok()) {
+      return InvalidArgumentError("--price-gpu-hour: " + gpu.status().message());
+    }
     // Models left out keep their default price; "*" replaces the default one.
-    for (const auto& [model, usd] : *gpu) config.prices.gpu_hour[model] = usd;
+    for (const auto& [model, usd] : *gpu) {
+      config.prices.gpu_hour[model] = usd;
+    }
   }
   for (auto [flag, text, price] :
        {std::tuple{"--price-cpu-hour", &config.price_cpu_hour, &config.prices.cpu_hour},
@@ -319,7 +323,9 @@ StatusOr<ServerConfig> ResolveConfig(ServerConfig config) {
                    &config.prices.memory_gib_hour},
         std::tuple{"--price-storage-gib-month", &config.price_storage_gib_month,
                    &config.prices.storage_gib_month}}) {
-    if (text->empty()) continue;
+    if (text->empty()) {
+      continue;
+    }
     ASSIGN_OR_RETURN(*price, jobs::ParseUsd(*text, flag));
   }
   if (config.budget_ceiling_percent != 0 && config.budget_ceiling_percent < 100) {
@@ -334,7 +340,9 @@ StatusOr<ServerConfig> ResolveConfig(ServerConfig config) {
   if (config.cost_accrual_seconds < 1) {
     return InvalidArgumentError("--cost-accrual-seconds must be at least 1");
   }
-  if (!config.alert_webhook.empty()) RETURN_IF_ERROR(ValidateWebhookUrl(config.alert_webhook));
+  if (!config.alert_webhook.empty()) {
+    RETURN_IF_ERROR(ValidateWebhookUrl(config.alert_webhook));
+  }
   if (!config.external_url.empty()) {
     if (!config.external_url.starts_with("http://") && !config.external_url.starts_with("https://"))
       return InvalidArgumentError("--external-url must start with http:// or https://");

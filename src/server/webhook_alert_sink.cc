@@ -75,14 +75,18 @@ void WebhookAlertSink::Run() {
     Status sent = OkStatus();
     for (int attempt = 1; attempt <= attempts; ++attempt) {
       sent = Post(body);
-      if (sent.ok() || attempt == attempts) break;
+      if (sent.ok() || attempt == attempts) {
+        break;
+      }
       lock.lock();
       // A stop cuts the wait short (and the retries).
       const bool stopping =
           cv_.wait_for(lock, std::chrono::milliseconds(delay), [this] { return stop_; });
       lock.unlock();
       delay *= 2;
-      if (stopping) break;
+      if (stopping) {
+        break;
+      }
     }
     if (!sent.ok()) {
       spdlog::warn("alerts: delivering \"{}\" to the webhook failed: {}", text, sent.ToString());
@@ -93,7 +97,9 @@ void WebhookAlertSink::Run() {
 
 Status WebhookAlertSink::Post(const std::string& body) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (curl == nullptr) return InternalError("curl_easy_init failed");
+  if (curl == nullptr) {
+    return InternalError("curl_easy_init failed");
+  }
   struct curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(headers,
                                                                           curl_slist_free_all);

@@ -111,7 +111,9 @@ class CostHandlers {
     }
     store::TeamBudget budget{team, jobs::UsdToMicros(usd->to_number<double>()), allow_overrun,
                              clock_.NowMillis(), req.identity.user};
-    if (Status put = costs_.PutTeamBudget(budget); !put.ok()) return http::ErrorResponse(put);
+    if (Status put = costs_.PutTeamBudget(budget); !put.ok()) {
+      return http::ErrorResponse(put);
+    }
     return JsonResponse({{"budget", BudgetJson(team, budget)}});
   }
 
@@ -119,7 +121,9 @@ class CostHandlers {
   // by default); every team for a platform admin who names none.
   Response Report(Request& req) {
     std::string month = req.Query("month").value_or("");
-    if (month.empty()) month = jobs::MonthOf(clock_.NowMillis());
+    if (month.empty()) {
+      month = jobs::MonthOf(clock_.NowMillis());
+    }
     if (Status valid = jobs::MonthStartMillis(month).status(); !valid.ok()) {
       return http::ErrorResponse(InvalidArgumentError("month: " + valid.message()));
     }
@@ -132,11 +136,17 @@ class CostHandlers {
       teams.push_back(named);
     } else if (req.identity.is_admin) {
       StatusOr<std::vector<store::Team>> all = teams_.ListTeams(req.identity);
-      if (!all.ok()) return http::ErrorResponse(all.status());
-      for (const store::Team& t : *all) teams.push_back(t.name);
+      if (!all.ok()) {
+        return http::ErrorResponse(all.status());
+      }
+      for (const store::Team& t : *all) {
+        teams.push_back(t.name);
+      }
     } else {
       StatusOr<std::string> acting = RequireActingTeam(req.identity);
-      if (!acting.ok()) return http::ErrorResponse(acting.status());
+      if (!acting.ok()) {
+        return http::ErrorResponse(acting.status());
+      }
       if (Status seen = teams_.GetTeam(req.identity, *acting).status(); !seen.ok()) {
         return http::ErrorResponse(seen);
       }
@@ -145,9 +155,13 @@ class CostHandlers {
     json::array out;
     for (const std::string& team : teams) {
       StatusOr<jobs::BudgetStanding> standing = meter_.Standing(team, month);
-      if (!standing.ok()) return http::ErrorResponse(standing.status());
+      if (!standing.ok()) {
+        return http::ErrorResponse(standing.status());
+      }
       StatusOr<std::vector<store::JobCost>> jobs = costs_.ListJobCosts(team, month);
-      if (!jobs.ok()) return http::ErrorResponse(jobs.status());
+      if (!jobs.ok()) {
+        return http::ErrorResponse(jobs.status());
+      }
       json::object t = BudgetJson(team, standing->budget);
       t["compute_usd"] = Usd(standing->compute_micros);
       t["storage_usd"] = Usd(standing->storage_micros);

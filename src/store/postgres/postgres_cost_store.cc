@@ -135,7 +135,9 @@ class PostgresCostStore : public CostStore {
       }
       return OkStatus();
     }));
-    if (out.empty()) return NotFoundError(Cat({"Team '", team, "' has no budget"}));
+    if (out.empty()) {
+      return NotFoundError(Cat({"Team '", team, "' has no budget"}));
+    }
     return std::move(out[0]);
   }
 
@@ -143,7 +145,9 @@ class PostgresCostStore : public CostStore {
     return db_.Write("setting a team budget", [&](PgConnection& conn) -> Status {
       ASSIGN_OR_RETURN(PgResult team,
                        conn.Exec("SELECT 1 FROM teams WHERE team = $1::text FOR SHARE", {b.team}));
-      if (team.rows() == 0) return NotFoundError(Cat({"Team '", b.team, "' not found"}));
+      if (team.rows() == 0) {
+        return NotFoundError(Cat({"Team '", b.team, "' not found"}));
+      }
       return conn
           .Exec(
               "INSERT INTO team_budgets (team, monthly_micros, allow_overrun, updated_at, "

@@ -106,7 +106,9 @@ class SqliteCostStore : public CostStore {
       double gib_hours = 0;
       if (row) {
         const int64_t sampled_at = q.Int(2);
-        if (at < sampled_at) return OkStatus();
+        if (at < sampled_at) {
+          return OkStatus();
+        }
         gib_hours = q.Double(1) + static_cast<double>(q.Int(0)) / kGib *
                                       static_cast<double>(at - sampled_at) / kMillisPerHour;
       }
@@ -145,7 +147,9 @@ class SqliteCostStore : public CostStore {
       out = TeamBudget{q.Text(0), q.Int(1), q.Int(2) != 0, q.Int(3), q.Text(4)};
       return OkStatus();
     }));
-    if (!out) return NotFoundError("Team '" + std::string(team) + "' has no budget");
+    if (!out) {
+      return NotFoundError("Team '" + std::string(team) + "' has no budget");
+    }
     return std::move(*out);
   }
 
@@ -153,7 +157,9 @@ class SqliteCostStore : public CostStore {
     return db_.Write([&](Connection& db) -> Status {
       ASSIGN_OR_RETURN(Statement team, db.Prepare("SELECT 1 FROM teams WHERE team = ?1"));
       ASSIGN_OR_RETURN(bool exists, team.Bind(1, b.team).Step());
-      if (!exists) return NotFoundError("Team '" + b.team + "' not found");
+      if (!exists) {
+        return NotFoundError("Team '" + b.team + "' not found");
+      }
       ASSIGN_OR_RETURN(Statement put,
                        db.Prepare("INSERT OR REPLACE INTO team_budgets (team, monthly_micros, "
                                   "allow_overrun, updated_at, updated_by) VALUES (?1, ?2, ?3, "
